@@ -1,0 +1,48 @@
+// Builds the Hono app from its parts. No side effects on import: main.ts and
+// the tests call createApp with the dependencies they built.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { authRoutes } from './auth/routes.ts';
+import type { Database } from './db/client.ts';
+import type { Deps } from './deps.ts';
+import { AppError, errorBody, PayloadTooLarge } from './http/errors.ts';
+import { refuseCrossSite, securityHeaders } from './http/security.ts';
+import { healthRoutes } from './health/routes.ts';
+import { adminRoutes } from './technicians/routes.ts';
+import { serveWeb, type WebBuild } from './web/static.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type AppParts = Deps & { database: Pick<Database, 'ping' | 'kind'>; web?: WebBuild; startedAt?: Date };
+
+export function createApp(parts: AppParts): Hono {
+  const { config, log } = parts;
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+      return c.json(errorBody(err.code, err.message, err.details), err.status as 400);
+    }
+    log.error('unhandled error', { err, method: c.req.method, path: c.req.path });
+    return c.json(errorBody('internal', 'Something went wrong on the server. The error was logged.'), 500);
+  });
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    if (c.req.path.startsWith('/api/')) {
+      log.info('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+    }
+  });
+  app.use('*', securityHeaders({ scriptHashes: parts.web?.scriptHashes ?? [], https: config.publicUrl.protocol === 'https:' || !!config.tls }));
+  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new PayloadTooLarge(MAX_BODY_BYTES); } }));
+  app.use('/api/*', refuseCrossSite([config.publicUrl.origin]));
+
+  app.route('/', healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date() }));
+  app.route('/', authRoutes(parts));
+  app.route('/', adminRoutes(parts));
+  app.get('*', serveWeb(parts.web));
+  app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Deps } from '../deps.ts';
+import { Forbidden, Unauthorized } from '../http/errors.ts';
+import type { Right } from '../technicians/rights.ts';
+import { resolveAuthSession, SESSION_COOKIE, type SignedIn } from './sessions.ts';
+
+export type AuthEnv = { Variables: { signedIn: SignedIn } };
+
+export function requireTechnician(deps: Deps): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const signedIn = await resolveAuthSession(deps, getCookie(c, SESSION_COOKIE) ?? '');
+    if (!signedIn) throw new Unauthorized('Your session has ended. Sign in again.');
+    c.set('signedIn', signedIn);
+    await next();
+  };
+}
+
+export function requireRight(right: Right): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    if (!c.get('signedIn').technician.rights.includes(right)) {
+      throw new Forbidden(`This needs the "${right}" right, which your group does not have.`);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,91 @@
+// The one place that reads the environment. Fails fast with a message naming
+// the variable that is wrong, before anything is opened or listened on.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  publicUrl: URL;
+  admin: { email: string; password: string } | undefined;
+  tls: { certFile: string; keyFile: string } | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  trustProxy: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+const intIn = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
+const variables = {
+  PORT: intIn(1, 65535).default(8080),
+  LOUPE_HOST: z.string().min(1).default('0.0.0.0'),
+  LOUPE_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, 'must start with postgres:// or postgresql://').optional(),
+  LOUPE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  LOUPE_ADMIN_EMAIL: z.email('must be an email address').optional(),
+  LOUPE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters').optional(),
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOUPE_SESSION_IDLE_MINUTES: intIn(1, 60 * 24 * 30).default(120),
+  LOUPE_SESSION_MAX_HOURS: intIn(1, 24 * 90).default(12),
+  LOUPE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function read<K extends keyof typeof variables>(env: Env, name: K): z.output<(typeof variables)[K]> {
+  // Compose files often pass empty values for unset options: treat them as unset.
+  const raw = env[name] === '' ? undefined : env[name];
+  const parsed = variables[name].safeParse(raw);
+  if (!parsed.success) throw new ConfigError(name, parsed.error.issues[0]?.message ?? 'is invalid');
+  return parsed.data as z.output<(typeof variables)[K]>;
+}
+
+function pair<A extends string, B extends string>(env: Env, a: A, b: B) {
+  const hasA = !!env[a], hasB = !!env[b];
+  if (hasA !== hasB) throw new ConfigError(hasA ? b : a, `must be set together with ${hasA ? a : b}`);
+  return hasA;
+}
+
+export function loadConfig(env: Env): Config {
+  const port = read(env, 'PORT');
+  const hasTls = pair(env, 'TLS_CERT_FILE', 'TLS_KEY_FILE');
+  const tls = hasTls ? { certFile: read(env, 'TLS_CERT_FILE')!, keyFile: read(env, 'TLS_KEY_FILE')! } : undefined;
+  if (tls) {
+    if (!existsSync(tls.certFile)) throw new ConfigError('TLS_CERT_FILE', `file not found: ${tls.certFile}`);
+    if (!existsSync(tls.keyFile)) throw new ConfigError('TLS_KEY_FILE', `file not found: ${tls.keyFile}`);
+  }
+  const hasAdmin = pair(env, 'LOUPE_ADMIN_EMAIL', 'LOUPE_ADMIN_PASSWORD');
+  const publicUrl = new URL(read(env, 'LOUPE_PUBLIC_URL') ?? `${tls ? 'https' : 'http'}://localhost:${port}`);
+  return {
+    port,
+    host: read(env, 'LOUPE_HOST'),
+    dataDir: resolve(read(env, 'LOUPE_DATA_DIR')),
+    databaseUrl: read(env, 'DATABASE_URL'),
+    publicUrl,
+    admin: hasAdmin ? { email: read(env, 'LOUPE_ADMIN_EMAIL')!, password: read(env, 'LOUPE_ADMIN_PASSWORD')! } : undefined,
+    tls,
+    logLevel: read(env, 'LOG_LEVEL'),
+    sessionIdleMinutes: read(env, 'LOUPE_SESSION_IDLE_MINUTES'),
+    sessionMaxHours: read(env, 'LOUPE_SESSION_MAX_HOURS'),
+    trustProxy: read(env, 'LOUPE_TRUST_PROXY') === 'true',
+  };
+}
+
+/** The public URL without a trailing slash, for building links. */
+export function publicBase(config: Pick<Config, 'publicUrl'>): string {
+  return config.publicUrl.href.replace(/\/+$/, '');
+}

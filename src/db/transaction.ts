@@ -1,0 +1,17 @@
+// Every state-changing verb runs in one transaction, together with its audit row.
+import type { Db } from './client.ts';
+
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(work);
+}
+
+/** The PostgreSQL error code of a failed query (drizzle wraps the driver's error). */
+export function pgErrorCode(err: unknown): string | undefined {
+  for (let e: any = err; e; e = e.cause) if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  return undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';
+export const FOREIGN_KEY_VIOLATION = '23503';

@@ -1,0 +1,81 @@
+// Process entry: read config, open and migrate the database, make sure there
+// is an administrator (or a setup link), serve, and shut down cleanly.
+import { mkdirSync } from 'node:fs';
+import { createApp } from './app.ts';
+import { deleteExpiredAuthSessions } from './auth/sessions.ts';
+import { ensureFirstAdministrator } from './auth/setup.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { systemClock, type Deps } from './deps.ts';
+import { createLogger } from './log.ts';
+import { deleteExpired as deleteExpiredRateLimits } from './ratelimit/limiter.ts';
+import { loadWebBuild } from './web/static.ts';
+
+const HOUSEKEEPING_MS = 15 * 60_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: `invalid configuration: ${err.message}`, variable: err.variable }));
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const config = readConfig();
+const log = createLogger(config.logLevel);
+const startedAt = new Date();
+
+mkdirSync(config.dataDir, { recursive: true });
+const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+await database.migrate();
+log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
+
+const deps: Deps = { db: database.db, clock: systemClock, log, config };
+
+const admin = await ensureFirstAdministrator(deps);
+if (admin.outcome === 'setup_link') {
+  log.warn('no administrator yet: open this one-time link to create the first one', { setupUrl: admin.url });
+  // Also plain, so a person reading the terminal can copy it.
+  console.log(`\n  Create the first Loupe administrator: ${admin.url}\n`);
+} else if (admin.outcome !== 'present') {
+  log.info(`administrator ${admin.outcome} from LOUPE_ADMIN_EMAIL`, { email: admin.email });
+}
+
+const web = loadWebBuild();
+if (!web) log.warn('web app not built: run `npm run build`; the API works, pages answer 503');
+
+const app = createApp({ ...deps, database, web, startedAt });
+const server = Bun.serve({
+  port: config.port,
+  hostname: config.host,
+  fetch: (req, srv) => app.fetch(req, srv),
+  tls: config.tls ? { cert: Bun.file(config.tls.certFile), key: Bun.file(config.tls.keyFile) } : undefined,
+});
+log.info('listening', { url: `${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`, publicUrl: config.publicUrl.href });
+
+const housekeeping = setInterval(() => {
+  const now = systemClock.now();
+  Promise.all([
+    deleteExpiredAuthSessions(deps),
+    deleteExpiredRateLimits(database.db, new Date(now.getTime() - 24 * 3_600_000)),
+  ]).catch((err) => log.error('housekeeping failed', { err }));
+}, HOUSEKEEPING_MS);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info('shutting down', { signal });
+  clearInterval(housekeeping);
+  // Stop accepting connections and let requests in flight finish, then close the database.
+  await server.stop(false);
+  await database.close();
+  log.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,70 @@
+// Serves the built SvelteKit app (web/build) with an SPA fallback: any page
+// path gets 200.html and the client router takes over. Missing assets under
+// /_app/ are real 404s, so a stale tab fails loudly instead of parsing HTML as JS.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, normalize, sep } from 'node:path';
+import type { Context } from 'hono';
+
+export type WebBuild = { root: string; fallback: string; scriptHashes: string[] };
+
+export const defaultWebRoot = new URL('../../web/build', import.meta.url).pathname;
+
+/** Reads the build once at start-up; undefined when the web app has not been built. */
+export function loadWebBuild(root = defaultWebRoot): WebBuild | undefined {
+  const fallback = join(root, '200.html');
+  if (!existsSync(fallback)) return undefined;
+  const hashes = new Set<string>();
+  for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    if (file.endsWith('.html')) for (const h of inlineScriptHashes(readFileSync(join(root, file), 'utf8'))) hashes.add(h);
+  }
+  return { root, fallback, scriptHashes: [...hashes] };
+}
+
+/** CSP hashes of the inline <script> blocks SvelteKit writes to boot the app. */
+export function inlineScriptHashes(html: string): string[] {
+  const out: string[] = [];
+  for (const m of html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)) {
+    if (m[1]!.trim()) out.push(`sha256-${createHash('sha256').update(m[1]!).digest('base64')}`);
+  }
+  return out;
+}
+
+function fileUnder(root: string, urlPath: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return undefined;
+  }
+  const path = normalize(join(root, decoded));
+  if (!path.startsWith(root + sep)) return undefined;
+  try {
+    return statSync(path).isFile() ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function serveWeb(build: WebBuild | undefined) {
+  return async (c: Context) => {
+    const urlPath = c.req.path;
+    if (urlPath.startsWith('/api/') || urlPath.startsWith('/ws/')) {
+      return c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${urlPath}.` } }, 404);
+    }
+    if (!build) {
+      return c.text('The web app is not built yet. Run `npm run build`, then restart Loupe.', 503);
+    }
+    const file = fileUnder(build.root, urlPath);
+    if (file) {
+      const immutable = urlPath.startsWith('/_app/immutable/');
+      return new Response(Bun.file(file), {
+        headers: { 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' },
+      });
+    }
+    if (urlPath.startsWith('/_app/') || /\.[a-z0-9]{1,8}$/i.test(urlPath)) {
+      return c.text('Not found', 404);
+    }
+    return new Response(Bun.file(build.fallback), { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } });
+  };
+}
