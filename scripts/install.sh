@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The one install script shared by the README's first command, CI and the
+# Dockerfile, so all three install Loupe the same way.
+#
+#   scripts/install.sh system runtime   Debian packages Loupe needs to run (needs root or sudo)
+#   scripts/install.sh system test      ... plus what the tests need: chromium, postgresql
+#   scripts/install.sh packages         npm packages from package-lock.json (Bun comes from npm)
+#   scripts/install.sh packages --production   only what the server needs at run time
+#   scripts/install.sh build            builds the web app into web/build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNTIME_APT=(ca-certificates)
+TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core)
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "install.sh: installing Debian packages needs root (or sudo): $*" >&2; exit 1
+  fi
+}
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "install.sh: apt-get install ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+case "${1:-}" in
+  system)
+    case "${2:-runtime}" in
+      runtime) apt_install "${RUNTIME_APT[@]}" ;;
+      test) apt_install "${RUNTIME_APT[@]}" "${TEST_APT[@]}" ;;
+      *) echo "usage: $0 system runtime|test" >&2; exit 64 ;;
+    esac ;;
+  packages)
+    # bun's install script links the Linux binary from @oven/bun-linux-x64 (an npm package);
+    # argon2's finds its bundled prebuild. Nothing is fetched from outside the registry.
+    if [ "${2:-}" = --production ]; then npm ci --omit=dev --no-audit --no-fund
+    else npm ci --no-audit --no-fund
+    fi
+    node_modules/.bin/bun --version >/dev/null ;;
+  build)
+    npm run --silent build ;;
+  *) echo "usage: $0 system runtime|test | packages [--production] | build" >&2; exit 64 ;;
+esac

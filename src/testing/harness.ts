@@ -1,0 +1,80 @@
+// What route tests share: the real app on a real (PGlite or PostgreSQL)
+// database with a fake clock, and small helpers to call it like a browser.
+import { sql } from 'drizzle-orm';
+import type { Hono } from 'hono';
+import { createApp } from '../app.ts';
+import { ensureFirstAdministrator } from '../auth/setup.ts';
+import { loadConfig, type Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import { freshTestDatabase, rows } from '../db/testing.ts';
+import type { Clock, Deps } from '../deps.ts';
+import { silentLogger } from '../log.ts';
+
+export const ORIGIN = 'http://localhost:8080';
+export const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
+
+export type FakeClock = Clock & { advance(ms: number): void; set(d: Date): void };
+
+export function fakeClock(start = new Date('2026-11-25T09:00:00Z')): FakeClock {
+  let now = start.getTime();
+  return { now: () => new Date(now), advance: (ms) => { now += ms; }, set: (d) => { now = d.getTime(); } };
+}
+
+export type Harness = Deps & { app: Hono; database: Database; clock: FakeClock; call: Caller };
+
+type CallOptions = { cookie?: string; body?: unknown; raw?: string; headers?: Record<string, string> };
+export type Caller = (method: string, path: string, opts?: CallOptions) => Promise<Response>;
+
+export async function harness(env: Record<string, string> = {}): Promise<Harness> {
+  const database = await freshTestDatabase();
+  const config: Config = loadConfig({ LOUPE_PUBLIC_URL: ORIGIN, ...env });
+  const clock = fakeClock();
+  const deps: Deps = { db: database.db, clock, log: silentLogger, config };
+  const app = createApp({ ...deps, database });
+  const call: Caller = (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.cookie) headers.cookie = opts.cookie;
+    let body: string | undefined = opts.raw;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return Promise.resolve(app.request(`${ORIGIN}${path}`, { method, headers, body }));
+  };
+  return { ...deps, clock, app, database, call };
+}
+
+/** The `name=value` part of the session cookie a response set. */
+export function sessionCookie(res: Response): string {
+  const set = res.headers.getSetCookie().find((c) => c.startsWith('loupe_session='));
+  if (!set) throw new Error(`no session cookie in response ${res.status}`);
+  return set.split(';')[0]!;
+}
+
+export async function signIn(h: Harness, email: string, password: string): Promise<string> {
+  const res = await h.call('POST', '/api/auth/login', { body: { email, password } });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  return sessionCookie(res);
+}
+
+/** Creates the first administrator as start-up does, and signs in. */
+export async function signInAsAdmin(h: Harness): Promise<string> {
+  await ensureFirstAdministrator({ ...h, config: { ...h.config, admin: ADMIN } });
+  return signIn(h, ADMIN.email, ADMIN.password);
+}
+
+/** Row counts of every table, to prove a refused request wrote nothing. */
+export async function tableCounts(h: Pick<Harness, 'db'>): Promise<Record<string, number>> {
+  const result = await h.db.execute(sql`
+    select 'groups' as t, count(*)::int as n from groups union all
+    select 'technicians', count(*)::int from technicians union all
+    select 'auth_sessions', count(*)::int from auth_sessions union all
+    select 'setup_tokens', count(*)::int from setup_tokens union all
+    select 'audit_log', count(*)::int from audit_log`);
+  return Object.fromEntries(rows<{ t: string; n: number }>(result).map((r) => [r.t, r.n]));
+}
+
+export async function errorOf(res: Response): Promise<{ code: string; message: string; details?: unknown[] }> {
+  const body = (await res.json()) as { error: { code: string; message: string; details?: unknown[] } };
+  return body.error;
+}
