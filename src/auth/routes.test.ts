@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { createTechnician } from '../technicians/technicians.ts';
 import { createGroup } from '../technicians/groups.ts';
-import { errorOf, harness, ORIGIN, sessionCookie, signIn, signInAsAdmin, tableCounts, type Harness } from '../testing/harness.ts';
+import { errorOf, harness, ORIGIN, sessionCookie, signIn, signInAsAdmin, tableCounts, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import { LOGIN_LIMITS } from './login.ts';
 
 let h: Harness;
@@ -15,7 +15,7 @@ async function addTechnician(rights: string[] = ['start_lens_sessions']) {
 
 beforeEach(async () => {
   h = await harness();
-});
+}, DATABASE_HOOK);
 
 describe('POST /api/auth/login', () => {
   test('right credentials give the technician and an HttpOnly, SameSite=Lax session cookie', async () => {

@@ -1,7 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { audit, type Actor } from '../audit/audit.ts';
-import { groups, technicians, type GroupSettings } from '../db/schema.ts';
-import { FOREIGN_KEY_VIOLATION, pgErrorCode, transaction, UNIQUE_VIOLATION, type Tx } from '../db/transaction.ts';
+import { groups, type GroupSettings } from '../db/schema.ts';
+import { FOREIGN_KEY_VIOLATION, pgErrorCode, RESTRICT_VIOLATION, transaction, UNIQUE_VIOLATION, type Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { Conflict, NotFound } from '../http/errors.ts';
 import { assertAnAdministratorRemains, lockAdministrators } from './administrators.ts';
@@ -17,7 +17,9 @@ export type GroupView = {
   createdAt: string;
 };
 
-const technicianCount = sql<number>`(select count(*)::int from ${technicians} where ${technicians.groupId} = ${groups.id})`;
+// Written out: drizzle drops table qualifiers from columns in a single-table select,
+// which would make this correlated subquery compare technicians with themselves.
+const technicianCount = sql<number>`(select count(*)::int from technicians t where t.group_id = "groups"."id")`;
 
 const viewColumns = {
   id: groups.id, name: groups.name, rights: groups.rights, settings: groups.settings,
@@ -77,7 +79,7 @@ export async function deleteGroup(deps: Pick<Deps, 'db'>, actor: Actor, id: stri
     }
     await tx.delete(groups).where(eq(groups.id, id)).catch((e) => {
       // A technician added to the group meanwhile: the foreign key refuses the delete.
-      if (pgErrorCode(e) === FOREIGN_KEY_VIOLATION) throw new Conflict(`The group "${view.name}" still has technicians.`, 'group_not_empty');
+      if ([FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION].includes(pgErrorCode(e) ?? '')) throw new Conflict(`The group "${view.name}" still has technicians.`, 'group_not_empty');
       throw e;
     });
     await audit(tx, actor, 'group.deleted', { type: 'group', id }, { name: view.name });

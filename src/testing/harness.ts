@@ -10,6 +10,9 @@ import { freshTestDatabase, rows } from '../db/testing.ts';
 import type { Clock, Deps } from '../deps.ts';
 import { silentLogger } from '../log.ts';
 
+/** For the hook that prepares the database: the first one of a run creates PGlite (~5 s). */
+export const DATABASE_HOOK = { timeout: 60_000 };
+
 export const ORIGIN = 'http://localhost:8080';
 export const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 
