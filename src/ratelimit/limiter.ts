@@ -1,6 +1,6 @@
 // Fixed-window counters in the database, so limits hold across restarts and
 // across several Loupe nodes sharing one PostgreSQL.
-import { eq, sql } from 'drizzle-orm';
+import { eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rateLimits } from '../db/schema.ts';
 
@@ -17,13 +17,15 @@ export async function blockedFor(db: Db, key: string, limit: Limit, now: Date): 
 
 /** Counts one event against the key, starting a new window when the old one is over. */
 export async function record(db: Db, key: string, limit: Limit, now: Date): Promise<number> {
-  const windowOpenedAfter = new Date(now.getTime() - limit.windowMs);
+  // Bound as text with a cast: postgres-js does not serialise a Date inside a raw sql fragment.
+  const windowOpenedAfter = sql`${new Date(now.getTime() - limit.windowMs).toISOString()}::timestamptz`;
+  const nowValue = sql`${now.toISOString()}::timestamptz`;
   const [row] = await db.insert(rateLimits).values({ key, windowStart: now, count: 1 })
     .onConflictDoUpdate({
       target: rateLimits.key,
       set: {
         count: sql`case when ${rateLimits.windowStart} <= ${windowOpenedAfter} then 1 else ${rateLimits.count} + 1 end`,
-        windowStart: sql`case when ${rateLimits.windowStart} <= ${windowOpenedAfter} then ${now} else ${rateLimits.windowStart} end`,
+        windowStart: sql`case when ${rateLimits.windowStart} <= ${windowOpenedAfter} then ${nowValue} else ${rateLimits.windowStart} end`,
       },
     })
     .returning({ count: rateLimits.count });
@@ -35,5 +37,5 @@ export async function clear(db: Db, key: string): Promise<void> {
 }
 
 export async function deleteExpired(db: Db, olderThan: Date): Promise<void> {
-  await db.delete(rateLimits).where(sql`${rateLimits.windowStart} < ${olderThan}`);
+  await db.delete(rateLimits).where(lt(rateLimits.windowStart, olderThan));
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# README's test command: every test. Route and verb tests on embedded PGlite,
+# the same tests again on a throwaway PostgreSQL server, then the e2e tests in
+# Chromium. Ends with "N passed, N failed" alone on a line; exits non-zero on
+# any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install.sh system test || exit 1
+[ -x node_modules/.bin/bun ] || scripts/install.sh packages || exit 1
+BUN=node_modules/.bin/bun
+passed=0 failed=0
+
+# Runs one step; bun test prints " N pass" / " N fail"; a step that fails
+# without a count (build, typecheck, crash) counts as one failure.
+step() {
+  local label=$1; shift
+  echo "== $label"
+  local log; log=$(mktemp)
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -E '^ *[0-9]+ pass$' "$log" | tail -n 1 | tr -dc 0-9)
+  f=$(grep -E '^ *[0-9]+ fail$' "$log" | tail -n 1 | tr -dc 0-9)
+  rm -f "$log"
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); echo "== $label failed (exit $rc)"; fi
+}
+
+step "typecheck" npm run --silent typecheck
+step "build the web app" scripts/install.sh build
+step "server tests on PGlite" "$BUN" test src
+
+# The database tests once more on a real PostgreSQL server.
+pg_pid_dir=""
+if [ -z "${LOUPE_TEST_DATABASE_URL:-}" ]; then
+  pg_pid_dir=$(mktemp -d)
+  if url=$(scripts/postgres-tmp.sh start "$pg_pid_dir"); then
+    export LOUPE_TEST_DATABASE_URL=$url
+  else
+    failed=$((failed + 1)); echo "== could not start a PostgreSQL server for the tests"
+  fi
+fi
+if [ -n "${LOUPE_TEST_DATABASE_URL:-}" ]; then
+  step "server tests on PostgreSQL" "$BUN" test src
+fi
+[ -n "$pg_pid_dir" ] && scripts/postgres-tmp.sh stop "$pg_pid_dir"
+unset LOUPE_TEST_DATABASE_URL
+
+step "end-to-end tests in Chromium" "$BUN" test e2e
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
