@@ -1,0 +1,125 @@
+// What a newcomer does on day one, in a real Chromium against the real server:
+// fresh data dir → setup link from the log → first administrator → a group and
+// a technician → the technician signs in and sees the console.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
+
+const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
+mkdirSync(SHOTS, { recursive: true });
+
+let loupe: LoupeProcess;
+let browser: Browser;
+const problems: string[] = [];
+
+function watch(page: Page) {
+  // A CSP violation or a script error means a page is half-broken even if it looks fine.
+  // 401s are expected here (signed out, a wrong password); anything else is not.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().includes('status of 401')) problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+
+beforeAll(async () => {
+  loupe = await startLoupe();
+  browser = await chromium.launch(CHROMIUM);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await loupe?.stop();
+});
+
+describe('first day with Loupe', () => {
+  test('setup link → administrator → group → technician → technician signs in', async () => {
+    const { setupUrl } = await loupe.waitForLog((l) => typeof l.setupUrl === 'string');
+    expect(String(setupUrl)).toStartWith(`${loupe.url}/setup?token=`);
+
+    const adminContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await adminContext.newPage();
+    watch(page);
+
+    // The setup page creates the first administrator.
+    await page.goto(String(setupUrl));
+    await page.getByLabel('Name').fill('Ada Admin');
+    await page.getByLabel('Email').fill('ada@example.test');
+    await page.getByLabel('Password', { exact: true }).fill('first admin password');
+    await page.getByLabel('Confirm password').fill('first admin password');
+    await shot(page, '01-setup');
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await page.waitForURL('**/admin');
+    await expect(page.getByText('Ada Admin').first().isVisible()).resolves.toBe(true);
+
+    // The link died with its use.
+    const reused = await (await browser.newPage()).goto(String(setupUrl));
+    expect(reused?.status()).toBe(200); // the SPA loads, then tells the visitor
+    expect((await fetch(`${loupe.url}/api/setup/${new URL(String(setupUrl)).searchParams.get('token')}`)).status).toBe(404);
+
+    // A group for field technicians.
+    await page.getByRole('button', { name: 'Add group' }).click();
+    const groupDialog = page.getByRole('dialog');
+    await groupDialog.getByLabel('Name').fill('Field technicians');
+    for (const right of ['Start Lens sessions', 'Start private sessions', 'Use the SMS method', 'Use the link/PIN method']) {
+      await groupDialog.getByLabel(right).check();
+    }
+    await groupDialog.getByLabel('PIN lifetime (minutes)').fill('15');
+    await shot(page, '02-add-group');
+    await groupDialog.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('cell', { name: 'Field technicians', exact: true }).waitFor();
+
+    // A technician in it.
+    await page.getByRole('button', { name: 'Add technician' }).click();
+    const techDialog = page.getByRole('dialog');
+    await techDialog.getByLabel('Name').fill('Tom Field');
+    await techDialog.getByLabel('Email').fill('tom@example.test');
+    await techDialog.getByLabel('Password', { exact: true }).fill('tom field password');
+    await techDialog.getByLabel('Group').selectOption({ label: 'Field technicians' });
+    await shot(page, '03-add-technician');
+    await techDialog.getByRole('button', { name: 'Create technician' }).click();
+    await page.getByRole('cell', { name: 'tom@example.test', exact: true }).waitFor();
+    await shot(page, '04-admin');
+
+    // Check against the API what the pages created.
+    const groups = (await page.evaluate(() => fetch('/api/groups').then((r) => r.json()))) as { groups: { name: string; rights: string[]; settings: { pinLifetimeMinutes: number } }[] };
+    const field = groups.groups.find((g) => g.name === 'Field technicians')!;
+    expect(field.rights.sort()).toEqual(['start_lens_sessions', 'start_private_sessions', 'use_link_method', 'use_sms_method']);
+    expect(field.settings.pinLifetimeMinutes).toBe(15);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/login**');
+    await adminContext.close();
+
+    // The technician signs in on another browser.
+    const techContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const tech = await techContext.newPage();
+    watch(tech);
+    await tech.goto(`${loupe.url}/console`);
+    await tech.waitForURL('**/login**');
+    await tech.getByLabel('Email').fill('tom@example.test');
+    await tech.getByLabel('Password').fill('wrong password!!');
+    await tech.getByRole('button', { name: 'Sign in' }).click();
+    await tech.getByText('Wrong email or password').waitFor();
+    await shot(tech, '05-login-error');
+    await tech.getByLabel('Password').fill('tom field password');
+    await tech.getByRole('button', { name: 'Sign in' }).click();
+    await tech.waitForURL('**/console');
+    await tech.getByText('Tom Field').first().waitFor();
+    await tech.getByText('Field technicians').first().waitFor();
+    await tech.getByTestId('new-session').waitFor();
+    // No admin navigation for a technician without the administer right.
+    expect(await tech.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    await shot(tech, '06-console');
+
+    const cookies = await techContext.cookies();
+    const session = cookies.find((c) => c.name === 'loupe_session')!;
+    expect(session.httpOnly).toBe(true);
+    expect(session.sameSite).toBe('Lax');
+
+    expect(problems).toEqual([]);
+    await techContext.close();
+  }, 120_000);
+});
