@@ -1,0 +1,21 @@
+import { error } from '@sveltejs/kit';
+import { api, ApiError } from '#lib/api.ts';
+import type { Group, Technician } from '#lib/types.ts';
+import type { PageLoad } from './$types';
+
+// Re-run after every change with invalidate('loupe:admin'), so the tables always show the server's truth.
+export const load: PageLoad = async ({ fetch, parent, depends }) => {
+	depends('loupe:admin');
+	const { me } = await parent();
+	if (!me.rights.includes('administer')) return { allowed: false, groups: [], technicians: [] };
+	try {
+		const [{ groups }, { technicians }] = await Promise.all([
+			api<{ groups: Group[] }>('GET', '/api/groups', undefined, fetch),
+			api<{ technicians: Technician[] }>('GET', '/api/technicians', undefined, fetch)
+		]);
+		return { allowed: true, groups, technicians };
+	} catch (err) {
+		if (err instanceof ApiError && err.status === 403) return { allowed: false, groups: [], technicians: [] };
+		error(err instanceof ApiError && err.status >= 400 ? err.status : 503, err instanceof Error ? err.message : 'Loupe cannot be reached.');
+	}
+};
