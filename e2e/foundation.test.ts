@@ -122,4 +122,49 @@ describe('first day with Loupe', () => {
     expect(problems).toEqual([]);
     await techContext.close();
   }, 120_000);
+
+  test('the administrator disables, re-enables and resets the password of a technician in the admin pages', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    watch(page);
+    await page.goto(`${loupe.url}/admin`);
+    await page.waitForURL('**/login**');
+    await page.getByLabel('Email').fill('ada@example.test');
+    await page.getByLabel('Password').fill('first admin password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/admin');
+
+    const signInAs = (password: string) => fetch(`${loupe.url}/api/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'tom@example.test', password }),
+    }).then((r) => r.status);
+
+    const row = page.getByTestId('technician-row').filter({ hasText: 'tom@example.test' });
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('Disabled').waitFor();
+    expect(await signInAs('tom field password')).toBe(403);
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row.getByText('Active').waitFor();
+
+    await row.getByRole('button', { name: 'Reset password' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('New password').fill('short');
+    await dialog.getByRole('button', { name: 'Set password' }).click();
+    await dialog.getByTestId('form-error').waitFor();
+    await shot(page, '07-reset-password-error');
+    await dialog.getByLabel('New password').fill('a brand new password');
+    await dialog.getByRole('button', { name: 'Set password' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await signInAs('tom field password')).toBe(401);
+    expect(await signInAs('a brand new password')).toBe(200);
+
+    // Edit a group: its settings change for everyone in it.
+    const groupRow = page.getByTestId('group-row').filter({ hasText: 'Field technicians' });
+    await groupRow.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('dialog').getByLabel('Max live Lens sessions').fill('2');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await groupRow.getByRole('cell', { name: '2', exact: true }).waitFor();
+
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
 });
