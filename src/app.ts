@@ -8,6 +8,10 @@ import type { Deps } from './deps.ts';
 import { AppError, errorBody, PayloadTooLarge } from './http/errors.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { healthRoutes } from './health/routes.ts';
+import { realtimeRoutes } from './realtime/routes.ts';
+import { lensRoutes } from './sessions/lens-routes.ts';
+import { sessionRoutes } from './sessions/routes.ts';
+import { settingsRoutes } from './settings/routes.ts';
 import { adminRoutes } from './technicians/routes.ts';
 import { serveWeb, type WebBuild } from './web/static.ts';
 
@@ -42,6 +46,10 @@ export function createApp(parts: AppParts): Hono {
   app.route('/', healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date() }));
   app.route('/', authRoutes(parts));
   app.route('/', adminRoutes(parts));
+  app.route('/', settingsRoutes(parts));
+  app.route('/', sessionRoutes(parts));
+  app.route('/', lensRoutes(parts));
+  app.route('/', realtimeRoutes(parts));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
   return app;

@@ -2,7 +2,9 @@
 // the variable that is wrong, before anything is opened or listened on.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { getCountries, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import type { SmppSettings } from './sms/gateway.ts';
 
 export type Config = {
   port: number;
@@ -16,6 +18,11 @@ export type Config = {
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   trustProxy: boolean;
+  /** Unset: the console gateway (SMS texts are only logged). */
+  smpp: SmppSettings | undefined;
+  defaultRegion: CountryCode;
+  /** Countries whose numbers may receive an invitation; undefined = all. */
+  smsCountries: ReadonlySet<string> | undefined;
 };
 
 export class ConfigError extends Error {
@@ -42,6 +49,13 @@ const variables = {
   LOUPE_SESSION_IDLE_MINUTES: intIn(1, 60 * 24 * 30).default(120),
   LOUPE_SESSION_MAX_HOURS: intIn(1, 24 * 90).default(12),
   LOUPE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  SMPP_URL: z.string().regex(/^smpps?:\/\/[^:@/]+:[^@/]*@[^:/]+:\d+\/?$/, 'must look like smpp://system_id:password@host:port').optional(),
+  // Alphanumeric senders are limited to 11 characters by the GSM spec; numbers to 15 digits.
+  SMPP_SOURCE_ADDR: z.string().regex(/^(?:[A-Za-z0-9 ._-]{1,11}|\+?\d{1,15})$/, 'must be up to 11 letters/digits or a phone number').default('Loupe'),
+  SMPP_WINDOW: intIn(1, 100).default(10),
+  // Defaults to the default region only: sending to any country invites SMS-pumping fraud.
+  LOUPE_SMS_COUNTRIES: z.string().refine((v) => v === '*' || v.split(',').every((c) => (getCountries() as string[]).includes(c.trim())), 'must be * or a comma-separated list of country codes such as NL,BE').optional(),
+  LOUPE_DEFAULT_REGION: z.string().refine((c) => (getCountries() as string[]).includes(c), 'must be a two-letter country code such as NL or BE').default('NL'),
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -82,6 +96,31 @@ export function loadConfig(env: Env): Config {
     sessionIdleMinutes: read(env, 'LOUPE_SESSION_IDLE_MINUTES'),
     sessionMaxHours: read(env, 'LOUPE_SESSION_MAX_HOURS'),
     trustProxy: read(env, 'LOUPE_TRUST_PROXY') === 'true',
+    smpp: readSmpp(env),
+    defaultRegion: read(env, 'LOUPE_DEFAULT_REGION') as CountryCode,
+    smsCountries: readSmsCountries(env),
+  };
+}
+
+function readSmsCountries(env: Env): ReadonlySet<string> | undefined {
+  const list = read(env, 'LOUPE_SMS_COUNTRIES') ?? read(env, 'LOUPE_DEFAULT_REGION');
+  return list === '*' ? undefined : new Set(list.split(',').map((c) => c.trim()));
+}
+
+function readSmpp(env: Env): SmppSettings | undefined {
+  const raw = read(env, 'SMPP_URL');
+  if (!raw) return undefined;
+  const url = new URL(raw.replace(/^smpp/, 'http'));
+  const port = Number(url.port);
+  if (port < 1 || port > 65535) throw new ConfigError('SMPP_URL', 'port must be between 1 and 65535');
+  return {
+    host: url.hostname,
+    port,
+    systemId: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    tls: raw.startsWith('smpps:'),
+    sourceAddr: read(env, 'SMPP_SOURCE_ADDR'),
+    window: read(env, 'SMPP_WINDOW'),
   };
 }
 

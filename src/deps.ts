@@ -3,8 +3,9 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './log.ts';
+import type { Events } from './sessions/events.ts';
 
 export type Clock = { now(): Date };
 export const systemClock: Clock = { now: () => new Date() };
 
-export type Deps = { db: Db; clock: Clock; log: Logger; config: Config };
+export type Deps = { db: Db; clock: Clock; log: Logger; config: Config; events: Events };

@@ -10,8 +10,18 @@ import { systemClock, type Deps } from './deps.ts';
 import { createLogger } from './log.ts';
 import { deleteExpired as deleteExpiredRateLimits } from './ratelimit/limiter.ts';
 import { loadWebBuild } from './web/static.ts';
+import { websocket } from 'hono/bun';
+import { MAX_SOCKET_MESSAGE_BYTES } from './realtime/messages.ts';
+import { expireInvitations } from './sessions/end.ts';
+import { Events } from './sessions/events.ts';
+import { createConsoleGateway } from './sms/console-gateway.ts';
+import type { SmsGateway } from './sms/gateway.ts';
+import { Outbox } from './sms/outbox.ts';
+import { createSmppGateway } from './sms/smpp-gateway.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
+// PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
+const EXPIRY_CHECK_MS = 5_000;
 
 function readConfig(): Config {
   try {
@@ -34,7 +44,7 @@ const database = await openDatabase({ url: config.databaseUrl, dataDir: config.d
 await database.migrate();
 log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
 
-const deps: Deps = { db: database.db, clock: systemClock, log, config };
+const deps: Deps = { db: database.db, clock: systemClock, log, config, events: new Events() };
 
 const admin = await ensureFirstAdministrator(deps);
 if (admin.outcome === 'setup_link') {
@@ -48,11 +58,18 @@ if (admin.outcome === 'setup_link') {
 const web = loadWebBuild();
 if (!web) log.warn('web app not built: run `npm run build`; the API works, pages answer 503');
 
+const gateway: SmsGateway = config.smpp ? createSmppGateway(config.smpp, log) : createConsoleGateway(log);
+if (!config.smpp) log.warn('SMPP_URL is not set: SMS texts are only logged, technicians read the PIN out');
+else log.info('SMS gateway', { kind: 'smpp', host: config.smpp.host, port: config.smpp.port, systemId: config.smpp.systemId });
+const outbox = new Outbox(deps, gateway);
+outbox.start();
+
 const app = createApp({ ...deps, database, web, startedAt });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,
   fetch: (req, srv) => app.fetch(req, srv),
+  websocket: { ...websocket, maxPayloadLength: MAX_SOCKET_MESSAGE_BYTES, idleTimeout: 120 },
   tls: config.tls ? { cert: Bun.file(config.tls.certFile), key: Bun.file(config.tls.keyFile) } : undefined,
 });
 log.info('listening', { url: `${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`, publicUrl: config.publicUrl.href });
@@ -64,6 +81,9 @@ const housekeeping = setInterval(() => {
     deleteExpiredRateLimits(database.db, new Date(now.getTime() - 24 * 3_600_000)),
   ]).catch((err) => log.error('housekeeping failed', { err }));
 }, HOUSEKEEPING_MS);
+const expiry = setInterval(() => {
+  expireInvitations(deps).catch((err) => log.error('expiring invitations failed', { err }));
+}, EXPIRY_CHECK_MS);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -71,8 +91,12 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info('shutting down', { signal });
   clearInterval(housekeeping);
-  // Stop accepting connections and let requests in flight finish, then close the database.
+  clearInterval(expiry);
+  // Stop accepting connections and let requests in flight finish; let submits in
+  // flight get their answer, unbind from the SMSC, then close the database.
   await server.stop(false);
+  await outbox.stop();
+  await gateway.close();
   await database.close();
   log.info('stopped');
   process.exit(0);

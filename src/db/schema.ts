@@ -1,7 +1,7 @@
 // The whole schema, PostgreSQL dialect (PGlite runs the same SQL).
 // drizzle-kit generates migrations/ from this file: `npm run db:generate`.
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export type GroupSettings = { maxLiveLensSessions: number; pinLifetimeMinutes: number };
 
@@ -65,3 +65,81 @@ export const auditLog = pgTable('audit_log', {
   subjectId: text('subject_id'),
   details: jsonb('details').$type<Record<string, unknown>>(),
 }, (t) => [index('audit_log_at_idx').on(t.at)]);
+
+export const SESSION_STATES = ['invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+/**
+ * A Lens session from invitation to its end. The PIN is kept only while the
+ * invitation is live (a partial unique index makes it unique among those);
+ * `live_slot` numbers a technician's live sessions 0..max-1 so the database
+ * itself refuses more than the group allows, whatever races the requests run.
+ */
+export const lensSessions = pgTable('lens_sessions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  technicianId: uuid('technician_id').notNull().references(() => technicians.id, { onDelete: 'restrict' }),
+  name: text('name').notNull(),
+  state: text('state').$type<SessionState>().notNull(),
+  method: text('method').$type<'sms' | 'link'>().notNull(),
+  phone: text('phone'),
+  language: text('language').$type<'en' | 'nl'>().notNull(),
+  pin: text('pin'),
+  pinExpiresAt: timestamp('pin_expires_at', { withTimezone: true }).notNull(),
+  // PIN and link token are shown to the technician while the invitation is
+  // live, so they are stored as such and cleared the moment it is used or ends.
+  linkToken: text('link_token'),
+  customerTokenHash: text('customer_token_hash').unique(),
+  liveSlot: integer('live_slot'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  openedAt: timestamp('opened_at', { withTimezone: true }),
+  eulaAcceptedAt: timestamp('eula_accepted_at', { withTimezone: true }),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  endedAt: timestamp('ended_at', { withTimezone: true }),
+  endReason: text('end_reason'),
+}, (t) => [
+  uniqueIndex('lens_sessions_live_pin_idx').on(t.pin).where(sql`${t.pin} is not null`),
+  uniqueIndex('lens_sessions_live_link_idx').on(t.linkToken).where(sql`${t.linkToken} is not null`),
+  uniqueIndex('lens_sessions_live_slot_idx').on(t.technicianId, t.liveSlot).where(sql`${t.liveSlot} is not null`),
+  index('lens_sessions_technician_idx').on(t.technicianId, t.createdAt),
+  index('lens_sessions_pin_expiry_idx').on(t.pinExpiresAt).where(sql`${t.state} = 'invited'`),
+  check('lens_sessions_state_check', sql`${t.state} in ('invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out')`),
+  check('lens_sessions_method_check', sql`${t.method} in ('sms', 'link')`),
+]);
+
+export const SMS_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'failed'] as const;
+export type SmsRowStatus = (typeof SMS_STATUSES)[number];
+
+/**
+ * The SMS outbox. A row is written in the same transaction as its session and
+ * submitted by the outbox worker; `sending` marks a submit in flight so a
+ * restart never submits it a second time.
+ */
+export const smsMessages = pgTable('sms_messages', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  sessionId: uuid('session_id').notNull().references(() => lensSessions.id, { onDelete: 'cascade' }),
+  to: text('to').notNull(),
+  text: text('text').notNull(),
+  status: text('status').$type<SmsRowStatus>().notNull().default('queued'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+  messageIds: text('message_ids').array().notNull().default(sql`'{}'::text[]`),
+  partsDelivered: integer('parts_delivered').notNull().default(0),
+  error: text('error'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+}, (t) => [
+  index('sms_messages_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'queued'`),
+  index('sms_messages_session_idx').on(t.sessionId, t.createdAt),
+  index('sms_messages_message_ids_idx').using('gin', t.messageIds),
+  check('sms_messages_status_check', sql`${t.status} in ('queued', 'sending', 'sent', 'delivered', 'failed')`),
+]);
+
+/** Settings an administrator edits in the console (e.g. the EULA texts), by key. */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<unknown>().notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

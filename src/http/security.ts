@@ -48,6 +48,8 @@ export function securityHeaders(opts: { scriptHashes: string[]; https: boolean }
   const csp = contentSecurityPolicy(opts.scriptHashes);
   return async (c, next) => {
     await next();
+    // A WebSocket upgrade's response (101) has immutable headers, and no page to protect.
+    if (c.res.status === 101 || c.res.headers.get('upgrade')) return;
     const h = c.res.headers;
     h.set('content-security-policy', csp);
     h.set('x-frame-options', 'DENY');

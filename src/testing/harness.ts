@@ -9,6 +9,7 @@ import type { Database } from '../db/client.ts';
 import { freshTestDatabase, rows } from '../db/testing.ts';
 import type { Clock, Deps } from '../deps.ts';
 import { silentLogger } from '../log.ts';
+import { Events } from '../sessions/events.ts';
 
 /** For the hook that prepares the database: the first one of a run creates PGlite (~5 s). */
 export const DATABASE_HOOK = { timeout: 60_000 };
@@ -32,7 +33,7 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
   const database = await freshTestDatabase();
   const config: Config = loadConfig({ LOUPE_PUBLIC_URL: ORIGIN, ...env });
   const clock = fakeClock();
-  const deps: Deps = { db: database.db, clock, log: silentLogger, config };
+  const deps: Deps = { db: database.db, clock, log: silentLogger, config, events: new Events() };
   const app = createApp({ ...deps, database });
   const call: Caller = (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -73,7 +74,10 @@ export async function tableCounts(h: Pick<Harness, 'db'>): Promise<Record<string
     select 'technicians', count(*)::int from technicians union all
     select 'auth_sessions', count(*)::int from auth_sessions union all
     select 'setup_tokens', count(*)::int from setup_tokens union all
-    select 'audit_log', count(*)::int from audit_log`);
+    select 'audit_log', count(*)::int from audit_log union all
+    select 'lens_sessions', count(*)::int from lens_sessions union all
+    select 'sms_messages', count(*)::int from sms_messages union all
+    select 'settings', count(*)::int from settings`);
   return Object.fromEntries(rows<{ t: string; n: number }>(result).map((r) => [r.t, r.n]));
 }
 

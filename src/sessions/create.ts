@@ -1,0 +1,132 @@
+// Creating a Lens session: the invitation with its PIN and link, and for the
+// SMS method the outbox row, in one transaction.
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { audit } from '../audit/audit.ts';
+import type { Me } from '../auth/sessions.ts';
+import { groups, lensSessions, smsMessages, technicians } from '../db/schema.ts';
+import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Tx } from '../db/transaction.ts';
+import type { Deps } from '../deps.ts';
+import { Conflict, Forbidden, RateLimited } from '../http/errors.ts';
+import { invitationText } from '../sms/templates.ts';
+import type { Right } from '../technicians/rights.ts';
+import { lockOwnSession } from './end.ts';
+import { languageForCountry, normalisePhone } from './phone.ts';
+import { newLinkToken, newPin } from './pin.ts';
+import type { CreateSessionInput } from './schemas.ts';
+import { LIVE_STATES } from './states.ts';
+import { linkFor, RESEND_AFTER_MS, sessionView, type SessionView } from './view.ts';
+
+const PIN_ATTEMPTS = 20;
+export const MAX_SMS_PER_SESSION = 4;
+
+export function rightsFor(method: 'sms' | 'link'): Right[] {
+  return ['start_lens_sessions', 'start_private_sessions', method === 'sms' ? 'use_sms_method' : 'use_link_method'];
+}
+
+function assertRights(me: Pick<Me, 'rights'>, method: 'sms' | 'link') {
+  const missing = rightsFor(method).filter((r) => !me.rights.includes(r));
+  if (missing.length) {
+    throw new Forbidden(`Inviting by ${method === 'sms' ? 'SMS' : 'link/PIN'} needs the right(s) ${missing.map((r) => `"${r}"`).join(', ')}, which your group does not have.`);
+  }
+}
+
+/**
+ * The technician row lock serialises one technician's concurrent requests, so
+ * the count below is exact; the unique (technician, live_slot) index is the
+ * database's own guarantee on top of it.
+ */
+async function takeLiveSlot(tx: Tx, technicianId: string): Promise<number> {
+  const [row] = await tx.select({ settings: groups.settings }).from(technicians)
+    .innerJoin(groups, eq(groups.id, technicians.groupId)).where(eq(technicians.id, technicianId)).for('update', { of: technicians });
+  const max = row!.settings.maxLiveLensSessions;
+  const live = await tx.select({ name: lensSessions.name, slot: lensSessions.liveSlot }).from(lensSessions)
+    .where(and(eq(lensSessions.technicianId, technicianId), inArray(lensSessions.state, [...LIVE_STATES])))
+    .orderBy(desc(lensSessions.createdAt));
+  if (live.length >= max) {
+    const names = live.map((s) => `"${s.name}"`).join(', ');
+    throw new Conflict(max === 1
+      ? `You already have a live Lens session: ${names}. End it before starting another.`
+      : `You already have ${live.length} live Lens sessions (${names}), the most your group allows. End one before starting another.`,
+      'live_session_limit');
+  }
+  const taken = new Set(live.map((s) => s.slot));
+  let slot = 0;
+  while (taken.has(slot)) slot++;
+  return slot;
+}
+
+/** Inserts under a savepoint, drawing a new PIN while it collides with a live one. */
+async function insertWithFreshPin(tx: Tx, values: Omit<typeof lensSessions.$inferInsert, 'pin' | 'linkToken'>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tx.transaction(async (sp) => {
+        const [row] = await sp.insert(lensSessions).values({ ...values, pin: newPin(), linkToken: newLinkToken() }).returning();
+        return row!;
+      });
+    } catch (err) {
+      if (pgErrorCode(err) !== UNIQUE_VIOLATION) throw err;
+      const detail = String((err as { cause?: { constraint?: string; message?: string } }).cause?.constraint ?? (err as Error).message);
+      if (detail.includes('live_slot')) throw new Conflict('You already have a live Lens session. End it before starting another.', 'live_session_limit');
+      if (attempt >= PIN_ATTEMPTS) throw err;
+    }
+  }
+}
+
+export async function createSession(deps: Deps, me: Me, input: CreateSessionInput): Promise<SessionView> {
+  assertRights(me, input.method);
+  const phone = input.phone ? normalisePhone(input.phone, deps.config.defaultRegion, deps.config.smsCountries) : undefined;
+  const language = input.language ?? languageForCountry(phone?.country ?? deps.config.defaultRegion);
+  const now = deps.clock.now();
+  const actor = { type: 'technician', id: me.id } as const;
+
+  const view = await transaction(deps.db, async (tx) => {
+    const slot = await takeLiveSlot(tx, me.id);
+    const [group] = await tx.select({ settings: groups.settings }).from(groups).where(eq(groups.id, me.groupId));
+    const pinExpiresAt = new Date(now.getTime() + group!.settings.pinLifetimeMinutes * 60_000);
+    const session = await insertWithFreshPin(tx, {
+      technicianId: me.id, name: input.name, state: 'invited', method: input.method, phone: phone?.e164 ?? null,
+      language, pinExpiresAt, liveSlot: slot, createdAt: now, updatedAt: now,
+    });
+    if (phone) await queueInvitationSms(tx, deps, session, now);
+    await audit(tx, actor, 'session.invited', { type: 'session', id: session.id }, { method: input.method, phone: phone?.e164 });
+    return (await sessionView(tx, deps.config, session.id))!;
+  });
+  deps.events.sessionChanged({ sessionId: view.id, technicianId: me.id });
+  if (phone) deps.events.smsQueued();
+  return view;
+}
+
+async function queueInvitationSms(tx: Tx, deps: Pick<Deps, 'config'>, session: typeof lensSessions.$inferSelect, now: Date) {
+  const minutes = Math.round((session.pinExpiresAt.getTime() - now.getTime()) / 60_000);
+  const text = invitationText(session.language, { link: linkFor(deps.config, session.linkToken!), pin: session.pin!, minutes });
+  await tx.insert(smsMessages).values({ sessionId: session.id, to: session.phone!, text, nextAttemptAt: now, createdAt: now, updatedAt: now });
+}
+
+/** Sends the invitation again (same PIN and link), at most once a minute and a few times per session. */
+export async function resendSms(deps: Deps, me: Me, id: string): Promise<SessionView> {
+  assertRights(me, 'sms');
+  const now = deps.clock.now();
+  const view = await transaction(deps.db, async (tx) => {
+    const session = await lockOwnSession(tx, me.id, id);
+    if (session.method !== 'sms' || session.state !== 'invited') {
+      throw new Conflict('Only an SMS invitation that has not been opened yet can be sent again.', 'invalid_state');
+    }
+    const sent = await tx.select({ createdAt: smsMessages.createdAt, status: smsMessages.status }).from(smsMessages)
+      .where(eq(smsMessages.sessionId, id)).orderBy(desc(smsMessages.createdAt));
+    const last = sent[0];
+    if (last && (last.status === 'queued' || last.status === 'sending')) {
+      throw new Conflict('The SMS is still on its way to the gateway. Wait for its status before sending it again.', 'sms_pending');
+    }
+    if (sent.length >= MAX_SMS_PER_SESSION) {
+      throw new RateLimited(`This invitation was already sent ${sent.length} times. Check the number, or create a new session.`, (session.pinExpiresAt.getTime() - now.getTime()) / 1000);
+    }
+    const wait = last ? last.createdAt.getTime() + RESEND_AFTER_MS - now.getTime() : 0;
+    if (wait > 0) throw new RateLimited(`Wait ${Math.ceil(wait / 1000)} s before sending the SMS again.`, wait / 1000);
+    await queueInvitationSms(tx, deps, session, now);
+    await audit(tx, { type: 'technician', id: me.id }, 'session.sms_resent', { type: 'session', id });
+    return (await sessionView(tx, deps.config, id))!;
+  });
+  deps.events.sessionChanged({ sessionId: id, technicianId: me.id });
+  deps.events.smsQueued();
+  return view;
+}

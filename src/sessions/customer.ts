@@ -1,0 +1,134 @@
+// The customer's side of the invitation: redeeming the PIN or link, and the EULA.
+import { and, eq, gt, inArray } from 'drizzle-orm';
+import { audit } from '../audit/audit.ts';
+import { newToken, tokenHash } from '../auth/tokens.ts';
+import { lensSessions, technicians } from '../db/schema.ts';
+import { transaction, type Tx } from '../db/transaction.ts';
+import type { Db } from '../db/client.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, Conflict, RateLimited } from '../http/errors.ts';
+import { blockedFor, record, type Limit } from '../ratelimit/limiter.ts';
+import { getEula } from '../settings/eula.ts';
+import { finish } from './end.ts';
+import type { RedeemInput } from './schemas.ts';
+import { assertTransition, LIVE_STATES, type SessionState } from './states.ts';
+
+/** Failed attempts per address: enough for typos, far too few to guess a 6-digit PIN. */
+export const REDEEM_PER_ADDRESS: Limit = { max: 10, windowMs: 15 * 60_000 };
+/**
+ * Failed attempts from all addresses together. Past it, typed PINs are locked
+ * for everyone until the window ends (links keep working), so guessing from
+ * many addresses cannot run through the PIN space either.
+ */
+export const REDEEM_ALL_ADDRESSES: Limit = { max: 300, windowMs: 15 * 60_000 };
+
+export const LENS_COOKIE = 'loupe_lens';
+
+export type LensView = {
+  state: SessionState; name: string; technicianName: string; language: 'en' | 'nl'; eula: string; pinExpiresAt: string;
+};
+
+export class InvitationNotFound extends AppError {
+  constructor() {
+    super(404, 'invitation_not_found', 'This PIN or link is not valid (any more). Ask your technician for a new one.');
+  }
+}
+
+type SessionRow = typeof lensSessions.$inferSelect;
+
+export async function lensView(db: Db | Tx, session: SessionRow): Promise<LensView> {
+  const [tech] = await db.select({ name: technicians.name }).from(technicians).where(eq(technicians.id, session.technicianId));
+  const eula = await getEula(db);
+  return {
+    state: session.state, name: session.name, technicianName: tech?.name ?? '', language: session.language,
+    eula: eula[session.language], pinExpiresAt: session.pinExpiresAt.toISOString(),
+  };
+}
+
+/** The customer's live session for a cookie token; undefined once the session ended. */
+export async function customerSession(db: Db | Tx, token: string | undefined): Promise<SessionRow | undefined> {
+  if (!token || token.length > 128) return undefined;
+  const [session] = await db.select().from(lensSessions)
+    .where(and(eq(lensSessions.customerTokenHash, tokenHash(token)), inArray(lensSessions.state, [...LIVE_STATES])));
+  return session;
+}
+
+export async function sessionById(db: Db | Tx, id: string): Promise<SessionRow | undefined> {
+  const [session] = await db.select().from(lensSessions).where(eq(lensSessions.id, id));
+  return session;
+}
+
+export type Redeemed = { token: string; session: SessionRow; view: LensView };
+
+export async function redeem(deps: Deps, input: RedeemInput, address: string, currentToken?: string): Promise<Redeemed> {
+  const now = deps.clock.now();
+  const byPin = 'pin' in input;
+  const addressKey = `lens-redeem:${address}`;
+  const wait = Math.max(
+    await blockedFor(deps.db, addressKey, REDEEM_PER_ADDRESS, now),
+    byPin ? await blockedFor(deps.db, 'lens-redeem:*', REDEEM_ALL_ADDRESSES, now) : 0,
+  );
+  if (wait > 0) throw new RateLimited('Too many attempts. Wait a while, or ask your technician to send the link again.', wait);
+
+  const token = newToken();
+  const redeemed = await transaction(deps.db, async (tx) => {
+    const [session] = await tx.select().from(lensSessions).where(and(
+      eq(lensSessions.state, 'invited'), gt(lensSessions.pinExpiresAt, now),
+      byPin ? eq(lensSessions.pin, input.pin) : eq(lensSessions.linkToken, input.token),
+    )).for('update');
+    if (!session) return undefined;
+    assertTransition(session.state, 'connecting');
+    // Single use: the PIN and link die here; from now on the cookie is the customer's key.
+    const [updated] = await tx.update(lensSessions).set({
+      state: 'connecting', openedAt: now, customerTokenHash: tokenHash(token), pin: null, linkToken: null, updatedAt: now,
+    }).where(eq(lensSessions.id, session.id)).returning();
+    await audit(tx, { type: 'customer', id: session.id }, 'session.opened', { type: 'session', id: session.id }, { by: byPin ? 'pin' : 'link', address });
+    return { token, session: updated!, view: await lensView(tx, updated!) };
+  });
+  if (redeemed) {
+    deps.events.sessionChanged({ sessionId: redeemed.session.id, technicianId: redeemed.session.technicianId });
+    return redeemed;
+  }
+  // A reload of a link already opened in this browser: the cookie still holds the session.
+  const current = await customerSession(deps.db, currentToken);
+  if (current) return { token: currentToken!, session: current, view: await lensView(deps.db, current) };
+
+  await record(deps.db, addressKey, REDEEM_PER_ADDRESS, now);
+  if (byPin) await record(deps.db, 'lens-redeem:*', REDEEM_ALL_ADDRESSES, now);
+  throw new InvitationNotFound();
+}
+
+export async function answerEula(deps: Deps, sessionId: string, accept: boolean): Promise<LensView> {
+  const now = deps.clock.now();
+  const result = await transaction(deps.db, async (tx) => {
+    const [session] = await tx.select().from(lensSessions).where(eq(lensSessions.id, sessionId)).for('update');
+    if (!session || session.state !== 'connecting') {
+      throw new Conflict(session?.state === 'waiting' ? 'The EULA was already accepted.' : 'This session is not waiting for the EULA.', 'invalid_state');
+    }
+    const actor = { type: 'customer', id: sessionId } as const;
+    if (accept) {
+      assertTransition(session.state, 'waiting');
+      await tx.update(lensSessions).set({ state: 'waiting', eulaAcceptedAt: now, updatedAt: now }).where(eq(lensSessions.id, sessionId));
+      await audit(tx, actor, 'session.eula_accepted', { type: 'session', id: sessionId });
+    } else {
+      await finish(tx, now, actor, session, 'closed', 'customer_declined');
+    }
+    const [updated] = await tx.select().from(lensSessions).where(eq(lensSessions.id, sessionId));
+    return { row: updated!, view: await lensView(tx, updated!) };
+  });
+  deps.events.sessionChanged({ sessionId, technicianId: result.row.technicianId });
+  return result.view;
+}
+
+/** The customer ends the session ("Stop" on the Lens page). */
+export async function endByCustomer(deps: Deps, sessionId: string): Promise<LensView> {
+  const result = await transaction(deps.db, async (tx) => {
+    const [session] = await tx.select().from(lensSessions).where(eq(lensSessions.id, sessionId)).for('update');
+    if (!session) throw new Conflict('This session has already ended.', 'invalid_state');
+    await finish(tx, deps.clock.now(), { type: 'customer', id: sessionId }, session, 'closed', 'customer');
+    const [ended] = await tx.select().from(lensSessions).where(eq(lensSessions.id, sessionId));
+    return { row: ended!, view: await lensView(tx, ended!) };
+  });
+  deps.events.sessionChanged({ sessionId, technicianId: result.row.technicianId });
+  return result.view;
+}

@@ -1,0 +1,62 @@
+// Ending sessions: by the technician, by the customer, and by the clock.
+import { and, eq, lte } from 'drizzle-orm';
+import { audit, type Actor } from '../audit/audit.ts';
+import { lensSessions, smsMessages, type SessionState } from '../db/schema.ts';
+import type { Tx } from '../db/transaction.ts';
+import { transaction } from '../db/transaction.ts';
+import type { Deps } from '../deps.ts';
+import { NotFound } from '../http/errors.ts';
+import { assertTransition } from './states.ts';
+import { sessionView, type SessionView } from './view.ts';
+
+type SessionRow = typeof lensSessions.$inferSelect;
+
+/**
+ * Moves a locked session to an ended state: frees its PIN, link and live slot,
+ * and withdraws an SMS that has not gone out yet (a cancelled invitation must
+ * not reach the customer later).
+ */
+export async function finish(
+  tx: Tx, now: Date, actor: Actor, session: SessionRow, state: Extract<SessionState, 'closed' | 'expired' | 'timed_out'>, reason: string,
+): Promise<void> {
+  assertTransition(session.state, state);
+  await tx.update(lensSessions).set({
+    state, endedAt: now, endReason: reason, pin: null, linkToken: null, liveSlot: null, updatedAt: now,
+  }).where(eq(lensSessions.id, session.id));
+  await tx.update(smsMessages).set({ status: 'failed', error: 'Withdrawn: the invitation ended before the SMS was sent.', updatedAt: now })
+    .where(and(eq(smsMessages.sessionId, session.id), eq(smsMessages.status, 'queued')));
+  await audit(tx, actor, `session.${state}`, { type: 'session', id: session.id }, { from: session.state, reason });
+}
+
+export async function lockOwnSession(tx: Tx, technicianId: string, id: string): Promise<SessionRow> {
+  const [session] = await tx.select().from(lensSessions).where(eq(lensSessions.id, id)).for('update');
+  // Another technician's session is reported as missing, not as forbidden: ids are not to be probed.
+  if (!session || session.technicianId !== technicianId) throw new NotFound('No such session.');
+  return session;
+}
+
+export async function endSession(deps: Deps, technicianId: string, id: string): Promise<SessionView> {
+  const view = await transaction(deps.db, async (tx) => {
+    const session = await lockOwnSession(tx, technicianId, id);
+    await finish(tx, deps.clock.now(), { type: 'technician', id: technicianId }, session, 'closed', 'technician');
+    return (await sessionView(tx, deps.config, id))!;
+  });
+  deps.events.sessionChanged({ sessionId: id, technicianId });
+  return view;
+}
+
+/** Invitations whose PIN lifetime passed become `expired`. Run by the housekeeping timer. */
+export async function expireInvitations(deps: Deps): Promise<number> {
+  const now = deps.clock.now();
+  const expired = await transaction(deps.db, async (tx) => {
+    const due = await tx.select().from(lensSessions)
+      .where(and(eq(lensSessions.state, 'invited'), lte(lensSessions.pinExpiresAt, now)))
+      .for('update', { skipLocked: true }).limit(500);
+    for (const session of due) await finish(tx, now, { type: 'system' }, session, 'expired', 'pin_expired');
+    return due;
+  });
+  for (const s of expired) deps.events.sessionChanged({ sessionId: s.id, technicianId: s.technicianId });
+  if (expired.length) deps.log.info('invitations expired', { count: expired.length });
+  return expired.length;
+}
+

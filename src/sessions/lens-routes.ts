@@ -1,0 +1,56 @@
+// The customer's API (the Lens page at /l). No sign-in: the PIN or link is
+// redeemed for an HttpOnly cookie that is only good while the session lives.
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import type { Deps } from '../deps.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { AppError } from '../http/errors.ts';
+import { jsonBody } from '../http/validate.ts';
+import { answerEula, customerSession, endByCustomer, LENS_COOKIE, lensView, redeem } from './customer.ts';
+import { eulaInput, redeemInput } from './schemas.ts';
+
+type LensEnv = { Variables: { lensSession: NonNullable<Awaited<ReturnType<typeof customerSession>>> } };
+
+class NoLensSession extends AppError {
+  constructor() {
+    super(401, 'no_lens_session', 'There is no open session in this browser. Open the link from your SMS again, or enter your PIN.');
+  }
+}
+
+function requireCustomer(deps: Deps): MiddlewareHandler<LensEnv> {
+  return async (c, next) => {
+    const session = await customerSession(deps.db, getCookie(c, LENS_COOKIE));
+    if (!session) throw new NoLensSession();
+    c.set('lensSession', session);
+    await next();
+  };
+}
+
+function setLensCookie(c: Context, deps: Deps, token: string) {
+  const secure = deps.config.publicUrl.protocol === 'https:' || !!deps.config.tls;
+  // Long enough for any session; the server forgets the token the moment the session ends.
+  const expires = new Date(deps.clock.now().getTime() + deps.config.sessionMaxHours * 3_600_000);
+  setCookie(c, LENS_COOKIE, token, { httpOnly: true, sameSite: 'Lax', secure, path: '/', expires });
+}
+
+export function lensRoutes(deps: Deps) {
+  const app = new Hono<LensEnv>();
+  app.use('/api/lens/session', requireCustomer(deps));
+  app.use('/api/lens/eula', requireCustomer(deps));
+  app.use('/api/lens/end', requireCustomer(deps));
+
+  return app
+    .post('/api/lens/redeem', async (c) => {
+      const input = await jsonBody(c, redeemInput);
+      const address = clientAddress(c, deps.config.trustProxy);
+      const result = await redeem(deps, input, address, getCookie(c, LENS_COOKIE));
+      setLensCookie(c, deps, result.token);
+      return c.json({ session: result.view });
+    })
+    .get('/api/lens/session', async (c) => c.json({ session: await lensView(deps.db, c.get('lensSession')) }))
+    .post('/api/lens/eula', async (c) => {
+      const { accept } = await jsonBody(c, eulaInput);
+      return c.json({ session: await answerEula(deps, c.get('lensSession').id, accept) });
+    })
+    .post('/api/lens/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }));
+}

@@ -1,0 +1,48 @@
+// The EULA a customer accepts before the technician may start. An
+// administrator sets its text per language; until then the defaults apply.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { audit, type Actor } from '../audit/audit.ts';
+import type { Db } from '../db/client.ts';
+import { settings } from '../db/schema.ts';
+import { transaction, type Tx } from '../db/transaction.ts';
+import type { Deps } from '../deps.ts';
+import type { Language } from '../sessions/phone.ts';
+
+export type EulaTexts = Record<Language, string>;
+
+export const DEFAULT_EULA: EulaTexts = {
+  en: `By tapping Accept you allow the technician of this organisation to see the picture of your phone's camera and to talk with you during this support session.
+
+• Nothing is shared until the technician starts the session; you see the picture yourself first.
+• You can stop sharing or end the session at any time.
+• The video and audio go only to this organisation's own servers. They are not recorded unless the technician tells you so and you agree.
+• Your phone number is used only to send you this invitation.`,
+  nl: `Door op Akkoord te tikken geeft u de monteur van deze organisatie toestemming om het beeld van de camera van uw telefoon te zien en met u te praten tijdens deze ondersteuningssessie.
+
+• Er wordt niets gedeeld voordat de monteur de sessie start; u ziet het beeld eerst zelf.
+• U kunt het delen op elk moment stoppen of de sessie beëindigen.
+• Beeld en geluid gaan alleen naar de eigen servers van deze organisatie. Er wordt niets opgenomen, tenzij de monteur dat meldt en u akkoord gaat.
+• Uw telefoonnummer wordt alleen gebruikt om u deze uitnodiging te sturen.`,
+};
+
+const KEY = 'eula';
+const text = z.string().trim().min(1, 'The EULA cannot be empty.').max(20_000, 'At most 20,000 characters.');
+export const updateEulaInput = z.strictObject({ en: text.optional(), nl: text.optional() })
+  .refine((v) => v.en !== undefined || v.nl !== undefined, 'Send "en", "nl" or both.');
+
+export async function getEula(db: Db | Tx): Promise<EulaTexts> {
+  const [row] = await db.select().from(settings).where(eq(settings.key, KEY));
+  return { ...DEFAULT_EULA, ...(row?.value as Partial<EulaTexts> | undefined) };
+}
+
+export async function updateEula(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, input: z.output<typeof updateEulaInput>): Promise<EulaTexts> {
+  return transaction(deps.db, async (tx) => {
+    const next = { ...(await getEula(tx)), ...input };
+    const now = deps.clock.now();
+    await tx.insert(settings).values({ key: KEY, value: next, updatedAt: now })
+      .onConflictDoUpdate({ target: settings.key, set: { value: next, updatedAt: now } });
+    await audit(tx, actor, 'settings.eula_updated', { type: 'settings', id: KEY }, { languages: Object.keys(input) });
+    return next;
+  });
+}

@@ -1,0 +1,167 @@
+// The SMS outbox worker. Rows are written by the session verbs in their own
+// transaction; this worker claims due rows, hands them to the gateway, and
+// records the outcome and later the delivery receipts.
+//
+// Sent once, never twice: a row is marked `sending` (committed) before its
+// submit, and only a definite "not accepted" from the SMSC puts it back in the
+// queue. A submit whose outcome is unknown (connection lost, or Loupe stopped
+// mid-submit) is marked failed with that reason, for the technician to Resend.
+import { and, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { lensSessions, smsMessages } from '../db/schema.ts';
+import { transaction } from '../db/transaction.ts';
+import type { Deps } from '../deps.ts';
+import type { DeliveryReport, SmsGateway, SubmitResult } from './gateway.ts';
+
+export type OutboxOptions = {
+  /** How often due retries are looked for when nothing wakes the worker. */
+  pollMs?: number;
+  batch?: number;
+  maxAttempts?: number;
+};
+
+/** A `sending` row older than this belongs to a submit that will never finish (a stopped node). */
+export const STALE_SENDING_MS = 2 * 60_000;
+const BACKOFF_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
+
+type SmsRow = typeof smsMessages.$inferSelect;
+
+export class Outbox {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly deps: Deps, private readonly gateway: SmsGateway, private readonly opts: OutboxOptions = {}) {}
+
+  start(): void {
+    this.unsubscribe.push(this.deps.events.onSmsQueued(() => this.wake()));
+    this.gateway.onReady(() => this.wake());
+    this.gateway.onReport((report) => void this.applyReport(report).catch((err) => this.deps.log.error('sms receipt failed', { err })));
+    this.timer = setInterval(() => this.wake(), this.opts.pollMs ?? 5_000);
+    this.wake();
+  }
+
+  /** Runs a pass now, or right after the current one. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((err) => this.deps.log.error('sms outbox pass failed', { err }))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Resolves when no pass and no submit is in progress (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.running || this.inFlight.size) await Promise.all([this.running, ...this.inFlight]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const off of this.unsubscribe) off();
+    await this.idle();
+  }
+
+  private async pass(): Promise<void> {
+    await this.failStaleSending();
+    if (!this.gateway.ready()) return;
+    const claimed = await this.claim();
+    for (const row of claimed) {
+      const work = this.gateway.submit({ reference: row.id, to: row.to, text: row.text })
+        .then((result) => this.record(row, result))
+        .catch((err) => this.deps.log.error('sms submit failed', { err, sms: row.id }));
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
+    }
+    // A full batch means more may be due.
+    if (claimed.length === (this.opts.batch ?? 50)) this.again = true;
+  }
+
+  /** Marks due rows `sending`; SKIP LOCKED lets several nodes share one queue. */
+  private async claim(): Promise<SmsRow[]> {
+    const now = this.deps.clock.now();
+    return transaction(this.deps.db, async (tx) => {
+      const due = await tx.select({ id: smsMessages.id }).from(smsMessages)
+        .innerJoin(lensSessions, eq(lensSessions.id, smsMessages.sessionId))
+        .where(and(eq(smsMessages.status, 'queued'), lte(smsMessages.nextAttemptAt, now), eq(lensSessions.state, 'invited')))
+        .orderBy(smsMessages.nextAttemptAt).limit(this.opts.batch ?? 50).for('update', { of: smsMessages, skipLocked: true });
+      if (!due.length) return [];
+      return tx.update(smsMessages)
+        .set({ status: 'sending', attempts: sql`${smsMessages.attempts} + 1`, updatedAt: now })
+        .where(inArray(smsMessages.id, due.map((d) => d.id))).returning();
+    });
+  }
+
+  private async record(row: SmsRow, result: SubmitResult): Promise<void> {
+    const now = this.deps.clock.now();
+    const attempts = row.attempts; // counted when claimed
+    let change: Partial<typeof smsMessages.$inferInsert>;
+    if (result.ok) {
+      change = { status: 'sent', messageIds: result.messageIds, sentAt: now, error: null };
+    } else if (result.outcomeUnknown) {
+      change = { status: 'failed', error: `The gateway connection dropped before it confirmed the SMS (${result.reason}). It may or may not arrive: use Resend if the customer got nothing.` };
+    } else if (result.permanent || attempts >= (this.opts.maxAttempts ?? 10)) {
+      change = { status: 'failed', error: result.reason };
+    } else {
+      const backoff = BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)]!;
+      change = { status: 'queued', error: `Retrying: ${result.reason}`, nextAttemptAt: new Date(now.getTime() + Math.max(backoff, result.retryAfterMs ?? 0)) };
+    }
+    const [updated] = await this.deps.db.update(smsMessages).set({ ...change, updatedAt: now })
+      .where(and(eq(smsMessages.id, row.id), eq(smsMessages.status, 'sending'))).returning();
+    this.deps.log[result.ok ? 'info' : 'warn']('sms submitted', {
+      sms: row.id, session: row.sessionId, status: updated?.status, attempt: attempts, reason: result.ok ? undefined : result.reason,
+    });
+    await this.announce(row.sessionId);
+  }
+
+  /** A receipt can overtake the write of its message id; look again shortly before giving up. */
+  private async applyReport(report: DeliveryReport, tries = 0): Promise<void> {
+    const now = this.deps.clock.now();
+    const [row] = await this.deps.db.select().from(smsMessages).where(sql`${report.messageId} = any(${smsMessages.messageIds})`);
+    if (!row) {
+      if (tries < 5) setTimeout(() => void this.applyReport(report, tries + 1).catch(() => {}), 200);
+      else this.deps.log.warn('sms receipt for an unknown message', { messageId: report.messageId, stat: report.stat });
+      return;
+    }
+    if (report.delivered) {
+      await this.deps.db.execute(sql`
+        update ${smsMessages} set
+          parts_delivered = parts_delivered + 1,
+          status = case when parts_delivered + 1 >= cardinality(message_ids) and status = 'sent' then 'delivered' else status end,
+          delivered_at = case when parts_delivered + 1 >= cardinality(message_ids) then ${now.toISOString()}::timestamptz else delivered_at end,
+          updated_at = ${now.toISOString()}::timestamptz
+        where id = ${row.id}`);
+    } else {
+      await this.deps.db.update(smsMessages).set({
+        status: 'failed', error: `Not delivered: the network reported ${report.stat}${report.err && report.err !== '000' ? ` (error ${report.err})` : ''}.`, updatedAt: now,
+      }).where(and(eq(smsMessages.id, row.id), inArray(smsMessages.status, ['sent', 'delivered'])));
+    }
+    await this.announce(row.sessionId);
+  }
+
+  private async failStaleSending(): Promise<void> {
+    const now = this.deps.clock.now();
+    const stale = await this.deps.db.update(smsMessages).set({
+      status: 'failed', updatedAt: now,
+      error: 'Loupe stopped while this SMS was being submitted; it may or may not arrive. Use Resend if the customer got nothing.',
+    }).where(and(eq(smsMessages.status, 'sending'), lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)))).returning();
+    for (const row of stale) await this.announce(row.sessionId);
+  }
+
+  private async announce(sessionId: string): Promise<void> {
+    const [s] = await this.deps.db.select({ technicianId: lensSessions.technicianId }).from(lensSessions).where(eq(lensSessions.id, sessionId));
+    if (s) this.deps.events.sessionChanged({ sessionId, technicianId: s.technicianId });
+  }
+}
+
