@@ -8,6 +8,7 @@ import type { Deps } from './deps.ts';
 import { AppError, errorBody, PayloadTooLarge } from './http/errors.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { healthRoutes } from './health/routes.ts';
+import { SocketRegistry } from './realtime/registry.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -17,7 +18,7 @@ import { serveWeb, type WebBuild } from './web/static.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type AppParts = Deps & { database: Pick<Database, 'ping' | 'kind'>; web?: WebBuild; startedAt?: Date };
+export type AppParts = Deps & { database: Pick<Database, 'ping' | 'kind'>; web?: WebBuild; startedAt?: Date; sockets?: SocketRegistry };
 
 export function createApp(parts: AppParts): Hono {
   const { config, log } = parts;
@@ -49,7 +50,7 @@ export function createApp(parts: AppParts): Hono {
   app.route('/', settingsRoutes(parts));
   app.route('/', sessionRoutes(parts));
   app.route('/', lensRoutes(parts));
-  app.route('/', realtimeRoutes(parts));
+  app.route('/', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry()));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
   return app;

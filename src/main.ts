@@ -12,6 +12,7 @@ import { deleteExpired as deleteExpiredRateLimits } from './ratelimit/limiter.ts
 import { loadWebBuild } from './web/static.ts';
 import { websocket } from 'hono/bun';
 import { MAX_SOCKET_MESSAGE_BYTES } from './realtime/messages.ts';
+import { SocketRegistry } from './realtime/registry.ts';
 import { expireInvitations } from './sessions/end.ts';
 import { Events } from './sessions/events.ts';
 import { createConsoleGateway } from './sms/console-gateway.ts';
@@ -64,7 +65,8 @@ else log.info('SMS gateway', { kind: 'smpp', host: config.smpp.host, port: confi
 const outbox = new Outbox(deps, gateway);
 outbox.start();
 
-const app = createApp({ ...deps, database, web, startedAt });
+const sockets = new SocketRegistry();
+const app = createApp({ ...deps, database, web, startedAt, sockets });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,
@@ -94,7 +96,9 @@ async function shutdown(signal: string) {
   clearInterval(expiry);
   // Stop accepting connections and let requests in flight finish; let submits in
   // flight get their answer, unbind from the SMSC, then close the database.
-  await server.stop(false);
+  const stopped = server.stop(false);
+  sockets.closeAll();
+  await stopped;
   await outbox.stop();
   await gateway.close();
   await database.close();

@@ -11,6 +11,7 @@ import { customerSession, LENS_COOKIE, lensView, sessionById } from '../sessions
 import { isLive } from '../sessions/states.ts';
 import { sessionView, technicianSessions } from '../sessions/view.ts';
 import { parseClientMessage, sameOrigin } from './messages.ts';
+import type { SocketRegistry } from './registry.ts';
 
 /** Sign-ins end (logout, disabled technician) without the socket hearing of it: check now and then. */
 const RECHECK_MS = 60_000;
@@ -24,7 +25,7 @@ function answer(ws: WSContext, raw: unknown) {
   send(ws, message.type === 'ping' ? { type: 'pong' } : message);
 }
 
-export function realtimeRoutes(deps: Deps) {
+export function realtimeRoutes(deps: Deps, sockets: SocketRegistry) {
   const refuse = (c: Context) => {
     if (!sameOrigin(c.req.url, c.req.header('origin'), deps.config.publicUrl.origin)) {
       return c.json(errorBody('cross_origin', 'Socket connections from other sites are not accepted.'), 403);
@@ -45,6 +46,7 @@ export function realtimeRoutes(deps: Deps) {
       let recheck: ReturnType<typeof setInterval> | undefined;
       return upgradeWebSocket(() => ({
         onOpen: async (_event, ws) => {
+          sockets.add(ws);
           off = deps.events.onSessionChanged(async (change) => {
             if (change.technicianId !== technicianId) return;
             const session = await sessionView(deps.db, deps.config, change.sessionId);
@@ -56,7 +58,8 @@ export function realtimeRoutes(deps: Deps) {
           send(ws, { type: 'snapshot', sessions: await technicianSessions(deps.db, deps.config, technicianId, deps.clock.now()) });
         },
         onMessage: (event, ws) => answer(ws, event.data),
-        onClose: () => {
+        onClose: (_event, ws) => {
+          sockets.delete(ws);
           off();
           clearInterval(recheck);
         },
@@ -70,6 +73,7 @@ export function realtimeRoutes(deps: Deps) {
       let off = () => {};
       return upgradeWebSocket(() => ({
         onOpen: async (_event, ws) => {
+          sockets.add(ws);
           off = deps.events.onSessionChanged(async (change) => {
             if (change.sessionId !== session.id) return;
             const current = await sessionById(deps.db, session.id);
@@ -81,7 +85,10 @@ export function realtimeRoutes(deps: Deps) {
           send(ws, { type: 'state', session: await lensView(deps.db, session) });
         },
         onMessage: (event, ws) => answer(ws, event.data),
-        onClose: () => off(),
+        onClose: (_event, ws) => {
+          sockets.delete(ws);
+          off();
+        },
       }))(c, next);
     });
 }

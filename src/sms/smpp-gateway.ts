@@ -315,7 +315,11 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
       } finally {
         releaseSlot();
       }
-      if (outcome.kind === 'unsent') continue; // never left this process: safe to try again
+      if (outcome.kind === 'unsent') {
+        // Never left this process, so it is safe to try again, on a new link: this socket is done.
+        drop(current, 'socket not writable');
+        continue;
+      }
       if (outcome.kind === 'lost') return { ok: false, permanent: false, outcomeUnknown: true, reason: 'connection to the SMSC lost before submit_sm_resp' };
       if (outcome.kind === 'timeout') return { ok: false, permanent: false, outcomeUnknown: true, reason: `no submit_sm_resp within ${submitTimeoutMs} ms` };
       const status = outcome.pdu.command_status;
@@ -378,21 +382,22 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
       });
     }
     const current = link;
-    if (!current || current.dropped) return;
-    if (current.bound) {
+    if (current?.bound) {
       for (const timer of current.timers.splice(0)) clearTimeout(timer);
       current.bound = false;
       await request(current, (onResponse) => current.session.unbind({}, onResponse), Math.min(responseTimeoutMs, 2_000));
+      // Many SMSCs close on unbind themselves; otherwise let our FIN go out before destroying.
+      if (!current.dropped) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1_000);
+          current.session.close(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
     }
-    // Let the FIN go out (and the SMSC close its side) before giving up on a clean end.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1_000);
-      current.session.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    drop(current, 'closed');
+    if (current) drop(current, 'closed');
     log.info('SMPP gateway closed', where);
   }
 
