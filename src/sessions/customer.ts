@@ -26,6 +26,8 @@ export const LENS_COOKIE = 'loupe_lens';
 
 export type LensView = {
   state: SessionState; name: string; technicianName: string; language: 'en' | 'nl'; eula: string; pinExpiresAt: string;
+  /** Why it ended (`technician`, `customer`, `customer_declined`, …), so the page can say so. */
+  endReason: string | null;
 };
 
 export class InvitationNotFound extends AppError {
@@ -41,7 +43,7 @@ export async function lensView(db: Db | Tx, session: SessionRow): Promise<LensVi
   const eula = await getEula(db);
   return {
     state: session.state, name: session.name, technicianName: tech?.name ?? '', language: session.language,
-    eula: eula[session.language], pinExpiresAt: session.pinExpiresAt.toISOString(),
+    eula: eula[session.language], pinExpiresAt: session.pinExpiresAt.toISOString(), endReason: session.endReason,
   };
 }
 

@@ -18,12 +18,12 @@ export const DEFAULT_EULA: EulaTexts = {
 • You can stop sharing or end the session at any time.
 • The video and audio go only to this organisation's own servers. They are not recorded unless the technician tells you so and you agree.
 • Your phone number is used only to send you this invitation.`,
-  nl: `Door op Akkoord te tikken geeft u de monteur van deze organisatie toestemming om het beeld van de camera van uw telefoon te zien en met u te praten tijdens deze ondersteuningssessie.
+  nl: `Door op Akkoord te tikken geef je de technicus van deze organisatie toestemming om het beeld van de camera van je telefoon te zien en met je te praten tijdens deze ondersteuningssessie.
 
-• Er wordt niets gedeeld voordat de monteur de sessie start; u ziet het beeld eerst zelf.
-• U kunt het delen op elk moment stoppen of de sessie beëindigen.
-• Beeld en geluid gaan alleen naar de eigen servers van deze organisatie. Er wordt niets opgenomen, tenzij de monteur dat meldt en u akkoord gaat.
-• Uw telefoonnummer wordt alleen gebruikt om u deze uitnodiging te sturen.`,
+• Er wordt niets gedeeld voordat de technicus de sessie start; je ziet het beeld eerst zelf.
+• Je kunt het delen op elk moment stoppen of de sessie beëindigen.
+• Beeld en geluid gaan alleen naar de eigen servers van deze organisatie. Er wordt niets opgenomen, tenzij de technicus dat meldt en jij akkoord gaat.
+• Je telefoonnummer wordt alleen gebruikt om je deze uitnodiging te sturen.`,
 };
 
 const KEY = 'eula';

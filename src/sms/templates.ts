@@ -6,7 +6,7 @@ export type InvitationFields = { link: string; pin: string; minutes: number };
 
 const TEMPLATES: Record<Language, (f: InvitationFields) => string> = {
   en: (f) => `Your technician wants to see what your camera sees. Open ${f.link} (PIN ${f.pin}). Valid ${f.minutes} min.`,
-  nl: (f) => `Uw monteur wil meekijken via uw camera. Open ${f.link} (pincode ${f.pin}). ${f.minutes} min geldig.`,
+  nl: (f) => `Je technicus wil meekijken via je camera. Open ${f.link} (pincode ${f.pin}). ${f.minutes} min geldig.`,
 };
 
 export function invitationText(language: Language, fields: InvitationFields): string {

@@ -16,7 +16,7 @@ export class ApiError extends Error {
 	}
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export async function api<T = void>(
 	method: Method,

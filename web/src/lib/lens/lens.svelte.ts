@@ -1,0 +1,154 @@
+// The customer's one Lens session: redeeming the PIN or link, the EULA answer,
+// and /ws/lens, which reports every state change (reconnecting with back-off,
+// 1 s doubling to 30 s). Module state, so every screen sees the same session.
+import { api, ApiError } from '#lib/api.ts';
+import { browserLang, translate, type Lang, type MessageKey } from './i18n.ts';
+import { media } from './media.svelte.ts';
+import { isEndedState, type LensView } from './types.ts';
+
+const MIN_DELAY = 1_000;
+const MAX_DELAY = 30_000;
+
+class Lens {
+	session = $state<LensView | null>(null);
+	/** The session's language once known, before that the browser's. */
+	lang = $derived<Lang>(this.session?.language ?? browserLang());
+	/** The customer said no to the EULA (the server only says "closed"). */
+	declined = $state(false);
+	/** The socket dropped and is being re-established. */
+	reconnecting = $state(false);
+
+	#socket: WebSocket | null = null;
+	#delay = MIN_DELAY;
+	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+	get ended(): boolean {
+		return !!this.session && isEndedState(this.session.state);
+	}
+
+	t = (key: MessageKey, vars?: Record<string, string>) => translate(this.lang, key, vars);
+
+	/** Plain words for a failed request, in the customer's language. */
+	problemOf(error: unknown): string {
+		if (error instanceof ApiError) {
+			if (error.status === 0) return this.t('common.network');
+			if (error.status === 429) return this.t('pin.tooMany');
+		}
+		return this.t('common.error');
+	}
+
+	async redeem(body: { pin: string } | { token: string }): Promise<LensView> {
+		const { session } = await api<{ session: LensView }>('POST', '/api/lens/redeem', body);
+		this.#adopt(session);
+		return session;
+	}
+
+	/** The session this browser's cookie belongs to, or null when there is none (401). */
+	async current(): Promise<LensView | null> {
+		try {
+			const { session } = await api<{ session: LensView }>('GET', '/api/lens/session');
+			this.#adopt(session);
+			return session;
+		} catch (error) {
+			if (error instanceof ApiError && error.status === 401) return null;
+			throw error;
+		}
+	}
+
+	async answerEula(accept: boolean): Promise<LensView> {
+		// Set first: the socket may report "closed" before this answer arrives.
+		if (!accept) this.declined = true;
+		try {
+			const { session } = await api<{ session: LensView }>('POST', '/api/lens/eula', { accept });
+			this.#adopt(session);
+			return session;
+		} catch (error) {
+			this.declined = false;
+			throw error;
+		}
+	}
+
+	/** Forget the session (e.g. to type a new PIN after one ended). */
+	reset() {
+		this.#closeSocket();
+		media.stop();
+		this.session = null;
+		this.declined = false;
+	}
+
+	#adopt(session: LensView) {
+		this.session = session;
+		if (isEndedState(session.state)) this.#finish();
+		else if (!this.#socket) this.#connect();
+	}
+
+	#finish() {
+		this.#closeSocket();
+		media.stop();
+	}
+
+	#closeSocket() {
+		clearTimeout(this.#retryTimer);
+		this.reconnecting = false;
+		const socket = this.#socket;
+		this.#socket = null;
+		socket?.close(1000);
+	}
+
+	#connect() {
+		const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws/lens`;
+		let socket: WebSocket;
+		try {
+			socket = new WebSocket(url);
+		} catch {
+			this.#retry();
+			return;
+		}
+		this.#socket = socket;
+		socket.onmessage = (event) => {
+			if (typeof event.data !== 'string') return;
+			let message: { type?: unknown; session?: unknown };
+			try {
+				message = JSON.parse(event.data);
+			} catch {
+				return;
+			}
+			if (message.type !== 'state' || !message.session || typeof message.session !== 'object') return;
+			this.reconnecting = false;
+			this.#delay = MIN_DELAY;
+			this.session = message.session as LensView;
+			if (isEndedState(this.session.state)) this.#finish();
+		};
+		socket.onclose = () => {
+			if (this.#socket !== socket) return;
+			this.#socket = null;
+			if (this.ended) return;
+			this.reconnecting = true;
+			this.#retry();
+		};
+	}
+
+	#retry() {
+		clearTimeout(this.#retryTimer);
+		this.#retryTimer = setTimeout(() => void this.#check(), this.#delay);
+		this.#delay = Math.min(this.#delay * 2, MAX_DELAY);
+	}
+
+	/** Before reconnecting, ask whether the session still exists: a dead cookie means it ended while we were away. */
+	async #check() {
+		if (!this.session || this.ended) return;
+		try {
+			const { session } = await api<{ session: LensView }>('GET', '/api/lens/session');
+			this.session = session;
+			if (isEndedState(session.state)) return this.#finish();
+		} catch (error) {
+			if (error instanceof ApiError && error.status === 401) {
+				this.session = { ...this.session, state: 'closed' };
+				return this.#finish();
+			}
+		}
+		if (!this.#socket && !this.ended) this.#connect();
+	}
+}
+
+export const lens = new Lens();
