@@ -63,3 +63,32 @@ describe('loadConfig', () => {
     expect(c.publicUrl.protocol).toBe('https:');
   });
 });
+
+describe('SMS settings', () => {
+  test('without SMPP_URL the console gateway is used; region NL and only NL numbers by default', () => {
+    const c = loadConfig({});
+    expect(c.smpp).toBeUndefined();
+    expect(c.defaultRegion).toBe('NL');
+    expect([...c.smsCountries!]).toEqual(['NL']);
+  });
+
+  test('SMPP_URL gives the bind credentials, decoded, with the sender and window', () => {
+    const c = loadConfig({ SMPP_URL: 'smpps://loupe:p%40ss@smsc.example.org:3550', SMPP_SOURCE_ADDR: '+3197010000000', SMPP_WINDOW: '5' });
+    expect(c.smpp).toEqual({ host: 'smsc.example.org', port: 3550, systemId: 'loupe', password: 'p@ss', tls: true, sourceAddr: '+3197010000000', window: 5 });
+    expect(loadConfig({ LOUPE_SMS_COUNTRIES: '*' }).smsCountries).toBeUndefined();
+    expect([...loadConfig({ LOUPE_SMS_COUNTRIES: 'NL, BE' }).smsCountries!]).toEqual(['NL', 'BE']);
+    expect([...loadConfig({ LOUPE_DEFAULT_REGION: 'BE' }).smsCountries!]).toEqual(['BE']);
+  });
+
+  test('bad SMS settings name their variable', () => {
+    for (const [env, variable] of [
+      [{ SMPP_URL: 'http://smsc:2775' }, 'SMPP_URL'],
+      [{ SMPP_URL: 'smpp://smsc:2775' }, 'SMPP_URL'],
+      [{ SMPP_URL: 'smpp://a:b@smsc:99999' }, 'SMPP_URL'],
+      [{ SMPP_SOURCE_ADDR: 'A sender that is far too long' }, 'SMPP_SOURCE_ADDR'],
+      [{ SMPP_WINDOW: '0' }, 'SMPP_WINDOW'],
+      [{ LOUPE_DEFAULT_REGION: 'XX' }, 'LOUPE_DEFAULT_REGION'],
+      [{ LOUPE_SMS_COUNTRIES: 'NL,Mars' }, 'LOUPE_SMS_COUNTRIES'],
+    ] as const) expect(failure(env).variable).toBe(variable);
+  });
+});

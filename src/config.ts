@@ -108,9 +108,17 @@ function readSmsCountries(env: Env): ReadonlySet<string> | undefined {
 }
 
 function readSmpp(env: Env): SmppSettings | undefined {
+  // Read even without SMPP_URL, so a typo fails now and not the day the gateway is configured.
+  const sourceAddr = read(env, 'SMPP_SOURCE_ADDR');
+  const window = read(env, 'SMPP_WINDOW');
   const raw = read(env, 'SMPP_URL');
   if (!raw) return undefined;
-  const url = new URL(raw.replace(/^smpp/, 'http'));
+  let url: URL;
+  try {
+    url = new URL(raw.replace(/^smpp/, 'http'));
+  } catch {
+    throw new ConfigError('SMPP_URL', 'must look like smpp://system_id:password@host:port, with a port up to 65535');
+  }
   const port = Number(url.port);
   if (port < 1 || port > 65535) throw new ConfigError('SMPP_URL', 'port must be between 1 and 65535');
   return {
@@ -119,8 +127,8 @@ function readSmpp(env: Env): SmppSettings | undefined {
     systemId: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     tls: raw.startsWith('smpps:'),
-    sourceAddr: read(env, 'SMPP_SOURCE_ADDR'),
-    window: read(env, 'SMPP_WINDOW'),
+    sourceAddr,
+    window,
   };
 }
 

@@ -1,7 +1,8 @@
 // The state machine: the table itself, then every transition the verbs of
 // this release can make, legal and illegal, with its audit row.
 import { beforeEach, describe, expect, test } from 'bun:test';
-import { SESSION_STATES } from '../db/schema.ts';
+import { lensSessions, SESSION_STATES } from '../db/schema.ts';
+import { pgErrorCode, UNIQUE_VIOLATION } from '../db/transaction.ts';
 import { harness, tableCounts, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import { answerEula, endByCustomer, redeem } from './customer.ts';
 import { createSession } from './create.ts';
@@ -92,4 +93,20 @@ describe('transitions through the verbs', () => {
     expect(await expireInvitations(h)).toBe(1); // `invited` only
     expect((await sessionRow(h, opened.id)).state).toBe('connecting');
   });
+});
+
+describe('the database itself', () => {
+  test('refuses a PIN already held by a live invitation, and a second session in a live slot', async () => {
+    const h = await harness();
+    const t = await technician(h, { settings: { maxLiveLensSessions: 2 } });
+    const a = await createSession(h, t.me, { type: 'lens', name: 'A', method: 'link' });
+    const row = await sessionRow(h, a.id);
+    const copy = { technicianId: t.id, name: 'B', state: 'invited' as const, method: 'link' as const, language: 'en' as const, pinExpiresAt: row.pinExpiresAt };
+    const insert = (values: Partial<typeof lensSessions.$inferInsert>) =>
+      h.db.insert(lensSessions).values({ ...copy, ...values }).then(() => 'ok', (e) => pgErrorCode(e));
+    expect(await insert({ pin: row.pin, liveSlot: 1 })).toBe(UNIQUE_VIOLATION);
+    expect(await insert({ pin: '999999', liveSlot: row.liveSlot })).toBe(UNIQUE_VIOLATION);
+    await endSession(h, t.id, a.id);
+    expect(await insert({ pin: row.pin, liveSlot: row.liveSlot })).toBe('ok'); // freed by the end
+  }, 60_000);
 });
