@@ -73,7 +73,7 @@ describe('SMS settings', () => {
   });
 
   test('SMPP_URL gives the bind credentials, decoded, with the sender and window', () => {
-    const c = loadConfig({ SMPP_URL: 'smpps://loupe:p%40ss@smsc.example.org:3550', SMPP_SOURCE_ADDR: '+3197010000000', SMPP_WINDOW: '5' });
+    const c = loadConfig({ LOUPE_PUBLIC_URL: 'https://loupe.example.org', SMPP_URL: 'smpps://loupe:p%40ss@smsc.example.org:3550', SMPP_SOURCE_ADDR: '+3197010000000', SMPP_WINDOW: '5' });
     expect(c.smpp).toEqual({ host: 'smsc.example.org', port: 3550, systemId: 'loupe', password: 'p@ss', tls: true, sourceAddr: '+3197010000000', window: 5 });
     expect(loadConfig({ LOUPE_SMS_COUNTRIES: '*' }).smsCountries).toBeUndefined();
     expect([...loadConfig({ LOUPE_SMS_COUNTRIES: 'NL, BE' }).smsCountries!]).toEqual(['NL', 'BE']);
@@ -84,7 +84,8 @@ describe('SMS settings', () => {
     for (const [env, variable] of [
       [{ SMPP_URL: 'http://smsc:2775' }, 'SMPP_URL'],
       [{ SMPP_URL: 'smpp://smsc:2775' }, 'SMPP_URL'],
-      [{ SMPP_URL: 'smpp://a:b@smsc:99999' }, 'SMPP_URL'],
+      [{ LOUPE_PUBLIC_URL: 'https://l.example.org', SMPP_URL: 'smpp://a:b@smsc:99999' }, 'SMPP_URL'],
+      [{ SMPP_URL: 'smpp://a:b@smsc:2775' }, 'LOUPE_PUBLIC_URL'],
       [{ SMPP_SOURCE_ADDR: 'A sender that is far too long' }, 'SMPP_SOURCE_ADDR'],
       [{ SMPP_WINDOW: '0' }, 'SMPP_WINDOW'],
       [{ LOUPE_DEFAULT_REGION: 'XX' }, 'LOUPE_DEFAULT_REGION'],

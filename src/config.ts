@@ -23,6 +23,26 @@ export type Config = {
   defaultRegion: CountryCode;
   /** Countries whose numbers may receive an invitation; undefined = all. */
   smsCountries: ReadonlySet<string> | undefined;
+  media: MediaSettings;
+};
+
+/** The WebRTC gateway: the bundled Janus (default) or an external one. */
+export type MediaSettings = {
+  /** Janus binary for the bundled gateway. */
+  janusBin: string;
+  /** ws:// URL of an external Janus (WebSocket transport): Loupe then spawns nothing. */
+  janusUrl: string | undefined;
+  /** Narrow UDP range for media; publish it in firewalls and compose. */
+  rtpPorts: { min: number; max: number };
+  /** Public address of this host when behind 1:1 NAT (Janus's nat_1_1_mapping). */
+  publicIp: string | undefined;
+  /** host:port of a STUN server, when Janus must learn its public address itself. */
+  stunServer: string | undefined;
+  turn: { server: string; user: string; password: string } | undefined;
+  /** ICE over TCP for networks that block UDP (Janus then runs ICE-Lite). */
+  iceTcp: boolean;
+  /** Only gather ICE candidates on this interface (Janus's ice_enforce_list). */
+  iceInterface: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -55,6 +75,16 @@ const variables = {
   SMPP_WINDOW: intIn(1, 100).default(10),
   // Defaults to the default region only: sending to any country invites SMS-pumping fraud.
   LOUPE_SMS_COUNTRIES: z.string().refine((v) => v === '*' || v.split(',').every((c) => (getCountries() as string[]).includes(c.trim())), 'must be * or a comma-separated list of country codes such as NL,BE').optional(),
+  JANUS_BIN: z.string().min(1).default('janus'),
+  JANUS_URL: z.string().regex(/^wss?:\/\/[^/\s]+/, 'must be a ws:// or wss:// URL of Janus\'s WebSocket transport').optional(),
+  LOUPE_RTP_PORTS: z.string().regex(/^\d{4,5}-\d{4,5}$/, 'must be a range such as 20000-20199').default('20000-20199'),
+  LOUPE_PUBLIC_IP: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }).optional(),
+  LOUPE_STUN_SERVER: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port').optional(),
+  LOUPE_TURN_SERVER: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port').optional(),
+  LOUPE_TURN_USER: z.string().min(1).optional(),
+  LOUPE_TURN_PASSWORD: z.string().min(1).optional(),
+  LOUPE_ICE_TCP: z.enum(['true', 'false']).default('false'),
+  LOUPE_ICE_INTERFACE: z.string().regex(/^[\w.:-]{1,32}$/, 'must be a network interface name such as eth0').optional(),
   LOUPE_DEFAULT_REGION: z.string().refine((c) => (getCountries() as string[]).includes(c), 'must be a two-letter country code such as NL or BE').default('NL'),
 } as const;
 
@@ -83,6 +113,8 @@ export function loadConfig(env: Env): Config {
     if (!existsSync(tls.keyFile)) throw new ConfigError('TLS_KEY_FILE', `file not found: ${tls.keyFile}`);
   }
   const hasAdmin = pair(env, 'LOUPE_ADMIN_EMAIL', 'LOUPE_ADMIN_PASSWORD');
+  // Real texts must carry a link a phone can open, not http://localhost.
+  if (read(env, 'SMPP_URL') && !read(env, 'LOUPE_PUBLIC_URL')) throw new ConfigError('LOUPE_PUBLIC_URL', 'must be set when SMPP_URL is set: SMS links are built from it');
   const publicUrl = new URL(read(env, 'LOUPE_PUBLIC_URL') ?? `${tls ? 'https' : 'http'}://localhost:${port}`);
   return {
     port,
@@ -99,6 +131,26 @@ export function loadConfig(env: Env): Config {
     smpp: readSmpp(env),
     defaultRegion: read(env, 'LOUPE_DEFAULT_REGION') as CountryCode,
     smsCountries: readSmsCountries(env),
+    media: readMedia(env),
+  };
+}
+
+function readMedia(env: Env): MediaSettings {
+  const [min, max] = read(env, 'LOUPE_RTP_PORTS').split('-').map(Number) as [number, number];
+  if (min < 1024 || max > 65535 || max - min < 1) throw new ConfigError('LOUPE_RTP_PORTS', 'must be a range of at least 2 ports within 1024-65535');
+  const turnServer = read(env, 'LOUPE_TURN_SERVER');
+  if (turnServer && (!env.LOUPE_TURN_USER || !env.LOUPE_TURN_PASSWORD)) {
+    throw new ConfigError(env.LOUPE_TURN_USER ? 'LOUPE_TURN_PASSWORD' : 'LOUPE_TURN_USER', 'must be set together with LOUPE_TURN_SERVER');
+  }
+  return {
+    janusBin: read(env, 'JANUS_BIN'),
+    janusUrl: read(env, 'JANUS_URL'),
+    rtpPorts: { min, max },
+    publicIp: read(env, 'LOUPE_PUBLIC_IP'),
+    stunServer: read(env, 'LOUPE_STUN_SERVER'),
+    turn: turnServer ? { server: turnServer, user: read(env, 'LOUPE_TURN_USER')!, password: read(env, 'LOUPE_TURN_PASSWORD')! } : undefined,
+    iceTcp: read(env, 'LOUPE_ICE_TCP') === 'true',
+    iceInterface: read(env, 'LOUPE_ICE_INTERFACE'),
   };
 }
 

@@ -105,5 +105,7 @@ async function shutdown(signal: string) {
   log.info('stopped');
   process.exit(0);
 }
+// A backstop: a stray rejection is logged, not allowed to take every session down.
+process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

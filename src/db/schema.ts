@@ -88,6 +88,8 @@ export const lensSessions = pgTable('lens_sessions', {
   // PIN and link token are shown to the technician while the invitation is
   // live, so they are stored as such and cleared the moment it is used or ends.
   linkToken: text('link_token'),
+  // Kept after use, so a reload of the used link in the customer's own browser resumes.
+  linkTokenHash: text('link_token_hash').notNull(),
   customerTokenHash: text('customer_token_hash').unique(),
   liveSlot: integer('live_slot'),
   createdAt: createdAt(),
@@ -124,7 +126,8 @@ export const smsMessages = pgTable('sms_messages', {
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
   messageIds: text('message_ids').array().notNull().default(sql`'{}'::text[]`),
-  partsDelivered: integer('parts_delivered').notNull().default(0),
+  // Receipts can come twice (a lost deliver_sm_resp): count distinct parts.
+  deliveredIds: text('delivered_ids').array().notNull().default(sql`'{}'::text[]`),
   error: text('error'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -2,6 +2,7 @@
 // across several Loupe nodes sharing one PostgreSQL.
 import { eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import type { Tx } from '../db/transaction.ts';
 import { rateLimits } from '../db/schema.ts';
 
 export type Limit = { max: number; windowMs: number };
@@ -16,7 +17,7 @@ export async function blockedFor(db: Db, key: string, limit: Limit, now: Date): 
 }
 
 /** Counts one event against the key, starting a new window when the old one is over. */
-export async function record(db: Db, key: string, limit: Limit, now: Date): Promise<number> {
+export async function record(db: Db | Tx, key: string, limit: Limit, now: Date): Promise<number> {
   // Bound as text with a cast: postgres-js does not serialise a Date inside a raw sql fragment.
   const windowOpenedAfter = sql`${new Date(now.getTime() - limit.windowMs).toISOString()}::timestamptz`;
   const nowValue = sql`${now.toISOString()}::timestamptz`;
@@ -30,6 +31,11 @@ export async function record(db: Db, key: string, limit: Limit, now: Date): Prom
     })
     .returning({ count: rateLimits.count });
   return row!.count;
+}
+
+/** Takes back one event, e.g. an attempt that turned out to be legitimate. */
+export async function release(db: Db, key: string): Promise<void> {
+  await db.update(rateLimits).set({ count: sql`greatest(${rateLimits.count} - 1, 0)` }).where(eq(rateLimits.key, key));
 }
 
 export async function clear(db: Db, key: string): Promise<void> {

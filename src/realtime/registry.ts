@@ -1,16 +1,19 @@
 // Open sockets, so shutdown can tell every browser "going away" (1001) and
 // they reconnect to the restarted server, instead of holding shutdown open.
+// Keyed by the raw socket: hono/bun hands each event a new WSContext.
 import type { WSContext } from 'hono/ws';
 
+type RawSocket = { close(code?: number, reason?: string): void; readyState: number };
+
 export class SocketRegistry {
-  private readonly open = new Set<WSContext>();
+  private readonly open = new Set<RawSocket>();
 
   add(ws: WSContext): void {
-    this.open.add(ws);
+    this.open.add(ws.raw as RawSocket);
   }
 
   delete(ws: WSContext): void {
-    this.open.delete(ws);
+    this.open.delete(ws.raw as RawSocket);
   }
 
   get size(): number {

@@ -1,18 +1,23 @@
 // The sockets on a real Bun server (app.request cannot upgrade).
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import { websocket } from 'hono/bun';
+import { createApp } from '../app.ts';
 import { harness, ORIGIN, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
+import { SocketRegistry } from './registry.ts';
 import { technician, type TestTechnician } from '../sessions/testing.ts';
 import type { SessionView } from '../sessions/view.ts';
 
 let h: Harness;
 let server: ReturnType<typeof Bun.serve>;
 let tess: TestTechnician;
+let registry: SocketRegistry;
 const sockets: WebSocket[] = [];
 
 beforeEach(async () => {
   h = await harness();
-  server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (req, srv) => h.app.fetch(req, srv), websocket });
+  registry = new SocketRegistry();
+  const app = createApp({ ...h, database: h.database, sockets: registry });
+  server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (req, srv) => app.fetch(req, srv), websocket });
   tess = await technician(h);
 }, DATABASE_HOOK);
 
@@ -84,6 +89,19 @@ describe('/ws/console', () => {
     }
     sock.ws.send(JSON.stringify({ type: 'ping' }));
     expect(await sock.next()).toEqual({ type: 'pong' });
+  });
+
+  test('open sockets are known for shutdown, and forgotten once closed', async () => {
+    const socks = [connect('/ws/console', { cookie: tess.cookie }), connect('/ws/console', { cookie: tess.cookie })];
+    for (const s of socks) await s.next();
+    expect(registry.size).toBe(2);
+    socks[0]!.ws.close();
+    await socks[0]!.closed;
+    await Bun.sleep(100);
+    expect(registry.size).toBe(1);
+    registry.closeAll();
+    expect((await socks[1]!.closed).code).toBe(1001);
+    expect(registry.size).toBe(0);
   });
 
   test('no cookie, a forged cookie or another site\'s page cannot connect', async () => {

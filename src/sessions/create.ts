@@ -4,7 +4,10 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
 import type { Me } from '../auth/sessions.ts';
 import { groups, lensSessions, smsMessages, technicians } from '../db/schema.ts';
-import { pgErrorCode, transaction, UNIQUE_VIOLATION, type Tx } from '../db/transaction.ts';
+import { tokenHash } from '../auth/tokens.ts';
+import { pgErrorCode, transaction, UNIQUE_VIOLATION, violatedConstraint, type Tx } from '../db/transaction.ts';
+import { record } from '../ratelimit/limiter.ts';
+import type { Db } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { Conflict, Forbidden, RateLimited } from '../http/errors.ts';
 import { invitationText } from '../sms/templates.ts';
@@ -18,6 +21,9 @@ import { linkFor, RESEND_AFTER_MS, sessionView, type SessionView } from './view.
 
 const PIN_ATTEMPTS = 20;
 export const MAX_SMS_PER_SESSION = 4;
+/** Bounds what a stolen account or a script can send: texts cost money and a phone can be flooded. */
+export const SMS_PER_NUMBER = { max: 5, windowMs: 3_600_000 };
+export const SMS_PER_TECHNICIAN = { max: 60, windowMs: 3_600_000 };
 
 export function rightsFor(method: 'sms' | 'link'): Right[] {
   return ['start_lens_sessions', 'start_private_sessions', method === 'sms' ? 'use_sms_method' : 'use_link_method'];
@@ -56,21 +62,24 @@ async function takeLiveSlot(tx: Tx, technicianId: string): Promise<number> {
 }
 
 /** Inserts under a savepoint, drawing a new PIN while it collides with a live one. */
-async function insertWithFreshPin(tx: Tx, values: Omit<typeof lensSessions.$inferInsert, 'pin' | 'linkToken'>) {
+async function insertWithFreshPin(tx: Tx, values: Omit<typeof lensSessions.$inferInsert, 'pin' | 'linkToken' | 'linkTokenHash'>) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await tx.transaction(async (sp) => {
-        const [row] = await sp.insert(lensSessions).values({ ...values, pin: newPin(), linkToken: newLinkToken() }).returning();
+        const linkToken = newLinkToken();
+        const [row] = await sp.insert(lensSessions).values({ ...values, pin: newPin(), linkToken, linkTokenHash: tokenHash(linkToken) }).returning();
         return row!;
       });
     } catch (err) {
       if (pgErrorCode(err) !== UNIQUE_VIOLATION) throw err;
-      const detail = String((err as { cause?: { constraint?: string; message?: string } }).cause?.constraint ?? (err as Error).message);
-      if (detail.includes('live_slot')) throw new Conflict('You already have a live Lens session. End it before starting another.', 'live_session_limit');
+      if (violatedConstraint(err) === 'lens_sessions_live_slot_idx') {
+        throw new Conflict('You already have a live Lens session. End it before starting another.', 'live_session_limit');
+      }
       if (attempt >= PIN_ATTEMPTS) throw err;
     }
   }
 }
+
 
 export async function createSession(deps: Deps, me: Me, input: CreateSessionInput): Promise<SessionView> {
   assertRights(me, input.method);
@@ -78,6 +87,7 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
   const language = input.language ?? languageForCountry(phone?.country ?? deps.config.defaultRegion);
   const now = deps.clock.now();
   const actor = { type: 'technician', id: me.id } as const;
+  if (phone) await countSms(deps.db, me.id, phone.e164, now);
 
   const view = await transaction(deps.db, async (tx) => {
     const slot = await takeLiveSlot(tx, me.id);
@@ -102,6 +112,15 @@ async function queueInvitationSms(tx: Tx, deps: Pick<Deps, 'config'>, session: t
   await tx.insert(smsMessages).values({ sessionId: session.id, to: session.phone!, text, nextAttemptAt: now, createdAt: now, updatedAt: now });
 }
 
+async function countSms(db: Db | Tx, technicianId: string, to: string, now: Date) {
+  if ((await record(db, `sms-to:${to}`, SMS_PER_NUMBER, now)) > SMS_PER_NUMBER.max) {
+    throw new RateLimited(`${to} already got ${SMS_PER_NUMBER.max} invitations this hour. Check the number, or use the link/PIN method.`, SMS_PER_NUMBER.windowMs / 1000);
+  }
+  if ((await record(db, `sms-by:${technicianId}`, SMS_PER_TECHNICIAN, now)) > SMS_PER_TECHNICIAN.max) {
+    throw new RateLimited(`You sent ${SMS_PER_TECHNICIAN.max} invitations this hour, the most allowed.`, SMS_PER_TECHNICIAN.windowMs / 1000);
+  }
+}
+
 /** Sends the invitation again (same PIN and link), at most once a minute and a few times per session. */
 export async function resendSms(deps: Deps, me: Me, id: string): Promise<SessionView> {
   assertRights(me, 'sms');
@@ -122,6 +141,7 @@ export async function resendSms(deps: Deps, me: Me, id: string): Promise<Session
     }
     const wait = last ? last.createdAt.getTime() + RESEND_AFTER_MS - now.getTime() : 0;
     if (wait > 0) throw new RateLimited(`Wait ${Math.ceil(wait / 1000)} s before sending the SMS again.`, wait / 1000);
+    await countSms(tx, me.id, session.phone!, now);
     await queueInvitationSms(tx, deps, session, now);
     await audit(tx, { type: 'technician', id: me.id }, 'session.sms_resent', { type: 'session', id });
     return (await sessionView(tx, deps.config, id))!;

@@ -7,7 +7,7 @@ import { transaction, type Tx } from '../db/transaction.ts';
 import type { Db } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
-import { blockedFor, record, type Limit } from '../ratelimit/limiter.ts';
+import { blockedFor, record, release, type Limit } from '../ratelimit/limiter.ts';
 import { getEula } from '../settings/eula.ts';
 import { finish } from './end.ts';
 import type { RedeemInput } from './schemas.ts';
@@ -62,14 +62,20 @@ export async function sessionById(db: Db | Tx, id: string): Promise<SessionRow |
 
 export type Redeemed = { token: string; session: SessionRow; view: LensView };
 
+/**
+ * Every attempt is counted before the lookup (so a burst of parallel guesses
+ * cannot outrun the limit) and taken back when it succeeds, so only failures
+ * accumulate. The all-addresses key cannot be produced from an address.
+ */
 export async function redeem(deps: Deps, input: RedeemInput, address: string, currentToken?: string): Promise<Redeemed> {
   const now = deps.clock.now();
   const byPin = 'pin' in input;
-  const addressKey = `lens-redeem:${address}`;
-  const wait = Math.max(
-    await blockedFor(deps.db, addressKey, REDEEM_PER_ADDRESS, now),
-    byPin ? await blockedFor(deps.db, 'lens-redeem:*', REDEEM_ALL_ADDRESSES, now) : 0,
-  );
+  const keys: [string, Limit][] = [[`lens-redeem:${address}`, REDEEM_PER_ADDRESS]];
+  if (byPin) keys.push(['lens-redeem-all-addresses', REDEEM_ALL_ADDRESSES]);
+  let wait = 0;
+  for (const [key, limit] of keys) {
+    if ((await record(deps.db, key, limit, now)) > limit.max) wait = Math.max(wait, await blockedFor(deps.db, key, limit, now));
+  }
   if (wait > 0) throw new RateLimited('Too many attempts. Wait a while, or ask your technician to send the link again.', wait);
 
   const token = newToken();
@@ -87,17 +93,16 @@ export async function redeem(deps: Deps, input: RedeemInput, address: string, cu
     await audit(tx, { type: 'customer', id: session.id }, 'session.opened', { type: 'session', id: session.id }, { by: byPin ? 'pin' : 'link', address });
     return { token, session: updated!, view: await lensView(tx, updated!) };
   });
-  if (redeemed) {
-    deps.events.sessionChanged({ sessionId: redeemed.session.id, technicianId: redeemed.session.technicianId });
-    return redeemed;
+  if (!redeemed) {
+    // A reload of the very link this browser already opened: its cookie still holds the session.
+    const current = 'token' in input ? await customerSession(deps.db, currentToken) : undefined;
+    if (!current || !('token' in input) || current.linkTokenHash !== tokenHash(input.token)) throw new InvitationNotFound();
+    for (const [key] of keys) await release(deps.db, key);
+    return { token: currentToken!, session: current, view: await lensView(deps.db, current) };
   }
-  // A reload of a link already opened in this browser: the cookie still holds the session.
-  const current = await customerSession(deps.db, currentToken);
-  if (current) return { token: currentToken!, session: current, view: await lensView(deps.db, current) };
-
-  await record(deps.db, addressKey, REDEEM_PER_ADDRESS, now);
-  if (byPin) await record(deps.db, 'lens-redeem:*', REDEEM_ALL_ADDRESSES, now);
-  throw new InvitationNotFound();
+  for (const [key] of keys) await release(deps.db, key);
+  deps.events.sessionChanged({ sessionId: redeemed.session.id, technicianId: redeemed.session.technicianId });
+  return redeemed;
 }
 
 export async function answerEula(deps: Deps, sessionId: string, accept: boolean): Promise<LensView> {

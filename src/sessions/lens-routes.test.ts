@@ -65,6 +65,35 @@ describe('redeeming the link or the PIN', () => {
     expect((await sessionRow(h, invitation.id)).state).toBe('invited');
   });
 
+  test('a live customer cookie does not lift the limit, and opens no other session', async () => {
+    const cookie = lensCookie(await redeem({ token: token(invitation) }, { address: '198.51.100.7' }));
+    const other = await technician(h);
+    const victim = await json<SessionView>(await h.call('POST', '/api/sessions', { cookie: other.cookie, body: { type: 'lens', name: 'Victim', method: 'link' } }), 201);
+    expect((await redeem({ token: token(victim).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) }, { cookie, address: '198.51.100.7' })).status).toBe(404);
+    const statuses = [];
+    for (let i = 0; i < REDEEM_PER_ADDRESS.max + 2; i++) {
+      const guess = String(i).padStart(6, '0');
+      if (guess !== victim.pin) statuses.push((await redeem({ pin: guess }, { cookie, address: '198.51.100.7' })).status);
+    }
+    expect(statuses).not.toContain(200);
+    expect(statuses.at(-1)).toBe(429);
+    expect((await sessionRow(h, victim.id)).state).toBe('invited');
+  });
+
+  test('a burst of parallel guesses cannot outrun the limit', async () => {
+    const guesses = Array.from({ length: 30 }, (_, i) => String(100_000 + i)).filter((g) => g !== invitation.pin);
+    const statuses = await Promise.all(guesses.map((pin) => redeem({ pin }, { address: '198.51.100.8' }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(REDEEM_PER_ADDRESS.max);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(guesses.length - REDEEM_PER_ADDRESS.max);
+  });
+
+  test('behind a proxy only the address the proxy appended counts, not what the client wrote', async () => {
+    for (let i = 0; i < REDEEM_PER_ADDRESS.max; i++) {
+      await redeem({ pin: invitation.pin === '999999' ? '999998' : '999999' }, { address: `10.0.0.${i}, 203.0.113.50` });
+    }
+    expect((await redeem({ pin: invitation.pin }, { address: '10.9.9.9, 203.0.113.50' })).status).toBe(429);
+  });
+
   test('malformed bodies are 400', async () => {
     for (const body of [{}, { pin: '12345' }, { pin: 123456 }, { pin: '12345a' }, { token: 'short' }, { pin: '123456', token: 'A'.repeat(22) }, { token: 'x'.repeat(500) }]) {
       const res = await redeem(body);

@@ -128,7 +128,7 @@ describe('one live Lens session per technician', () => {
   for (const max of [1, 3]) {
     test(`20 concurrent requests create exactly ${max} with the group limit ${max}`, async () => {
       const t = await technician(h, { settings: { maxLiveLensSessions: max } });
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => create(t.cookie, { ...smsBody, name: `S${i}` })));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => create(t.cookie, { type: 'lens', method: 'link', name: `S${i}` })));
       const statuses = results.map((r) => r.status).sort();
       expect(statuses.filter((s) => s === 201)).toHaveLength(max);
       expect(statuses.filter((s) => s === 409)).toHaveLength(20 - max);
@@ -190,6 +190,17 @@ describe('listing, reading, ending and resending', () => {
     h.clock.advance(61_000);
     expect((await resend()).status).toBe(429);
     expect(await smsRows(h, s.id)).toHaveLength(4);
+  });
+
+  test('one number gets at most 5 invitations an hour, whoever sends them', async () => {
+    const t = await technician(h, { settings: { maxLiveLensSessions: 10 } });
+    for (let i = 0; i < 5; i++) await json(await create(t.cookie, { ...smsBody, name: `S${i}` }), 201);
+    const before = await tableCounts(h);
+    const sixth = await create(t.cookie, { ...smsBody, name: 'S6' });
+    expect(sixth.status).toBe(429);
+    expect((await errorOf(sixth)).message).toContain('+31612345678');
+    expect(await tableCounts(h)).toEqual(before);
+    await json(await create(t.cookie, { ...smsBody, name: 'Other number', phone: '06 87654321' }), 201);
   });
 
   test('invitations expire at the PIN lifetime', async () => {

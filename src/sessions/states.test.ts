@@ -2,7 +2,7 @@
 // this release can make, legal and illegal, with its audit row.
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { lensSessions, SESSION_STATES } from '../db/schema.ts';
-import { pgErrorCode, UNIQUE_VIOLATION } from '../db/transaction.ts';
+import { pgErrorCode, UNIQUE_VIOLATION, violatedConstraint } from '../db/transaction.ts';
 import { harness, tableCounts, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import { answerEula, endByCustomer, redeem } from './customer.ts';
 import { createSession } from './create.ts';
@@ -101,11 +101,12 @@ describe('the database itself', () => {
     const t = await technician(h, { settings: { maxLiveLensSessions: 2 } });
     const a = await createSession(h, t.me, { type: 'lens', name: 'A', method: 'link' });
     const row = await sessionRow(h, a.id);
-    const copy = { technicianId: t.id, name: 'B', state: 'invited' as const, method: 'link' as const, language: 'en' as const, pinExpiresAt: row.pinExpiresAt };
+    const copy = { technicianId: t.id, linkTokenHash: 'another link', name: 'B', state: 'invited' as const, method: 'link' as const, language: 'en' as const, pinExpiresAt: row.pinExpiresAt };
     const insert = (values: Partial<typeof lensSessions.$inferInsert>) =>
-      h.db.insert(lensSessions).values({ ...copy, ...values }).then(() => 'ok', (e) => pgErrorCode(e));
-    expect(await insert({ pin: row.pin, liveSlot: 1 })).toBe(UNIQUE_VIOLATION);
-    expect(await insert({ pin: '999999', liveSlot: row.liveSlot })).toBe(UNIQUE_VIOLATION);
+      h.db.insert(lensSessions).values({ ...copy, ...values }).then(() => 'ok', (e) => `${pgErrorCode(e)} ${violatedConstraint(e)}`);
+    // The index names are what createSession tells a PIN collision from the live-session limit by, on both drivers.
+    expect(await insert({ pin: row.pin, liveSlot: 1 })).toBe(`${UNIQUE_VIOLATION} lens_sessions_live_pin_idx`);
+    expect(await insert({ pin: '999999', liveSlot: row.liveSlot })).toBe(`${UNIQUE_VIOLATION} lens_sessions_live_slot_idx`);
     await endSession(h, t.id, a.id);
     expect(await insert({ pin: row.pin, liveSlot: row.liveSlot })).toBe('ok'); // freed by the end
   }, 60_000);

@@ -73,6 +73,20 @@ describe('the SMS outbox', () => {
     expect(changes.filter((id) => id === s.id).length).toBeGreaterThanOrEqual(3); // created, sent, delivered
   });
 
+  test('a repeated receipt for one part of a two-part text does not make it delivered', async () => {
+    startOutbox();
+    const s = await invite();
+    const message = await smsc.waitForMessage();
+    await until(() => statusOf(s.id), (st) => st[0] === 'sent');
+    await h.db.update(smsMessages).set({ messageIds: [message.messageId, 'second-part'] }).where(eq(smsMessages.sessionId, s.id));
+    await smsc.sendReceipt(message.messageId, 'DELIVRD');
+    await smsc.sendReceipt(message.messageId, 'DELIVRD');
+    const [row] = await until(() => smsRows(h, s.id), (r) => r[0]!.deliveredIds.length === 1);
+    await Bun.sleep(200);
+    expect(row!.status).toBe('sent');
+    expect((await smsRows(h, s.id))[0]!.deliveredIds).toEqual([message.messageId]);
+  });
+
   test('a negative receipt marks the SMS failed with the network\'s reason', async () => {
     startOutbox();
     const s = await invite();

@@ -6,7 +6,7 @@
 // submit, and only a definite "not accepted" from the SMSC puts it back in the
 // queue. A submit whose outcome is unknown (connection lost, or Loupe stopped
 // mid-submit) is marked failed with that reason, for the technician to Resend.
-import { and, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, lte, notInArray, sql } from 'drizzle-orm';
 import { lensSessions, smsMessages } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
@@ -19,8 +19,12 @@ export type OutboxOptions = {
   maxAttempts?: number;
 };
 
-/** A `sending` row older than this belongs to a submit that will never finish (a stopped node). */
-export const STALE_SENDING_MS = 2 * 60_000;
+/**
+ * A `sending` row older than this belongs to a submit that will never finish
+ * (a node stopped mid-submit). Well above the gateway's worst case (slot wait,
+ * submit timeout, throttle pauses between the parts of a long text).
+ */
+export const STALE_SENDING_MS = 15 * 60_000;
 const BACKOFF_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
 
 type SmsRow = typeof smsMessages.$inferSelect;
@@ -31,6 +35,8 @@ export class Outbox {
   private again = false;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Rows this node is submitting right now: never swept as stale. */
+  private readonly submitting = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly deps: Deps, private readonly gateway: SmsGateway, private readonly opts: OutboxOptions = {}) {}
@@ -78,9 +84,11 @@ export class Outbox {
     if (!this.gateway.ready()) return;
     const claimed = await this.claim();
     for (const row of claimed) {
+      this.submitting.add(row.id);
       const work = this.gateway.submit({ reference: row.id, to: row.to, text: row.text })
         .then((result) => this.record(row, result))
-        .catch((err) => this.deps.log.error('sms submit failed', { err, sms: row.id }));
+        .catch((err) => this.deps.log.error('sms submit failed', { err, sms: row.id }))
+        .finally(() => this.submitting.delete(row.id));
       this.inFlight.add(work);
       void work.finally(() => this.inFlight.delete(work));
     }
@@ -95,7 +103,8 @@ export class Outbox {
       const due = await tx.select({ id: smsMessages.id }).from(smsMessages)
         .innerJoin(lensSessions, eq(lensSessions.id, smsMessages.sessionId))
         .where(and(eq(smsMessages.status, 'queued'), lte(smsMessages.nextAttemptAt, now), eq(lensSessions.state, 'invited')))
-        .orderBy(smsMessages.nextAttemptAt).limit(this.opts.batch ?? 50).for('update', { of: smsMessages, skipLocked: true });
+        // Locking the session too means an invitation being ended right now is skipped, not texted.
+        .orderBy(smsMessages.nextAttemptAt).limit(this.opts.batch ?? 50).for('update', { of: [smsMessages, lensSessions], skipLocked: true });
       if (!due.length) return [];
       return tx.update(smsMessages)
         .set({ status: 'sending', attempts: sql`${smsMessages.attempts} + 1`, updatedAt: now })
@@ -135,13 +144,15 @@ export class Outbox {
       return;
     }
     if (report.delivered) {
+      if (row.deliveredIds.includes(report.messageId)) return; // a repeated receipt
+      const at = sql`${now.toISOString()}::timestamptz`;
       await this.deps.db.execute(sql`
         update ${smsMessages} set
-          parts_delivered = parts_delivered + 1,
-          status = case when parts_delivered + 1 >= cardinality(message_ids) and status = 'sent' then 'delivered' else status end,
-          delivered_at = case when parts_delivered + 1 >= cardinality(message_ids) then ${now.toISOString()}::timestamptz else delivered_at end,
-          updated_at = ${now.toISOString()}::timestamptz
-        where id = ${row.id}`);
+          delivered_ids = array_append(delivered_ids, ${report.messageId}::text),
+          status = case when cardinality(delivered_ids) + 1 >= cardinality(message_ids) and status = 'sent' then 'delivered' else status end,
+          delivered_at = case when cardinality(delivered_ids) + 1 >= cardinality(message_ids) then ${at} else delivered_at end,
+          updated_at = ${at}
+        where id = ${row.id} and not (${report.messageId}::text = any(delivered_ids))`);
     } else {
       await this.deps.db.update(smsMessages).set({
         status: 'failed', error: `Not delivered: the network reported ${report.stat}${report.err && report.err !== '000' ? ` (error ${report.err})` : ''}.`, updatedAt: now,
@@ -152,10 +163,14 @@ export class Outbox {
 
   private async failStaleSending(): Promise<void> {
     const now = this.deps.clock.now();
+    const mine = [...this.submitting];
     const stale = await this.deps.db.update(smsMessages).set({
       status: 'failed', updatedAt: now,
       error: 'Loupe stopped while this SMS was being submitted; it may or may not arrive. Use Resend if the customer got nothing.',
-    }).where(and(eq(smsMessages.status, 'sending'), lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)))).returning();
+    }).where(and(
+      eq(smsMessages.status, 'sending'), lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
+      mine.length ? notInArray(smsMessages.id, mine) : undefined,
+    )).returning();
     for (const row of stale) await this.announce(row.sessionId);
   }
 
