@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNTIME_APT=(ca-certificates)
+RUNTIME_APT=(ca-certificates janus)
 TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core)
 
 as_root() {
@@ -29,11 +29,20 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Debian's janus package enables a janus.service with sample settings (sample
+# secrets, WebSockets on every interface). Loupe runs its own Janus from
+# janus/, so the packaged service is switched off wherever systemd runs.
+disable_packaged_janus() {
+  if [ -d /run/systemd/system ] && systemctl is-enabled janus >/dev/null 2>&1; then
+    as_root systemctl disable --now janus
+  fi
+}
+
 case "${1:-}" in
   system)
     case "${2:-runtime}" in
-      runtime) apt_install "${RUNTIME_APT[@]}" ;;
-      test) apt_install "${RUNTIME_APT[@]}" "${TEST_APT[@]}" ;;
+      runtime) apt_install "${RUNTIME_APT[@]}"; disable_packaged_janus ;;
+      test) apt_install "${RUNTIME_APT[@]}" "${TEST_APT[@]}"; disable_packaged_janus ;;
       *) echo "usage: $0 system runtime|test" >&2; exit 64 ;;
     esac ;;
   packages)

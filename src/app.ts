@@ -8,6 +8,7 @@ import type { Deps } from './deps.ts';
 import { AppError, errorBody, PayloadTooLarge } from './http/errors.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { healthRoutes } from './health/routes.ts';
+import type { JanusStatus } from './media/supervisor.ts';
 import { SocketRegistry } from './realtime/registry.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
@@ -18,7 +19,9 @@ import { serveWeb, type WebBuild } from './web/static.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type AppParts = Deps & { database: Pick<Database, 'ping' | 'kind'>; web?: WebBuild; startedAt?: Date; sockets?: SocketRegistry };
+export type AppParts = Deps & {
+  database: Pick<Database, 'ping' | 'kind'>; web?: WebBuild; startedAt?: Date; sockets?: SocketRegistry; media?: { status(): JanusStatus };
+};
 
 export function createApp(parts: AppParts): Hono {
   const { config, log } = parts;
@@ -44,7 +47,7 @@ export function createApp(parts: AppParts): Hono {
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new PayloadTooLarge(MAX_BODY_BYTES); } }));
   app.use('/api/*', refuseCrossSite([config.publicUrl.origin]));
 
-  app.route('/', healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date() }));
+  app.route('/', healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date(), media: parts.media }));
   app.route('/', authRoutes(parts));
   app.route('/', adminRoutes(parts));
   app.route('/', settingsRoutes(parts));

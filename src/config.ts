@@ -32,6 +32,8 @@ export type MediaSettings = {
   janusBin: string;
   /** ws:// URL of an external Janus (WebSocket transport): Loupe then spawns nothing. */
   janusUrl: string | undefined;
+  /** The external Janus's api_secret, if it has one (the bundled one gets a generated secret). */
+  janusApiSecret: string | undefined;
   /** Narrow UDP range for media; publish it in firewalls and compose. */
   rtpPorts: { min: number; max: number };
   /** Public address of this host when behind 1:1 NAT (Janus's nat_1_1_mapping). */
@@ -77,6 +79,7 @@ const variables = {
   LOUPE_SMS_COUNTRIES: z.string().refine((v) => v === '*' || v.split(',').every((c) => (getCountries() as string[]).includes(c.trim())), 'must be * or a comma-separated list of country codes such as NL,BE').optional(),
   JANUS_BIN: z.string().min(1).default('janus'),
   JANUS_URL: z.string().regex(/^wss?:\/\/[^/\s]+/, 'must be a ws:// or wss:// URL of Janus\'s WebSocket transport').optional(),
+  JANUS_API_SECRET: z.string().min(1).optional(),
   LOUPE_RTP_PORTS: z.string().regex(/^\d{4,5}-\d{4,5}$/, 'must be a range such as 20000-20199').default('20000-20199'),
   LOUPE_PUBLIC_IP: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }).optional(),
   LOUPE_STUN_SERVER: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port').optional(),
@@ -145,6 +148,7 @@ function readMedia(env: Env): MediaSettings {
   return {
     janusBin: read(env, 'JANUS_BIN'),
     janusUrl: read(env, 'JANUS_URL'),
+    janusApiSecret: read(env, 'JANUS_API_SECRET'),
     rtpPorts: { min, max },
     publicIp: read(env, 'LOUPE_PUBLIC_IP'),
     stunServer: read(env, 'LOUPE_STUN_SERVER'),

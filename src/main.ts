@@ -19,6 +19,7 @@ import { createConsoleGateway } from './sms/console-gateway.ts';
 import type { SmsGateway } from './sms/gateway.ts';
 import { Outbox } from './sms/outbox.ts';
 import { createSmppGateway } from './sms/smpp-gateway.ts';
+import { JanusSupervisor } from './media/supervisor.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -59,6 +60,11 @@ if (admin.outcome === 'setup_link') {
 const web = loadWebBuild();
 if (!web) log.warn('web app not built: run `npm run build`; the API works, pages answer 503');
 
+// The media gateway. Loupe keeps serving if it cannot start: /healthz says so,
+// and the supervisor keeps trying.
+const janus = new JanusSupervisor({ media: config.media, dataDir: config.dataDir, log, logLevel: config.logLevel, externalApiSecret: config.media.janusApiSecret });
+await janus.start().catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
+
 const gateway: SmsGateway = config.smpp ? createSmppGateway(config.smpp, log) : createConsoleGateway(log);
 if (!config.smpp) log.warn('SMPP_URL is not set: SMS texts are only logged, technicians read the PIN out');
 else log.info('SMS gateway', { kind: 'smpp', host: config.smpp.host, port: config.smpp.port, systemId: config.smpp.systemId });
@@ -66,7 +72,7 @@ const outbox = new Outbox(deps, gateway);
 outbox.start();
 
 const sockets = new SocketRegistry();
-const app = createApp({ ...deps, database, web, startedAt, sockets });
+const app = createApp({ ...deps, database, web, startedAt, sockets, media: janus });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,
@@ -101,6 +107,7 @@ async function shutdown(signal: string) {
   await stopped;
   await outbox.stop();
   await gateway.close();
+  await janus.stop();
   await database.close();
   log.info('stopped');
   process.exit(0);

@@ -38,7 +38,7 @@ describe('docker-compose.yml', () => {
     expect(postgres?.volumes).toContain('postgres-data:/var/lib/postgresql/data');
     expect(Object.keys(compose.volumes).sort()).toEqual(['loupe-data', 'postgres-data']);
     expect(postgres?.ports).toBeUndefined();
-    expect(loupe?.ports).toEqual(['${LOUPE_HTTP_PORT:-8080}:8080']);
+    expect(loupe?.ports).toEqual(['${LOUPE_HTTP_PORT:-8080}:8080', '${LOUPE_RTP_PORTS:-20000-20199}:${LOUPE_RTP_PORTS:-20000-20199}/udp']);
   });
 
   test('gives both services time to shut down cleanly', () => {

@@ -1,0 +1,344 @@
+// Runs the bundled Janus as a child process: renders its configuration, starts
+// it, waits until its API answers, restarts it with back-off when it dies and
+// stops it on shutdown. With JANUS_URL set it spawns nothing and only checks
+// that the external Janus answers.
+import type { Subprocess } from 'bun';
+import { ConfigError, type MediaSettings } from '../config.ts';
+import type { Level, Logger } from '../log.ts';
+import { renderJanusConfig } from './janus-config.ts';
+import { loadOrCreateJanusSecrets, type JanusSecrets } from './secrets.ts';
+
+export type JanusState = 'starting' | 'running' | 'restarting' | 'stopped' | 'external' | 'failed';
+
+/** For /healthz. */
+export type JanusStatus = {
+  state: JanusState;
+  /** Restart attempts since start(). */
+  restarts: number;
+  /** Of the last Janus process that ended; 128 + n when killed by signal n. */
+  lastExitCode?: number;
+  url: string;
+  /** When the state last changed (ISO 8601). */
+  since: string;
+  pid?: number;
+};
+
+export type SupervisorOptions = {
+  media: MediaSettings;
+  dataDir: string;
+  log: Logger;
+  /** Port of Janus's WebSocket API on 127.0.0.1; a free one is picked when absent. */
+  wsPort?: number;
+  /** Loupe's log level: Janus is made as verbose as Loupe logs. */
+  logLevel?: Level;
+  /** The API secret of an external Janus (JANUS_URL); the bundled one uses its generated secret. */
+  externalApiSecret?: string;
+  readyTimeoutMs?: number;
+  backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
+};
+
+type Handler = () => void | Promise<void>;
+type JanusProcess = Subprocess<'ignore', 'pipe', 'pipe'>;
+export type JanusMessage = Record<string, unknown>;
+
+const READY_TIMEOUT_MS = 15_000;
+// Janus takes 1–4 s to exit after SIGTERM (it closes its sessions first).
+const STOP_TIMEOUT_MS = 5_000;
+const BACKOFF = { initialMs: 500, maxMs: 30_000, resetAfterMs: 60_000 };
+const ERROR_LINE = /^\[(ERR|FATAL)\]|\b(error|failed|fatal)\b/i;
+
+export class JanusSupervisor {
+  private state: JanusState = 'stopped';
+  private since = new Date();
+  private restarts = 0;
+  private lastExitCode: number | undefined;
+  private proc: JanusProcess | undefined;
+  private runningSince = 0;
+  private delay: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopping = false;
+  private started: Promise<void> | undefined;
+  private secrets: JanusSecrets | undefined;
+  private readonly wsPort: number;
+  private readonly wsUrl: string;
+  private readonly backoff: NonNullable<SupervisorOptions['backoff']>;
+  /** The last lines Janus printed, quoted when it fails to start. */
+  private readonly tail: string[] = [];
+  private readonly readyHandlers = new Set<Handler>();
+  private readonly restartHandlers = new Set<Handler>();
+  // Bun leaves children running when it exits: kill ours on a normal exit too.
+  private readonly killOnExit = () => { this.proc?.kill('SIGKILL'); };
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.backoff = opts.backoff ?? BACKOFF;
+    this.delay = this.backoff.initialMs;
+    this.wsPort = opts.media.janusUrl ? 0 : opts.wsPort ?? freeLoopbackPort();
+    this.wsUrl = opts.media.janusUrl ?? `ws://127.0.0.1:${this.wsPort}`;
+  }
+
+  /** Janus's WebSocket API (`janus-protocol` subprotocol). */
+  get url(): string { return this.wsUrl; }
+
+  /** The `apisecret` every request must carry; known once start() has run. */
+  get apiSecret(): string | undefined { return this.secrets?.apiSecret ?? this.opts.externalApiSecret; }
+
+  status(): JanusStatus {
+    return {
+      state: this.state, restarts: this.restarts, url: this.wsUrl, since: this.since.toISOString(),
+      ...(this.lastExitCode !== undefined && { lastExitCode: this.lastExitCode }),
+      ...(this.proc && { pid: this.proc.pid }),
+    };
+  }
+
+  /** Called each time Janus becomes ready, the first start included. Returns an unsubscribe. */
+  onReady(handler: Handler): () => void {
+    this.readyHandlers.add(handler);
+    return () => this.readyHandlers.delete(handler);
+  }
+
+  /** Called when a restarted Janus is ready: its rooms are gone and must be re-created. */
+  onRestart(handler: Handler): () => void {
+    this.restartHandlers.add(handler);
+    return () => this.restartHandlers.delete(handler);
+  }
+
+  /** Resolves once Janus answers; rejects with the reason when it cannot start. */
+  start(): Promise<void> {
+    this.started ??= this.opts.media.janusUrl ? this.checkExternal() : this.startBundled();
+    return this.started;
+  }
+
+  /** Stops Janus (SIGTERM, then SIGKILL after 5 s) and never restarts it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    if (this.proc) await this.kill(this.proc);
+    process.off('exit', this.killOnExit);
+    this.setState('stopped');
+  }
+
+  private async checkExternal() {
+    this.setState('external');
+    try {
+      const info = await checkJanus(this.wsUrl, this.apiSecret, 5_000);
+      this.opts.log.info('external Janus answers', { url: this.wsUrl, version: info.version_string });
+    } catch (err) {
+      // It may come up later; each request to it will say so if not.
+      this.opts.log.warn('external Janus does not answer', { url: this.wsUrl, error: (err as Error).message });
+    }
+  }
+
+  private async startBundled() {
+    this.setState('starting');
+    try {
+      this.secrets = loadOrCreateJanusSecrets(this.opts.dataDir);
+      process.on('exit', this.killOnExit);
+      await this.launch();
+    } catch (err) {
+      if (!this.stopping) this.setState('failed');
+      process.off('exit', this.killOnExit);
+      this.started = undefined; // the caller may fix the cause and try again
+      throw err;
+    }
+    this.fire(this.readyHandlers);
+  }
+
+  private async launch() {
+    const { media, dataDir, logLevel } = this.opts;
+    const rendered = renderJanusConfig({ media, dataDir, wsPort: this.wsPort, logLevel, secrets: this.secrets! });
+    if (this.stopping) throw new Error('Janus supervisor stopped');
+    const proc = this.spawn([this.janusBin(), '-F', rendered.configsFolder, '-C', rendered.coreConfigFile]);
+    const startedAt = Date.now();
+    this.opts.log.info('Janus starting', { pid: proc.pid, url: this.wsUrl });
+    let info: JanusMessage;
+    try {
+      info = await this.waitReady(proc);
+    } catch (err) {
+      await this.kill(proc);
+      throw err;
+    }
+    this.runningSince = Date.now();
+    this.setState('running');
+    this.opts.log.info('Janus ready', { pid: proc.pid, url: this.wsUrl, version: info.version_string, ms: this.runningSince - startedAt });
+  }
+
+  private janusBin(): string {
+    const bin = Bun.which(this.opts.media.janusBin);
+    if (!bin) throw new ConfigError('JANUS_BIN', `"${this.opts.media.janusBin}" is not an executable on this machine: install Debian's janus package or set JANUS_BIN to the janus binary`);
+    return bin;
+  }
+
+  private spawn(cmd: string[]): JanusProcess {
+    // setpriv (util-linux, on every Debian) sets PR_SET_PDEATHSIG and then execs
+    // Janus under the same PID: the kernel kills Janus if Loupe dies without
+    // running stop(), even by SIGKILL. The signal follows the spawning thread:
+    // Bun spawns on its JS thread, so do not run the supervisor in a Worker.
+    const setpriv = process.platform === 'linux' ? Bun.which('setpriv') : null;
+    const proc = Bun.spawn(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...cmd] : cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    this.tail.length = 0;
+    void this.relay(proc, proc.stdout);
+    void this.relay(proc, proc.stderr);
+    void proc.exited.then((code) => this.exited(proc, code));
+    return proc;
+  }
+
+  private exited(proc: JanusProcess, code: number) {
+    if (proc !== this.proc) return;
+    this.proc = undefined;
+    this.lastExitCode = code;
+    // A start or restart in progress handles its own failure; stop() wanted it.
+    if (this.stopping || this.state !== 'running') return;
+    this.opts.log.error('Janus exited unexpectedly', { code, signal: proc.signalCode, lastLines: this.tail.slice(-5) });
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart() {
+    if (this.stopping) return;
+    // A Janus that ran a while died of something new: start the back-off over.
+    if (this.runningSince && Date.now() - this.runningSince >= this.backoff.resetAfterMs) this.delay = this.backoff.initialMs;
+    this.runningSince = 0;
+    const wait = this.delay;
+    this.delay = Math.min(this.delay * 2, this.backoff.maxMs);
+    this.setState('restarting');
+    this.opts.log.warn('restarting Janus', { inMs: wait });
+    this.timer = setTimeout(() => void this.relaunch(), wait);
+  }
+
+  private async relaunch() {
+    if (this.stopping) return;
+    this.restarts++;
+    try {
+      await this.launch();
+    } catch (err) {
+      if (!this.stopping) this.opts.log.error('Janus restart failed', { err });
+      this.scheduleRestart();
+      return;
+    }
+    this.fire(this.readyHandlers);
+    this.fire(this.restartHandlers);
+  }
+
+  private async waitReady(proc: JanusProcess): Promise<JanusMessage> {
+    const timeoutMs = this.opts.readyTimeoutMs ?? READY_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (this.stopping) throw new Error('Janus supervisor stopped while Janus was starting');
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        throw new Error(`Janus (${this.opts.media.janusBin}) exited with ${proc.signalCode ?? `code ${proc.exitCode}`} before it answered${this.lastLines()}`);
+      }
+      try {
+        return await checkJanus(this.wsUrl, this.apiSecret, Math.max(100, Math.min(2_000, deadline - Date.now())));
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await Bun.sleep(100);
+    }
+    throw new Error(`Janus did not answer on ${this.wsUrl} within ${timeoutMs / 1000} s (${last})${this.lastLines()}`);
+  }
+
+  /** SIGTERM, and SIGKILL if it is still there after STOP_TIMEOUT_MS. Only ever our own child. */
+  private async kill(proc: JanusProcess) {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    if (await within(proc.exited, STOP_TIMEOUT_MS)) return;
+    this.opts.log.warn('Janus did not exit after SIGTERM: killing it', { pid: proc.pid, waitedMs: STOP_TIMEOUT_MS });
+    proc.kill('SIGKILL');
+    await proc.exited;
+  }
+
+  private async relay(proc: JanusProcess, stream: ReadableStream<Uint8Array>) {
+    const decoder = new TextDecoder();
+    let rest = '';
+    const emit = (raw: string) => {
+      const line = raw.trimEnd();
+      if (!line) return;
+      if (proc === this.proc) {
+        this.tail.push(line);
+        if (this.tail.length > 20) this.tail.shift();
+      }
+      // Janus is chatty: its lines are debug, except the ones that look like errors.
+      if (ERROR_LINE.test(line)) this.opts.log.warn(`janus: ${line}`, { pid: proc.pid });
+      else this.opts.log.debug(`janus: ${line}`, { pid: proc.pid });
+    };
+    try {
+      for await (const chunk of stream) {
+        const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+        rest = lines.pop() ?? '';
+        lines.forEach(emit);
+      }
+    } catch {
+      // The pipe broke because the process is gone; its exit is handled elsewhere.
+    }
+    emit(rest);
+  }
+
+  private lastLines(): string {
+    return this.tail.length ? `. Janus's last lines:\n${this.tail.slice(-10).join('\n')}` : '';
+  }
+
+  private fire(handlers: Set<Handler>) {
+    for (const handler of handlers) {
+      Promise.resolve().then(handler).catch((err: unknown) => this.opts.log.error('Janus ready/restart handler failed', { err }));
+    }
+  }
+
+  private setState(state: JanusState) {
+    if (state === this.state) return;
+    this.state = state;
+    this.since = new Date();
+  }
+}
+
+/** One request on a fresh connection, answered by the reply with its transaction. */
+export function askJanus(url: string, request: JanusMessage, timeoutMs = 2_000): Promise<JanusMessage> {
+  return new Promise((resolve, reject) => {
+    const transaction = crypto.randomUUID();
+    const ws = new WebSocket(url, 'janus-protocol');
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+      ws.close();
+      settle();
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`no answer from ${url} within ${timeoutMs} ms`))), timeoutMs);
+    ws.onopen = () => ws.send(JSON.stringify({ ...request, transaction }));
+    ws.onmessage = (event) => {
+      let message: JanusMessage;
+      try {
+        message = JSON.parse(String(event.data)) as JanusMessage;
+      } catch {
+        return;
+      }
+      if (message.transaction === transaction && message.janus !== 'ack') finish(() => resolve(message));
+    };
+    ws.onerror = () => finish(() => reject(new Error(`cannot connect to ${url}`)));
+    ws.onclose = (event) => finish(() => reject(new Error(`${url} closed the connection (${event.code})`)));
+  });
+}
+
+/** Janus's `info`, checked: it must be Janus and have the VideoRoom plugin. */
+export async function checkJanus(url: string, apiSecret: string | undefined, timeoutMs?: number): Promise<JanusMessage> {
+  const info = await askJanus(url, { janus: 'info', ...(apiSecret && { apisecret: apiSecret }) }, timeoutMs);
+  if (info.janus !== 'server_info') throw new Error(`${url} answered info with ${JSON.stringify(info).slice(0, 200)}`);
+  const plugins = (info.plugins ?? {}) as Record<string, unknown>;
+  if (!('janus.plugin.videoroom' in plugins)) throw new Error(`the Janus at ${url} has no VideoRoom plugin`);
+  return info;
+}
+
+function freeLoopbackPort(): number {
+  // Ask the kernel for a free port, then give it back for Janus to bind.
+  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const result = await Promise.race([promise.then(() => true as const), timeout]);
+  clearTimeout(timer);
+  return result;
+}
