@@ -82,6 +82,9 @@ export class JanusSupervisor {
   /** The `apisecret` every request must carry; known once start() has run. */
   get apiSecret(): string | undefined { return this.secrets?.apiSecret ?? this.opts.externalApiSecret; }
 
+  /** The VideoRoom admin_key of the bundled Janus; an external one is used without. */
+  get roomAdminKey(): string | undefined { return this.secrets?.roomAdminKey; }
+
   status(): JanusStatus {
     return {
       state: this.state, restarts: this.restarts, url: this.wsUrl, since: this.since.toISOString(),
