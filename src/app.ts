@@ -8,6 +8,7 @@ import type { Deps } from './deps.ts';
 import { AppError, errorBody, PayloadTooLarge } from './http/errors.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { healthRoutes } from './health/routes.ts';
+import type { MediaService } from './media/service.ts';
 import type { JanusStatus } from './media/supervisor.ts';
 import { SocketRegistry } from './realtime/registry.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
@@ -20,7 +21,11 @@ import { serveWeb, type WebBuild } from './web/static.ts';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export type AppParts = Deps & {
-  database: Pick<Database, 'ping' | 'kind'>; web?: WebBuild; startedAt?: Date; sockets?: SocketRegistry; media?: { status(): JanusStatus };
+  database: Pick<Database, 'ping' | 'kind'>; web?: WebBuild; startedAt?: Date; sockets?: SocketRegistry;
+  /** The Janus supervisor, for /healthz. */
+  janus?: { status(): JanusStatus };
+  /** Relays media signalling to Janus; without it Start answers 503. */
+  media?: MediaService;
 };
 
 export function createApp(parts: AppParts): Hono {
@@ -47,13 +52,13 @@ export function createApp(parts: AppParts): Hono {
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new PayloadTooLarge(MAX_BODY_BYTES); } }));
   app.use('/api/*', refuseCrossSite([config.publicUrl.origin]));
 
-  app.route('/', healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date(), media: parts.media }));
+  app.route('/', healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date(), media: parts.janus }));
   app.route('/', authRoutes(parts));
   app.route('/', adminRoutes(parts));
   app.route('/', settingsRoutes(parts));
-  app.route('/', sessionRoutes(parts));
+  app.route('/', sessionRoutes(parts, parts.media));
   app.route('/', lensRoutes(parts));
-  app.route('/', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry()));
+  app.route('/', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
   return app;

@@ -24,6 +24,10 @@ export type Config = {
   /** Countries whose numbers may receive an invitation; undefined = all. */
   smsCountries: ReadonlySet<string> | undefined;
   media: MediaSettings;
+  /** A customer's page without a socket this long shows as offline in the console. */
+  reconnectWindowMs: number;
+  /** ...and this long ends the session as `timed_out`. */
+  customerTimeoutMs: number;
 };
 
 /** The WebRTC gateway: the bundled Janus (default) or an external one. */
@@ -88,6 +92,8 @@ const variables = {
   LOUPE_TURN_PASSWORD: z.string().min(1).optional(),
   LOUPE_ICE_TCP: z.enum(['true', 'false']).default('false'),
   LOUPE_ICE_INTERFACE: z.string().regex(/^[\w.:-]{1,32}$/, 'must be a network interface name such as eth0').optional(),
+  LOUPE_RECONNECT_WINDOW_S: intIn(5, 3600).default(60),
+  LOUPE_CUSTOMER_TIMEOUT_S: intIn(10, 24 * 3600).default(300),
   LOUPE_DEFAULT_REGION: z.string().refine((c) => (getCountries() as string[]).includes(c), 'must be a two-letter country code such as NL or BE').default('NL'),
 } as const;
 
@@ -135,7 +141,15 @@ export function loadConfig(env: Env): Config {
     defaultRegion: read(env, 'LOUPE_DEFAULT_REGION') as CountryCode,
     smsCountries: readSmsCountries(env),
     media: readMedia(env),
+    ...readPresence(env),
   };
+}
+
+function readPresence(env: Env): Pick<Config, 'reconnectWindowMs' | 'customerTimeoutMs'> {
+  const window = read(env, 'LOUPE_RECONNECT_WINDOW_S');
+  const timeout = read(env, 'LOUPE_CUSTOMER_TIMEOUT_S');
+  if (timeout <= window) throw new ConfigError('LOUPE_CUSTOMER_TIMEOUT_S', `must be longer than LOUPE_RECONNECT_WINDOW_S (${window})`);
+  return { reconnectWindowMs: window * 1000, customerTimeoutMs: timeout * 1000 };
 }
 
 function readMedia(env: Env): MediaSettings {

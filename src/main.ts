@@ -19,7 +19,10 @@ import { createConsoleGateway } from './sms/console-gateway.ts';
 import type { SmsGateway } from './sms/gateway.ts';
 import { Outbox } from './sms/outbox.ts';
 import { createSmppGateway } from './sms/smpp-gateway.ts';
+import { destroyLeftoverRooms, followSessions, roomStore } from './media/lifecycle.ts';
+import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
+import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presence.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -64,6 +67,12 @@ if (!web) log.warn('web app not built: run `npm run build`; the API works, pages
 // and the supervisor keeps trying.
 const janus = new JanusSupervisor({ media: config.media, dataDir: config.dataDir, log, logLevel: config.logLevel, externalApiSecret: config.media.janusApiSecret });
 await janus.start().catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
+const media = new MediaService({ janus, log, rooms: roomStore(deps) });
+media.start();
+const unfollow = followSessions(deps, media);
+// No customer page is connected yet: their sockets come back now, or they time out.
+await markAllCustomersAway(deps);
+void destroyLeftoverRooms(deps, media).catch((err) => log.warn('leftover rooms not destroyed', { err }));
 
 const gateway: SmsGateway = config.smpp ? createSmppGateway(config.smpp, log) : createConsoleGateway(log);
 if (!config.smpp) log.warn('SMPP_URL is not set: SMS texts are only logged, technicians read the PIN out');
@@ -72,7 +81,7 @@ const outbox = new Outbox(deps, gateway);
 outbox.start();
 
 const sockets = new SocketRegistry();
-const app = createApp({ ...deps, database, web, startedAt, sockets, media: janus });
+const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,
@@ -91,6 +100,7 @@ const housekeeping = setInterval(() => {
 }, HOUSEKEEPING_MS);
 const expiry = setInterval(() => {
   expireInvitations(deps).catch((err) => log.error('expiring invitations failed', { err }));
+  timeOutAbsentCustomers(deps).catch((err) => log.error('timing out absent customers failed', { err }));
 }, EXPIRY_CHECK_MS);
 
 let stopping = false;
@@ -107,6 +117,8 @@ async function shutdown(signal: string) {
   await stopped;
   await outbox.stop();
   await gateway.close();
+  unfollow();
+  await media.stop();
   await janus.stop();
   await database.close();
   log.info('stopped');

@@ -1,7 +1,7 @@
 // The whole schema, PostgreSQL dialect (PGlite runs the same SQL).
 // drizzle-kit generates migrations/ from this file: `npm run db:generate`.
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export type GroupSettings = { maxLiveLensSessions: number; pinLifetimeMinutes: number };
 
@@ -99,12 +99,18 @@ export const lensSessions = pgTable('lens_sessions', {
   startedAt: timestamp('started_at', { withTimezone: true }),
   endedAt: timestamp('ended_at', { withTimezone: true }),
   endReason: text('end_reason'),
+  /** The session's private VideoRoom room while media runs (from Start to the end); its secret lets Loupe destroy it. */
+  roomId: bigint('room_id', { mode: 'number' }),
+  roomSecret: text('room_secret'),
+  /** Since when the customer's page has had no socket (null while connected); drives offline and timed_out. */
+  customerLeftAt: timestamp('customer_left_at', { withTimezone: true }),
 }, (t) => [
   uniqueIndex('lens_sessions_live_pin_idx').on(t.pin).where(sql`${t.pin} is not null`),
   uniqueIndex('lens_sessions_live_link_idx').on(t.linkToken).where(sql`${t.linkToken} is not null`),
   uniqueIndex('lens_sessions_live_slot_idx').on(t.technicianId, t.liveSlot).where(sql`${t.liveSlot} is not null`),
   index('lens_sessions_technician_idx').on(t.technicianId, t.createdAt),
   index('lens_sessions_pin_expiry_idx').on(t.pinExpiresAt).where(sql`${t.state} = 'invited'`),
+  index('lens_sessions_customer_left_idx').on(t.customerLeftAt).where(sql`${t.customerLeftAt} is not null`),
   check('lens_sessions_state_check', sql`${t.state} in ('invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out')`),
   check('lens_sessions_method_check', sql`${t.method} in ('sms', 'link')`),
 ]);

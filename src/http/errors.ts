@@ -57,6 +57,12 @@ export class RateLimited extends AppError {
   }
 }
 
+export class Unavailable extends AppError {
+  constructor(message: string, code = 'unavailable') {
+    super(503, code, message, undefined, { 'retry-after': '5' });
+  }
+}
+
 export function errorBody(code: string, message: string, details?: ErrorDetail[]) {
   return { error: details?.length ? { code, message, details } : { code, message } };
 }

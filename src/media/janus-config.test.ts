@@ -23,7 +23,7 @@ afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: tru
 function render(media: Partial<MediaSettings> = {}, wsPort = 18188) {
   const dataDir = mkdtempSync(join(tmpdir(), 'loupe-janus-config-'));
   dirs.push(dataDir);
-  const rendered = renderJanusConfig({ media: { ...baseMedia, ...media }, dataDir, wsPort, secrets });
+  const rendered = renderJanusConfig({ media: { ...baseMedia, ...media }, dataDir, wsPort, adminWsPort: wsPort + 1, secrets });
   const read = (name: string) => readFileSync(join(rendered.configsFolder, name), 'utf8');
   return { dataDir, rendered, core: read('janus.jcfg'), room: read('janus.plugin.videoroom.jcfg'), ws: read('janus.transport.websockets.jcfg') };
 }
@@ -83,13 +83,16 @@ describe('renderJanusConfig', () => {
     expect(room).not.toMatch(/room-|secret =|pin =/);
   });
 
-  test('WebSocket transport: plain ws on loopback only, no admin API', () => {
+  test('WebSocket transport: plain ws on loopback only; the admin API on loopback too, nothing on other interfaces', () => {
     const { ws } = render({}, 23456);
     expect(ws).toContain('ws = true');
     expect(ws).toContain('ws_port = 23456');
     expect(ws).toContain('ws_ip = "127.0.0.1"');
     expect(ws).toContain('wss = false');
-    expect(ws).toContain('admin_ws = false');
+    expect(ws).toContain('admin_ws = true');
+    expect(ws).toContain('admin_ws_port = 23457');
+    expect(ws).toContain('admin_ws_ip = "127.0.0.1"');
+    expect(ws).toContain('admin_ws_acl = "127."');
     expect(ws).toContain('admin_wss = false');
     expect(ws).not.toMatch(/ws_interface|_unix/);
   });

@@ -28,6 +28,8 @@ export type RenderOptions = {
   media: MediaSettings;
   dataDir: string;
   wsPort: number;
+  /** Janus's admin API on 127.0.0.1 (admin_secret required). */
+  adminWsPort: number;
   secrets: JanusSecrets;
   logLevel?: Level;
   /** Where the plugin folders are; defaults to Debian's for this architecture. */
@@ -50,6 +52,7 @@ export function renderJanusConfig(opts: RenderOptions): RenderedConfig {
     adminSecret: setting('adminSecret', secrets.adminSecret),
     roomAdminKey: setting('roomAdminKey', secrets.roomAdminKey),
     wsPort: port('wsPort', opts.wsPort),
+    adminWsPort: port('adminWsPort', opts.adminWsPort),
     rtpMin: port('LOUPE_RTP_PORTS', media.rtpPorts.min),
     rtpMax: port('LOUPE_RTP_PORTS', media.rtpPorts.max),
     publicIp: setting('LOUPE_PUBLIC_IP', media.publicIp),

@@ -8,6 +8,9 @@ declare module 'janus-gateway-js' {
     getPluginData(name?: string): Plain | undefined;
   }
   class Plugin {
+    getId(): number;
+    sendSync(message: Plain): Promise<unknown>;
+    on(event: 'error' | 'message', listener: (...args: unknown[]) => void): this;
     sendWithTransaction(message: Plain): Promise<JanusPluginMessage>;
     detach(): Promise<unknown>;
   }
@@ -18,7 +21,7 @@ declare module 'janus-gateway-js' {
   class Connection {
     createSession(): Promise<Session>;
     close(): Promise<unknown>;
-    on(event: 'close' | 'error', listener: (...args: unknown[]) => void): this;
+    on(event: 'close' | 'error' | 'message', listener: (...args: unknown[]) => void): this;
   }
   class Client {
     constructor(address: string, options?: { apisecret?: string; keepalive?: boolean | number; token?: string });

@@ -60,6 +60,7 @@ export class JanusSupervisor {
   private started: Promise<void> | undefined;
   private secrets: JanusSecrets | undefined;
   private readonly wsPort: number;
+  private readonly adminWsPort: number;
   private readonly wsUrl: string;
   private readonly backoff: NonNullable<SupervisorOptions['backoff']>;
   /** The last lines Janus printed, quoted when it fails to start. */
@@ -73,6 +74,7 @@ export class JanusSupervisor {
     this.backoff = opts.backoff ?? BACKOFF;
     this.delay = this.backoff.initialMs;
     this.wsPort = opts.media.janusUrl ? 0 : opts.wsPort ?? freeLoopbackPort();
+    this.adminWsPort = opts.media.janusUrl ? 0 : freeLoopbackPort();
     this.wsUrl = opts.media.janusUrl ?? `ws://127.0.0.1:${this.wsPort}`;
   }
 
@@ -148,7 +150,7 @@ export class JanusSupervisor {
 
   private async launch() {
     const { media, dataDir, logLevel } = this.opts;
-    const rendered = renderJanusConfig({ media, dataDir, wsPort: this.wsPort, logLevel, secrets: this.secrets! });
+    const rendered = renderJanusConfig({ media, dataDir, wsPort: this.wsPort, adminWsPort: this.adminWsPort, logLevel, secrets: this.secrets! });
     if (this.stopping) throw new Error('Janus supervisor stopped');
     const proc = this.spawn([this.janusBin(), '-F', rendered.configsFolder, '-C', rendered.coreConfigFile]);
     const startedAt = Date.now();

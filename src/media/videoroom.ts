@@ -1,39 +1,31 @@
 // Loupe's side of the VideoRoom plugin: one private room per Lens session,
 // created and destroyed by the server, which alone knows its id and secret.
-// The API connection is long-lived: a Janus session dies with its WebSocket.
 import { randomBytes, randomInt } from 'node:crypto';
-import Janus from 'janus-gateway-js';
+import { JanusLink, JanusRequestError, type PluginHandle } from './janus-link.ts';
 
 export type Room = { id: number; secret: string };
 
 export class VideoRoomError extends Error {}
 
-type PluginData = { videoroom?: string; error_code?: number; error?: string; exists?: boolean; room?: number };
-
 export class VideoRoomAdmin {
-  private constructor(
-    private readonly connection: Awaited<ReturnType<InstanceType<typeof Janus.Client>['createConnection']>>,
-    private readonly session: Awaited<ReturnType<VideoRoomAdmin['connection']['createSession']>>,
-    private readonly plugin: Awaited<ReturnType<VideoRoomAdmin['session']['attachPlugin']>>,
-    private readonly adminKey: string | undefined,
-  ) {}
+  private constructor(readonly link: JanusLink, private readonly handle: PluginHandle, private readonly adminKey: string | undefined) {}
 
   static async connect(url: string, apiSecret: string | undefined, adminKey: string | undefined): Promise<VideoRoomAdmin> {
-    // Keep-alives every 25 s keep the Janus session within its 60 s timeout.
-    const client = new Janus.Client(url, { apisecret: apiSecret, keepalive: 25_000 });
-    const connection = await client.createConnection('loupe');
-    const session = await connection.createSession();
-    const plugin = await session.attachPlugin('janus.plugin.videoroom');
-    return new VideoRoomAdmin(connection, session, plugin, adminKey);
+    const link = await JanusLink.connect(url, apiSecret);
+    try {
+      return new VideoRoomAdmin(link, await link.attach(), adminKey);
+    } catch (err) {
+      await link.close();
+      throw err;
+    }
   }
 
-  private async request(body: Record<string, unknown>): Promise<PluginData> {
-    const answer = await this.plugin.sendWithTransaction({ body }).catch((err: unknown) => {
-      throw new VideoRoomError(`VideoRoom ${String(body.request)}: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    const data = (answer.getPluginData() ?? {}) as PluginData;
-    if (data.error_code) throw new VideoRoomError(`VideoRoom ${String(body.request)}: ${data.error ?? data.error_code}`);
-    return data;
+  private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    try {
+      return (await this.handle.request(body)).data;
+    } catch (err) {
+      throw new VideoRoomError(err instanceof JanusRequestError ? err.message : `VideoRoom ${String(body.request)}: ${String(err)}`);
+    }
   }
 
   /** A private room for one customer and one technician. */
@@ -52,13 +44,18 @@ export class VideoRoomAdmin {
     return (await this.request({ request: 'exists', room: id })).exists === true;
   }
 
+  /** The room's participants as Janus sees them (tests ask Janus directly). */
+  async participants(room: Room): Promise<{ id: number; display?: string; publisher: boolean }[]> {
+    const data = await this.request({ request: 'listparticipants', room: room.id, secret: room.secret });
+    return (data.participants as { id: number; display?: string; publisher: boolean }[] | undefined) ?? [];
+  }
+
   async destroyRoom(room: Room): Promise<void> {
     await this.request({ request: 'destroy', room: room.id, secret: room.secret, permanent: false });
   }
 
   async close(): Promise<void> {
-    await this.plugin.detach().catch(() => {});
-    await this.session.destroy().catch(() => {});
-    await this.connection.close().catch(() => {});
+    await this.handle.detach();
+    await this.link.close();
   }
 }

@@ -11,8 +11,11 @@ import { customerSession, LENS_COOKIE, lensView, sessionById } from '../sessions
 import type { SessionChanged } from '../sessions/events.ts';
 import { isLive } from '../sessions/states.ts';
 import { sessionView, technicianSessions } from '../sessions/view.ts';
-import { parseClientMessage, sameOrigin } from './messages.ts';
+import type { MediaService, Peer } from '../media/service.ts';
+import { customerArrived, customerLeft } from '../sessions/presence.ts';
+import { consoleMessage, lensMessage, parseClientMessage, sameOrigin } from './messages.ts';
 import type { SocketRegistry } from './registry.ts';
+import { consoleSignal, lensSignal } from './signalling.ts';
 
 /** Sign-ins end (logout, disabled technician) without the socket hearing of it: check now and then. */
 const RECHECK_MS = 60_000;
@@ -23,9 +26,9 @@ const send = (ws: WSContext, message: unknown) => {
   if (isOpen(ws)) ws.send(JSON.stringify(message));
 };
 
-function answer(ws: WSContext, raw: unknown) {
-  const message = parseClientMessage(raw);
-  send(ws, message.type === 'ping' ? { type: 'pong' } : message);
+/** The socket as the media service sees it: one object for the socket's whole life. */
+function peerOf(socket: { ws?: WSContext }): Peer {
+  return { send: (signal) => { if (socket.ws) send(socket.ws, signal); } };
 }
 
 /**
@@ -40,7 +43,9 @@ function serialQueue(deps: Deps, what: string) {
   };
 }
 
-export function realtimeRoutes(deps: Deps, sockets: SocketRegistry) {
+export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: MediaService) {
+  // Open Lens sockets per session: the customer is gone only when the last one closes.
+  const lensSockets = new Map<string, number>();
   const refuse = (c: Context) => {
     if (!sameOrigin(c.req.url, c.req.header('origin'), deps.config.publicUrl.origin)) {
       return c.json(errorBody('cross_origin', 'Socket connections from other sites are not accepted.'), 403);
@@ -61,8 +66,12 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry) {
       const queue = serialQueue(deps, 'console');
       let off = () => {};
       let recheck: ReturnType<typeof setInterval> | undefined;
+      const socket: { ws?: WSContext } = {};
+      const peer = peerOf(socket);
+      const joined = new Set<string>();
       return upgradeWebSocket(() => ({
         onOpen: (_event, ws) => {
+          socket.ws = ws;
           sockets.add(ws);
           queue(async () => send(ws, { type: 'snapshot', sessions: await technicianSessions(deps.db, deps.config, technicianId, deps.clock.now()) }));
           off = deps.events.onSessionChanged((change: SessionChanged) => {
@@ -76,12 +85,20 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry) {
             if (!(await resolveAuthSession(deps, cookie))) ws.close(4401, 'signed out');
           }), RECHECK_MS);
         },
-        onMessage: (event, ws) => answer(ws, event.data),
+        onMessage: (event, ws) => {
+          const message = parseClientMessage(event.data, consoleMessage);
+          if (message.type === 'ping') return send(ws, { type: 'pong' });
+          if (message.type === 'error') return send(ws, message);
+          if (message.type === 'media.join' || message.type === 'rtc.offer') joined.add(message.sessionId);
+          queue(() => consoleSignal(deps, media, technicianId, peer, (m) => send(ws, m), message));
+        },
         onError: onError('console'),
         onClose: (_event, ws) => {
+          socket.ws = undefined;
           sockets.delete(ws);
           off();
           clearInterval(recheck);
+          for (const id of joined) media?.leave(id, 'technician', peer);
         },
       }))(c, next);
     })
@@ -92,9 +109,14 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry) {
       if (!session) return c.json(errorBody('no_lens_session', 'There is no open session in this browser.'), 401);
       const queue = serialQueue(deps, 'lens');
       let off = () => {};
+      const socket: { ws?: WSContext } = {};
+      const peer = peerOf(socket);
       return upgradeWebSocket(() => ({
         onOpen: (_event, ws) => {
+          socket.ws = ws;
           sockets.add(ws);
+          lensSockets.set(session.id, (lensSockets.get(session.id) ?? 0) + 1);
+          queue(() => customerArrived(deps, session.id));
           queue(async () => send(ws, { type: 'state', session: await lensView(deps.db, session) }));
           off = deps.events.onSessionChanged((change) => {
             if (change.sessionId !== session.id) return;
@@ -107,11 +129,24 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry) {
             });
           });
         },
-        onMessage: (event, ws) => answer(ws, event.data),
+        onMessage: (event, ws) => {
+          const message = parseClientMessage(event.data, lensMessage);
+          if (message.type === 'ping') return send(ws, { type: 'pong' });
+          if (message.type === 'error') return send(ws, message);
+          queue(() => lensSignal(deps, media, session.id, peer, (m) => send(ws, m), message));
+        },
         onError: onError('lens'),
         onClose: (_event, ws) => {
+          socket.ws = undefined;
           sockets.delete(ws);
           off();
+          media?.leave(session.id, 'customer', peer);
+          const left = (lensSockets.get(session.id) ?? 1) - 1;
+          if (left > 0) lensSockets.set(session.id, left);
+          else {
+            lensSockets.delete(session.id);
+            queue(() => customerLeft(deps, session.id));
+          }
         },
       }))(c, next);
     });

@@ -23,6 +23,8 @@ export type SessionView = {
   phone: string | null; language: 'en' | 'nl'; pin: string | null; pinExpiresAt: string; link: string | null;
   createdAt: string; openedAt: string | null; eulaAcceptedAt: string | null; startedAt: string | null;
   endedAt: string | null; endReason: string | null; sms: SmsView | null;
+  /** The customer's page: connected, or since when it is gone, when it counts as offline and when the session times out. */
+  customer: { connected: boolean; leftAt: string | null; offlineAt: string | null; timesOutAt: string | null };
 };
 
 type SessionRow = typeof lensSessions.$inferSelect;
@@ -55,6 +57,16 @@ export function toSessionView(session: SessionRow, sms: SmsRow | undefined, conf
     createdAt: session.createdAt.toISOString(), openedAt: iso(session.openedAt), eulaAcceptedAt: iso(session.eulaAcceptedAt),
     startedAt: iso(session.startedAt), endedAt: iso(session.endedAt), endReason: session.endReason,
     sms: sms ? smsView(session, sms, config) : null,
+    customer: customerView(session, config),
+  };
+}
+
+function customerView(session: SessionRow, config: Config): SessionView['customer'] {
+  const left = session.customerLeftAt;
+  const after = (ms: number) => (left ? new Date(left.getTime() + ms).toISOString() : null);
+  return {
+    connected: !!session.openedAt && !left && !session.endedAt,
+    leftAt: iso(left), offlineAt: after(config.reconnectWindowMs), timesOutAt: after(config.customerTimeoutMs),
   };
 }
 

@@ -71,6 +71,8 @@ export type SessionView = {
 	endedAt: string | null;
 	endReason: string | null;
 	sms: SessionSms | null;
+	/** The customer's page: connected, or since when it is gone, when that counts as offline, when the session times out. */
+	customer: { connected: boolean; leftAt: string | null; offlineAt: string | null; timesOutAt: string | null };
 };
 
 export type Eula = { en: string; nl: string };

@@ -3,6 +3,7 @@
 // 1 s doubling to 30 s). Module state, so every screen sees the same session.
 import { api, ApiError } from '#lib/api.ts';
 import { browserLang, translate, type Lang, type MessageKey } from './i18n.ts';
+import { call } from './call.svelte.ts';
 import { media } from './media.svelte.ts';
 import { isEndedState, type LensView } from './types.ts';
 
@@ -68,6 +69,12 @@ class Lens {
 		}
 	}
 
+	/** The customer ends the session (the socket then reports `closed`). */
+	async end(): Promise<void> {
+		const { session } = await api<{ session: LensView }>('POST', '/api/lens/end');
+		this.#adopt(session);
+	}
+
 	/** Forget the session (e.g. to type a new PIN after one ended). */
 	reset() {
 		this.#closeSocket();
@@ -84,6 +91,7 @@ class Lens {
 
 	#finish() {
 		this.#closeSocket();
+		call.hangUp();
 		media.stop();
 	}
 
@@ -105,6 +113,9 @@ class Lens {
 			return;
 		}
 		this.#socket = socket;
+		socket.onopen = () => call.socketOpened((m) => {
+			if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(m));
+		});
 		socket.onmessage = (event) => {
 			if (typeof event.data !== 'string') return;
 			let message: { type?: unknown; session?: unknown };
@@ -113,6 +124,7 @@ class Lens {
 			} catch {
 				return;
 			}
+			if (typeof message.type === 'string' && message.type !== 'state') return call.receive(message as { type: string });
 			if (message.type !== 'state' || !message.session || typeof message.session !== 'object') return;
 			this.reconnecting = false;
 			this.#delay = MIN_DELAY;
@@ -122,6 +134,7 @@ class Lens {
 		socket.onclose = () => {
 			if (this.#socket !== socket) return;
 			this.#socket = null;
+			call.socketClosed();
 			if (this.ended) return;
 			this.reconnecting = true;
 			this.#retry();

@@ -50,6 +50,8 @@ export class ConsoleStore {
 	#tickTimer: ReturnType<typeof setInterval> | undefined;
 	#stopped = true;
 	#haveSnapshot = false;
+	#everConnected = false;
+	#listeners = new Set<(message: { type: string; [k: string]: unknown }) => void>();
 
 	start() {
 		if (!this.#stopped) return;
@@ -147,6 +149,15 @@ export class ConsoleStore {
 		if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
 	}
 
+	/** For live media: signalling goes over the same socket. */
+	send = (message: Record<string, unknown>) => this.#send(message);
+
+	/** Media messages, and `socket.open` after each (re)connect (media then joins again). */
+	listen = (listener: (message: { type: string; [k: string]: unknown }) => void): (() => void) => {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
+	};
+
 	#receive(data: unknown) {
 		if (typeof data !== 'string') return;
 		let message: { type?: unknown; sessions?: unknown; session?: unknown };
@@ -163,8 +174,13 @@ export class ConsoleStore {
 			this.connection = 'live';
 			// Only a connection the server accepted resets the back-off.
 			this.#delay = MIN_DELAY;
+			const reconnected = this.#everConnected;
+			this.#everConnected = true;
+			if (reconnected) for (const listener of this.#listeners) listener({ type: 'socket.open' });
 		} else if (message.type === 'session' && message.session && typeof (message.session as SessionView).id === 'string') {
 			this.#put(message.session as SessionView);
+		} else if (typeof message.type === 'string') {
+			for (const listener of this.#listeners) listener(message as { type: string });
 		}
 	}
 }

@@ -40,7 +40,9 @@ const END_REASONS: Record<string, string> = {
 	customer: 'Ended by the customer',
 	customer_declined: 'The customer declined the EULA',
 	expired: 'The PIN expired before it was used',
-	timed_out: 'The customer was gone too long'
+	pin_expired: 'The PIN expired before it was used',
+	timed_out: 'The customer was gone too long',
+	customer_gone: 'The customer was gone too long'
 };
 
 export function endReasonLabel(reason: string | null): string {

@@ -1,0 +1,237 @@
+// The whole main path with real media, inside a private network namespace
+// (scripts/netns.sh; Janus gathers no ICE candidates on loopback): a technician
+// sends a Lens invitation by SMS through the test SMSC, the customer's phone
+// (Chromium, 390×844, fake camera and microphone) goes through tutorial,
+// permission and EULA, the technician clicks Start and sees the camera live
+// through the bundled Janus while both hear each other. Then hold and resume,
+// a reload of the phone, Janus killed mid-session, and the end.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestSmsc, type TestSmsc } from '../../src/sms/test-smsc.ts';
+import { CHROMIUM, startLoupe, type LoupeProcess } from '../loupe-process.ts';
+import { JanusAdmin } from './janus-admin.ts';
+import { mediaOf, recordPeerConnections, waitForMedia } from './rtc-stats.ts';
+
+const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
+mkdirSync(SHOTS, { recursive: true });
+const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
+const TECH = { email: 'tess@example.test', password: 'tess password 123', name: 'Tess de Vries' };
+const PHONE_DEVICE = {
+  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+};
+
+let smsc: TestSmsc;
+let loupe: LoupeProcess;
+let janus: JanusAdmin;
+let browser: Browser;
+let tech: Page;
+let phoneContext: BrowserContext;
+let phone: Page;
+const problems: string[] = [];
+
+function watch(page: Page, label: string) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) problems.push(`${label} console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
+}
+const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
+
+async function api(path: string, body: unknown, cookie?: string) {
+  const res = await fetch(`${loupe.url}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+async function healthz() {
+  return (await (await fetch(`${loupe.url}/healthz`)).json()) as { status: string; checks: { janus: string; janusRestarts: number } };
+}
+
+/** The Janus this test's Loupe started: its command line names the test's data folder. */
+function janusPid(): number {
+  const out = Bun.spawnSync(['pgrep', '-f', `${loupe.dataDir}/janus/config`]).stdout.toString().trim().split('\n').filter(Boolean);
+  if (out.length !== 1) throw new Error(`expected one Janus process for ${loupe.dataDir}, found ${out.length}`);
+  return Number(out[0]);
+}
+
+/** The customer's camera as the console decodes it, sampled twice. */
+async function framesAdvance(page: Page, ms = 1_500): Promise<{ before: number; after: number }> {
+  const before = (await mediaOf(page)).framesDecoded;
+  await page.waitForTimeout(ms);
+  return { before, after: (await mediaOf(page)).framesDecoded };
+}
+
+beforeAll(async () => {
+  if (!process.env.LOUPE_TEST_NETNS) throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
+  smsc = await startTestSmsc({ systemId: 'loupe', password: 'smsc secret' });
+  loupe = await startLoupe({
+    SMPP_URL: smsc.url, SMPP_SOURCE_ADDR: 'Loupe',
+    LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
+    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_RTP_PORTS: '40000-40099',
+  });
+  await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
+  await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
+  janus = JanusAdmin.of(loupe.dataDir);
+  const admin = (await api('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
+  const group = await (await api('/api/groups', {
+    name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
+  }, admin)).json() as { id: string };
+  await api('/api/technicians', { ...TECH, groupId: group.id }, admin);
+
+  browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  const techContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await techContext.grantPermissions(['microphone'], { origin: loupe.url });
+  await techContext.addInitScript(recordPeerConnections);
+  tech = await techContext.newPage();
+  watch(tech, 'console');
+  phoneContext = await browser.newContext(PHONE_DEVICE);
+  await phoneContext.grantPermissions(['camera', 'microphone'], { origin: loupe.url });
+  await phoneContext.addInitScript(recordPeerConnections);
+}, 120_000);
+
+afterAll(async () => {
+  if (process.env.LOUPE_TEST_DEBUG) for (const l of loupe?.logs ?? []) if (l.level !== 'info' || /media|Janus/i.test(String(l.msg))) console.log(JSON.stringify(l).slice(0, 400));
+  await browser?.close();
+  await loupe?.stop();
+  await smsc?.stop();
+});
+
+describe('a live Lens session through the bundled Janus', () => {
+  let room: number | undefined;
+
+  test('invitation by SMS → tutorial, permission, EULA: nothing of the camera leaves the phone before Start', async () => {
+    await tech.goto(`${loupe.url}/login`);
+    await tech.getByLabel('Email').fill(TECH.email);
+    await tech.getByLabel('Password').fill(TECH.password);
+    await tech.getByRole('button', { name: 'Sign in' }).click();
+    await tech.waitForURL('**/console');
+    await tech.getByTestId('new-session').click();
+    const dialog = tech.getByTestId('new-session-dialog');
+    await dialog.getByLabel('Name').fill('Meter cupboard');
+    await dialog.getByLabel('To:').fill('06 12345678');
+    await dialog.getByRole('button', { name: 'Send SMS' }).click();
+    const message = await smsc.waitForMessage((m) => m.to === '31612345678', 15_000);
+    const link = message.text.match(/https?:\/\/\S+\/l\/[A-Za-z0-9_-]+/)![0];
+    await dialog.getByTestId('done').click();
+
+    phone = await phoneContext.newPage();
+    watch(phone, 'phone');
+    await phone.goto(link);
+    await phone.getByTestId('tutorial-ok').click();
+    await phone.getByTestId('permission-allow').click();
+    await phone.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]')?.videoWidth ?? 0) > 0);
+    await phone.getByTestId('permission-continue').click();
+    await phone.getByTestId('eula-accept').click();
+    await phone.getByTestId('lens-waiting').waitFor();
+
+    await tech.getByTestId('session-row').filter({ hasText: 'Meter cupboard' }).click();
+    await tech.getByTestId('start-session').waitFor();
+    // Give a would-be early publisher time to send something.
+    await phone.waitForTimeout(2_000);
+    const before = await mediaOf(phone);
+    expect(before.peerConnections).toBe(0);
+    expect(before.audioBytesSent + before.videoBytesSent).toBe(0);
+    // Janus's side: only Loupe's own admin handle exists, in no room, with no media.
+    const handles = await janus.handles();
+    expect(handles.length).toBe(1);
+    expect(handles[0]!.room).toBeUndefined();
+    expect(handles.reduce((n, h) => n + h.bytesIn, 0)).toBe(0);
+  }, 90_000);
+
+  test('Start: the technician sees the camera (decoded frames) and hears the phone; the phone hears the technician', async () => {
+    await tech.getByTestId('start-session').click();
+    await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 20_000 });
+    await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.frameWidth > 0 && m.audioPacketsReceived > 0, 20_000);
+    const { before, after } = await framesAdvance(tech);
+    expect(after).toBeGreaterThan(before);
+    const seen = await mediaOf(tech);
+    expect(seen.frameWidth).toBeGreaterThan(0);
+    expect(seen.frameHeight).toBeGreaterThan(0);
+    await tech.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="remote-video"]')?.videoWidth ?? 0) > 0);
+
+    // The technician's voice reaches the phone.
+    await phone.getByTestId('lens-live').waitFor();
+    await waitForMedia(phone, (m) => m.audioPacketsReceived > 20, 20_000);
+    expect((await mediaOf(phone)).videoBytesSent).toBeGreaterThan(0);
+
+    // The quality panel shows real numbers, refreshed each second.
+    await tech.waitForFunction(() => /\d+×\d+/.test(document.querySelector('[data-testid="stat-resolution"]')?.textContent ?? ''));
+    await tech.waitForFunction(() => /^\d+ fps$/.test(document.querySelector('[data-testid="stat-fps"]')?.textContent ?? ''));
+    await tech.waitForFunction(() => /^\d+ kbit\/s$/.test(document.querySelector('[data-testid="stat-bitrate"]')?.textContent ?? '') && !/^0 /.test(document.querySelector('[data-testid="stat-bitrate"]')!.textContent!));
+
+    // Janus has the room with four handles receiving media: the customer's publisher gets bytes.
+    const inRoom = (await janus.handles()).filter((h) => h.room !== undefined);
+    expect(inRoom.length).toBe(4);
+    room = inRoom[0]!.room;
+    expect(inRoom.every((h) => h.room === room)).toBe(true);
+    expect(inRoom.reduce((n, h) => n + h.bytesIn, 0)).toBeGreaterThan(0);
+    await shot(tech, '17-console-live');
+    await shot(phone, '18-lens-live');
+  }, 90_000);
+
+  test('hold stops the frames both ways; resume restarts them', async () => {
+    await tech.getByTestId('hold-session').click();
+    await phone.locator('[data-testid="lens-live"][data-state="on_hold"]').waitFor();
+    await tech.waitForTimeout(1_000);
+    const held = await framesAdvance(tech, 2_000);
+    expect(held.after).toBe(held.before);
+    const phoneHeld = await mediaOf(phone);
+    await phone.waitForTimeout(1_500);
+    expect((await mediaOf(phone)).audioPacketsReceived).toBe(phoneHeld.audioPacketsReceived);
+    await shot(tech, '19-console-on-hold');
+
+    await tech.getByTestId('resume-session').click();
+    await phone.locator('[data-testid="lens-live"][data-state="active"]').waitFor();
+    await waitForMedia(tech, (m) => m.framesDecoded > held.after + 10, 15_000);
+  }, 60_000);
+
+  test('a reload of the phone resumes the picture without the technician doing anything', async () => {
+    const beforeReload = (await mediaOf(tech)).framesDecoded;
+    await phone.reload();
+    await phone.getByTestId('permission-allow').click();
+    await phone.getByTestId('permission-continue').click().catch(() => {});
+    await phone.getByTestId('lens-live').waitFor({ timeout: 15_000 });
+    // A new receiving connection in the console, decoding again.
+    await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.framesDecoded !== beforeReload, 20_000);
+    const { before, after } = await framesAdvance(tech);
+    expect(after).toBeGreaterThan(before);
+  }, 60_000);
+
+  test('Janus killed mid-session: the console says so, the supervisor restarts it, the picture comes back; Loupe keeps serving', async () => {
+    const { checks: before } = await healthz();
+    expect(before.janus).toBe('running');
+    process.kill(janusPid(), 'SIGKILL');
+    await tech.locator('[data-testid="live-overlay"]', { hasText: 'media server' }).waitFor({ timeout: 10_000 });
+    await shot(tech, '20-console-media-restarting');
+    expect((await fetch(`${loupe.url}/api/sessions`, { headers: { cookie: (await tech.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).status).toBe(200);
+    await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 30_000 });
+    const { before: f0, after: f1 } = await framesAdvance(tech);
+    expect(f1).toBeGreaterThan(f0);
+    const { checks: after } = await healthz();
+    expect(after.janus).toBe('running');
+    expect(after.janusRestarts).toBeGreaterThanOrEqual(1);
+    const rooms = new Set((await janus.handles()).map((h) => h.room).filter((r) => r !== undefined));
+    expect(rooms.size).toBe(1);
+    room = [...rooms][0];
+  }, 90_000);
+
+  test('the customer ends: both sides are told, the Janus room is gone', async () => {
+    await phone.getByTestId('lens-end').click();
+    await phone.getByTestId('lens-end-confirm').click();
+    await phone.getByTestId('lens-ended').waitFor();
+    await tech.getByTestId('live-view').waitFor({ state: 'detached', timeout: 10_000 });
+    await tech.locator('[data-testid="history-row"][data-state="closed"]', { hasText: 'Meter cupboard' }).waitFor({ state: 'attached' });
+    // Ask Janus: no handle in any room any more, and the room itself no longer exists.
+    await tech.waitForTimeout(500);
+    const handles = await janus.handles();
+    expect(handles.filter((h) => h.room !== undefined)).toEqual([]);
+    expect(room).toBeDefined();
+    const exists = await janus.roomExists(room!);
+    expect(exists).toBe(false);
+    expect(problems).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,66 @@
+// What a page's WebRTC really does, from getStats: an init script records
+// every RTCPeerConnection the page makes (test instrumentation only), and
+// mediaOf() sums their statistics.
+import type { Page } from 'playwright-core';
+
+/** Runs in the page before its own scripts. */
+export function recordPeerConnections() {
+  const Original = window.RTCPeerConnection;
+  const all: RTCPeerConnection[] = [];
+  (window as unknown as { __loupePcs: RTCPeerConnection[] }).__loupePcs = all;
+  window.RTCPeerConnection = class extends Original {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      all.push(this);
+    }
+  } as typeof RTCPeerConnection;
+}
+
+export type PageMedia = {
+  peerConnections: number;
+  audioBytesSent: number;
+  videoBytesSent: number;
+  /** Of the newest open PeerConnection that receives video. */
+  framesDecoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  /** Of the newest open PeerConnection that receives audio. */
+  audioPacketsReceived: number;
+};
+
+export function mediaOf(page: Page): Promise<PageMedia> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [];
+    const m = { peerConnections: pcs.length, audioBytesSent: 0, videoBytesSent: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 };
+    for (const pc of pcs) {
+      if (pc.connectionState === 'closed') continue;
+      const report = await pc.getStats();
+      let video: { framesDecoded: number; frameWidth: number; frameHeight: number } | null = null;
+      let audio: number | null = null;
+      report.forEach((s) => {
+        if (s.type === 'outbound-rtp') {
+          if (s.kind === 'audio') m.audioBytesSent += s.bytesSent ?? 0;
+          if (s.kind === 'video') m.videoBytesSent += s.bytesSent ?? 0;
+        } else if (s.type === 'inbound-rtp' && s.kind === 'video') {
+          video = { framesDecoded: s.framesDecoded ?? 0, frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0 };
+        } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+          audio = s.packetsReceived ?? 0;
+        }
+      });
+      if (video) Object.assign(m, video);
+      if (audio !== null) m.audioPacketsReceived = audio;
+    }
+    return m;
+  });
+}
+
+export async function waitForMedia(page: Page, ok: (m: PageMedia) => boolean, timeoutMs: number): Promise<PageMedia> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await mediaOf(page);
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`media not as expected within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+    await page.waitForTimeout(250);
+    last = await mediaOf(page);
+  }
+  return last;
+}

@@ -1,0 +1,50 @@
+// The media follows the sessions' states: hold pauses it, resume restarts it,
+// any end (technician, customer, timeout) destroys the room. Verbs only change
+// the state; this listener does the rest after their transaction committed.
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { lensSessions } from '../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { ENDED_STATES } from '../sessions/states.ts';
+import type { MediaService, RoomStore, SessionRef } from './service.ts';
+
+const refColumns = { id: lensSessions.id, name: lensSessions.name, state: lensSessions.state, roomId: lensSessions.roomId, roomSecret: lensSessions.roomSecret };
+
+export function roomStore(deps: Pick<Deps, 'db'>): RoomStore {
+  return {
+    async save(sessionId, room) {
+      await deps.db.update(lensSessions).set({ roomId: room?.id ?? null, roomSecret: room?.secret ?? null }).where(eq(lensSessions.id, sessionId));
+    },
+  };
+}
+
+/** The session as the media layer needs it, or undefined. */
+export async function sessionRef(deps: Pick<Deps, 'db'>, id: string): Promise<(SessionRef & { state: string }) | undefined> {
+  const [row] = await deps.db.select(refColumns).from(lensSessions).where(eq(lensSessions.id, id));
+  return row;
+}
+
+async function closeRoom(deps: Deps, media: MediaService, ref: SessionRef): Promise<void> {
+  await media.close(ref);
+  await roomStore(deps).save(ref.id, null);
+}
+
+export function followSessions(deps: Deps, media: MediaService): () => void {
+  return deps.events.onSessionChanged(({ sessionId }) => {
+    void (async () => {
+      const ref = await sessionRef(deps, sessionId);
+      if (!ref) return;
+      if (ENDED_STATES.includes(ref.state as never)) {
+        if (ref.roomId || media.has(sessionId)) await closeRoom(deps, media, ref);
+      } else if (ref.state === 'on_hold' || ref.state === 'active') {
+        await media.hold(sessionId, ref.state === 'on_hold');
+      }
+    })().catch((err) => deps.log.error('media did not follow the session', { sessionId, err }));
+  });
+}
+
+/** Rooms of sessions that ended while Loupe was down (an external Janus keeps them): destroyed at start-up. */
+export async function destroyLeftoverRooms(deps: Deps, media: MediaService): Promise<void> {
+  const rows = await deps.db.select(refColumns).from(lensSessions)
+    .where(and(inArray(lensSessions.state, [...ENDED_STATES]), isNotNull(lensSessions.roomId)));
+  for (const ref of rows) await closeRoom(deps, media, ref);
+}

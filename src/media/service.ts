@@ -1,0 +1,402 @@
+// The media of live Lens sessions: Loupe is Janus's only API client and relays
+// each browser's signalling to it. Per session, one private VideoRoom room and
+// up to four plugin handles: the customer publishes camera and microphone, the
+// technician publishes the microphone only, and each subscribes to the other.
+// A side that publishes again (reload, new network, Janus restart) replaces its
+// handles, and the other side is subscribed anew; nobody has to click anything.
+import type { Logger } from '../log.ts';
+import type { IceCandidate, JanusEvent, PluginHandle } from './janus-link.ts';
+import { VideoRoomAdmin, type Room } from './videoroom.ts';
+
+export type Side = 'customer' | 'technician';
+export type PcName = 'publish' | 'subscribe';
+export type BrowserCandidate = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null };
+
+/** What the other side's page says about itself; relayed as is. */
+export type PeerState = { muted: boolean; camera: boolean; background: boolean };
+
+/** Messages from Loupe to a page about media (over /ws/console and /ws/lens). */
+export type MediaSignal =
+  | { type: 'rtc.answer'; sessionId: string; pc: 'publish'; sdp: string }
+  /** `subscription` comes back with the answer, so an answer to a replaced subscription is recognised. */
+  | { type: 'rtc.offer'; sessionId: string; pc: 'subscribe'; sdp: string; subscription: number }
+  | { type: 'rtc.candidate'; sessionId: string; pc: PcName; candidate: BrowserCandidate | null }
+  | { type: 'media.peer'; sessionId: string; side: Side; state: PeerState; publishing: boolean }
+  | { type: 'media.interrupted'; sessionId: string; reason: 'media_server_down' }
+  /** Janus is back (or the room was replaced): publish and join again. */
+  | { type: 'media.restart'; sessionId: string }
+  | { type: 'media.error'; sessionId: string; code: string; message: string };
+
+export type Peer = { send(signal: MediaSignal): void };
+
+/** The session as the media layer needs it. */
+export type SessionRef = { id: string; name: string; roomId: number | null; roomSecret: string | null };
+
+/** Where rooms are remembered, so a restarted Loupe can destroy what it left behind. */
+export type RoomStore = { save(sessionId: string, room: Room | null): Promise<void> };
+
+/** The bundled Janus's supervisor, or anything else that says where Janus is and when it comes and goes. */
+export type JanusSource = {
+  readonly url: string;
+  readonly apiSecret: string | undefined;
+  readonly roomAdminKey: string | undefined;
+  onReady(handler: () => void | Promise<void>): () => void;
+  onRestart(handler: () => void | Promise<void>): () => void;
+};
+
+export class MediaUnavailable extends Error {}
+
+type Participant = {
+  peer?: Peer;
+  pub?: PluginHandle;
+  feed?: number;
+  /** Janus's PeerConnection for `pub` is up (webrtcup): only then can the other side subscribe. */
+  up?: boolean;
+  sub?: PluginHandle;
+  state: PeerState;
+};
+
+type SessionMedia = {
+  sessionId: string;
+  room: Room | null;
+  /** A room from before a Janus restart or a lost link: destroyed when the next one is made. */
+  staleRoom: Room | null;
+  held: boolean;
+  customer: Participant;
+  technician: Participant;
+  chain: Promise<void>;
+};
+
+const other = (side: Side): Side => (side === 'customer' ? 'technician' : 'customer');
+const freshState = (): PeerState => ({ muted: false, camera: true, background: false });
+const RECONNECT_MS = 2_000;
+
+export class MediaService {
+  private admin: VideoRoomAdmin | undefined;
+  private connecting: Promise<VideoRoomAdmin> | undefined;
+  private readonly sessions = new Map<string, SessionMedia>();
+  private readonly offs: (() => void)[] = [];
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: { janus: JanusSource; log: Logger; rooms: RoomStore }) {}
+
+  /** Connects to Janus now (if it answers) and again whenever it comes back. */
+  start(): void {
+    this.offs.push(this.deps.janus.onReady(() => this.reconnect()));
+    this.offs.push(this.deps.janus.onRestart(() => this.lost()));
+    void this.connect().catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    for (const off of this.offs) off();
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.close();
+  }
+
+  get connected(): boolean {
+    return !!this.admin && !this.admin.link.isClosed;
+  }
+
+  has(sessionId: string): boolean {
+    return this.sessions.has(sessionId);
+  }
+
+  /** For /healthz and tests. */
+  status(): { connected: boolean; sessions: number } {
+    return { connected: this.connected, sessions: this.sessions.size };
+  }
+
+  /**
+   * Start: a new private room for the session. The caller stores it with the
+   * session's state change; if that fails, it calls close().
+   */
+  async openRoom(session: SessionRef): Promise<Room> {
+    const admin = await this.ready();
+    const media = this.entry(session.id);
+    return this.run(media, async () => {
+      await this.replaceRoom(media, admin, session, false);
+      return media.room!;
+    });
+  }
+
+  /** A page publishes (the customer's camera and microphone, the technician's microphone). */
+  publish(session: SessionRef, side: Side, peer: Peer, sdp: string): Promise<void> {
+    const media = this.entry(session.id);
+    media[side].peer = peer;
+    return this.run(media, async () => {
+      const admin = await this.ready();
+      if (!media.room) await this.replaceRoom(media, admin, session, true);
+      const me = media[side];
+      await this.dropSubscriber(media[other(side)]);
+      await this.dropPublisher(me);
+      const handle = await admin.link.attach();
+      me.pub = handle;
+      handle.onEvent((event) => this.onPublisherEvent(media, side, handle, event));
+      const { data, jsep } = await handle.request(
+        { request: 'joinandconfigure', ptype: 'publisher', room: media.room!.id, display: side },
+        { type: 'offer', sdp },
+      );
+      if (!jsep || jsep.type !== 'answer') throw new MediaUnavailable('Janus did not answer the offer.');
+      me.feed = Number(data.id);
+      peer.send({ type: 'rtc.answer', sessionId: media.sessionId, pc: 'publish', sdp: jsep.sdp });
+      // The other side subscribes when Janus reports this PeerConnection up (onPublisherEvent).
+    });
+  }
+
+  /** A page wants the other side's media (the console after Start or a reload; the phone at any time). */
+  join(session: SessionRef, side: Side, peer: Peer): Promise<void> {
+    const media = this.entry(session.id);
+    media[side].peer = peer;
+    return this.run(media, async () => {
+      const admin = await this.ready();
+      if (!media.room) await this.replaceRoom(media, admin, session, true);
+      const them = media[other(side)];
+      peer.send({ type: 'media.peer', sessionId: media.sessionId, side: other(side), state: them.state, publishing: !!them.up });
+      await this.subscribe(media, admin, side);
+    });
+  }
+
+  /** The page's answer to a subscription offer; an answer to a subscription since replaced is dropped. */
+  answer(sessionId: string, side: Side, sdp: string, subscription: number): Promise<void> {
+    const media = this.sessions.get(sessionId);
+    if (!media) return Promise.reject(new MediaUnavailable('This session has no media yet.'));
+    return this.run(media, async () => {
+      const sub = media[side].sub;
+      if (!sub || sub.id !== subscription) return;
+      await sub.request({ request: 'start' }, { type: 'answer', sdp });
+      if (media.held) await sub.request({ request: 'pause' });
+    });
+  }
+
+  /** A browser's ICE candidate; null when it has gathered them all. */
+  candidate(sessionId: string, side: Side, pc: PcName, candidate: BrowserCandidate | null): Promise<void> {
+    const media = this.sessions.get(sessionId);
+    if (!media) return Promise.resolve();
+    return this.run(media, async () => {
+      const handle = pc === 'publish' ? media[side].pub : media[side].sub;
+      // A candidate for a PeerConnection that was just replaced: nothing to do.
+      if (!handle) return;
+      const ice: IceCandidate = candidate ?? { completed: true };
+      await handle.trickle(ice);
+    });
+  }
+
+  /** Mute, camera and background as the page reports them; the other side is told. */
+  reportState(sessionId: string, side: Side, state: PeerState): void {
+    const media = this.sessions.get(sessionId);
+    if (!media) return;
+    media[side].state = state;
+    this.tellOther(media, side);
+  }
+
+  /** A page's socket closed: it stops receiving signals (its PeerConnections may live on until Janus sees them go). */
+  leave(sessionId: string, side: Side, peer: Peer): void {
+    const media = this.sessions.get(sessionId);
+    if (media && media[side].peer === peer) media[side].peer = undefined;
+  }
+
+  /** Hold: Janus stops relaying in both directions; resume starts it again. */
+  hold(sessionId: string, held: boolean): Promise<void> {
+    const media = this.sessions.get(sessionId);
+    if (!media || media.held === held) return Promise.resolve();
+    media.held = held;
+    return this.run(media, async () => {
+      for (const side of ['customer', 'technician'] as const) {
+        const sub = media[side].sub;
+        if (sub) await sub.request({ request: held ? 'pause' : 'start' }).catch((err) => this.deps.log.warn('media hold/resume failed', { sessionId, err }));
+      }
+    });
+  }
+
+  /** The session ended: handles detached, room destroyed (also one a previous Loupe left behind). */
+  close(session: SessionRef): Promise<void> {
+    const media = this.sessions.get(session.id);
+    const stored = session.roomId && session.roomSecret ? { id: session.roomId, secret: session.roomSecret } : null;
+    if (!media) return stored ? this.destroy(stored) : Promise.resolve();
+    return this.run(media, async () => {
+      this.sessions.delete(session.id);
+      for (const side of ['customer', 'technician'] as const) {
+        await this.dropSubscriber(media[side]);
+        await this.dropPublisher(media[side]);
+      }
+      for (const room of new Set([media.room, media.staleRoom, stored].filter((r): r is Room => !!r).map((r) => JSON.stringify(r)))) {
+        await this.destroy(JSON.parse(room) as Room);
+      }
+    });
+  }
+
+  private async destroy(room: Room): Promise<void> {
+    if (!this.connected) return;
+    const admin = this.admin!;
+    if (await admin.exists(room.id).catch(() => false)) await admin.destroyRoom(room).catch((err) => this.deps.log.warn('room not destroyed', { room: room.id, err }));
+  }
+
+  private entry(sessionId: string): SessionMedia {
+    let media = this.sessions.get(sessionId);
+    if (!media) {
+      media = {
+        sessionId, room: null, staleRoom: null, held: false, chain: Promise.resolve(),
+        customer: { state: freshState() }, technician: { state: freshState() },
+      };
+      this.sessions.set(sessionId, media);
+    }
+    return media;
+  }
+
+  /** One session's media work runs in order: a subscription must not race the publish it follows. */
+  private run<T>(media: SessionMedia, work: () => Promise<T>): Promise<T> {
+    const result = media.chain.then(work);
+    media.chain = result.then(() => {}, () => {});
+    return result;
+  }
+
+  private async replaceRoom(media: SessionMedia, admin: VideoRoomAdmin, session: SessionRef, save: boolean): Promise<void> {
+    const stale = media.staleRoom ?? (session.roomId && session.roomSecret ? { id: session.roomId, secret: session.roomSecret } : null);
+    // A restarted Janus has lost its rooms; an external one may still hold this one.
+    if (stale && await admin.exists(stale.id).catch(() => false)) await admin.destroyRoom(stale).catch(() => {});
+    media.staleRoom = null;
+    media.room = await admin.createRoom(session.name);
+    if (save) await this.deps.rooms.save(session.id, media.room);
+  }
+
+  private async subscribe(media: SessionMedia, admin: VideoRoomAdmin, viewerSide: Side): Promise<void> {
+    const viewer = media[viewerSide];
+    const publisher = media[other(viewerSide)];
+    const feed = publisher.feed;
+    if (!viewer.peer || feed === undefined || !publisher.up || !media.room) return;
+    await this.dropSubscriber(viewer);
+    const handle = await admin.link.attach();
+    viewer.sub = handle;
+    handle.onEvent((event) => this.onSubscriberEvent(media, viewerSide, handle, event));
+    const { jsep } = await handle.request({ request: 'join', ptype: 'subscriber', room: media.room.id, streams: [{ feed }] });
+    if (!jsep || jsep.type !== 'offer') throw new MediaUnavailable('Janus sent no offer for the subscription.');
+    viewer.peer.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: jsep.sdp, subscription: handle.id });
+  }
+
+  private async dropPublisher(p: Participant): Promise<void> {
+    const pub = p.pub;
+    p.pub = undefined;
+    p.feed = undefined;
+    p.up = false;
+    await pub?.detach();
+  }
+
+  private async dropSubscriber(p: Participant): Promise<void> {
+    const sub = p.sub;
+    p.sub = undefined;
+    await sub?.detach();
+  }
+
+  private tellOther(media: SessionMedia, side: Side): void {
+    const me = media[side];
+    media[other(side)].peer?.send({ type: 'media.peer', sessionId: media.sessionId, side, state: me.state, publishing: !!me.up });
+  }
+
+  private onPublisherEvent(media: SessionMedia, side: Side, handle: PluginHandle, event: JanusEvent): void {
+    const me = media[side];
+    if (me.pub !== handle) return;
+    if (event.janus === 'trickle') me.peer?.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'publish', candidate: toBrowser(event.candidate) });
+    else if (event.janus === 'webrtcup') {
+      me.up = true;
+      this.tellOther(media, side);
+      void this.run(media, async () => {
+        if (me.pub !== handle || !this.connected) return;
+        await this.subscribe(media, this.admin!, other(side));
+      }).catch((err) => this.subscribeFailed(media, other(side), err));
+    } else if (event.janus === 'hangup' || event.janus === 'detached') {
+      this.deps.log.info('media publisher gone', { sessionId: media.sessionId, side, reason: event.reason ?? event.janus });
+      me.pub = undefined;
+      me.feed = undefined;
+      me.up = false;
+      this.tellOther(media, side);
+      // The other side's subscription has nothing left to receive; it is made anew when this side publishes again.
+      if (event.janus === 'hangup') void this.run(media, () => this.dropSubscriber(media[other(side)]));
+    }
+  }
+
+  private subscribeFailed(media: SessionMedia, side: Side, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.deps.log.warn('media subscription failed', { sessionId: media.sessionId, side, err: message });
+    media[side].peer?.send({ type: 'media.error', sessionId: media.sessionId, code: 'subscribe_failed', message: 'The other side’s media could not be received. Trying again…' });
+  }
+
+  private onSubscriberEvent(media: SessionMedia, side: Side, handle: PluginHandle, event: JanusEvent): void {
+    const me = media[side];
+    if (me.sub !== handle) return;
+    if (event.janus === 'trickle') me.peer?.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'subscribe', candidate: toBrowser(event.candidate) });
+    else if (event.jsep?.type === 'offer') me.peer?.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: event.jsep.sdp, subscription: handle.id });
+    else if (event.janus === 'detached') me.sub = undefined;
+  }
+
+  private async ready(): Promise<VideoRoomAdmin> {
+    if (this.connected) return this.admin!;
+    try {
+      return await this.connect();
+    } catch {
+      throw new MediaUnavailable('The media server is not running. Loupe is trying to restart it; try again in a moment.');
+    }
+  }
+
+  private connect(): Promise<VideoRoomAdmin> {
+    this.connecting ??= (async () => {
+      const { url, apiSecret, roomAdminKey } = this.deps.janus;
+      const admin = await VideoRoomAdmin.connect(url, apiSecret, roomAdminKey);
+      if (this.stopped) {
+        await admin.close();
+        throw new MediaUnavailable('Loupe is stopping.');
+      }
+      admin.link.onClose(() => this.lost());
+      this.admin = admin;
+      this.deps.log.info('connected to Janus', { url });
+      return admin;
+    })().finally(() => { this.connecting = undefined; });
+    return this.connecting;
+  }
+
+  /** Janus went away: every handle died with it. Pages are told; their rooms are replaced when it is back. */
+  private lost(): void {
+    if (this.admin && !this.admin.link.isClosed) void this.admin.link.close();
+    this.admin = undefined;
+    for (const media of this.sessions.values()) {
+      if (media.room) media.staleRoom = media.room;
+      media.room = null;
+      for (const side of ['customer', 'technician'] as const) {
+        const p = media[side];
+        p.pub = p.sub = undefined;
+        p.feed = undefined;
+        p.up = false;
+        p.peer?.send({ type: 'media.interrupted', sessionId: media.sessionId, reason: 'media_server_down' });
+      }
+    }
+    if (!this.stopped) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.reconnect(), RECONNECT_MS);
+  }
+
+  /** Janus answers again: every page with a live session publishes and joins anew. */
+  private async reconnect(): Promise<void> {
+    if (this.stopped || this.connected) return;
+    try {
+      await this.connect();
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    for (const media of this.sessions.values()) {
+      if (media.room) continue;
+      for (const side of ['customer', 'technician'] as const) media[side].peer?.send({ type: 'media.restart', sessionId: media.sessionId });
+    }
+  }
+}
+
+function toBrowser(candidate: IceCandidate | undefined): BrowserCandidate | null {
+  if (!candidate || 'completed' in candidate) return null;
+  return { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+}

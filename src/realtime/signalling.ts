@@ -1,0 +1,62 @@
+// Media messages from the console and the Lens page, checked and handed to the
+// media service. A socket can only act on its own session: the console's
+// technician must own the session named in the message, and a Lens socket is
+// bound to its cookie's session. Media needs the session `active` or `on_hold`.
+import { eq } from 'drizzle-orm';
+import { lensSessions } from '../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { JanusRequestError } from '../media/janus-link.ts';
+import { MediaUnavailable, type MediaService, type Peer, type SessionRef, type Side } from '../media/service.ts';
+import type { ConsoleMessage, LensMessage } from './messages.ts';
+
+type Reply = (message: unknown) => void;
+type MediaMessage = Exclude<LensMessage, { type: 'ping' }>;
+
+const MEDIA_STATES = ['active', 'on_hold'];
+
+async function liveSession(deps: Deps, id: string) {
+  const [row] = await deps.db.select({
+    id: lensSessions.id, name: lensSessions.name, state: lensSessions.state, technicianId: lensSessions.technicianId,
+    roomId: lensSessions.roomId, roomSecret: lensSessions.roomSecret,
+  }).from(lensSessions).where(eq(lensSessions.id, id));
+  return row;
+}
+
+async function relay(media: MediaService, session: SessionRef, side: Side, peer: Peer, message: MediaMessage): Promise<void> {
+  switch (message.type) {
+    case 'media.join': return media.join(session, side, peer);
+    case 'rtc.offer': return media.publish(session, side, peer, message.sdp);
+    case 'rtc.answer': return media.answer(session.id, side, message.sdp, message.subscription);
+    case 'rtc.candidate': return media.candidate(session.id, side, message.pc, message.candidate);
+    case 'media.state': return media.reportState(session.id, side, { muted: message.muted, camera: message.camera, background: message.background });
+  }
+}
+
+async function handle(
+  deps: Deps, media: MediaService | undefined, session: Awaited<ReturnType<typeof liveSession>>, side: Side, peer: Peer, reply: Reply, message: MediaMessage,
+): Promise<void> {
+  if (!session) return reply({ type: 'error', code: 'not_found', message: 'No such session.' });
+  if (!MEDIA_STATES.includes(session.state)) {
+    return reply({ type: 'error', code: 'invalid_state', message: `This session is ${session.state.replace('_', ' ')}: it has no media.` });
+  }
+  if (!media) return reply({ type: 'media.error', sessionId: session.id, code: 'media_unavailable', message: 'Media is not available on this server.' });
+  try {
+    await relay(media, session, side, peer, message);
+  } catch (err) {
+    const known = err instanceof MediaUnavailable || err instanceof JanusRequestError;
+    deps.log.warn('media signalling failed', { sessionId: session.id, side, type: message.type, err: err instanceof Error ? err.message : String(err) });
+    reply({ type: 'media.error', sessionId: session.id, code: 'media_failed', message: known ? (err as Error).message : 'The media server refused the request.' });
+  }
+}
+
+export async function consoleSignal(deps: Deps, media: MediaService | undefined, technicianId: string, peer: Peer, reply: Reply, message: Exclude<ConsoleMessage, { type: 'ping' }>) {
+  const session = await liveSession(deps, message.sessionId);
+  // Another technician's session is reported as missing, like over HTTP.
+  const own = session?.technicianId === technicianId ? session : undefined;
+  const { sessionId: _, ...rest } = message;
+  await handle(deps, media, own, 'technician', peer, reply, rest as MediaMessage);
+}
+
+export async function lensSignal(deps: Deps, media: MediaService | undefined, sessionId: string, peer: Peer, reply: Reply, message: MediaMessage) {
+  await handle(deps, media, await liveSession(deps, sessionId), 'customer', peer, reply, message);
+}

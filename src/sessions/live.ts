@@ -1,0 +1,55 @@
+// The technician's controls on a session the customer has joined: Start (a
+// private media room is opened and the session becomes `active`), hold and
+// resume. Ending is in end.ts; the media follows state changes (media/lifecycle.ts).
+import { eq } from 'drizzle-orm';
+import { audit } from '../audit/audit.ts';
+import { lensSessions, type SessionState } from '../db/schema.ts';
+import { transaction } from '../db/transaction.ts';
+import type { Deps } from '../deps.ts';
+import { Conflict, Unavailable } from '../http/errors.ts';
+import { MediaUnavailable, type MediaService } from '../media/service.ts';
+import type { Room } from '../media/videoroom.ts';
+import { lockOwnSession } from './end.ts';
+import { assertTransition } from './states.ts';
+import { sessionView, type SessionView } from './view.ts';
+
+export type RoomOpener = Pick<MediaService, 'openRoom' | 'close'>;
+
+export async function startSession(deps: Deps, media: RoomOpener, technicianId: string, id: string): Promise<SessionView> {
+  let room: Room | undefined;
+  try {
+    const view = await transaction(deps.db, async (tx) => {
+      const session = await lockOwnSession(tx, technicianId, id);
+      assertTransition(session.state, 'active');
+      // Opened under the row lock: a double click cannot make two rooms.
+      room = await media.openRoom(session);
+      const now = deps.clock.now();
+      await tx.update(lensSessions).set({ state: 'active', startedAt: now, roomId: room.id, roomSecret: room.secret, updatedAt: now })
+        .where(eq(lensSessions.id, id));
+      await audit(tx, { type: 'technician', id: technicianId }, 'session.started', { type: 'session', id }, {});
+      return (await sessionView(tx, deps.config, id))!;
+    });
+    deps.events.sessionChanged({ sessionId: id, technicianId });
+    return view;
+  } catch (err) {
+    if (room) await media.close({ id, name: '', roomId: room.id, roomSecret: room.secret }).catch(() => {});
+    if (err instanceof MediaUnavailable) throw new Unavailable(err.message, 'media_unavailable');
+    throw err;
+  }
+}
+
+/** Hold (`on_hold`: media paused both ways) and resume (`active`). */
+export async function holdSession(deps: Deps, technicianId: string, id: string, hold: boolean): Promise<SessionView> {
+  const to: SessionState = hold ? 'on_hold' : 'active';
+  const view = await transaction(deps.db, async (tx) => {
+    const session = await lockOwnSession(tx, technicianId, id);
+    // waiting → active is Start's move (it opens the room), not resume's.
+    if (!hold && session.state !== 'on_hold') throw new Conflict('Only a session on hold can be resumed.', 'invalid_state');
+    assertTransition(session.state, to);
+    await tx.update(lensSessions).set({ state: to, updatedAt: deps.clock.now() }).where(eq(lensSessions.id, id));
+    await audit(tx, { type: 'technician', id: technicianId }, hold ? 'session.held' : 'session.resumed', { type: 'session', id }, {});
+    return (await sessionView(tx, deps.config, id))!;
+  });
+  deps.events.sessionChanged({ sessionId: id, technicianId });
+  return view;
+}

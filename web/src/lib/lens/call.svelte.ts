@@ -1,0 +1,177 @@
+// The customer's side of a live session. Nothing leaves the phone before the
+// technician clicks Start: only then (state `active`) does this publish the
+// camera and microphone. It publishes again by itself after a reload, a socket
+// reconnect, a lost connection or a media server restart; on hold, and while
+// the app is in the background, the camera is paused.
+import { PublishLeg, SubscribeLeg, type Candidate } from '../media/peer.ts';
+
+export type LensCallStatus = 'idle' | 'connecting' | 'live' | 'interrupted';
+type Message = { type: string; [k: string]: unknown };
+type Send = (message: Record<string, unknown>) => void;
+
+const RETRY_MS = 3_000;
+
+class LensCall {
+	status = $state<LensCallStatus>('idle');
+	muted = $state(false);
+	cameraOff = $state(false);
+	background = $state(false);
+	/** The technician's microphone muted. */
+	technicianMuted = $state(false);
+	/** The technician's voice. */
+	remote = $state.raw<MediaStream | null>(null);
+
+	#send: Send | null = null;
+	#stream: MediaStream | null = null;
+	#held = false;
+	#wanted = false;
+	#pub: PublishLeg | null = null;
+	#sub: SubscribeLeg | null = null;
+	#retry: ReturnType<typeof setTimeout> | undefined;
+	#visibilityBound = false;
+
+	/** The Lens socket opened (again): signalling can flow; a live call publishes anew. */
+	socketOpened(send: Send) {
+		this.#send = send;
+		if (this.#wanted) this.#publish();
+	}
+
+	socketClosed() {
+		this.#send = null;
+	}
+
+	/**
+	 * Called whenever the session's state or the camera stream changes.
+	 * `active`/`on_hold` with a stream: be in the call; anything else: not.
+	 */
+	update(state: string | undefined, stream: MediaStream | null) {
+		const inCall = (state === 'active' || state === 'on_hold') && !!stream;
+		this.#held = state === 'on_hold';
+		if (!inCall) {
+			if (this.#wanted) this.hangUp();
+			return;
+		}
+		this.#bindVisibility();
+		const fresh = !this.#wanted || stream !== this.#stream;
+		this.#stream = stream;
+		this.#wanted = true;
+		if (fresh) this.#publish();
+		else this.#applyTracks();
+	}
+
+	hangUp() {
+		this.#wanted = false;
+		clearTimeout(this.#retry);
+		this.#pub?.close();
+		this.#sub?.close();
+		this.#pub = this.#sub = null;
+		this.remote = null;
+		this.status = 'idle';
+	}
+
+	toggleMute() {
+		this.muted = !this.muted;
+		this.#applyTracks();
+		this.#report();
+	}
+
+	toggleCamera() {
+		this.cameraOff = !this.cameraOff;
+		this.#applyTracks();
+		this.#report();
+	}
+
+	receive(m: Message) {
+		switch (m.type) {
+			case 'rtc.answer':
+				void this.#pub?.answered(String(m.sdp)).catch(() => this.#again());
+				break;
+			case 'rtc.offer':
+				this.#subscribe(String(m.sdp), Number(m.subscription));
+				break;
+			case 'rtc.candidate':
+				void (m.pc === 'publish' ? this.#pub : this.#sub)?.addCandidate(m.candidate as Candidate);
+				break;
+			case 'media.peer':
+				if (m.side === 'technician') this.technicianMuted = (m.state as { muted?: boolean })?.muted === true;
+				break;
+			case 'media.interrupted':
+				this.status = 'interrupted';
+				break;
+			case 'media.restart':
+				if (this.#wanted) this.#publish();
+				break;
+			case 'media.error':
+				// The technician's voice could not be subscribed: ask again; anything else: publish again.
+				if (m.code === 'subscribe_failed') setTimeout(() => this.#wanted && this.#send?.({ type: 'media.join' }), RETRY_MS);
+				else this.#again();
+				break;
+		}
+	}
+
+	#publish() {
+		clearTimeout(this.#retry);
+		this.#pub?.close();
+		this.#sub?.close();
+		this.#pub = this.#sub = null;
+		const send = this.#send;
+		const stream = this.#stream;
+		if (!send || !stream || !this.#wanted) return;
+		if (this.status !== 'interrupted') this.status = 'connecting';
+		// Ask for the technician's voice first, then offer our camera and microphone.
+		send({ type: 'media.join' });
+		const pub = new PublishLeg(stream, (m) => this.#send?.(m), (s) => {
+			if (pub !== this.#pub) return;
+			if (s === 'connected') this.status = 'live';
+			else if (s === 'failed') this.#again();
+		});
+		this.#pub = pub;
+		this.#applyTracks();
+		this.#report();
+		void pub.offer().catch(() => this.#again());
+	}
+
+	#subscribe(sdp: string, subscription: number) {
+		this.#sub?.close();
+		const sub = new SubscribeLeg((m) => this.#send?.(m), () => {}, (stream) => (this.remote = stream));
+		this.#sub = sub;
+		void sub.offered(sdp, subscription).catch(() => {});
+	}
+
+	/** A failed connection or a refused request: publish again in a moment. */
+	#again() {
+		clearTimeout(this.#retry);
+		this.#retry = setTimeout(() => this.#publish(), RETRY_MS);
+	}
+
+	/** On hold nothing is sent; the camera also pauses when off or in the background. */
+	#applyTracks() {
+		const audio = this.#pub?.senders.get('audio');
+		const video = this.#pub?.senders.get('video');
+		const mic = this.#stream?.getAudioTracks()[0] ?? null;
+		const cam = this.#stream?.getVideoTracks()[0] ?? null;
+		const sendAudio = !this.#held && !this.muted;
+		const sendVideo = !this.#held && !this.cameraOff && !this.background;
+		// replaceTrack(null) stops sending altogether (a disabled track would still send black frames).
+		if (audio && audio.track !== (sendAudio ? mic : null)) void audio.replaceTrack(sendAudio ? mic : null);
+		if (video && video.track !== (sendVideo ? cam : null)) void video.replaceTrack(sendVideo ? cam : null);
+		for (const t of this.remote?.getAudioTracks() ?? []) t.enabled = !this.#held;
+	}
+
+	#report() {
+		this.#send?.({ type: 'media.state', muted: this.muted, camera: !this.cameraOff, background: this.background });
+	}
+
+	#bindVisibility() {
+		if (this.#visibilityBound) return;
+		this.#visibilityBound = true;
+		document.addEventListener('visibilitychange', () => {
+			this.background = document.visibilityState === 'hidden';
+			if (!this.#wanted) return;
+			this.#applyTracks();
+			this.#report();
+		});
+	}
+}
+
+export const call = new LensCall();

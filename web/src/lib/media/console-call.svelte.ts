@@ -1,0 +1,184 @@
+// The technician's side of a live session: the customer's camera and voice
+// coming in, the technician's microphone going out, and the numbers that say
+// how well it runs. One per session opened in the console; it re-joins by
+// itself after a socket reconnect, a failed connection or a media server restart.
+import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
+import { StatsReader, type MediaStats } from './stats.ts';
+
+export type CallStatus = 'connecting' | 'live' | 'no_camera' | 'interrupted' | 'failed';
+export type PeerState = { muted: boolean; camera: boolean; background: boolean };
+type Message = { type: string; sessionId?: string; [k: string]: unknown };
+
+/** The console socket, as the call needs it. */
+export type CallSocket = { send(message: Record<string, unknown>): void; listen(listener: (m: Message) => void): () => void };
+
+// ICE over UDP usually connects within a second or two; after this, say what is wrong.
+const CONNECT_TIMEOUT_MS = 15_000;
+const RETRY_MS = 4_000;
+
+export class ConsoleCall {
+	status = $state<CallStatus>('connecting');
+	/** The customer's camera and microphone. */
+	remote = $state.raw<MediaStream | null>(null);
+	stats = $state<MediaStats | null>(null);
+	/** The customer's own report: muted, camera off, app in the background. */
+	customer = $state<PeerState | null>(null);
+	/** Whether the customer's phone is publishing at all. */
+	customerPublishing = $state(false);
+	micMuted = $state(false);
+	/** Why the technician's microphone is not in the call, if it is not. */
+	micProblem = $state('');
+	problem = $state('');
+
+	#mic: MediaStream | null = null;
+	#pub: PublishLeg | null = null;
+	#sub: SubscribeLeg | null = null;
+	#off: () => void = () => {};
+	#statsTimer: ReturnType<typeof setInterval> | undefined;
+	#connectTimer: ReturnType<typeof setTimeout> | undefined;
+	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+	#reader = new StatsReader();
+	#stopped = false;
+
+	constructor(
+		readonly sessionId: string,
+		private readonly socket: CallSocket
+	) {}
+
+	async start() {
+		this.#off = this.socket.listen((m) => this.#receive(m));
+		this.#statsTimer = setInterval(() => void this.#readStats(), 1000);
+		try {
+			this.#mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
+		} catch (error) {
+			const name = error instanceof DOMException ? error.name : '';
+			this.micProblem =
+				name === 'NotAllowedError'
+					? 'Your microphone is blocked for this site: the customer cannot hear you. Allow it in the browser’s address bar and reload.'
+					: 'No microphone was found: the customer cannot hear you.';
+		}
+		if (this.#stopped) return this.#mic?.getTracks().forEach((t) => t.stop());
+		this.#join();
+	}
+
+	stop() {
+		this.#stopped = true;
+		this.#off();
+		clearInterval(this.#statsTimer);
+		clearTimeout(this.#connectTimer);
+		clearTimeout(this.#retryTimer);
+		this.#pub?.close();
+		this.#sub?.close();
+		this.#pub = this.#sub = null;
+		this.#mic?.getTracks().forEach((t) => t.stop());
+		this.#mic = null;
+		this.remote = null;
+	}
+
+	toggleMute() {
+		this.micMuted = !this.micMuted;
+		for (const t of this.#mic?.getAudioTracks() ?? []) t.enabled = !this.micMuted;
+		this.#send({ type: 'media.state', muted: this.micMuted, camera: false, background: false });
+	}
+
+	/** The subscriber and, with a microphone, the publisher, from scratch. */
+	#join() {
+		if (this.#stopped) return;
+		this.#pub?.close();
+		this.#sub?.close();
+		this.#pub = this.#sub = null;
+		this.problem = '';
+		if (this.status !== 'interrupted') this.status = 'connecting';
+		this.#send({ type: 'media.join' });
+		if (this.#mic) {
+			const pub = new PublishLeg(this.#mic, (m) => this.#send(m), (s) => this.#legState(s));
+			this.#pub = pub;
+			void pub.offer().catch(() => this.#fail('Your microphone could not be offered to the media server.'));
+		}
+		clearTimeout(this.#connectTimer);
+		this.#connectTimer = setTimeout(() => {
+			if (this.status === 'connecting' && this.customerPublishing) {
+				this.#fail('The video could not connect. The network between this computer, Loupe and the phone may block UDP: ask your administrator about ICE-TCP or a TURN server.');
+			}
+		}, CONNECT_TIMEOUT_MS);
+	}
+
+	#send(message: Record<string, unknown>) {
+		this.socket.send({ ...message, sessionId: this.sessionId });
+	}
+
+	#receive(m: Message) {
+		if (m.type === 'socket.open') return this.#join();
+		if (m.sessionId !== this.sessionId) return;
+		switch (m.type) {
+			case 'rtc.answer':
+				void this.#pub?.answered(String(m.sdp)).catch(() => this.#fail('The media server’s answer could not be used.'));
+				break;
+			case 'rtc.offer':
+				this.#subscribe(String(m.sdp), Number(m.subscription));
+				break;
+			case 'rtc.candidate': {
+				const leg = m.pc === 'publish' ? this.#pub : this.#sub;
+				void leg?.addCandidate(m.candidate as Candidate);
+				break;
+			}
+			case 'media.peer':
+				if (m.side === 'customer') {
+					this.customer = m.state as PeerState;
+					this.customerPublishing = m.publishing === true;
+					if (!this.customerPublishing && this.status !== 'interrupted') this.status = 'no_camera';
+				}
+				break;
+			case 'media.interrupted':
+				this.status = 'interrupted';
+				this.problem = 'The media server stopped. Loupe is restarting it; the picture comes back by itself.';
+				break;
+			case 'media.restart':
+				this.#join();
+				break;
+			case 'media.error':
+				this.#fail(String(m.message ?? 'The media server refused the request.'));
+				break;
+		}
+	}
+
+	/** Janus offers the customer's media (again after the phone re-published): a fresh receiving connection. */
+	#subscribe(sdp: string, subscription: number) {
+		this.#sub?.close();
+		this.customerPublishing = true;
+		if (this.status === 'no_camera') this.status = 'connecting';
+		const sub = new SubscribeLeg((m) => this.#send(m), (s) => this.#legState(s, sub), (stream) => (this.remote = stream));
+		this.#sub = sub;
+		this.#reader = new StatsReader();
+		void sub.offered(sdp, subscription).catch(() => this.#fail('The customer’s video could not be received.'));
+	}
+
+	#legState(state: RTCPeerConnectionState, leg?: SubscribeLeg) {
+		if (leg && leg !== this.#sub) return;
+		if (leg && state === 'connected') {
+			this.status = 'live';
+			this.problem = '';
+			clearTimeout(this.#connectTimer);
+		} else if (state === 'failed') {
+			this.#fail('The media connection was lost. Trying again…');
+		}
+	}
+
+	#fail(message: string) {
+		if (this.#stopped) return;
+		this.status = 'failed';
+		this.problem = message;
+		clearTimeout(this.#retryTimer);
+		this.#retryTimer = setTimeout(() => this.#join(), RETRY_MS);
+	}
+
+	async #readStats() {
+		const pc = this.#sub?.pc;
+		if (!pc || this.#sub?.closed) return;
+		try {
+			this.stats = await this.#reader.read(pc);
+		} catch {
+			/* a PeerConnection closed in the meantime */
+		}
+	}
+}

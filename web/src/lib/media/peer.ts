@@ -1,0 +1,105 @@
+// The browser's two PeerConnections to Janus, signalled through Loupe's socket:
+// one publishes this side's tracks (Loupe returns Janus's answer), one receives
+// the other side (Janus offers, this page answers). Loupe relays ICE candidates
+// both ways; candidates that arrive before the remote description wait.
+
+export type Candidate = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
+export type PcName = 'publish' | 'subscribe';
+/** Sends one signalling message over the page's socket (the console adds the session id). */
+export type Signal = (message: Record<string, unknown>) => void;
+
+abstract class Leg {
+	readonly pc: RTCPeerConnection;
+	#pending: Candidate[] = [];
+	#closed = false;
+
+	constructor(
+		readonly name: PcName,
+		protected readonly signal: Signal,
+		onState: (state: RTCPeerConnectionState) => void
+	) {
+		this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+		this.pc.onicecandidate = (e) => {
+			const c = e.candidate;
+			this.signal({
+				type: 'rtc.candidate',
+				pc: name,
+				candidate: c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null
+			});
+		};
+		this.pc.onconnectionstatechange = () => {
+			if (!this.#closed) onState(this.pc.connectionState);
+		};
+	}
+
+	get closed(): boolean {
+		return this.#closed;
+	}
+
+	async addCandidate(candidate: Candidate) {
+		if (this.#closed) return;
+		if (!this.pc.remoteDescription) {
+			this.#pending.push(candidate);
+			return;
+		}
+		// A candidate Janus sent for an older negotiation can fail: it is harmless.
+		await this.pc.addIceCandidate(candidate ?? undefined).catch(() => {});
+	}
+
+	protected async flush() {
+		for (const c of this.#pending.splice(0)) await this.pc.addIceCandidate(c ?? undefined).catch(() => {});
+	}
+
+	close() {
+		this.#closed = true;
+		this.pc.onicecandidate = null;
+		this.pc.onconnectionstatechange = null;
+		this.pc.ontrack = null;
+		this.pc.close();
+	}
+}
+
+export class PublishLeg extends Leg {
+	readonly senders = new Map<'audio' | 'video', RTCRtpSender>();
+
+	constructor(stream: MediaStream, signal: Signal, onState: (s: RTCPeerConnectionState) => void) {
+		super('publish', signal, onState);
+		for (const track of stream.getTracks()) {
+			const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+			this.senders.set(track.kind as 'audio' | 'video', transceiver.sender);
+		}
+	}
+
+	async offer() {
+		const offer = await this.pc.createOffer();
+		await this.pc.setLocalDescription(offer);
+		this.signal({ type: 'rtc.offer', sdp: offer.sdp });
+	}
+
+	async answered(sdp: string) {
+		if (this.closed) return;
+		await this.pc.setRemoteDescription({ type: 'answer', sdp });
+		await this.flush();
+	}
+}
+
+export class SubscribeLeg extends Leg {
+	readonly stream = new MediaStream();
+
+	constructor(signal: Signal, onState: (s: RTCPeerConnectionState) => void, onTrack: (stream: MediaStream) => void) {
+		super('subscribe', signal, onState);
+		this.pc.ontrack = (e) => {
+			if (!this.stream.getTracks().includes(e.track)) this.stream.addTrack(e.track);
+			onTrack(this.stream);
+		};
+	}
+
+	async offered(sdp: string, subscription: number) {
+		if (this.closed) return;
+		await this.pc.setRemoteDescription({ type: 'offer', sdp });
+		await this.flush();
+		const answer = await this.pc.createAnswer();
+		await this.pc.setLocalDescription(answer);
+		this.signal({ type: 'rtc.answer', sdp: answer.sdp, subscription });
+	}
+}
