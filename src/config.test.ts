@@ -50,10 +50,18 @@ describe('loadConfig', () => {
     [{ TLS_KEY_FILE: '/tmp/key.pem' }, 'TLS_CERT_FILE'],
     [{ TLS_CERT_FILE: '/nonexistent/cert.pem', TLS_KEY_FILE: '/nonexistent/key.pem' }, 'TLS_CERT_FILE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ LOUPE_RECONNECT_WINDOW_S: '1' }, 'LOUPE_RECONNECT_WINDOW_S'],
+    [{ LOUPE_CUSTOMER_TIMEOUT_S: 'soon' }, 'LOUPE_CUSTOMER_TIMEOUT_S'],
+    [{ LOUPE_RECONNECT_WINDOW_S: '120', LOUPE_CUSTOMER_TIMEOUT_S: '60' }, 'LOUPE_CUSTOMER_TIMEOUT_S'],
   ])('%p names %s', (env, variable) => {
     const err = failure(env as Record<string, string>);
     expect(err.variable).toBe(variable);
     expect(err.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  test('a customer shows offline after 60 s away and times out after 5 min, unless configured', () => {
+    expect(loadConfig({})).toMatchObject({ reconnectWindowMs: 60_000, customerTimeoutMs: 300_000 });
+    expect(loadConfig({ LOUPE_RECONNECT_WINDOW_S: '5', LOUPE_CUSTOMER_TIMEOUT_S: '12' })).toMatchObject({ reconnectWindowMs: 5_000, customerTimeoutMs: 12_000 });
   });
 
   test('TLS makes the default public URL https', () => {

@@ -41,7 +41,6 @@ export type JanusSource = {
   readonly apiSecret: string | undefined;
   readonly roomAdminKey: string | undefined;
   onReady(handler: () => void | Promise<void>): () => void;
-  onRestart(handler: () => void | Promise<void>): () => void;
 };
 
 export class MediaUnavailable extends Error {}
@@ -83,8 +82,8 @@ export class MediaService {
 
   /** Connects to Janus now (if it answers) and again whenever it comes back. */
   start(): void {
+    // Janus's death is seen at once on the API connection (lost()); its return here.
     this.offs.push(this.deps.janus.onReady(() => this.reconnect()));
-    this.offs.push(this.deps.janus.onRestart(() => this.lost()));
     void this.connect().catch(() => {});
   }
 
@@ -103,6 +102,12 @@ export class MediaService {
 
   has(sessionId: string): boolean {
     return this.sessions.has(sessionId);
+  }
+
+  /** Who is signalling for a session (diagnostics and tests). */
+  peers(sessionId: string): { customer: boolean; technician: boolean } {
+    const media = this.sessions.get(sessionId);
+    return { customer: !!media?.customer.peer, technician: !!media?.technician.peer };
   }
 
   /** For /healthz and tests. */

@@ -65,6 +65,8 @@ export class JanusSupervisor {
   private readonly backoff: NonNullable<SupervisorOptions['backoff']>;
   /** The last lines Janus printed, quoted when it fails to start. */
   private readonly tail: string[] = [];
+  /** Settles when the current process's output has been read to the end. */
+  private relayed: Promise<void> = Promise.resolve();
   private readonly readyHandlers = new Set<Handler>();
   private readonly restartHandlers = new Set<Handler>();
   // Bun leaves children running when it exits: kill ours on a normal exit too.
@@ -182,8 +184,7 @@ export class JanusSupervisor {
     const proc = Bun.spawn(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...cmd] : cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.tail.length = 0;
-    void this.relay(proc, proc.stdout);
-    void this.relay(proc, proc.stderr);
+    this.relayed = Promise.all([this.relay(proc, proc.stdout), this.relay(proc, proc.stderr)]).then(() => {});
     void proc.exited.then((code) => this.exited(proc, code));
     return proc;
   }
@@ -231,6 +232,8 @@ export class JanusSupervisor {
     while (Date.now() < deadline) {
       if (this.stopping) throw new Error('Janus supervisor stopped while Janus was starting');
       if (proc.exitCode !== null || proc.signalCode !== null) {
+        // Its last words may still be in the pipe.
+        await within(this.relayed, 1_000);
         throw new Error(`Janus (${this.opts.media.janusBin}) exited with ${proc.signalCode ?? `code ${proc.exitCode}`} before it answered${this.lastLines()}`);
       }
       try {

@@ -124,7 +124,7 @@ describe('the SMS outbox', () => {
     await until(() => statusOf(s.id), (st) => st[0] === 'sent');
     expect(smsc.received).toHaveLength(1);
     expect((await smsRows(h, s.id))[0]!.attempts).toBe(2);
-  });
+  }, 20_000); // waits out the gateway's real 1 s throttle pause; slow on a loaded 2-core machine
 
   test('a permanent refusal is not retried', async () => {
     smsc.failNext(1, 0x0b); // ESME_RINVDSTADR

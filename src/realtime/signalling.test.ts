@@ -1,0 +1,195 @@
+// Media signalling over the sockets, against the real Janus (API on loopback):
+// who may signal for which session, in which state, with what messages.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { websocket } from 'hono/bun';
+import { createApp } from '../app.ts';
+import { hasJanus, startTestMedia, type TestMedia } from '../media/testing.ts';
+import { technician, sessionRow, type TestTechnician } from '../sessions/testing.ts';
+import type { SessionView } from '../sessions/view.ts';
+import { harness, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
+
+let h: Harness;
+let media: TestMedia;
+let server: ReturnType<typeof Bun.serve>;
+let tess: TestTechnician;
+const sockets: WebSocket[] = [];
+type Message = { type: string; [k: string]: unknown };
+
+beforeAll(async () => {
+  if (!hasJanus) return;
+  h = await harness();
+  media = await startTestMedia(h);
+  const app = createApp({ ...h, database: h.database, media: media.media });
+  server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (req, srv) => app.fetch(req, srv), websocket });
+}, 60_000);
+afterAll(async () => {
+  await server?.stop(true);
+  await media?.stop();
+});
+beforeEach(async () => { if (hasJanus) tess = await technician(h); }, DATABASE_HOOK);
+afterEach(() => { for (const ws of sockets.splice(0)) ws.close(); });
+
+function connect(path: string, cookie: string) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, {
+    headers: { origin: `http://127.0.0.1:${server.port}`, cookie },
+  } as unknown as string[]);
+  sockets.push(ws);
+  const inbox: Message[] = [];
+  const waiters: ((m: Message) => void)[] = [];
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data)) as Message;
+    const w = waiters.shift();
+    if (w) w(m); else inbox.push(m);
+  };
+  const opened = new Promise<void>((resolve) => { ws.onopen = () => resolve(); });
+  /** The next message that is not a state/session/snapshot update. */
+  const next = async (ms = 5_000): Promise<Message> => {
+    for (;;) {
+      const m = inbox.shift() ?? await new Promise<Message>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no message')), ms);
+        waiters.push((msg) => { clearTimeout(timer); resolve(msg); });
+      });
+      if (!['state', 'session', 'snapshot'].includes(m.type)) return m;
+    }
+  };
+  const send = (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+  return { ws, opened, next, send };
+}
+
+/** A session the customer joined, optionally started; with the customer's cookie. */
+async function session(owner: TestTechnician, start: boolean): Promise<{ s: SessionView; customer: string }> {
+  const call = (path: string, cookie?: string, body?: unknown) => fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method: 'POST', headers: { origin: `http://127.0.0.1:${server.port}`, 'content-type': 'application/json', ...(cookie && { cookie }) },
+    body: JSON.stringify(body ?? {}),
+  });
+  const s = await (await call('/api/sessions', owner.cookie, { type: 'lens', name: 'Tap', method: 'link' })).json() as SessionView;
+  const redeemed = await call('/api/lens/redeem', undefined, { pin: s.pin });
+  const customer = redeemed.headers.getSetCookie()[0]!.split(';')[0]!;
+  await call('/api/lens/eula', customer, { accept: true });
+  if (start) expect((await call(`/api/sessions/${s.id}/start`, owner.cookie)).status).toBe(200);
+  return { s, customer };
+}
+
+const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+
+describe.skipIf(!hasJanus)('media signalling', () => {
+  test('the technician joins their own active session and hears about the customer\'s media', async () => {
+    const { s } = await session(tess, true);
+    const sock = connect('/ws/console', tess.cookie);
+    await sock.opened;
+    sock.send({ type: 'media.join', sessionId: s.id });
+    expect(await sock.next()).toEqual({
+      type: 'media.peer', sessionId: s.id, side: 'customer', publishing: false, state: { muted: false, camera: true, background: false },
+    });
+  });
+
+  test('another technician\'s session, a session not started, a bad id: refused, no media made', async () => {
+    const mine = await session(tess, false);
+    const other = await technician(h);
+    const theirs = await session(other, true);
+    const sock = connect('/ws/console', tess.cookie);
+    await sock.opened;
+    sock.send({ type: 'media.join', sessionId: theirs.s.id });
+    expect(await sock.next()).toMatchObject({ type: 'error', code: 'not_found' });
+    sock.send({ type: 'rtc.offer', sessionId: theirs.s.id, sdp: OFFER });
+    expect(await sock.next()).toMatchObject({ type: 'error', code: 'not_found' });
+    expect(media.media.peers(theirs.s.id)).toEqual({ customer: false, technician: false });
+    sock.send({ type: 'media.join', sessionId: mine.s.id });
+    expect(await sock.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    expect(media.media.has(mine.s.id)).toBe(false);
+    sock.send({ type: 'media.join', sessionId: '00000000-0000-4000-8000-000000000000' });
+    expect(await sock.next()).toMatchObject({ type: 'error', code: 'not_found' });
+  });
+
+  test('malformed media messages get invalid_message and change nothing', async () => {
+    const { s } = await session(tess, true);
+    const sock = connect('/ws/console', tess.cookie);
+    await sock.opened;
+    const bad: unknown[] = [
+      { type: 'media.join' },
+      { type: 'media.join', sessionId: 'not-a-uuid' },
+      { type: 'media.join', sessionId: s.id, extra: true },
+      { type: 'rtc.offer', sessionId: s.id, sdp: 'hello there, not an SDP' },
+      { type: 'rtc.offer', sessionId: s.id, sdp: OFFER + 'a=x\r\n'.repeat(3_000) },
+      { type: 'rtc.offer', sessionId: s.id, sdp: 42 },
+      { type: 'rtc.answer', sessionId: s.id, sdp: OFFER },
+      { type: 'rtc.answer', sessionId: s.id, sdp: OFFER, subscription: -1 },
+      { type: 'rtc.candidate', sessionId: s.id, pc: 'other', candidate: null },
+      { type: 'rtc.candidate', sessionId: s.id, pc: 'publish', candidate: { candidate: 'x', sdpMLineIndex: -1 } },
+      { type: 'rtc.candidate', sessionId: s.id, pc: 'publish', candidate: { candidate: 'x'.repeat(2_000) } },
+      { type: 'media.state', sessionId: s.id, muted: 'yes', camera: true, background: false },
+    ];
+    for (const m of bad) {
+      sock.send(m);
+      const answer = await sock.next();
+      expect(answer).toMatchObject({ type: 'error' });
+      expect(['invalid_message', 'message_too_large']).toContain(answer.code as string);
+    }
+    expect(media.media.peers(s.id)).toEqual({ customer: false, technician: false });
+    expect((await sessionRow(h, s.id)).state).toBe('active');
+  });
+
+  test('an offer Janus cannot use is answered with media.error, and the socket lives on', async () => {
+    const { s } = await session(tess, true);
+    const sock = connect('/ws/console', tess.cookie);
+    await sock.opened;
+    sock.send({ type: 'rtc.offer', sessionId: s.id, sdp: OFFER });
+    const answer = await sock.next(10_000);
+    expect(answer).toMatchObject({ type: 'media.error', sessionId: s.id, code: 'media_failed' });
+    sock.send({ type: 'ping' });
+    expect(await sock.next()).toEqual({ type: 'pong' });
+  });
+
+  test('a Lens socket acts only on its own session: it cannot name another, and needs its session active', async () => {
+    const started = await session(tess, true);
+    const waiting = await session(await technician(h), false);
+    const lens = connect('/ws/lens', waiting.customer);
+    await lens.opened;
+    lens.send({ type: 'media.join', sessionId: started.s.id });
+    expect(await lens.next()).toMatchObject({ type: 'error', code: 'invalid_message' });
+    expect(media.media.peers(started.s.id)).toEqual({ customer: false, technician: false });
+    lens.send({ type: 'media.join' });
+    expect(await lens.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    expect(media.media.has(waiting.s.id)).toBe(false);
+
+    const own = connect('/ws/lens', started.customer);
+    await own.opened;
+    own.send({ type: 'media.join' });
+    expect(await own.next()).toMatchObject({ type: 'media.peer', side: 'technician', publishing: false });
+  });
+
+  test('the customer\'s state reaches the technician\'s console', async () => {
+    const { s, customer } = await session(tess, true);
+    const tech = connect('/ws/console', tess.cookie);
+    await tech.opened;
+    tech.send({ type: 'media.join', sessionId: s.id });
+    expect(await tech.next()).toMatchObject({ type: 'media.peer', side: 'customer' });
+    const lens = connect('/ws/lens', customer);
+    await lens.opened;
+    lens.send({ type: 'media.join' });
+    expect(await lens.next()).toMatchObject({ type: 'media.peer', side: 'technician' });
+    lens.send({ type: 'media.state', muted: true, camera: false, background: true });
+    expect(await tech.next()).toEqual({
+      type: 'media.peer', sessionId: s.id, side: 'customer', publishing: false, state: { muted: true, camera: false, background: true },
+    });
+  });
+
+  test('the last Lens socket closing marks the customer away; a new one marks them back', async () => {
+    const { s, customer } = await session(tess, true);
+    const a = connect('/ws/lens', customer);
+    const b = connect('/ws/lens', customer);
+    await Promise.all([a.opened, b.opened]);
+    a.ws.close();
+    await Bun.sleep(200);
+    expect((await sessionRow(h, s.id)).customerLeftAt).toBeNull();
+    b.ws.close();
+    const deadline = Date.now() + 3_000;
+    while (!(await sessionRow(h, s.id)).customerLeftAt && Date.now() < deadline) await Bun.sleep(50);
+    expect((await sessionRow(h, s.id)).customerLeftAt).not.toBeNull();
+    const c = connect('/ws/lens', customer);
+    await c.opened;
+    const back = Date.now() + 3_000;
+    while ((await sessionRow(h, s.id)).customerLeftAt && Date.now() < back) await Bun.sleep(50);
+    expect((await sessionRow(h, s.id)).customerLeftAt).toBeNull();
+  });
+});
