@@ -21,7 +21,8 @@ export type MediaSignal =
   /** `subscription` comes back with the answer, so an answer to a replaced subscription is recognised. */
   | { type: 'rtc.offer'; sessionId: string; pc: 'subscribe'; sdp: string; subscription: number }
   | { type: 'rtc.candidate'; sessionId: string; pc: PcName; candidate: BrowserCandidate | null }
-  | { type: 'media.peer'; sessionId: string; side: Side; state: PeerState; publishing: boolean }
+  /** `offering`: the side sent its media offer; `publishing`: Janus receives it (its PeerConnection is up). */
+  | { type: 'media.peer'; sessionId: string; side: Side; state: PeerState; offering: boolean; publishing: boolean }
   | { type: 'media.interrupted'; sessionId: string; reason: 'media_server_down' }
   /** Janus is back (or the room was replaced): publish and join again. */
   | { type: 'media.restart'; sessionId: string }
@@ -148,6 +149,7 @@ export class MediaService {
       if (!jsep || jsep.type !== 'answer') throw new MediaUnavailable('Janus did not answer the offer.');
       me.feed = Number(data.id);
       peer.send({ type: 'rtc.answer', sessionId: media.sessionId, pc: 'publish', sdp: jsep.sdp });
+      this.tellOther(media, side);
       // The other side subscribes when Janus reports this PeerConnection up (onPublisherEvent).
     });
   }
@@ -160,7 +162,7 @@ export class MediaService {
       const admin = await this.ready();
       if (!media.room) await this.replaceRoom(media, admin, session, true);
       const them = media[other(side)];
-      peer.send({ type: 'media.peer', sessionId: media.sessionId, side: other(side), state: them.state, publishing: !!them.up });
+      peer.send({ type: 'media.peer', sessionId: media.sessionId, side: other(side), state: them.state, offering: them.feed !== undefined, publishing: !!them.up });
       await this.subscribe(media, admin, side);
     });
   }
@@ -298,7 +300,7 @@ export class MediaService {
 
   private tellOther(media: SessionMedia, side: Side): void {
     const me = media[side];
-    media[other(side)].peer?.send({ type: 'media.peer', sessionId: media.sessionId, side, state: me.state, publishing: !!me.up });
+    media[other(side)].peer?.send({ type: 'media.peer', sessionId: media.sessionId, side, state: me.state, offering: me.feed !== undefined, publishing: !!me.up });
   }
 
   private onPublisherEvent(media: SessionMedia, side: Side, handle: PluginHandle, event: JanusEvent): void {

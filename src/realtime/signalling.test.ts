@@ -79,7 +79,7 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     await sock.opened;
     sock.send({ type: 'media.join', sessionId: s.id });
     expect(await sock.next()).toEqual({
-      type: 'media.peer', sessionId: s.id, side: 'customer', publishing: false, state: { muted: false, camera: true, background: false },
+      type: 'media.peer', sessionId: s.id, side: 'customer', offering: false, publishing: false, state: { muted: false, camera: true, background: false },
     });
   });
 
@@ -170,7 +170,7 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     expect(await lens.next()).toMatchObject({ type: 'media.peer', side: 'technician' });
     lens.send({ type: 'media.state', muted: true, camera: false, background: true });
     expect(await tech.next()).toEqual({
-      type: 'media.peer', sessionId: s.id, side: 'customer', publishing: false, state: { muted: true, camera: false, background: true },
+      type: 'media.peer', sessionId: s.id, side: 'customer', offering: false, publishing: false, state: { muted: true, camera: false, background: true },
     });
   });
 

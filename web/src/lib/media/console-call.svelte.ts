@@ -23,8 +23,10 @@ export class ConsoleCall {
 	stats = $state<MediaStats | null>(null);
 	/** The customer's own report: muted, camera off, app in the background. */
 	customer = $state<PeerState | null>(null);
-	/** Whether the customer's phone is publishing at all. */
+	/** Whether the customer's phone is publishing at all (Janus receives it). */
 	customerPublishing = $state(false);
+	/** The phone sent its offer since the picture was last live (Janus may hang it up again when ICE fails): if no picture follows, the network is the problem. */
+	#customerOffered = false;
 	micMuted = $state(false);
 	/** Why the technician's microphone is not in the call, if it is not. */
 	micProblem = $state('');
@@ -87,18 +89,23 @@ export class ConsoleCall {
 		this.#pub?.close();
 		this.#sub?.close();
 		this.#pub = this.#sub = null;
-		this.problem = '';
-		if (this.status !== 'interrupted') this.status = 'connecting';
+		// A problem stays on screen until the picture is back: no flicker between retries.
+		if (this.status !== 'interrupted' && this.status !== 'failed') this.status = 'connecting';
 		this.#send({ type: 'media.join' });
 		if (this.#mic) {
 			const pub = new PublishLeg(this.#mic, (m) => this.#send(m), (s) => this.#legState(s));
 			this.#pub = pub;
 			void pub.offer().catch(() => this.#fail('Your microphone could not be offered to the media server.'));
 		}
+		this.#armConnectTimer();
+	}
+
+	/** From the phone's offer (or a join), the picture has CONNECT_TIMEOUT_MS to appear before the console says why not. */
+	#armConnectTimer() {
 		clearTimeout(this.#connectTimer);
 		this.#connectTimer = setTimeout(() => {
-			if (this.status === 'connecting' && this.customerPublishing) {
-				this.#fail('The video could not connect. The network between this computer, Loupe and the phone may block UDP: ask your administrator about ICE-TCP or a TURN server.');
+			if (this.status !== 'live' && this.status !== 'interrupted' && (this.#customerOffered || this.customerPublishing)) {
+				this.#fail('The video could not connect. The network between this computer, Loupe and the phone may block UDP: ask your administrator about ICE-TCP or a TURN server. Still trying…');
 			}
 		}, CONNECT_TIMEOUT_MS);
 	}
@@ -126,14 +133,20 @@ export class ConsoleCall {
 				if (m.side === 'customer') {
 					this.customer = m.state as PeerState;
 					this.customerPublishing = m.publishing === true;
-					if (!this.customerPublishing && this.status !== 'interrupted') this.status = 'no_camera';
+					if (m.offering === true && !this.#customerOffered && this.status !== 'live') {
+						this.#customerOffered = true;
+						this.#armConnectTimer();
+					}
+					if (!this.customerPublishing && (this.status === 'live' || this.status === 'connecting')) this.status = 'no_camera';
 				}
 				break;
 			case 'media.interrupted':
+				clearTimeout(this.#retryTimer);
 				this.status = 'interrupted';
 				this.problem = 'The media server stopped. Loupe is restarting it; the picture comes back by itself.';
 				break;
 			case 'media.restart':
+				this.status = 'connecting';
 				this.#join();
 				break;
 			case 'media.error':
@@ -157,7 +170,9 @@ export class ConsoleCall {
 		if (leg && leg !== this.#sub) return;
 		if (leg && state === 'connected') {
 			this.status = 'live';
+			this.#customerOffered = false;
 			this.problem = '';
+			clearTimeout(this.#retryTimer);
 			clearTimeout(this.#connectTimer);
 		} else if (state === 'failed') {
 			this.#fail('The media connection was lost. Trying again…');
