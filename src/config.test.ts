@@ -51,6 +51,8 @@ describe('loadConfig', () => {
     [{ TLS_CERT_FILE: '/nonexistent/cert.pem', TLS_KEY_FILE: '/nonexistent/key.pem' }, 'TLS_CERT_FILE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOUPE_RECONNECT_WINDOW_S: '1' }, 'LOUPE_RECONNECT_WINDOW_S'],
+    [{ APP_STORE_URL_IOS: 'http://apps.apple.com/app/x' }, 'APP_STORE_URL_IOS'],
+    [{ APP_STORE_URL_ANDROID: 'not a url' }, 'APP_STORE_URL_ANDROID'],
     [{ LOUPE_CUSTOMER_TIMEOUT_S: 'soon' }, 'LOUPE_CUSTOMER_TIMEOUT_S'],
     [{ LOUPE_RECONNECT_WINDOW_S: '120', LOUPE_CUSTOMER_TIMEOUT_S: '60' }, 'LOUPE_CUSTOMER_TIMEOUT_S'],
   ])('%p names %s', (env, variable) => {

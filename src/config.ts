@@ -28,6 +28,8 @@ export type Config = {
   reconnectWindowMs: number;
   /** ...and this long ends the session as `timed_out`. */
   customerTimeoutMs: number;
+  /** Store pages for phones whose browsers cannot do WebRTC at all (a native app is then the only way). */
+  appStore: { ios: string | undefined; android: string | undefined };
 };
 
 /** The WebRTC gateway: the bundled Janus (default) or an external one. */
@@ -49,6 +51,8 @@ export type MediaSettings = {
   iceTcp: boolean;
   /** Only gather ICE candidates on this interface (Janus's ice_enforce_list). */
   iceInterface: string | undefined;
+  /** Janus's admin API on a loopback port (behind its generated admin_secret): for debugging media and for the tests. */
+  janusAdminApi: boolean;
 };
 
 export class ConfigError extends Error {
@@ -91,7 +95,10 @@ const variables = {
   LOUPE_TURN_USER: z.string().min(1).optional(),
   LOUPE_TURN_PASSWORD: z.string().min(1).optional(),
   LOUPE_ICE_TCP: z.enum(['true', 'false']).default('false'),
+  LOUPE_JANUS_ADMIN_API: z.enum(['true', 'false']).default('false'),
   LOUPE_ICE_INTERFACE: z.string().regex(/^[\w.:-]{1,32}$/, 'must be a network interface name such as eth0').optional(),
+  APP_STORE_URL_IOS: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+  APP_STORE_URL_ANDROID: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
   LOUPE_RECONNECT_WINDOW_S: intIn(5, 3600).default(60),
   LOUPE_CUSTOMER_TIMEOUT_S: intIn(10, 24 * 3600).default(300),
   LOUPE_DEFAULT_REGION: z.string().refine((c) => (getCountries() as string[]).includes(c), 'must be a two-letter country code such as NL or BE').default('NL'),
@@ -142,6 +149,7 @@ export function loadConfig(env: Env): Config {
     smsCountries: readSmsCountries(env),
     media: readMedia(env),
     ...readPresence(env),
+    appStore: { ios: read(env, 'APP_STORE_URL_IOS'), android: read(env, 'APP_STORE_URL_ANDROID') },
   };
 }
 
@@ -169,6 +177,7 @@ function readMedia(env: Env): MediaSettings {
     turn: turnServer ? { server: turnServer, user: read(env, 'LOUPE_TURN_USER')!, password: read(env, 'LOUPE_TURN_PASSWORD')! } : undefined,
     iceTcp: read(env, 'LOUPE_ICE_TCP') === 'true',
     iceInterface: read(env, 'LOUPE_ICE_INTERFACE'),
+    janusAdminApi: read(env, 'LOUPE_JANUS_ADMIN_API') === 'true',
   };
 }
 

@@ -19,7 +19,7 @@ import { createConsoleGateway } from './sms/console-gateway.ts';
 import type { SmsGateway } from './sms/gateway.ts';
 import { Outbox } from './sms/outbox.ts';
 import { createSmppGateway } from './sms/smpp-gateway.ts';
-import { destroyLeftoverRooms, followSessions, roomStore } from './media/lifecycle.ts';
+import { destroyLeftoverRoomsOnConnect, followSessions, roomStore } from './media/lifecycle.ts';
 import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
 import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presence.ts';
@@ -68,11 +68,11 @@ if (!web) log.warn('web app not built: run `npm run build`; the API works, pages
 const janus = new JanusSupervisor({ media: config.media, dataDir: config.dataDir, log, logLevel: config.logLevel, externalApiSecret: config.media.janusApiSecret });
 await janus.start().catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
 const media = new MediaService({ janus, log, rooms: roomStore(deps) });
-media.start();
 const unfollow = followSessions(deps, media);
+const unleftover = destroyLeftoverRoomsOnConnect(deps, media);
+media.start();
 // No customer page is connected yet: their sockets come back now, or they time out.
 await markAllCustomersAway(deps);
-void destroyLeftoverRooms(deps, media).catch((err) => log.warn('leftover rooms not destroyed', { err }));
 
 const gateway: SmsGateway = config.smpp ? createSmppGateway(config.smpp, log) : createConsoleGateway(log);
 if (!config.smpp) log.warn('SMPP_URL is not set: SMS texts are only logged, technicians read the PIN out');
@@ -118,6 +118,7 @@ async function shutdown(signal: string) {
   await outbox.stop();
   await gateway.close();
   unfollow();
+  unleftover();
   await media.stop();
   await janus.stop();
   await database.close();

@@ -94,7 +94,7 @@ beforeAll(async () => {
   if (!process.env.LOUPE_TEST_NETNS) throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
   loupe = await startLoupe({
     LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
-    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_RTP_PORTS: '40100-40199',
+    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_JANUS_ADMIN_API: 'true', LOUPE_RTP_PORTS: '40100-40199',
     LOUPE_RECONNECT_WINDOW_S: String(RECONNECT_WINDOW_S), LOUPE_CUSTOMER_TIMEOUT_S: String(CUSTOMER_TIMEOUT_S),
   });
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);

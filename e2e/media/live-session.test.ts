@@ -71,7 +71,7 @@ beforeAll(async () => {
   loupe = await startLoupe({
     SMPP_URL: smsc.url, SMPP_SOURCE_ADDR: 'Loupe',
     LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
-    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_RTP_PORTS: '40000-40099',
+    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_JANUS_ADMIN_API: 'true', LOUPE_RTP_PORTS: '40000-40099',
   });
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);

@@ -34,7 +34,7 @@ export async function startScene(opts: { env?: Record<string, string>; rtpPorts:
   if (!process.env.LOUPE_TEST_NETNS) throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
   const loupe = await startLoupe({
     LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
-    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_RTP_PORTS: opts.rtpPorts, ...opts.env,
+    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_JANUS_ADMIN_API: 'true', LOUPE_RTP_PORTS: opts.rtpPorts, ...opts.env,
   });
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);

@@ -14,7 +14,7 @@ if (!hasJanus) console.warn(`janus-config.test: ${JANUS} is missing (apt-get ins
 const secrets: JanusSecrets = { apiSecret: 'a'.repeat(43), adminSecret: 'b'.repeat(43), roomAdminKey: 'c'.repeat(43) };
 const baseMedia: MediaSettings = {
   janusBin: 'janus', janusUrl: undefined, janusApiSecret: undefined, rtpPorts: { min: 20000, max: 20199 }, publicIp: undefined,
-  stunServer: undefined, turn: undefined, iceTcp: false, iceInterface: undefined,
+  stunServer: undefined, turn: undefined, iceTcp: false, iceInterface: undefined, janusAdminApi: false,
 };
 
 const dirs: string[] = [];
@@ -83,13 +83,14 @@ describe('renderJanusConfig', () => {
     expect(room).not.toMatch(/room-|secret =|pin =/);
   });
 
-  test('WebSocket transport: plain ws on loopback only; the admin API on loopback too, nothing on other interfaces', () => {
+  test('WebSocket transport: plain ws on loopback only; the admin API off unless asked for, and then on loopback too', () => {
     const { ws } = render({}, 23456);
     expect(ws).toContain('ws = true');
     expect(ws).toContain('ws_port = 23456');
     expect(ws).toContain('ws_ip = "127.0.0.1"');
     expect(ws).toContain('wss = false');
-    expect(ws).toContain('admin_ws = true');
+    expect(ws).toContain('admin_ws = false');
+    expect(render({ janusAdminApi: true }, 23456).ws).toContain('admin_ws = true');
     expect(ws).toContain('admin_ws_port = 23457');
     expect(ws).toContain('admin_ws_ip = "127.0.0.1"');
     expect(ws).toContain('admin_ws_acl = "127."');

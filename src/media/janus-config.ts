@@ -53,6 +53,7 @@ export function renderJanusConfig(opts: RenderOptions): RenderedConfig {
     roomAdminKey: setting('roomAdminKey', secrets.roomAdminKey),
     wsPort: port('wsPort', opts.wsPort),
     adminWsPort: port('adminWsPort', opts.adminWsPort),
+    adminWs: media.janusAdminApi,
     rtpMin: port('LOUPE_RTP_PORTS', media.rtpPorts.min),
     rtpMax: port('LOUPE_RTP_PORTS', media.rtpPorts.max),
     publicIp: setting('LOUPE_PUBLIC_IP', media.publicIp),

@@ -23,9 +23,9 @@ export async function sessionRef(deps: Pick<Deps, 'db'>, id: string): Promise<(S
   return row;
 }
 
+/** The record of a room goes only once Janus confirmed it gone; otherwise the next connection retries. */
 async function closeRoom(deps: Deps, media: MediaService, ref: SessionRef): Promise<void> {
-  await media.close(ref);
-  await roomStore(deps).save(ref.id, null);
+  if (await media.close(ref)) await roomStore(deps).save(ref.id, null);
 }
 
 export function followSessions(deps: Deps, media: MediaService): () => void {
@@ -42,8 +42,17 @@ export function followSessions(deps: Deps, media: MediaService): () => void {
   });
 }
 
-/** Rooms of sessions that ended while Loupe was down (an external Janus keeps them): destroyed at start-up. */
-export async function destroyLeftoverRooms(deps: Deps, media: MediaService): Promise<void> {
+/**
+ * Rooms of sessions that ended while Loupe or its link to Janus was down (an
+ * external Janus keeps them): destroyed each time the link is (re)established.
+ */
+export function destroyLeftoverRoomsOnConnect(deps: Deps, media: MediaService): () => void {
+  return media.onConnected(() => {
+    void destroyLeftoverRooms(deps, media).catch((err) => deps.log.warn('leftover rooms not destroyed', { err }));
+  });
+}
+
+async function destroyLeftoverRooms(deps: Deps, media: MediaService): Promise<void> {
   const rows = await deps.db.select(refColumns).from(lensSessions)
     .where(and(inArray(lensSessions.state, [...ENDED_STATES]), isNotNull(lensSessions.roomId)));
   for (const ref of rows) await closeRoom(deps, media, ref);

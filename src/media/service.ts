@@ -26,17 +26,19 @@ export type MediaSignal =
   | { type: 'media.interrupted'; sessionId: string; reason: 'media_server_down' }
   /** Janus is back (or the room was replaced): publish and join again. */
   | { type: 'media.restart'; sessionId: string }
+  /** Another page (a second tab) took over this side of the session; this one should stop. */
+  | { type: 'media.displaced'; sessionId: string }
   | { type: 'media.error'; sessionId: string; code: string; message: string };
 
 export type Peer = { send(signal: MediaSignal): void };
 
 /** The session as the media layer needs it. */
-export type SessionRef = { id: string; name: string; roomId: number | null; roomSecret: string | null };
+export type SessionRef = { id: string; name: string; state: string; roomId: number | null; roomSecret: string | null };
 
 /** Where rooms are remembered, so a restarted Loupe can destroy what it left behind. */
 export type RoomStore = { save(sessionId: string, room: Room | null): Promise<void> };
 
-/** The bundled Janus's supervisor, or anything else that says where Janus is and when it comes and goes. */
+/** The bundled Janus's supervisor, or anything else that says where Janus is and when it is (back) up. */
 export type JanusSource = {
   readonly url: string;
   readonly apiSecret: string | undefined;
@@ -62,22 +64,31 @@ type SessionMedia = {
   /** A room from before a Janus restart or a lost link: destroyed when the next one is made. */
   staleRoom: Room | null;
   held: boolean;
+  /** Set by close(): queued work for the session does nothing any more. */
+  closed: boolean;
   customer: Participant;
   technician: Participant;
   chain: Promise<void>;
 };
 
+const SIDES = ['customer', 'technician'] as const;
 const other = (side: Side): Side => (side === 'customer' ? 'technician' : 'customer');
 const freshState = (): PeerState => ({ muted: false, camera: true, background: false });
 const RECONNECT_MS = 2_000;
+/** Ended sessions remembered, so a late message cannot bring their media back. */
+const ENDED_MEMORY = 10_000;
 
 export class MediaService {
   private admin: VideoRoomAdmin | undefined;
   private connecting: Promise<VideoRoomAdmin> | undefined;
   private readonly sessions = new Map<string, SessionMedia>();
+  private readonly ended = new Set<string>();
+  private readonly connectedListeners = new Set<() => void>();
   private readonly offs: (() => void)[] = [];
   private retry: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  /** Janus went away since pages were last told to publish again. */
+  private restartPending = false;
 
   constructor(private readonly deps: { janus: JanusSource; log: Logger; rooms: RoomStore }) {}
 
@@ -85,7 +96,7 @@ export class MediaService {
   start(): void {
     // Janus's death is seen at once on the API connection (lost()); its return here.
     this.offs.push(this.deps.janus.onReady(() => this.reconnect()));
-    void this.connect().catch(() => {});
+    void this.reconnect();
   }
 
   async stop(): Promise<void> {
@@ -101,6 +112,12 @@ export class MediaService {
     return !!this.admin && !this.admin.link.isClosed;
   }
 
+  /** Each time the API connection to Janus is (re)established. */
+  onConnected(listener: () => void): () => void {
+    this.connectedListeners.add(listener);
+    return () => this.connectedListeners.delete(listener);
+  }
+
   has(sessionId: string): boolean {
     return this.sessions.has(sessionId);
   }
@@ -111,28 +128,28 @@ export class MediaService {
     return { customer: !!media?.customer.peer, technician: !!media?.technician.peer };
   }
 
-  /** For /healthz and tests. */
   status(): { connected: boolean; sessions: number } {
     return { connected: this.connected, sessions: this.sessions.size };
   }
 
   /**
-   * Start: a new private room for the session. The caller stores it with the
-   * session's state change; if that fails, it calls close().
+   * Start: a new private room for the session, made before the state change is
+   * written (no database lock waits for Janus). The caller stores it; if that
+   * fails, it calls close().
    */
   async openRoom(session: SessionRef): Promise<Room> {
     const admin = await this.ready();
-    const media = this.entry(session.id);
+    const media = this.entry(session);
     return this.run(media, async () => {
       await this.replaceRoom(media, admin, session, false);
       return media.room!;
     });
   }
 
-  /** A page publishes (the customer's camera and microphone, the technician's microphone). */
-  publish(session: SessionRef, side: Side, peer: Peer, sdp: string): Promise<void> {
-    const media = this.entry(session.id);
-    media[side].peer = peer;
+  /** A page publishes (the customer's camera and microphone, the technician's microphone). Async: a refusal is a rejection, and the work is queued before the first await. */
+  async publish(session: SessionRef, side: Side, peer: Peer, sdp: string): Promise<void> {
+    const media = this.entry(session);
+    this.claim(media, side, peer);
     return this.run(media, async () => {
       const admin = await this.ready();
       if (!media.room) await this.replaceRoom(media, admin, session, true);
@@ -142,22 +159,27 @@ export class MediaService {
       const handle = await admin.link.attach();
       me.pub = handle;
       handle.onEvent((event) => this.onPublisherEvent(media, side, handle, event));
-      const { data, jsep } = await handle.request(
-        { request: 'joinandconfigure', ptype: 'publisher', room: media.room!.id, display: side },
-        { type: 'offer', sdp },
-      );
-      if (!jsep || jsep.type !== 'answer') throw new MediaUnavailable('Janus did not answer the offer.');
-      me.feed = Number(data.id);
-      peer.send({ type: 'rtc.answer', sessionId: media.sessionId, pc: 'publish', sdp: jsep.sdp });
+      try {
+        const { data, jsep } = await handle.request(
+          { request: 'joinandconfigure', ptype: 'publisher', room: media.room!.id, display: side },
+          { type: 'offer', sdp },
+        );
+        if (!jsep || jsep.type !== 'answer') throw new MediaUnavailable('Janus did not answer the offer.');
+        me.feed = Number(data.id);
+        peer.send({ type: 'rtc.answer', sessionId: media.sessionId, pc: 'publish', sdp: jsep.sdp });
+      } catch (err) {
+        if (me.pub === handle) await this.dropPublisher(me);
+        throw err;
+      }
       this.tellOther(media, side);
       // The other side subscribes when Janus reports this PeerConnection up (onPublisherEvent).
     });
   }
 
   /** A page wants the other side's media (the console after Start or a reload; the phone at any time). */
-  join(session: SessionRef, side: Side, peer: Peer): Promise<void> {
-    const media = this.entry(session.id);
-    media[side].peer = peer;
+  async join(session: SessionRef, side: Side, peer: Peer): Promise<void> {
+    const media = this.entry(session);
+    this.claim(media, side, peer);
     return this.run(media, async () => {
       const admin = await this.ready();
       if (!media.room) await this.replaceRoom(media, admin, session, true);
@@ -201,9 +223,21 @@ export class MediaService {
   }
 
   /** A page's socket closed: it stops receiving signals (its PeerConnections may live on until Janus sees them go). */
-  leave(sessionId: string, side: Side, peer: Peer): void {
+  disconnect(sessionId: string, side: Side, peer: Peer): void {
     const media = this.sessions.get(sessionId);
     if (media && media[side].peer === peer) media[side].peer = undefined;
+  }
+
+  /** A page hangs up its side (the console showing another session): its handles go, the other side is told. */
+  leave(sessionId: string, side: Side, peer: Peer): Promise<void> {
+    const media = this.sessions.get(sessionId);
+    if (!media || media[side].peer !== peer) return Promise.resolve();
+    media[side].peer = undefined;
+    return this.run(media, async () => {
+      await this.dropSubscriber(media[side]);
+      await this.dropPublisher(media[side]);
+      this.tellOther(media, side);
+    });
   }
 
   /** Hold: Janus stops relaying in both directions; resume starts it again. */
@@ -212,51 +246,90 @@ export class MediaService {
     if (!media || media.held === held) return Promise.resolve();
     media.held = held;
     return this.run(media, async () => {
-      for (const side of ['customer', 'technician'] as const) {
+      for (const side of SIDES) {
         const sub = media[side].sub;
         if (sub) await sub.request({ request: held ? 'pause' : 'start' }).catch((err) => this.deps.log.warn('media hold/resume failed', { sessionId, err }));
       }
     });
   }
 
-  /** The session ended: handles detached, room destroyed (also one a previous Loupe left behind). */
-  close(session: SessionRef): Promise<void> {
+  /**
+   * The session ended (or its Start failed): handles detached, room destroyed
+   * (also one a previous Loupe left behind). True when no room of the session
+   * is left in Janus.
+   */
+  async close(session: SessionRef, opts: { ended: boolean } = { ended: true }): Promise<boolean> {
+    // A Start that failed after its room was made closes it too, but may be tried again.
+    if (opts.ended) this.remember(session.id);
     const media = this.sessions.get(session.id);
     const stored = session.roomId && session.roomSecret ? { id: session.roomId, secret: session.roomSecret } : null;
-    if (!media) return stored ? this.destroy(stored) : Promise.resolve();
-    return this.run(media, async () => {
-      this.sessions.delete(session.id);
-      for (const side of ['customer', 'technician'] as const) {
-        await this.dropSubscriber(media[side]);
-        await this.dropPublisher(media[side]);
-      }
-      for (const room of new Set([media.room, media.staleRoom, stored].filter((r): r is Room => !!r).map((r) => JSON.stringify(r)))) {
-        await this.destroy(JSON.parse(room) as Room);
-      }
-    });
+    if (!media) return stored ? this.destroy(stored) : true;
+    media.closed = true;
+    this.sessions.delete(session.id);
+    // Not on the session's chain: close() must not wait behind a hung request.
+    for (const side of SIDES) {
+      await this.dropSubscriber(media[side]);
+      await this.dropPublisher(media[side]);
+    }
+    const rooms = new Map<number, Room>();
+    for (const r of [media.room, media.staleRoom, stored]) if (r) rooms.set(r.id, r);
+    let gone = true;
+    for (const room of rooms.values()) gone = (await this.destroy(room)) && gone;
+    return gone;
   }
 
-  private async destroy(room: Room): Promise<void> {
-    if (!this.connected) return;
+  /** True when the room is destroyed or was not there; false when Janus could not be asked. */
+  private async destroy(room: Room): Promise<boolean> {
+    if (!this.connected) return false;
     const admin = this.admin!;
-    if (await admin.exists(room.id).catch(() => false)) await admin.destroyRoom(room).catch((err) => this.deps.log.warn('room not destroyed', { room: room.id, err }));
+    try {
+      if (await admin.exists(room.id)) await admin.destroyRoom(room);
+      return true;
+    } catch (err) {
+      this.deps.log.warn('room not destroyed', { room: room.id, err });
+      return false;
+    }
   }
 
-  private entry(sessionId: string): SessionMedia {
-    let media = this.sessions.get(sessionId);
+  private remember(sessionId: string): void {
+    this.ended.add(sessionId);
+    if (this.ended.size > ENDED_MEMORY) {
+      let drop = ENDED_MEMORY / 10;
+      for (const id of this.ended) {
+        if (drop-- <= 0) break;
+        this.ended.delete(id);
+      }
+    }
+  }
+
+  private entry(session: SessionRef): SessionMedia {
+    if (this.ended.has(session.id)) throw new MediaUnavailable('This session has ended.');
+    let media = this.sessions.get(session.id);
     if (!media) {
       media = {
-        sessionId, room: null, staleRoom: null, held: false, chain: Promise.resolve(),
+        sessionId: session.id, room: null, staleRoom: null, closed: false, chain: Promise.resolve(),
+        // After a Loupe restart a held session must stay held.
+        held: session.state === 'on_hold',
         customer: { state: freshState() }, technician: { state: freshState() },
       };
-      this.sessions.set(sessionId, media);
+      this.sessions.set(session.id, media);
     }
     return media;
   }
 
+  /** One page per side: a second tab takes over, and the first is told to stop. */
+  private claim(media: SessionMedia, side: Side, peer: Peer): void {
+    const previous = media[side].peer;
+    if (previous && previous !== peer) previous.send({ type: 'media.displaced', sessionId: media.sessionId });
+    media[side].peer = peer;
+  }
+
   /** One session's media work runs in order: a subscription must not race the publish it follows. */
   private run<T>(media: SessionMedia, work: () => Promise<T>): Promise<T> {
-    const result = media.chain.then(work);
+    const result = media.chain.then(() => {
+      if (media.closed) throw new MediaUnavailable('This session has ended.');
+      return work();
+    });
     media.chain = result.then(() => {}, () => {});
     return result;
   }
@@ -279,9 +352,14 @@ export class MediaService {
     const handle = await admin.link.attach();
     viewer.sub = handle;
     handle.onEvent((event) => this.onSubscriberEvent(media, viewerSide, handle, event));
-    const { jsep } = await handle.request({ request: 'join', ptype: 'subscriber', room: media.room.id, streams: [{ feed }] });
-    if (!jsep || jsep.type !== 'offer') throw new MediaUnavailable('Janus sent no offer for the subscription.');
-    viewer.peer.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: jsep.sdp, subscription: handle.id });
+    try {
+      const { jsep } = await handle.request({ request: 'join', ptype: 'subscriber', room: media.room.id, streams: [{ feed }] });
+      if (!jsep || jsep.type !== 'offer') throw new MediaUnavailable('Janus sent no offer for the subscription.');
+      viewer.peer?.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: jsep.sdp, subscription: handle.id });
+    } catch (err) {
+      if (viewer.sub === handle) await this.dropSubscriber(viewer);
+      throw err;
+    }
   }
 
   private async dropPublisher(p: Participant): Promise<void> {
@@ -320,12 +398,19 @@ export class MediaService {
       me.feed = undefined;
       me.up = false;
       this.tellOther(media, side);
-      // The other side's subscription has nothing left to receive; it is made anew when this side publishes again.
-      if (event.janus === 'hangup') void this.run(media, () => this.dropSubscriber(media[other(side)]));
+      // Its handle is of no use any more, and the other side's subscription has
+      // nothing left to receive: both go; they are made anew when this side publishes again.
+      if (event.janus === 'hangup') {
+        void this.run(media, async () => {
+          await handle.detach();
+          await this.dropSubscriber(media[other(side)]);
+        }).catch(() => {});
+      }
     }
   }
 
   private subscribeFailed(media: SessionMedia, side: Side, err: unknown): void {
+    if (media.closed) return;
     const message = err instanceof Error ? err.message : String(err);
     this.deps.log.warn('media subscription failed', { sessionId: media.sessionId, side, err: message });
     media[side].peer?.send({ type: 'media.error', sessionId: media.sessionId, code: 'subscribe_failed', message: 'The other side’s media could not be received. Trying again…' });
@@ -339,7 +424,8 @@ export class MediaService {
     else if (event.janus === 'detached') me.sub = undefined;
   }
 
-  private async ready(): Promise<VideoRoomAdmin> {
+  /** The admin connection, made if needed. */
+  async ready(): Promise<VideoRoomAdmin> {
     if (this.connected) return this.admin!;
     try {
       return await this.connect();
@@ -359,6 +445,7 @@ export class MediaService {
       admin.link.onClose(() => this.lost());
       this.admin = admin;
       this.deps.log.info('connected to Janus', { url });
+      for (const listener of this.connectedListeners) listener();
       return admin;
     })().finally(() => { this.connecting = undefined; });
     return this.connecting;
@@ -368,10 +455,11 @@ export class MediaService {
   private lost(): void {
     if (this.admin && !this.admin.link.isClosed) void this.admin.link.close();
     this.admin = undefined;
+    this.restartPending = true;
     for (const media of this.sessions.values()) {
       if (media.room) media.staleRoom = media.room;
       media.room = null;
-      for (const side of ['customer', 'technician'] as const) {
+      for (const side of SIDES) {
         const p = media[side];
         p.pub = p.sub = undefined;
         p.feed = undefined;
@@ -387,18 +475,20 @@ export class MediaService {
     this.retry = setTimeout(() => void this.reconnect(), RECONNECT_MS);
   }
 
-  /** Janus answers again: every page with a live session publishes and joins anew. */
+  /** Janus answers again: every page with a live session publishes and joins anew (once). */
   private async reconnect(): Promise<void> {
-    if (this.stopped || this.connected) return;
+    if (this.stopped) return;
     try {
-      await this.connect();
+      await this.ready();
     } catch {
       this.scheduleReconnect();
       return;
     }
+    if (!this.restartPending) return;
+    this.restartPending = false;
     for (const media of this.sessions.values()) {
       if (media.room) continue;
-      for (const side of ['customer', 'technician'] as const) media[side].peer?.send({ type: 'media.restart', sessionId: media.sessionId });
+      for (const side of SIDES) media[side].peer?.send({ type: 'media.restart', sessionId: media.sessionId });
     }
   }
 }

@@ -65,6 +65,7 @@ export class JanusSupervisor {
   private readonly backoff: NonNullable<SupervisorOptions['backoff']>;
   /** The last lines Janus printed, quoted when it fails to start. */
   private readonly tail: string[] = [];
+  private tailOf: JanusProcess | undefined;
   /** Settles when the current process's output has been read to the end. */
   private relayed: Promise<void> = Promise.resolve();
   private readonly readyHandlers = new Set<Handler>();
@@ -183,6 +184,7 @@ export class JanusSupervisor {
     const setpriv = process.platform === 'linux' ? Bun.which('setpriv') : null;
     const proc = Bun.spawn(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...cmd] : cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
+    this.tailOf = proc;
     this.tail.length = 0;
     this.relayed = Promise.all([this.relay(proc, proc.stdout), this.relay(proc, proc.stderr)]).then(() => {});
     void proc.exited.then((code) => this.exited(proc, code));
@@ -262,7 +264,8 @@ export class JanusSupervisor {
     const emit = (raw: string) => {
       const line = raw.trimEnd();
       if (!line) return;
-      if (proc === this.proc) {
+      // The tail belongs to the newest process, even after it exited (exited() clears this.proc first).
+      if (proc === this.tailOf) {
         this.tail.push(line);
         if (this.tail.length > 20) this.tail.shift();
       }

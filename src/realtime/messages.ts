@@ -24,6 +24,7 @@ const ping = z.strictObject({ type: z.literal('ping') });
 export const consoleMessage = z.discriminatedUnion('type', [
   ping,
   z.strictObject({ type: z.literal('media.join'), sessionId }),
+  z.strictObject({ type: z.literal('media.leave'), sessionId }),
   z.strictObject({ type: z.literal('rtc.offer'), sessionId, sdp }),
   z.strictObject({ type: z.literal('rtc.answer'), sessionId, sdp, subscription }),
   z.strictObject({ type: z.literal('rtc.candidate'), sessionId, pc, candidate }),
@@ -35,6 +36,7 @@ export type ConsoleMessage = z.output<typeof consoleMessage>;
 export const lensMessage = z.discriminatedUnion('type', [
   ping,
   z.strictObject({ type: z.literal('media.join') }),
+  z.strictObject({ type: z.literal('media.leave') }),
   z.strictObject({ type: z.literal('rtc.offer'), sdp }),
   z.strictObject({ type: z.literal('rtc.answer'), sdp, subscription }),
   z.strictObject({ type: z.literal('rtc.candidate'), pc, candidate }),

@@ -46,6 +46,18 @@ function serialQueue(deps: Deps, what: string) {
 export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: MediaService) {
   // Open Lens sockets per session: the customer is gone only when the last one closes.
   const lensSockets = new Map<string, number>();
+  // Presence writes for one session run in order on one chain, whichever socket
+  // triggers them, and "left" is re-checked when it runs: a reload's new socket
+  // may have opened in the meantime.
+  const presence = new Map<string, Promise<void>>();
+  const presenceOf = (sessionId: string) => {
+    const work = (presence.get(sessionId) ?? Promise.resolve()).then(async () => {
+      if ((lensSockets.get(sessionId) ?? 0) > 0) await customerArrived(deps, sessionId);
+      else await customerLeft(deps, sessionId);
+    }).catch((err) => deps.log.error('customer presence not recorded', { sessionId, err }));
+    presence.set(sessionId, work);
+    void work.then(() => { if (presence.get(sessionId) === work) presence.delete(sessionId); });
+  };
   const refuse = (c: Context) => {
     if (!sameOrigin(c.req.url, c.req.header('origin'), deps.config.publicUrl.origin)) {
       return c.json(errorBody('cross_origin', 'Socket connections from other sites are not accepted.'), 403);
@@ -98,7 +110,7 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
           sockets.delete(ws);
           off();
           clearInterval(recheck);
-          for (const id of joined) media?.leave(id, 'technician', peer);
+          for (const id of joined) media?.disconnect(id, 'technician', peer);
         },
       }))(c, next);
     })
@@ -116,7 +128,7 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
           socket.ws = ws;
           sockets.add(ws);
           lensSockets.set(session.id, (lensSockets.get(session.id) ?? 0) + 1);
-          queue(() => customerArrived(deps, session.id));
+          presenceOf(session.id);
           queue(async () => send(ws, { type: 'state', session: await lensView(deps.db, session) }));
           off = deps.events.onSessionChanged((change) => {
             if (change.sessionId !== session.id) return;
@@ -140,12 +152,12 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
           socket.ws = undefined;
           sockets.delete(ws);
           off();
-          media?.leave(session.id, 'customer', peer);
+          media?.disconnect(session.id, 'customer', peer);
           const left = (lensSockets.get(session.id) ?? 1) - 1;
           if (left > 0) lensSockets.set(session.id, left);
           else {
             lensSockets.delete(session.id);
-            queue(() => customerLeft(deps, session.id));
+            presenceOf(session.id);
           }
         },
       }))(c, next);

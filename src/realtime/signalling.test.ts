@@ -174,6 +174,41 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     });
   });
 
+  test('a second window of the technician takes the media over and the first is told; leaving hangs up', async () => {
+    const { s } = await session(tess, true);
+    const first = connect('/ws/console', tess.cookie);
+    const second = connect('/ws/console', tess.cookie);
+    await Promise.all([first.opened, second.opened]);
+    first.send({ type: 'media.join', sessionId: s.id });
+    expect(await first.next()).toMatchObject({ type: 'media.peer' });
+    second.send({ type: 'media.join', sessionId: s.id });
+    expect(await second.next()).toMatchObject({ type: 'media.peer' });
+    expect(await first.next()).toEqual({ type: 'media.displaced', sessionId: s.id });
+    // The displaced window leaving changes nothing; the current one leaving hangs its side up.
+    first.send({ type: 'media.leave', sessionId: s.id });
+    await Bun.sleep(200);
+    expect(media.media.peers(s.id).technician).toBe(true);
+    second.send({ type: 'media.leave', sessionId: s.id });
+    const deadline = Date.now() + 3_000;
+    while (media.media.peers(s.id).technician && Date.now() < deadline) await Bun.sleep(50);
+    expect(media.media.peers(s.id).technician).toBe(false);
+  });
+
+  test('media of an ended session cannot be brought back by a late message', async () => {
+    const { s } = await session(tess, true);
+    const sock = connect('/ws/console', tess.cookie);
+    await sock.opened;
+    await fetch(`http://127.0.0.1:${server.port}/api/sessions/${s.id}/end`, {
+      method: 'POST', headers: { origin: `http://127.0.0.1:${server.port}`, cookie: tess.cookie },
+    });
+    sock.send({ type: 'media.join', sessionId: s.id });
+    expect(await sock.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    // Straight at the service (as a message checked just before the end would arrive):
+    await expect(media.media.join({ id: s.id, name: 'x', state: 'active', roomId: null, roomSecret: null }, 'technician', { send() {} }))
+      .rejects.toThrow('ended');
+    expect(media.media.has(s.id)).toBe(false);
+  });
+
   test('the last Lens socket closing marks the customer away; a new one marks them back', async () => {
     const { s, customer } = await session(tess, true);
     const a = connect('/ws/lens', customer);

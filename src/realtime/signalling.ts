@@ -22,6 +22,8 @@ async function liveSession(deps: Deps, id: string) {
   return row;
 }
 
+// Async so that a synchronous refusal becomes a rejection; the service still
+// queues the work before the first await, so the socket's order is kept.
 async function relay(media: MediaService, session: SessionRef, side: Side, peer: Peer, message: MediaMessage): Promise<void> {
   switch (message.type) {
     case 'media.join': return media.join(session, side, peer);
@@ -29,6 +31,7 @@ async function relay(media: MediaService, session: SessionRef, side: Side, peer:
     case 'rtc.answer': return media.answer(session.id, side, message.sdp, message.subscription);
     case 'rtc.candidate': return media.candidate(session.id, side, message.pc, message.candidate);
     case 'media.state': return media.reportState(session.id, side, { muted: message.muted, camera: message.camera, background: message.background });
+    case 'media.leave': return media.leave(session.id, side, peer);
   }
 }
 
@@ -40,13 +43,14 @@ async function handle(
     return reply({ type: 'error', code: 'invalid_state', message: `This session is ${session.state.replace('_', ' ')}: it has no media.` });
   }
   if (!media) return reply({ type: 'media.error', sessionId: session.id, code: 'media_unavailable', message: 'Media is not available on this server.' });
-  try {
-    await relay(media, session, side, peer, message);
-  } catch (err) {
+  // Not awaited: the socket's queue must not wait for Janus (its other messages,
+  // state updates and sign-out checks would). Order within the session is kept by
+  // the media service's own per-session chain, which relay() joins synchronously.
+  relay(media, session, side, peer, message).catch((err) => {
     const known = err instanceof MediaUnavailable || err instanceof JanusRequestError;
     deps.log.warn('media signalling failed', { sessionId: session.id, side, type: message.type, err: err instanceof Error ? err.message : String(err) });
     reply({ type: 'media.error', sessionId: session.id, code: 'media_failed', message: known ? (err as Error).message : 'The media server refused the request.' });
-  }
+  });
 }
 
 export async function consoleSignal(deps: Deps, media: MediaService | undefined, technicianId: string, peer: Peer, reply: Reply, message: Exclude<ConsoleMessage, { type: 'ping' }>) {

@@ -121,6 +121,8 @@ describe('/ws/lens', () => {
     const cookie = redeemed.headers.getSetCookie()[0]!.split(';')[0]!;
     const sock = connect('/ws/lens', { cookie });
     expect(await sock.next()).toMatchObject({ type: 'state', session: { state: 'connecting' } });
+    // The socket's arrival is itself a change (the customer is connected now): the same state again.
+    expect(await sock.next()).toMatchObject({ type: 'state', session: { state: 'connecting' } });
     await h.call('POST', '/api/lens/eula', { cookie, body: { accept: true } });
     expect(await sock.next()).toMatchObject({ type: 'state', session: { state: 'waiting' } });
     await h.call('POST', `/api/sessions/${s.id}/end`, { cookie: tess.cookie });

@@ -89,6 +89,8 @@ export async function redeem(deps: Deps, input: RedeemInput, address: string, cu
     // Single use: the PIN and link die here; from now on the cookie is the customer's key.
     const [updated] = await tx.update(lensSessions).set({
       state: 'connecting', openedAt: now, customerTokenHash: tokenHash(token), pin: null, linkToken: null, updatedAt: now,
+      // Away until the page's socket connects: a customer who never does times out and frees the slot.
+      customerLeftAt: now,
     }).where(eq(lensSessions.id, session.id)).returning();
     await audit(tx, { type: 'customer', id: session.id }, 'session.opened', { type: 'session', id: session.id }, { by: byPin ? 'pin' : 'link', address });
     return { token, session: updated!, view: await lensView(tx, updated!) };

@@ -185,3 +185,13 @@ describe('administrators set the EULA', () => {
     expect(session.eula).toBe('Onze voorwaarden.');
   });
 });
+
+describe('what the Lens page asks first', () => {
+  test('the app store pages, without any cookie; null when not configured', async () => {
+    expect(await json(await h.call('GET', '/api/lens/capabilities'), 200)).toEqual({ appStore: { ios: null, android: null } });
+    const configured = await harness({ APP_STORE_URL_IOS: 'https://apps.apple.com/app/id1', APP_STORE_URL_ANDROID: 'https://play.google.com/store/apps/details?id=x' });
+    expect(await json(await configured.call('GET', '/api/lens/capabilities'), 200)).toEqual({
+      appStore: { ios: 'https://apps.apple.com/app/id1', android: 'https://play.google.com/store/apps/details?id=x' },
+    });
+  });
+});

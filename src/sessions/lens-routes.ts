@@ -40,6 +40,8 @@ export function lensRoutes(deps: Deps) {
   app.use('/api/lens/end', requireCustomer(deps));
 
   return app
+    // Public: what the Lens page needs before anything else (no session yet).
+    .get('/api/lens/capabilities', (c) => c.json({ appStore: { ios: deps.config.appStore.ios ?? null, android: deps.config.appStore.android ?? null } }))
     .post('/api/lens/redeem', async (c) => {
       const input = await jsonBody(c, redeemInput);
       const address = clientAddress(c, deps.config.trustProxy);

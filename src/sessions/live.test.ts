@@ -73,6 +73,16 @@ describe.skipIf(!hasJanus)('Start, hold, resume, end', () => {
     expect(await auditActions(h, s.id)).toEqual(expect.arrayContaining(['session.started', 'session.closed']));
   });
 
+  test('two Starts at once (a double click): one room, one 200, one 409', async () => {
+    const s = await waitingSession();
+    const answers = await Promise.all([1, 2].map(() => call('POST', `/api/sessions/${s.id}/start`, tess.cookie)));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    const row = await sessionRow(h, s.id);
+    expect(row.state).toBe('active');
+    expect(await media.ask.exists(row.roomId!)).toBe(true);
+    await call('POST', `/api/sessions/${s.id}/end`, tess.cookie);
+  });
+
   test('hold and resume move between active and on_hold; anything else is refused and changes nothing', async () => {
     const s = await waitingSession();
     // Not started yet: neither hold nor resume.

@@ -6,7 +6,7 @@ import { audit } from '../audit/audit.ts';
 import { lensSessions, type SessionState } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
-import { Conflict, Unavailable } from '../http/errors.ts';
+import { Conflict, NotFound, Unavailable } from '../http/errors.ts';
 import { MediaUnavailable, type MediaService } from '../media/service.ts';
 import type { Room } from '../media/videoroom.ts';
 import { lockOwnSession } from './end.ts';
@@ -15,16 +15,24 @@ import { sessionView, type SessionView } from './view.ts';
 
 export type RoomOpener = Pick<MediaService, 'openRoom' | 'close'>;
 
+/** Starts in progress in this process: a double click must not open two rooms. */
+const starting = new Set<string>();
+
 export async function startSession(deps: Deps, media: RoomOpener, technicianId: string, id: string): Promise<SessionView> {
+  const [current] = await deps.db.select().from(lensSessions).where(eq(lensSessions.id, id));
+  if (!current || current.technicianId !== technicianId) throw new NotFound('No such session.');
+  assertTransition(current.state, 'active');
+  if (starting.has(id)) throw new Conflict('This session is already starting.', 'invalid_state');
+  starting.add(id);
   let room: Room | undefined;
   try {
+    // The room is made before the transaction: no database lock waits for Janus.
+    room = await media.openRoom(current);
     const view = await transaction(deps.db, async (tx) => {
       const session = await lockOwnSession(tx, technicianId, id);
       assertTransition(session.state, 'active');
-      // Opened under the row lock: a double click cannot make two rooms.
-      room = await media.openRoom(session);
       const now = deps.clock.now();
-      await tx.update(lensSessions).set({ state: 'active', startedAt: now, roomId: room.id, roomSecret: room.secret, updatedAt: now })
+      await tx.update(lensSessions).set({ state: 'active', startedAt: now, roomId: room!.id, roomSecret: room!.secret, updatedAt: now })
         .where(eq(lensSessions.id, id));
       await audit(tx, { type: 'technician', id: technicianId }, 'session.started', { type: 'session', id }, {});
       return (await sessionView(tx, deps.config, id))!;
@@ -32,9 +40,11 @@ export async function startSession(deps: Deps, media: RoomOpener, technicianId: 
     deps.events.sessionChanged({ sessionId: id, technicianId });
     return view;
   } catch (err) {
-    if (room) await media.close({ id, name: '', roomId: room.id, roomSecret: room.secret }).catch(() => {});
+    if (room) await media.close({ id, name: current.name, state: current.state, roomId: room.id, roomSecret: room.secret }, { ended: false }).catch(() => false);
     if (err instanceof MediaUnavailable) throw new Unavailable(err.message, 'media_unavailable');
     throw err;
+  } finally {
+    starting.delete(id);
   }
 }
 

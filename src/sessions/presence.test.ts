@@ -23,8 +23,23 @@ async function joined(): Promise<SessionView> {
 }
 
 describe('customer presence', () => {
+  test('a redeemed invitation counts as away until the page connects', async () => {
+    const s = await joined();
+    expect((await sessionView(h.db, h.config, s.id))!.customer).toMatchObject({ connected: false, leftAt: '2026-11-25T09:00:00.000Z' });
+    await customerArrived(h, s.id);
+    expect((await sessionView(h.db, h.config, s.id))!.customer.connected).toBe(true);
+    // A page that never connects: the session times out and frees the live slot.
+    const other = await technician(h);
+    const t = await (await h.call('POST', '/api/sessions', { cookie: other.cookie, body: { type: 'lens', name: 'Ghost', method: 'link' } })).json() as SessionView;
+    await h.call('POST', '/api/lens/redeem', { body: { pin: t.pin } });
+    h.clock.advance(300_000);
+    expect(await timeOutAbsentCustomers(h)).toBe(1);
+    expect((await sessionRow(h, t.id)).state).toBe('timed_out');
+  });
+
   test('leaving and coming back is recorded, told to the console, and shown with its deadlines', async () => {
     const s = await joined();
+    await customerArrived(h, s.id);
     const changes: string[] = [];
     h.events.onSessionChanged((c) => changes.push(c.sessionId));
 
@@ -45,6 +60,7 @@ describe('customer presence', () => {
 
   test('gone longer than the timeout: timed_out, live slot freed; shorter: nothing happens', async () => {
     const s = await joined();
+    await customerArrived(h, s.id);
     await customerLeft(h, s.id);
     h.clock.advance(299_000);
     expect(await timeOutAbsentCustomers(h)).toBe(0);
@@ -60,6 +76,7 @@ describe('customer presence', () => {
 
   test('a customer who came back in time is not timed out', async () => {
     const s = await joined();
+    await customerArrived(h, s.id);
     await customerLeft(h, s.id);
     h.clock.advance(200_000);
     await customerArrived(h, s.id);
@@ -70,6 +87,7 @@ describe('customer presence', () => {
 
   test('at start-up every present customer counts as away from now; ended sessions and invitations are left alone', async () => {
     const s = await joined();
+    await customerArrived(h, s.id);
     const other = await technician(h);
     const invited = await (await h.call('POST', '/api/sessions', { cookie: other.cookie, body: { type: 'lens', name: 'Later', method: 'link' } })).json() as SessionView;
     await markAllCustomersAway(h);
@@ -79,6 +97,7 @@ describe('customer presence', () => {
 
   test('presence of an ended session is not touched', async () => {
     const s = await joined();
+    await customerArrived(h, s.id);
     await h.call('POST', `/api/sessions/${s.id}/end`, { cookie: tess.cookie });
     await customerLeft(h, s.id);
     expect((await sessionRow(h, s.id)).customerLeftAt).toBeNull();

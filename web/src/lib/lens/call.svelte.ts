@@ -5,7 +5,7 @@
 // the app is in the background, the camera is paused.
 import { PublishLeg, SubscribeLeg, type Candidate } from '../media/peer.ts';
 
-export type LensCallStatus = 'idle' | 'connecting' | 'live' | 'interrupted';
+export type LensCallStatus = 'idle' | 'connecting' | 'live' | 'interrupted' | 'displaced';
 type Message = { type: string; [k: string]: unknown };
 type Send = (message: Record<string, unknown>) => void;
 
@@ -28,12 +28,13 @@ class LensCall {
 	#pub: PublishLeg | null = null;
 	#sub: SubscribeLeg | null = null;
 	#retry: ReturnType<typeof setTimeout> | undefined;
+	#rejoin: ReturnType<typeof setTimeout> | undefined;
 	#visibilityBound = false;
 
 	/** The Lens socket opened (again): signalling can flow; a live call publishes anew. */
 	socketOpened(send: Send) {
 		this.#send = send;
-		if (this.#wanted) this.#publish();
+		if (this.#wanted && this.status !== 'displaced') this.#publish();
 	}
 
 	socketClosed() {
@@ -62,11 +63,21 @@ class LensCall {
 	hangUp() {
 		this.#wanted = false;
 		clearTimeout(this.#retry);
+		clearTimeout(this.#rejoin);
 		this.#pub?.close();
 		this.#sub?.close();
 		this.#pub = this.#sub = null;
+		this.#stream = null;
 		this.remote = null;
 		this.status = 'idle';
+		// The next session starts unmuted, with the camera on.
+		this.muted = this.cameraOff = this.technicianMuted = false;
+	}
+
+	/** This page takes the session back from another tab. */
+	takeOver() {
+		this.status = 'connecting';
+		this.#publish();
 	}
 
 	toggleMute() {
@@ -99,11 +110,20 @@ class LensCall {
 				this.status = 'interrupted';
 				break;
 			case 'media.restart':
-				if (this.#wanted) this.#publish();
+				if (this.#wanted && this.status !== 'displaced') this.#publish();
+				break;
+			case 'media.displaced':
+				// The session was opened in another tab, which now has the camera.
+				clearTimeout(this.#retry);
+				this.#pub?.close();
+				this.#sub?.close();
+				this.#pub = this.#sub = null;
+				this.remote = null;
+				this.status = 'displaced';
 				break;
 			case 'media.error':
 				// The technician's voice could not be subscribed: ask again; anything else: publish again.
-				if (m.code === 'subscribe_failed') setTimeout(() => this.#wanted && this.#send?.({ type: 'media.join' }), RETRY_MS);
+				if (m.code === 'subscribe_failed') this.#joinAgain();
 				else this.#again();
 				break;
 		}
@@ -133,13 +153,28 @@ class LensCall {
 
 	#subscribe(sdp: string, subscription: number) {
 		this.#sub?.close();
-		const sub = new SubscribeLeg((m) => this.#send?.(m), () => {}, (stream) => (this.remote = stream));
+		const sub = new SubscribeLeg(
+			(m) => this.#send?.(m),
+			(s) => {
+				if (sub === this.#sub && s === 'failed') this.#joinAgain();
+			},
+			(stream) => (this.remote = stream)
+		);
 		this.#sub = sub;
-		void sub.offered(sdp, subscription).catch(() => {});
+		void sub.offered(sdp, subscription).catch(() => this.#joinAgain());
+	}
+
+	/** The technician's voice did not come through: ask for it again in a moment. */
+	#joinAgain() {
+		clearTimeout(this.#rejoin);
+		this.#rejoin = setTimeout(() => {
+			if (this.#wanted && this.status !== 'displaced') this.#send?.({ type: 'media.join' });
+		}, RETRY_MS);
 	}
 
 	/** A failed connection or a refused request: publish again in a moment. */
 	#again() {
+		if (this.status === 'displaced') return;
 		clearTimeout(this.#retry);
 		this.#retry = setTimeout(() => this.#publish(), RETRY_MS);
 	}

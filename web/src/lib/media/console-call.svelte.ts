@@ -5,7 +5,7 @@
 import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
 import { StatsReader, type MediaStats } from './stats.ts';
 
-export type CallStatus = 'connecting' | 'live' | 'no_camera' | 'interrupted' | 'failed';
+export type CallStatus = 'connecting' | 'live' | 'no_camera' | 'interrupted' | 'failed' | 'displaced';
 export type PeerState = { muted: boolean; camera: boolean; background: boolean };
 type Message = { type: string; sessionId?: string; [k: string]: unknown };
 
@@ -64,6 +64,7 @@ export class ConsoleCall {
 	}
 
 	stop() {
+		if (!this.#stopped && this.status !== 'displaced') this.#send({ type: 'media.leave' });
 		this.#stopped = true;
 		this.#off();
 		clearInterval(this.#statsTimer);
@@ -83,16 +84,31 @@ export class ConsoleCall {
 		this.#send({ type: 'media.state', muted: this.micMuted, camera: false, background: false });
 	}
 
-	/** The subscriber and, with a microphone, the publisher, from scratch. */
-	#join() {
+	/** Another window had taken this session's media over: take it back here. */
+	takeOver() {
+		this.status = 'connecting';
+		this.problem = '';
+		this.#join(true);
+	}
+
+	/**
+	 * The subscriber and, with a microphone, the publisher, anew. A microphone
+	 * connection that still works is kept (unless `fresh`): a retry for the
+	 * picture need not cut the customer's sound.
+	 */
+	#join(fresh = false) {
 		if (this.#stopped) return;
-		this.#pub?.close();
+		const keepMic = !fresh && this.#pub?.pc.connectionState === 'connected';
+		if (!keepMic) {
+			this.#pub?.close();
+			this.#pub = null;
+		}
 		this.#sub?.close();
-		this.#pub = this.#sub = null;
+		this.#sub = null;
 		// A problem stays on screen until the picture is back: no flicker between retries.
 		if (this.status !== 'interrupted' && this.status !== 'failed') this.status = 'connecting';
 		this.#send({ type: 'media.join' });
-		if (this.#mic) {
+		if (this.#mic && !keepMic) {
 			const pub = new PublishLeg(this.#mic, (m) => this.#send(m), (s) => this.#legState(s));
 			this.#pub = pub;
 			void pub.offer().catch(() => this.#fail('Your microphone could not be offered to the media server.'));
@@ -115,7 +131,7 @@ export class ConsoleCall {
 	}
 
 	#receive(m: Message) {
-		if (m.type === 'socket.open') return this.#join();
+		if (m.type === 'socket.open') return this.status === 'displaced' ? undefined : this.#join(true);
 		if (m.sessionId !== this.sessionId) return;
 		switch (m.type) {
 			case 'rtc.answer':
@@ -146,8 +162,20 @@ export class ConsoleCall {
 				this.problem = 'The media server stopped. Loupe is restarting it; the picture comes back by itself.';
 				break;
 			case 'media.restart':
+				if (this.status === 'displaced') break;
 				this.status = 'connecting';
-				this.#join();
+				this.#join(true);
+				break;
+			case 'media.displaced':
+				// Another window of this technician took the session's media: stop here, say so, offer it back.
+				clearTimeout(this.#retryTimer);
+				clearTimeout(this.#connectTimer);
+				this.#pub?.close();
+				this.#sub?.close();
+				this.#pub = this.#sub = null;
+				this.remote = null;
+				this.status = 'displaced';
+				this.problem = 'This session’s video and sound are open in another window. Close that window, or use them here.';
 				break;
 			case 'media.error':
 				this.#fail(String(m.message ?? 'The media server refused the request.'));
@@ -180,7 +208,7 @@ export class ConsoleCall {
 	}
 
 	#fail(message: string) {
-		if (this.#stopped) return;
+		if (this.#stopped || this.status === 'displaced') return;
 		this.status = 'failed';
 		this.problem = message;
 		clearTimeout(this.#retryTimer);
