@@ -53,7 +53,8 @@ class LensCall {
 			return;
 		}
 		this.#bindVisibility();
-		const fresh = !this.#wanted || stream !== this.#stream;
+		const fresh = !this.#wanted || !this.#pub;
+		// A new stream during the call (the other camera): the senders swap tracks, no new negotiation.
 		this.#stream = stream;
 		this.#wanted = true;
 		if (fresh) this.#publish();

@@ -18,6 +18,9 @@ class LensMedia {
 	stream = $state.raw<MediaStream | null>(null);
 	problem = $state<MediaProblem | null>(null);
 	asking = $state(false);
+	/** How many cameras the phone has: a switch button only makes sense with two or more. */
+	cameras = $state(0);
+	#facing: 'environment' | 'user' = 'environment';
 
 	get live(): boolean {
 		return !!this.stream?.getTracks().some((t) => t.readyState === 'live');
@@ -34,13 +37,9 @@ class LensMedia {
 		this.asking = true;
 		try {
 			const stream = await navigator.mediaDevices.getUserMedia(CONSTRAINTS);
-			// The phone may take the camera back (a call, another app): drop the stream so the page can ask again.
-			for (const track of stream.getVideoTracks()) {
-				track.addEventListener('ended', () => {
-					if (this.stream === stream) this.stop();
-				});
-			}
+			this.#watch(stream);
 			this.stream = stream;
+			void this.#countCameras();
 			return true;
 		} catch (error) {
 			this.problem = problemOf(error);
@@ -50,9 +49,46 @@ class LensMedia {
 		}
 	}
 
+	/** Front ↔ rear: a new camera track with the same microphone (the call replaces the track it sends). */
+	async switchCamera(): Promise<void> {
+		const current = this.stream;
+		if (!current) return;
+		const facing = this.#facing === 'environment' ? 'user' : 'environment';
+		const old = current.getVideoTracks()[0];
+		// Phones often cannot open two cameras at once: let go of the old one first.
+		old?.stop();
+		try {
+			const video = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: facing } } });
+			const stream = new MediaStream([...current.getAudioTracks(), ...video.getVideoTracks()]);
+			this.#watch(stream);
+			this.#facing = facing;
+			this.stream = stream;
+		} catch (error) {
+			this.problem = problemOf(error);
+			this.stop();
+		}
+	}
+
 	stop() {
 		for (const track of this.stream?.getTracks() ?? []) track.stop();
 		this.stream = null;
+	}
+
+	/** The phone may take the camera back (a call, another app): drop the stream so the page can ask again. */
+	#watch(stream: MediaStream) {
+		for (const track of stream.getVideoTracks()) {
+			track.addEventListener('ended', () => {
+				if (this.stream === stream) this.stop();
+			});
+		}
+	}
+
+	async #countCameras() {
+		try {
+			this.cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput').length;
+		} catch {
+			this.cameras = 1;
+		}
 	}
 }
 

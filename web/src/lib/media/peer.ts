@@ -59,14 +59,22 @@ abstract class Leg {
 	}
 }
 
+// On a poor link the voice must go on: audio gets the higher priority (also
+// for DSCP marking), video yields first and is capped so it cannot starve it.
+const ENCODING: Record<'audio' | 'video', RTCRtpEncodingParameters> = {
+	audio: { priority: 'high', networkPriority: 'high' },
+	video: { priority: 'low', networkPriority: 'low', maxBitrate: 1_500_000 }
+};
+
 export class PublishLeg extends Leg {
 	readonly senders = new Map<'audio' | 'video', RTCRtpSender>();
 
 	constructor(stream: MediaStream, signal: Signal, onState: (s: RTCPeerConnectionState) => void) {
 		super('publish', signal, onState);
 		for (const track of stream.getTracks()) {
-			const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-			this.senders.set(track.kind as 'audio' | 'video', transceiver.sender);
+			const kind = track.kind as 'audio' | 'video';
+			const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: [ENCODING[kind]] });
+			this.senders.set(kind, transceiver.sender);
 		}
 	}
 

@@ -1,0 +1,209 @@
+// The Lens page on the phones customers really have, before anything else: an
+// in-app browser is sent to the phone's own browser (and the single-use link
+// still works there), a phone without WebRTC goes to the configured store page
+// or gets an explanation, a denied camera gets instructions for that browser,
+// two cameras get a switch, and a reload while waiting resumes the session.
+// Capabilities are varied by user agent and by removing APIs in an init script.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
+
+const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
+mkdirSync(SHOTS, { recursive: true });
+const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
+const TECH = { email: 'ilse@example.test', password: 'ilse password 123', name: 'Ilse Smit' };
+const STORE_ANDROID = 'https://play.example.test/store/apps/details?id=org.loupe.lens';
+const UA = {
+  chromeAndroid: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  instagramAndroid: 'Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 Instagram 312.0.0.32.112 Android',
+  facebookIos: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.41.103;FBBV/612345678]',
+  safariIos: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+};
+const phoneOptions = (userAgent: string) => ({
+  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent, locale: 'en-GB',
+});
+
+let loupe: LoupeProcess;
+let browser: Browser;
+let techCookie: string;
+const contexts: BrowserContext[] = [];
+
+async function post(path: string, body: unknown, cookie?: string) {
+  const res = await fetch(`${loupe.url}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** A link/PIN invitation in English; its link. */
+async function invitation(name: string): Promise<string> {
+  const s = await (await post('/api/sessions', { type: 'lens', name, method: 'link', language: 'en' }, techCookie)).json() as { link: string };
+  return s.link;
+}
+
+async function phone(userAgent: string, init?: () => void): Promise<Page> {
+  const context = await browser.newContext(phoneOptions(userAgent));
+  contexts.push(context);
+  await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: loupe.url });
+  if (init) await context.addInitScript(init);
+  // The store is never reached: the test answers for it, nothing leaves loopback.
+  await context.route('https://play.example.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Store</title><h1>Loupe Lens in the store</h1>' }));
+  return context.newPage();
+}
+
+beforeAll(async () => {
+  loupe = await startLoupe({ LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password, APP_STORE_URL_ANDROID: STORE_ANDROID });
+  await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
+  const admin = (await post('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
+  const group = await (await post('/api/groups', {
+    name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'], settings: { maxLiveLensSessions: 20, pinLifetimeMinutes: 20 },
+  }, admin)).json() as { id: string };
+  await post('/api/technicians', { ...TECH, groupId: group.id }, admin);
+  techCookie = (await post('/api/auth/login', { email: TECH.email, password: TECH.password })).headers.getSetCookie()[0]!.split(';')[0]!;
+  browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await loupe?.stop();
+}, 30_000);
+
+describe('capabilities before anything else', () => {
+  test('Instagram on Android: open-in-browser screen with an intent to Chrome and a copy button; the link is not used up', async () => {
+    const link = await invitation('Router in the hall');
+    const page = await phone(UA.instagramAndroid);
+    await page.goto(link);
+    await page.getByTestId('lens-in-app').waitFor();
+    expect(await page.getByTestId('lens-in-app').innerText()).toContain('Instagram');
+    const intent = await page.getByTestId('open-in-chrome').getAttribute('href');
+    expect(intent).toStartWith(`intent://${new URL(link).host}${new URL(link).pathname}#Intent;`);
+    expect(intent).toContain('package=com.android.chrome');
+    await page.getByTestId('copy-link').click();
+    await page.getByTestId('link-copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+    await page.screenshot({ path: `${SHOTS}24-lens-in-app.png` });
+
+    // In the phone's own browser the same link still opens the session.
+    const chrome = await phone(UA.chromeAndroid);
+    await chrome.goto(link);
+    await chrome.getByTestId('lens-tutorial').waitFor();
+  }, 60_000);
+
+  test('Facebook on iOS: the open-in-Safari steps and a copy button, no Android intent', async () => {
+    const page = await phone(UA.facebookIos);
+    await page.goto(await invitation('Meter'));
+    await page.getByTestId('lens-in-app').waitFor();
+    expect(await page.getByTestId('open-in-chrome').count()).toBe(0);
+    expect(await page.getByTestId('lens-in-app').innerText()).toContain('Open in Safari');
+    await page.getByTestId('copy-link').waitFor();
+  }, 30_000);
+
+  test('no WebRTC on Android with a store page configured: sent to the store', async () => {
+    const page = await phone(UA.chromeAndroid, () => {
+      delete (window as { RTCPeerConnection?: unknown }).RTCPeerConnection;
+    });
+    await page.goto(await invitation('Boiler'));
+    await page.waitForURL(STORE_ANDROID, { timeout: 15_000 });
+    expect(await page.locator('h1').innerText()).toBe('Loupe Lens in the store');
+  }, 30_000);
+
+  test('no WebRTC on iOS with no store page for iOS: a clear explanation', async () => {
+    const page = await phone(UA.safariIos, () => {
+      delete (window as { RTCPeerConnection?: unknown }).RTCPeerConnection;
+    });
+    await page.goto(`${loupe.url}/l`);
+    const screen = page.getByTestId('lens-unsupported');
+    await screen.waitFor();
+    expect(await screen.getAttribute('data-reason')).toBe('no_webrtc');
+    expect(await screen.innerText()).toContain('up-to-date Chrome, Safari');
+    await page.screenshot({ path: `${SHOTS}25-lens-unsupported.png` });
+  }, 30_000);
+});
+
+describe('camera permission', () => {
+  const denied = () => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+  };
+
+  for (const [label, ua, browserKind, words] of [
+    ['Chrome on Android', UA.chromeAndroid, 'chrome-android', 'Permissions'],
+    ['Safari on iOS', UA.safariIos, 'safari-ios', 'Website Settings'],
+  ] as const) {
+    test(`denied in ${label}: instructions for that browser, and a retry`, async () => {
+      const page = await phone(ua, denied);
+      await page.goto(await invitation(`Denied ${browserKind}`));
+      await page.getByTestId('tutorial-ok').click();
+      await page.getByTestId('permission-allow').click();
+      const help = page.getByTestId('permission-help');
+      await help.waitFor();
+      expect(await help.getAttribute('data-browser')).toBe(browserKind);
+      expect(await help.innerText()).toContain(words);
+      expect(await page.getByTestId('permission-problem').innerText()).toContain('blocked');
+      expect(await page.getByTestId('permission-allow').innerText()).toBe('Try again');
+      if (browserKind === 'chrome-android') await page.screenshot({ path: `${SHOTS}26-lens-permission-denied.png` });
+    }, 30_000);
+  }
+
+  test('a camera busy in another app is named as such', async () => {
+    const page = await phone(UA.chromeAndroid, () => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
+    });
+    await page.goto(await invitation('Busy'));
+    await page.getByTestId('tutorial-ok').click();
+    await page.getByTestId('permission-allow').click();
+    expect(await page.getByTestId('permission-problem').innerText()).toContain('in use by another app');
+  }, 30_000);
+
+  test('two cameras: a switch button swaps to the other camera and the preview keeps playing; one camera: no button', async () => {
+    const two = await phone(UA.chromeAndroid, () => {
+      const real = navigator.mediaDevices.enumerateDevices.bind(navigator.mediaDevices);
+      navigator.mediaDevices.enumerateDevices = async () => {
+        const devices = await real();
+        const cam = devices.find((d) => d.kind === 'videoinput');
+        return cam ? [...devices, { ...cam.toJSON(), deviceId: 'second-camera', label: 'Front camera', kind: 'videoinput', toJSON: () => ({}) } as MediaDeviceInfo] : devices;
+      };
+    });
+    await two.goto(await invitation('Two cameras'));
+    await two.getByTestId('tutorial-ok').click();
+    await two.getByTestId('permission-allow').click();
+    await two.getByTestId('switch-camera').click();
+    await two.waitForFunction(() => {
+      const v = document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]');
+      const track = (v?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      return !!v && v.videoWidth > 0 && track?.readyState === 'live';
+    }, null, { timeout: 10_000 });
+
+    const one = await phone(UA.chromeAndroid, () => {
+      const real = navigator.mediaDevices.enumerateDevices.bind(navigator.mediaDevices);
+      navigator.mediaDevices.enumerateDevices = async () => {
+        const devices = await real();
+        const cams = devices.filter((d) => d.kind === 'videoinput');
+        return devices.filter((d) => d.kind !== 'videoinput').concat(cams.slice(0, 1));
+      };
+    });
+    await one.goto(await invitation('One camera'));
+    await one.getByTestId('tutorial-ok').click();
+    await one.getByTestId('permission-allow').click();
+    await one.getByTestId('permission-continue').waitFor();
+    await one.waitForTimeout(500);
+    expect(await one.getByTestId('switch-camera').count()).toBe(0);
+  }, 60_000);
+});
+
+test('a reload while waiting resumes the session (camera once more, then waiting)', async () => {
+  const page = await phone(UA.chromeAndroid);
+  await page.goto(await invitation('Reload me'));
+  await page.getByTestId('tutorial-ok').click();
+  await page.getByTestId('permission-allow').click();
+  await page.getByTestId('permission-continue').click();
+  await page.getByTestId('eula-accept').click();
+  await page.getByTestId('lens-waiting').waitFor();
+  await page.reload();
+  await page.getByTestId('lens-resumed').waitFor();
+  await page.getByTestId('permission-allow').click();
+  await page.getByTestId('permission-continue').click();
+  await page.getByTestId('lens-waiting').waitFor();
+}, 60_000);
