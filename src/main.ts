@@ -52,11 +52,7 @@ log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pg
 const deps: Deps = { db: database.db, clock: systemClock, log, config, events: new Events() };
 
 const admin = await ensureFirstAdministrator(deps);
-if (admin.outcome === 'setup_link') {
-  log.warn('no administrator yet: open this one-time link to create the first one', { setupUrl: admin.url });
-  // Also plain, so a person reading the terminal can copy it.
-  console.log(`\n  Create the first Loupe administrator: ${admin.url}\n`);
-} else if (admin.outcome !== 'present') {
+if (admin.outcome !== 'present' && admin.outcome !== 'setup_link') {
   log.info(`administrator ${admin.outcome} from LOUPE_ADMIN_EMAIL`, { email: admin.email });
 }
 
@@ -90,6 +86,12 @@ const server = Bun.serve({
   tls: config.tls ? { cert: Bun.file(config.tls.certFile), key: Bun.file(config.tls.keyFile) } : undefined,
 });
 log.info('listening', { url: `${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`, publicUrl: config.publicUrl.href });
+// Only now: the link works the moment anyone sees it.
+if (admin.outcome === 'setup_link') {
+  log.warn('no administrator yet: open this one-time link to create the first one', { setupUrl: admin.url });
+  // Also plain, so a person reading the terminal can copy it.
+  console.log(`\n  Create the first Loupe administrator: ${admin.url}\n`);
+}
 
 const housekeeping = setInterval(() => {
   const now = systemClock.now();

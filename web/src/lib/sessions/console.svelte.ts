@@ -3,6 +3,8 @@
 // The socket reconnects with back-off, 1 s doubling to 30 s, and each new
 // snapshot replaces the list, so nothing missed while offline lingers.
 import { api } from '#lib/api.ts';
+import { errorMessage } from '#lib/i18n.svelte.ts';
+import { m } from '#lib/paraglide/messages.js';
 import type { SessionView } from '#lib/types.ts';
 import { isEnded, isInvitation, isLive } from './format.ts';
 
@@ -101,7 +103,7 @@ export class ConsoleStore {
 			this.loaded = true;
 			this.loadError = '';
 		} catch (err) {
-			if (!this.#haveSnapshot) this.loadError = err instanceof Error ? err.message : 'Your sessions could not be loaded.';
+			if (!this.#haveSnapshot) this.loadError = err instanceof Error ? errorMessage(err) : m.console_load_failed();
 		}
 	}
 

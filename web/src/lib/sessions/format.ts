@@ -1,4 +1,6 @@
 // How sessions read in the console: state names, SMS status, countdowns.
+import { intlLocale } from '#lib/i18n.svelte.ts';
+import { m } from '#lib/paraglide/messages.js';
 import type { SessionState, SessionView, SmsStatus } from '#lib/types.ts';
 
 export const INVITATION_STATES: readonly SessionState[] = ['invited', 'connecting'];
@@ -9,45 +11,46 @@ export const isInvitation = (s: SessionView) => INVITATION_STATES.includes(s.sta
 export const isLive = (s: SessionView) => LIVE_STATES.includes(s.state);
 export const isEnded = (s: SessionView) => ENDED_STATES.includes(s.state);
 
-const STATE_LABELS: Record<SessionState, string> = {
-	invited: 'Invited',
-	connecting: 'Customer opened the link',
-	waiting: 'Waiting for you to start',
-	active: 'Active',
-	on_hold: 'On hold',
-	closed: 'Closed',
-	expired: 'Expired',
-	timed_out: 'Timed out'
+// Message functions, called when a label is shown: the words follow the console's language.
+const STATE_LABELS: Record<SessionState, () => string> = {
+	invited: m.state_invited,
+	connecting: m.state_connecting,
+	waiting: m.state_waiting,
+	active: m.state_active,
+	on_hold: m.state_on_hold,
+	closed: m.state_closed,
+	expired: m.state_expired,
+	timed_out: m.state_timed_out
 };
 
 export function stateLabel(state: SessionState): string {
-	return STATE_LABELS[state] ?? state;
+	return STATE_LABELS[state]?.() ?? state;
 }
 
-const SMS_LABELS: Record<SmsStatus, string> = {
-	queued: 'Queued',
-	sent: 'Sent',
-	delivered: 'Delivered',
-	failed: 'Failed'
+const SMS_LABELS: Record<SmsStatus, () => string> = {
+	queued: m.sms_queued,
+	sent: m.sms_sent,
+	delivered: m.sms_delivered,
+	failed: m.sms_failed
 };
 
 export function smsLabel(status: SmsStatus): string {
-	return SMS_LABELS[status] ?? status;
+	return SMS_LABELS[status]?.() ?? status;
 }
 
-const END_REASONS: Record<string, string> = {
-	technician: 'Ended by you',
-	customer: 'Ended by the customer',
-	customer_declined: 'The customer declined the EULA',
-	expired: 'The PIN expired before it was used',
-	pin_expired: 'The PIN expired before it was used',
-	timed_out: 'The customer was gone too long',
-	customer_gone: 'The customer was gone too long'
+const END_REASONS: Record<string, () => string> = {
+	technician: m.end_reason_technician,
+	customer: m.end_reason_customer,
+	customer_declined: m.end_reason_customer_declined,
+	expired: m.end_reason_pin_expired,
+	pin_expired: m.end_reason_pin_expired,
+	timed_out: m.end_reason_customer_gone,
+	customer_gone: m.end_reason_customer_gone
 };
 
 export function endReasonLabel(reason: string | null): string {
 	if (!reason) return '';
-	return END_REASONS[reason] ?? reason.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
+	return END_REASONS[reason]?.() ?? reason.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
 /** "19:32", or "1:05:00" past an hour; never negative. Rounds down, so a fresh 20-minute PIN never reads 20:01. */
@@ -72,15 +75,13 @@ export function pinHalves(pin: string): [string, string] {
 	return [pin.slice(0, 3), pin.slice(3)];
 }
 
-const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
-
-/** A time of day for today's events, else a short date and time. */
+/** A time of day for today's events, else a short date and time, in the console's language. */
 export function formatWhen(iso: string | null, now = Date.now()): string {
 	if (!iso) return '—';
 	const date = new Date(iso);
 	if (Number.isNaN(date.getTime())) return '—';
-	if (new Date(now).toDateString() === date.toDateString()) return timeOnly.format(date);
-	return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+	if (new Date(now).toDateString() === date.toDateString()) return new Intl.DateTimeFormat(intlLocale(), { timeStyle: 'short' }).format(date);
+	return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
 
 /** The technician's rights that let them start a Lens session, and how. */

@@ -1,5 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/api.ts';
+import { m } from '#lib/paraglide/messages.js';
 import type { Me } from '#lib/types.ts';
 import type { LayoutLoad } from './$types';
 
@@ -14,6 +15,6 @@ export const load: LayoutLoad = async ({ fetch, url, depends }) => {
 			redirect(307, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
 		}
 		const status = err instanceof ApiError && err.status >= 400 ? err.status : 503;
-		error(status, err instanceof Error ? err.message : 'Loupe cannot be reached.');
+		error(status, err instanceof Error ? err.message : m.common_unreachable());
 	}
 };

@@ -1,5 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/api.ts';
+import { m } from '#lib/paraglide/messages.js';
 import type { Group, Technician } from '#lib/types.ts';
 import type { PageLoad } from './$types';
 
@@ -16,6 +17,6 @@ export const load: PageLoad = async ({ fetch, parent, depends }) => {
 		return { allowed: true, groups, technicians };
 	} catch (err) {
 		if (err instanceof ApiError && err.status === 403) return { allowed: false, groups: [], technicians: [] };
-		error(err instanceof ApiError && err.status >= 400 ? err.status : 503, err instanceof Error ? err.message : 'Loupe cannot be reached.');
+		error(err instanceof ApiError && err.status >= 400 ? err.status : 503, err instanceof Error ? err.message : m.common_unreachable());
 	}
 };
