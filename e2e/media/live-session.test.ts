@@ -173,6 +173,24 @@ describe('a live Lens session through the bundled Janus', () => {
     await shot(phone, '18-lens-live');
   }, 90_000);
 
+  test('orientation: the phone\'s rotation travels with the video (urn:3gpp:video-orientation negotiated on both legs), so the technician sees it upright', async () => {
+    // Chromium on a phone sends its rotation in this RTP header extension instead of
+    // re-encoding; the receiving browser turns the picture. Both Janus legs must keep it.
+    const extensionsOf = (page: Page, direction: 'send' | 'recv') =>
+      page.evaluate((dir) => {
+        const pcs = (window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [];
+        return pcs
+          .filter((pc) => pc.connectionState !== 'closed' && pc.getTransceivers().some((t) => t.receiver.track.kind === 'video' && t.currentDirection?.includes(dir)))
+          .map((pc) => (pc.remoteDescription?.sdp ?? '').split('\r\n').filter((line) => line.startsWith('a=extmap:')).join('\n'));
+      }, direction);
+    const published = await extensionsOf(phone, 'send');
+    const subscribed = await extensionsOf(tech, 'recv');
+    expect(published.length).toBeGreaterThan(0);
+    expect(subscribed.length).toBeGreaterThan(0);
+    expect(published.at(-1)).toContain('urn:3gpp:video-orientation');
+    expect(subscribed.at(-1)).toContain('urn:3gpp:video-orientation');
+  });
+
   test('hold stops the frames both ways; resume restarts them', async () => {
     await tech.getByTestId('hold-session').click();
     await phone.locator('[data-testid="lens-live"][data-state="on_hold"]').waitFor();

@@ -36,6 +36,9 @@ export class VideoRoomAdmin {
       description: description.slice(0, 64), publishers: 2, videocodec: 'vp8,h264', audiocodec: 'opus',
       // Frequent keyframes: a technician joining late should not wait for the picture.
       fir_freq: 2,
+      // Phones send their rotation in this RTP extension rather than re-encoding:
+      // kept on both legs, the technician's browser shows the picture upright.
+      videoorient_ext: true,
     });
     return room;
   }
