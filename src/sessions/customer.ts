@@ -26,6 +26,8 @@ export const LENS_COOKIE = 'loupe_lens';
 
 export type LensView = {
   state: SessionState; name: string; technicianName: string; language: 'en' | 'nl'; eula: string; pinExpiresAt: string;
+  /** The EULA in every language, so the page can follow the customer's language switch. */
+  eulas: Record<'en' | 'nl', string>;
   /** Why it ended (`technician`, `customer`, `customer_declined`, …), so the page can say so. */
   endReason: string | null;
 };
@@ -43,7 +45,7 @@ export async function lensView(db: Db | Tx, session: SessionRow): Promise<LensVi
   const eula = await getEula(db);
   return {
     state: session.state, name: session.name, technicianName: tech?.name ?? '', language: session.language,
-    eula: eula[session.language], pinExpiresAt: session.pinExpiresAt.toISOString(), endReason: session.endReason,
+    eula: eula[session.language], eulas: { en: eula.en, nl: eula.nl }, pinExpiresAt: session.pinExpiresAt.toISOString(), endReason: session.endReason,
   };
 }
 

@@ -1,14 +1,23 @@
-// Group rights in the words the UI uses for them; the order is the order shown.
+// Group rights in the words the UI uses for them (in the console's language);
+// the order is the order shown.
+import { m } from '#lib/paraglide/messages.js';
+
 export const RIGHTS = [
-	{ value: 'administer', label: 'Administer Loupe' },
-	{ value: 'start_lens_sessions', label: 'Start Lens sessions' },
-	{ value: 'start_private_sessions', label: 'Start private sessions' },
-	{ value: 'use_sms_method', label: 'Use the SMS method' },
-	{ value: 'use_link_method', label: 'Use the link/PIN method' }
+	{ value: 'administer', label: m.right_administer, description: m.right_administer_description },
+	{ value: 'start_lens_sessions', label: m.right_start_lens_sessions, description: m.right_start_lens_sessions_description },
+	{ value: 'start_private_sessions', label: m.right_start_private_sessions, description: m.right_start_private_sessions_description },
+	{ value: 'use_sms_method', label: m.right_use_sms_method, description: m.right_use_sms_method_description },
+	{ value: 'use_link_method', label: m.right_use_link_method, description: m.right_use_link_method_description }
 ] as const;
 
+/** The right's name, called when shown so it follows the language switch. */
 export function rightLabel(value: string): string {
-	return RIGHTS.find((r) => r.value === value)?.label ?? value;
+	return RIGHTS.find((r) => r.value === value)?.label() ?? value;
+}
+
+/** One line on what the right lets a technician do, shown in the group form. */
+export function rightDescription(value: string): string {
+	return RIGHTS.find((r) => r.value === value)?.description() ?? '';
 }
 
 /** The rights in display order, unknown ones last. */
@@ -19,12 +28,3 @@ export function sortRights(rights: readonly string[]): string[] {
 	};
 	return [...rights].sort((a, b) => order(a) - order(b));
 }
-
-/** One line on what each right lets a technician do, shown in the group form. */
-export const RIGHT_DESCRIPTIONS: Record<string, string> = {
-	administer: 'Manage technicians, groups and settings.',
-	start_lens_sessions: "See a customer's phone camera live, with voice.",
-	start_private_sessions: 'Start sessions that only this technician can pick up.',
-	use_sms_method: 'Send the customer a PIN and link by SMS.',
-	use_link_method: 'Give the customer a link or PIN to open themselves.'
-};

@@ -2,18 +2,42 @@
 // and /ws/lens, which reports every state change (reconnecting with back-off,
 // 1 s doubling to 30 s). Module state, so every screen sees the same session.
 import { api, ApiError } from '#lib/api.ts';
-import { browserLang, translate, type Lang, type MessageKey } from './i18n.ts';
+import { browserLang, storedLang, storeLang, translate, type Lang, type MessageKey } from './i18n.ts';
 import { call } from './call.svelte.ts';
 import { media } from './media.svelte.ts';
 import { isEndedState, type LensView } from './types.ts';
+
+/**
+ * What the server may send besides the view: the EULA in every language, so
+ * the text follows the customer's switch (see `session`). Until the server
+ * sends it, the EULA stays in the session's language.
+ */
+type SessionWire = LensView & { eulas?: Partial<Record<Lang, string>> };
 
 const MIN_DELAY = 1_000;
 const MAX_DELAY = 30_000;
 
 class Lens {
-	session = $state<LensView | null>(null);
-	/** The session's language once known, before that the browser's. */
-	lang = $derived<Lang>(this.session?.language ?? browserLang());
+	#session = $state<SessionWire | null>(null);
+	/** The language the customer picked with the switch (remembered on this device). */
+	#chosen = $state<Lang | undefined>(storedLang());
+	/**
+	 * The language the Lens speaks: the customer's own choice first (they told us,
+	 * and they can always see and change it on every screen); then the session's,
+	 * which the technician picked or Loupe derived from the phone number, and in
+	 * which the SMS the customer just read was written, so the page continues in
+	 * the same language; before a session is known (the PIN page), the browser's.
+	 * The session's language can be a guess (a link/PIN invitation takes the
+	 * server's default region unless the technician picks one), which is why the
+	 * switch is on every screen: one tap corrects it, and the choice is kept.
+	 */
+	lang = $derived<Lang>(this.#chosen ?? this.#session?.language ?? browserLang());
+	/** The session as the server reports it, with the EULA in the current language when the server sent it in every language. */
+	#view = $derived.by<LensView | null>(() => {
+		const wire = this.#session;
+		const eula = wire?.eulas?.[this.lang];
+		return wire && eula ? { ...wire, eula } : wire;
+	});
 	/** The customer said no to the EULA (the server only says "closed"). */
 	declined = $state(false);
 	/** The socket dropped and is being re-established. */
@@ -22,6 +46,19 @@ class Lens {
 	#socket: WebSocket | null = null;
 	#delay = MIN_DELAY;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+	get session(): LensView | null {
+		return this.#view;
+	}
+	set session(session: LensView | null) {
+		this.#session = session;
+	}
+
+	/** Switches every Lens text at once (no reload) and remembers the choice on this device. */
+	setLang(lang: Lang) {
+		this.#chosen = lang;
+		storeLang(lang);
+	}
 
 	get ended(): boolean {
 		return !!this.session && isEndedState(this.session.state);
@@ -156,7 +193,8 @@ class Lens {
 			if (isEndedState(session.state)) return this.#finish();
 		} catch (error) {
 			if (error instanceof ApiError && error.status === 401) {
-				this.session = { ...this.session, state: 'closed' };
+				const gone = this.#session;
+				if (gone) this.#session = { ...gone, state: 'closed' };
 				return this.#finish();
 			}
 		}

@@ -11,6 +11,8 @@ export type LensView = {
 	language: 'en' | 'nl';
 	/** The EULA in `language`. */
 	eula: string;
+	/** The EULA in every language (the page follows the customer's language switch). */
+	eulas?: Record<'en' | 'nl', string>;
 	pinExpiresAt: string;
 };
 

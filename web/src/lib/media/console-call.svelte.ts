@@ -2,12 +2,16 @@
 // coming in, the technician's microphone going out, and the numbers that say
 // how well it runs. One per session opened in the console; it re-joins by
 // itself after a socket reconnect, a failed connection or a media server restart.
+import { m } from '#lib/paraglide/messages.js';
 import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
 import { StatsReader, type MediaStats } from './stats.ts';
 
 export type CallStatus = 'connecting' | 'live' | 'no_camera' | 'interrupted' | 'failed' | 'displaced';
 export type PeerState = { muted: boolean; camera: boolean; background: boolean };
 type Message = { type: string; sessionId?: string; [k: string]: unknown };
+/** This side's words are message functions, so a shown problem follows a language switch; the server's own words are kept as they are. */
+type Text = () => string;
+const none: Text = () => '';
 
 /** The console socket, as the call needs it. */
 export type CallSocket = { send(message: Record<string, unknown>): void; listen(listener: (m: Message) => void): () => void };
@@ -28,9 +32,18 @@ export class ConsoleCall {
 	/** The phone sent its offer since the picture was last live (Janus may hang it up again when ICE fails): if no picture follows, the network is the problem. */
 	#customerOffered = false;
 	micMuted = $state(false);
+	#micProblem = $state<Text>(none);
+	#problem = $state<Text>(none);
+
 	/** Why the technician's microphone is not in the call, if it is not. */
-	micProblem = $state('');
-	problem = $state('');
+	get micProblem(): string {
+		return this.#micProblem();
+	}
+
+	/** Why the picture is not live, while it is not. */
+	get problem(): string {
+		return this.#problem();
+	}
 
 	#mic: MediaStream | null = null;
 	#pub: PublishLeg | null = null;
@@ -48,16 +61,13 @@ export class ConsoleCall {
 	) {}
 
 	async start() {
-		this.#off = this.socket.listen((m) => this.#receive(m));
+		this.#off = this.socket.listen((msg) => this.#receive(msg));
 		this.#statsTimer = setInterval(() => void this.#readStats(), 1000);
 		try {
 			this.#mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
 		} catch (error) {
 			const name = error instanceof DOMException ? error.name : '';
-			this.micProblem =
-				name === 'NotAllowedError'
-					? 'Your microphone is blocked for this site: the customer cannot hear you. Allow it in the browser’s address bar and reload.'
-					: 'No microphone was found: the customer cannot hear you.';
+			this.#micProblem = name === 'NotAllowedError' ? m.call_mic_blocked : m.call_mic_missing;
 		}
 		if (this.#stopped) return this.#mic?.getTracks().forEach((t) => t.stop());
 		this.#join();
@@ -87,7 +97,7 @@ export class ConsoleCall {
 	/** Another window had taken this session's media over: take it back here. */
 	takeOver() {
 		this.status = 'connecting';
-		this.problem = '';
+		this.#problem = none;
 		this.#join(true);
 	}
 
@@ -109,9 +119,9 @@ export class ConsoleCall {
 		if (this.status !== 'interrupted' && this.status !== 'failed') this.status = 'connecting';
 		this.#send({ type: 'media.join' });
 		if (this.#mic && !keepMic) {
-			const pub = new PublishLeg(this.#mic, (m) => this.#send(m), (s) => this.#legState(s));
+			const pub = new PublishLeg(this.#mic, (message) => this.#send(message), (s) => this.#legState(s));
 			this.#pub = pub;
-			void pub.offer().catch(() => this.#fail('Your microphone could not be offered to the media server.'));
+			void pub.offer().catch(() => this.#fail(m.call_mic_offer_failed));
 		}
 		this.#armConnectTimer();
 	}
@@ -121,7 +131,7 @@ export class ConsoleCall {
 		clearTimeout(this.#connectTimer);
 		this.#connectTimer = setTimeout(() => {
 			if (this.status !== 'live' && this.status !== 'interrupted' && (this.#customerOffered || this.customerPublishing)) {
-				this.#fail('The video could not connect. The network between this computer, Loupe and the phone may block UDP: ask your administrator about ICE-TCP or a TURN server. Still trying…');
+				this.#fail(m.call_connect_timeout);
 			}
 		}, CONNECT_TIMEOUT_MS);
 	}
@@ -130,26 +140,26 @@ export class ConsoleCall {
 		this.socket.send({ ...message, sessionId: this.sessionId });
 	}
 
-	#receive(m: Message) {
-		if (m.type === 'socket.open') return this.status === 'displaced' ? undefined : this.#join(true);
-		if (m.sessionId !== this.sessionId) return;
-		switch (m.type) {
+	#receive(msg: Message) {
+		if (msg.type === 'socket.open') return this.status === 'displaced' ? undefined : this.#join(true);
+		if (msg.sessionId !== this.sessionId) return;
+		switch (msg.type) {
 			case 'rtc.answer':
-				void this.#pub?.answered(String(m.sdp)).catch(() => this.#fail('The media server’s answer could not be used.'));
+				void this.#pub?.answered(String(msg.sdp)).catch(() => this.#fail(m.call_answer_unusable));
 				break;
 			case 'rtc.offer':
-				this.#subscribe(String(m.sdp), Number(m.subscription));
+				this.#subscribe(String(msg.sdp), Number(msg.subscription));
 				break;
 			case 'rtc.candidate': {
-				const leg = m.pc === 'publish' ? this.#pub : this.#sub;
-				void leg?.addCandidate(m.candidate as Candidate);
+				const leg = msg.pc === 'publish' ? this.#pub : this.#sub;
+				void leg?.addCandidate(msg.candidate as Candidate);
 				break;
 			}
 			case 'media.peer':
-				if (m.side === 'customer') {
-					this.customer = m.state as PeerState;
-					this.customerPublishing = m.publishing === true;
-					if (m.offering === true && !this.#customerOffered && this.status !== 'live') {
+				if (msg.side === 'customer') {
+					this.customer = msg.state as PeerState;
+					this.customerPublishing = msg.publishing === true;
+					if (msg.offering === true && !this.#customerOffered && this.status !== 'live') {
 						this.#customerOffered = true;
 						this.#armConnectTimer();
 					}
@@ -159,7 +169,7 @@ export class ConsoleCall {
 			case 'media.interrupted':
 				clearTimeout(this.#retryTimer);
 				this.status = 'interrupted';
-				this.problem = 'The media server stopped. Loupe is restarting it; the picture comes back by itself.';
+				this.#problem = m.call_media_interrupted;
 				break;
 			case 'media.restart':
 				if (this.status === 'displaced') break;
@@ -175,11 +185,13 @@ export class ConsoleCall {
 				this.#pub = this.#sub = null;
 				this.remote = null;
 				this.status = 'displaced';
-				this.problem = 'This session’s video and sound are open in another window. Close that window, or use them here.';
+				this.#problem = m.call_displaced;
 				break;
-			case 'media.error':
-				this.#fail(String(m.message ?? 'The media server refused the request.'));
+			case 'media.error': {
+				const said = typeof msg.message === 'string' && msg.message ? msg.message : null;
+				this.#fail(said === null ? m.call_media_refused : () => said);
 				break;
+			}
 		}
 	}
 
@@ -188,10 +200,10 @@ export class ConsoleCall {
 		this.#sub?.close();
 		this.customerPublishing = true;
 		if (this.status === 'no_camera') this.status = 'connecting';
-		const sub = new SubscribeLeg((m) => this.#send(m), (s) => this.#legState(s, sub), (stream) => (this.remote = stream));
+		const sub = new SubscribeLeg((message) => this.#send(message), (s) => this.#legState(s, sub), (stream) => (this.remote = stream));
 		this.#sub = sub;
 		this.#reader = new StatsReader();
-		void sub.offered(sdp, subscription).catch(() => this.#fail('The customer’s video could not be received.'));
+		void sub.offered(sdp, subscription).catch(() => this.#fail(m.call_receive_failed));
 	}
 
 	#legState(state: RTCPeerConnectionState, leg?: SubscribeLeg) {
@@ -199,18 +211,18 @@ export class ConsoleCall {
 		if (leg && state === 'connected') {
 			this.status = 'live';
 			this.#customerOffered = false;
-			this.problem = '';
+			this.#problem = none;
 			clearTimeout(this.#retryTimer);
 			clearTimeout(this.#connectTimer);
 		} else if (state === 'failed') {
-			this.#fail('The media connection was lost. Trying again…');
+			this.#fail(m.call_connection_lost);
 		}
 	}
 
-	#fail(message: string) {
+	#fail(message: Text) {
 		if (this.#stopped || this.status === 'displaced') return;
 		this.status = 'failed';
-		this.problem = message;
+		this.#problem = message;
 		clearTimeout(this.#retryTimer);
 		this.#retryTimer = setTimeout(() => this.#join(), RETRY_MS);
 	}

@@ -1,0 +1,202 @@
+// The Lens's language, in real Chromium on a phone-sized page: a Dutch browser
+// gets the Dutch PIN page and tutorial, an English one English; the EN | NL
+// switch in the top bar changes every text at once (no reload), <html lang>
+// follows, the choice survives a reload and beats the session's language;
+// the EULA shows in the session's language.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
+
+const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
+mkdirSync(SHOTS, { recursive: true });
+const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
+const TECH = { email: 'noor@example.test', password: 'noor password 123', name: 'Noor Bakker' };
+const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+const phoneOptions = (locale: string) => ({
+  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent: ANDROID, locale,
+});
+
+// The words the test looks for, straight from the catalogues.
+const EN = {
+  pinTitle: 'Enter the 6-digit PIN from your technician', tutorial: 'How this works', eulaTitle: 'Before we start',
+  eulaText: 'By tapping Accept', waiting: 'Waiting for your technician',
+};
+const NL = {
+  pinTitle: 'Voer de 6-cijferige pincode van je technicus in', tutorial: 'Zo werkt het', eulaTitle: 'Voordat we beginnen',
+  eulaText: 'Door op Akkoord te tikken', waiting: 'Wachten op je technicus',
+};
+
+let loupe: LoupeProcess;
+let browser: Browser;
+let techCookie: string;
+const contexts: BrowserContext[] = [];
+const problems: string[] = [];
+
+async function post(path: string, body: unknown, cookie?: string) {
+  const res = await fetch(`${loupe.url}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** A link/PIN invitation in the given language. */
+async function invitation(name: string, language: 'en' | 'nl'): Promise<{ link: string; pin: string }> {
+  return await (await post('/api/sessions', { type: 'lens', name, method: 'link', language }, techCookie)).json() as { link: string; pin: string };
+}
+
+async function phone(locale: string): Promise<Page> {
+  const context = await browser.newContext(phoneOptions(locale));
+  contexts.push(context);
+  await context.grantPermissions(['camera', 'microphone'], { origin: loupe.url });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    // 401: /l asks for a session this browser does not have yet.
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`${locale} console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${locale} pageerror: ${e.message}`));
+  return page;
+}
+
+const heading = (page: Page) => page.locator('#lens-title').innerText();
+const htmlLang = (page: Page) => page.evaluate(() => document.documentElement.lang);
+const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
+
+async function enterPin(page: Page, pin: string) {
+  await page.getByTestId('pin-input').fill(pin);
+  await page.getByTestId('pin-continue').click();
+  await page.getByTestId('lens-tutorial').waitFor();
+}
+
+/** Tutorial → camera permission → EULA. */
+async function toEula(page: Page) {
+  await page.getByTestId('tutorial-ok').click();
+  await page.getByTestId('permission-allow').click();
+  await page.getByTestId('lens-preview').waitFor();
+  await page.getByTestId('permission-continue').click();
+  await page.getByTestId('lens-eula').waitFor();
+}
+
+beforeAll(async () => {
+  loupe = await startLoupe({ LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password });
+  await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
+  const admin = (await post('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
+  const group = await (await post('/api/groups', {
+    name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'], settings: { maxLiveLensSessions: 20, pinLifetimeMinutes: 20 },
+  }, admin)).json() as { id: string };
+  await post('/api/technicians', { ...TECH, groupId: group.id }, admin);
+  techCookie = (await post('/api/auth/login', { email: TECH.email, password: TECH.password })).headers.getSetCookie()[0]!.split(';')[0]!;
+  browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await loupe?.stop();
+}, 30_000);
+
+describe('the Lens speaks the customer\'s language', () => {
+  let dutch: Page;
+
+  test('a Dutch browser gets the Dutch PIN page and, with a Dutch invitation, the Dutch tutorial', async () => {
+    const { pin } = await invitation('Meterkast bij De Vries', 'nl');
+    dutch = await phone('nl-NL');
+    await dutch.goto(`${loupe.url}/l`);
+    await dutch.getByTestId('pin-input').waitFor();
+    expect(await heading(dutch)).toBe(NL.pinTitle);
+    expect(await htmlLang(dutch)).toBe('nl');
+    expect(await dutch.title()).toBe('Loupe Lens');
+    expect(await dutch.getByTestId('lens-language-nl').getAttribute('aria-pressed')).toBe('true');
+    await shot(dutch, '40-lens-pin-nl');
+
+    await enterPin(dutch, pin);
+    expect(await heading(dutch)).toBe(NL.tutorial);
+    await shot(dutch, '41-lens-tutorial-nl');
+  }, 60_000);
+
+  test('an English browser gets English', async () => {
+    const { link } = await invitation('Router in the hall', 'en');
+    const page = await phone('en-GB');
+    await page.goto(`${loupe.url}/l`);
+    await page.getByTestId('pin-input').waitFor();
+    expect(await heading(page)).toBe(EN.pinTitle);
+    expect(await htmlLang(page)).toBe('en');
+    expect(await page.getByTestId('lens-language-en').getAttribute('aria-pressed')).toBe('true');
+
+    await page.goto(link);
+    await page.getByTestId('lens-tutorial').waitFor();
+    expect(await heading(page)).toBe(EN.tutorial);
+  }, 60_000);
+
+  test('the session\'s language (the SMS\'s) comes before the browser\'s', async () => {
+    const { link } = await invitation('Boiler upstairs', 'nl');
+    const page = await phone('en-US');
+    await page.goto(link);
+    await page.getByTestId('lens-tutorial').waitFor();
+    expect(await heading(page)).toBe(NL.tutorial);
+    expect(await htmlLang(page)).toBe('nl');
+  }, 60_000);
+
+  test('the switch is a labelled group of two ≥ 44 px buttons that fits a 390 px screen with the session\'s name', async () => {
+    const group = dutch.getByRole('group', { name: 'Taal' });
+    expect(await group.isVisible()).toBe(true);
+    for (const [lang, name] of [['en', 'EN English'], ['nl', 'NL Nederlands']] as const) {
+      const button = dutch.getByRole('button', { name, exact: true });
+      expect(await button.getAttribute('lang')).toBe(lang);
+      const box = (await button.boundingBox())!;
+      expect(box.width).toBeGreaterThanOrEqual(44);
+      expect(box.height).toBeGreaterThanOrEqual(44);
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    expect(await dutch.getByTestId('lens-session-name').isVisible()).toBe(true);
+    expect(await dutch.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  }, 30_000);
+
+  test('switching changes the texts at once, without a reload, and <html lang> follows', async () => {
+    await dutch.evaluate(() => { (window as unknown as { lensMarker: number }).lensMarker = 7; });
+    await dutch.getByTestId('lens-language-en').click();
+    await dutch.waitForFunction((text) => document.getElementById('lens-title')?.textContent === text, EN.tutorial);
+    expect(await htmlLang(dutch)).toBe('en');
+    expect(await dutch.getByTestId('lens-language-en').getAttribute('aria-pressed')).toBe('true');
+    expect(await dutch.getByTestId('lens-language-nl').getAttribute('aria-pressed')).toBe('false');
+    expect(await dutch.evaluate(() => (window as unknown as { lensMarker?: number }).lensMarker)).toBe(7);
+    await shot(dutch, '42-lens-tutorial-switched-en');
+  }, 30_000);
+
+  test('the choice survives a reload and beats the session\'s language', async () => {
+    await dutch.reload();
+    // A reload during the tutorial resumes it (the session is still connecting).
+    await dutch.getByTestId('lens-tutorial').waitFor();
+    expect(await heading(dutch)).toBe(EN.tutorial);
+    expect(await htmlLang(dutch)).toBe('en');
+
+    await dutch.getByTestId('lens-language-nl').click();
+    await dutch.waitForFunction((text) => document.getElementById('lens-title')?.textContent === text, NL.tutorial);
+    expect(await htmlLang(dutch)).toBe('nl');
+  }, 30_000);
+
+  test('the EULA shows in the session\'s language, with the screen\'s words in the chosen one', async () => {
+    await toEula(dutch);
+    expect(await heading(dutch)).toBe(NL.eulaTitle);
+    expect(await dutch.getByTestId('lens-eula-text').innerText()).toStartWith(NL.eulaText);
+    await shot(dutch, '43-lens-eula-nl');
+
+    await dutch.getByTestId('lens-language-en').click();
+    await dutch.waitForFunction((text) => document.getElementById('lens-title')?.textContent === text, EN.eulaTitle);
+    expect(await dutch.getByTestId('eula-accept').innerText()).toBe('Accept');
+  }, 60_000);
+
+  // Needs the server to send the EULA in every language (see web/src/lib/lens/lens.svelte.ts, `eulas`):
+  // today GET /api/lens/session carries only the session's language. Turn into test() once it does.
+  test('the EULA text follows the switch', async () => {
+    expect(await dutch.getByTestId('lens-eula-text').innerText()).toStartWith(EN.eulaText);
+  }, 10_000);
+
+  test('the EULA accepted, the next screen speaks the chosen language; no errors on any page', async () => {
+    await dutch.getByTestId('eula-accept').click();
+    await dutch.getByTestId('lens-waiting').waitFor();
+    expect(await heading(dutch)).toBe(EN.waiting);
+    expect(problems).toEqual([]);
+  }, 30_000);
+});
