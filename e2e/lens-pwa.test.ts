@@ -9,7 +9,7 @@
 // Also: the size budget check passes, and the committed icons are the ones
 // scripts/build-icons.ts draws.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -36,6 +36,8 @@ let profile: string;
 let context: BrowserContext;
 let page: Page;
 let swOriginal: string;
+// The build's compressed copies of the worker (scripts/precompress.ts): put aside while the test changes the worker.
+let swCompressed: { path: string; bytes: Buffer }[] = [];
 const problems: string[] = [];
 
 function watch(p: Page) {
@@ -63,6 +65,7 @@ const lensScreen = '[data-testid="lens-pin"], [data-testid="lens-problem-screen"
 
 beforeAll(async () => {
   swOriginal = readFileSync(SW_FILE, 'utf8');
+  swCompressed = ['.br', '.gz'].map((ext) => SW_FILE + ext).filter((path) => existsSync(path)).map((path) => ({ path, bytes: readFileSync(path) }));
   loupe = await startLoupe();
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   profile = mkdtempSync(join(tmpdir(), 'loupe-pwa-profile-'));
@@ -73,6 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   writeFileSync(SW_FILE, swOriginal);
+  for (const { path, bytes } of swCompressed) writeFileSync(path, bytes);
   await context?.close();
   await loupe?.stop();
   if (profile) rmSync(profile, { recursive: true, force: true });
@@ -166,6 +170,7 @@ describe('the Lens PWA', () => {
     });
     // A deploy: the worker script changes on the server.
     appendFileSync(SW_FILE, `\n// new version ${Date.now()}\n`);
+    for (const { path } of swCompressed) rmSync(path); // else the server would keep sending the old worker compressed
     const state = await page.evaluate(async () => {
       const reg = (await navigator.serviceWorker.getRegistration('/l'))!;
       await reg.update();

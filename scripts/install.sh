@@ -55,10 +55,11 @@ case "${1:-}" in
   build)
     # The message catalogues (Paraglide), the web app, then the Lens service worker's precache list (workbox
     # injectManifest), then the Lens's size budget, which fails the build over
-    # 100 KB or when console code is on the Lens's path.
+    # 100 KB or when console code is on the Lens's path; last, .br and .gz copies for the server to send.
     node_modules/.bin/bun scripts/i18n-compile.ts
     npm run --silent build:web
     node_modules/.bin/bun scripts/pwa-build.ts
-    node_modules/.bin/bun scripts/lens-budget.ts ;;
+    node_modules/.bin/bun scripts/lens-budget.ts
+    node_modules/.bin/bun scripts/precompress.ts ;;
   *) echo "usage: $0 system runtime|test | packages [--production] | build" >&2; exit 64 ;;
 esac

@@ -46,6 +46,33 @@ function fileUnder(root: string, urlPath: string): string | undefined {
   }
 }
 
+/** Whether an Accept-Encoding header allows a coding (by name or `*`, with q above 0). */
+export function acceptsEncoding(header: string | undefined, coding: string): boolean {
+  const parts = (header ?? '').split(',').map((part) => {
+    const [name = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return { name, allowed: q === undefined || Number(q.slice(2)) > 0 };
+  });
+  // The coding's own entry decides; `*` only for codings not named.
+  const own = parts.find((p) => p.name === coding) ?? parts.find((p) => p.name === '*');
+  return own?.allowed ?? false;
+}
+
+/**
+ * The file as the browser can take it: the .br or .gz the build wrote beside it
+ * (scripts/precompress.ts), else as it is. The type is the original file's.
+ */
+export function encodedFile(path: string, acceptEncoding: string | undefined, headers: Record<string, string>): Response {
+  const accepts = (coding: string) => acceptsEncoding(acceptEncoding, coding);
+  const type = Bun.file(path).type;
+  for (const [coding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
+    if (accepts(coding) && existsSync(path + ext)) {
+      return new Response(Bun.file(path + ext), { headers: { ...headers, 'content-type': type, 'content-encoding': coding, vary: 'accept-encoding' } });
+    }
+  }
+  return new Response(Bun.file(path), { headers: { ...headers, 'content-type': type, vary: 'accept-encoding' } });
+}
+
 export function serveWeb(build: WebBuild | undefined) {
   return async (c: Context) => {
     const urlPath = c.req.path;
@@ -58,13 +85,11 @@ export function serveWeb(build: WebBuild | undefined) {
     const file = fileUnder(build.root, urlPath);
     if (file) {
       const immutable = urlPath.startsWith('/_app/immutable/');
-      return new Response(Bun.file(file), {
-        headers: { 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' },
-      });
+      return encodedFile(file, c.req.header('accept-encoding'), { 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' });
     }
     if (urlPath.startsWith('/_app/') || /\.[a-z0-9]{1,8}$/i.test(urlPath)) {
       return c.text('Not found', 404);
     }
-    return new Response(Bun.file(build.fallback), { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } });
+    return encodedFile(build.fallback, c.req.header('accept-encoding'), { 'cache-control': 'no-cache' });
   };
 }
