@@ -215,7 +215,10 @@ export class ConsoleCall {
 			clearTimeout(this.#retryTimer);
 			clearTimeout(this.#connectTimer);
 		} else if (state === 'failed') {
-			this.#fail(m.call_connection_lost);
+			// ICE gives up after about as long as the connect timer: whichever comes
+			// first, a connection that never carried the picture points at the network.
+			const neverLive = this.status !== 'live' && this.status !== 'interrupted';
+			this.#fail(neverLive ? m.call_connect_timeout : m.call_connection_lost);
 		}
 	}
 
