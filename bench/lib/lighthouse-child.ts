@@ -1,0 +1,46 @@
+// One Lighthouse run (performance category, default mobile emulation and simulated
+// throttling) against a URL, in its own process, with Debian's Chromium:
+//   bun bench/lib/lighthouse-child.ts <url> <out.json>
+// lighthouse 13 declares node >= 22.19; this machine has node 20, so it runs under Bun.
+import { writeFileSync } from 'node:fs';
+import * as chromeLauncher from 'chrome-launcher';
+import lighthouse from 'lighthouse';
+
+export type LighthouseRun = {
+  score: number | null;
+  lcpMs: number;
+  fcpMs: number;
+  tbtMs: number;
+  /** Bytes the page actually transferred (total-byte-weight), as served. */
+  transferBytes: number;
+  warnings: string[];
+  /** Opportunities Lighthouse lists with a saving, for the note. */
+  opportunities: string[];
+};
+
+if (import.meta.main) {
+  const [url, out] = process.argv.slice(2);
+  if (!url || !out) throw new Error('usage: bun bench/lib/lighthouse-child.ts <url> <out.json>');
+  const chrome = await chromeLauncher.launch({
+    chromePath: '/usr/bin/chromium',
+    chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const result = await lighthouse(url, { port: chrome.port, output: 'json', onlyCategories: ['performance'], logLevel: 'error' });
+    if (!result) throw new Error('lighthouse returned no result');
+    const { lhr } = result;
+    const num = (id: string) => lhr.audits[id]?.numericValue ?? NaN;
+    const opportunities = Object.values(lhr.audits)
+      .filter((a) => a.details?.type === 'opportunity' && (a.score ?? 1) < 0.9)
+      .map((a) => `${a.title}${a.displayValue ? ` (${a.displayValue})` : ''}`);
+    const run: LighthouseRun = {
+      score: lhr.categories.performance?.score ?? null,
+      lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), tbtMs: num('total-blocking-time'),
+      transferBytes: num('total-byte-weight'), warnings: lhr.runWarnings.map(String), opportunities,
+    };
+    writeFileSync(out, JSON.stringify(run));
+  } finally {
+    await chrome.kill();
+  }
+  process.exit(0);
+}
