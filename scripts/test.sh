@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README's test command: every test. Route and verb tests on embedded PGlite,
 # the same tests again on a throwaway PostgreSQL server, then the e2e tests in
-# Chromium, the live media ones inside a private network namespace. Ends with
+# Chromium, the live media ones inside a private network namespace, then every
+# benchmark in quick mode. Ends with
 # "N passed, N failed" alone on a line; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,9 @@ step "end-to-end tests in Chromium" "$BUN" test e2e/*.test.ts
 # Live media needs a non-loopback interface (Janus gathers no ICE candidates on
 # lo): these run in a private network namespace that exists only for them.
 step "live media end-to-end in a network namespace" scripts/netns.sh "$BUN" test e2e/media
+# Every benchmark, briefly, so bench/ keeps working (figures go to bench/results/quick.*;
+# a missed target is reported, not failed; full runs are `npm run bench`).
+step "benchmarks (quick)" "$BUN" bench/run.ts --quick
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
