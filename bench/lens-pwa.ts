@@ -4,12 +4,13 @@
 // serving /l. Reference: Lighthouse in the same run against a page with nothing to
 // load (the Lens's own offline page, a 4 KB self-contained HTML file, served by a
 // bare Bun.serve): the best score and LCP this machine and the throttling give.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, Figure } from './types.ts';
 import { analyseLens, BUDGET_BYTES, BUILD } from '../scripts/lens-budget.ts';
 import { startBare } from './lib/bare-server.ts';
+import { cleanUp } from './lib/cleanup.ts';
 import type { LighthouseRun } from './lib/lighthouse-child.ts';
 import { prepareLoupe, startLoupe, type BenchLoupe } from './lib/loupe.ts';
 import { runBun } from './lib/proc.ts';
@@ -81,10 +82,7 @@ const bench: Benchmark = {
       );
       return figures;
     } finally {
-      await loupe?.stop();
-      await bare?.stop();
-      prepared.cleanup();
-      rmSync(work, { recursive: true, force: true });
+      await cleanUp({ loupe, bare, prepared, work });
     }
   },
 };

@@ -10,6 +10,7 @@ import { systemClock, type Deps } from './deps.ts';
 import { createLogger } from './log.ts';
 import { deleteExpired as deleteExpiredRateLimits } from './ratelimit/limiter.ts';
 import { loadWebBuild } from './web/static.ts';
+import { heapStats as jscHeapStats } from 'bun:jsc';
 import { websocket } from 'hono/bun';
 import { MAX_SOCKET_MESSAGE_BYTES } from './realtime/messages.ts';
 import { SocketRegistry } from './realtime/registry.ts';
@@ -131,3 +132,15 @@ async function shutdown(signal: string) {
 process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Operators (and bench/sockets.ts): `kill -USR2 <pid>` runs a full garbage
+// collection, then logs the process's memory as one "memory" line.
+process.on('SIGUSR2', () => {
+  Bun.gc(true);
+  const heap = jscHeapStats();
+  log.info('memory', {
+    ...process.memoryUsage(),
+    heapSize: heap.heapSize, heapCapacity: heap.heapCapacity, objectCount: heap.objectCount,
+    protectedObjectCount: heap.protectedObjectCount, sockets: sockets.size,
+    objectTypes: Object.fromEntries(Object.entries(heap.objectTypeCounts).sort(([, a], [, b]) => b - a).slice(0, 40)),
+  });
+});

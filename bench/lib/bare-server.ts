@@ -4,6 +4,7 @@
 //   bun bench/lib/bare-server.ts <spec.json>
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { answerMemorySignal } from './memory.ts';
 import { freePort, ROOT, stopProcess, waitForHttp } from './proc.ts';
 
 export type Canned = { status: number; headers: Record<string, string>; body: string };
@@ -21,6 +22,7 @@ export type BareSpec = {
 if (import.meta.main) {
   const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as BareSpec;
   const routes = new Map(Object.entries(spec.routes).map(([k, v]) => [k, v]));
+  answerMemorySignal();
   Bun.serve({
     hostname: '127.0.0.1',
     port: spec.port,
@@ -44,14 +46,16 @@ if (import.meta.main) {
   });
 }
 
-export type BareServer = { url: string; pid: number; stop(): Promise<void> };
+/** `logFile` holds its stdout: the "memory" lines its SIGUSR2 handler writes (memory.ts). */
+export type BareServer = { url: string; pid: number; logFile: string; stop(): Promise<void> };
 
 /** Starts the reference server as a child process; `dir` holds its spec file. */
 export async function startBare(spec: Omit<BareSpec, 'port'>, dir: string): Promise<BareServer> {
   const port = freePort();
   const specFile = join(dir, `bare-${port}.json`);
   writeFileSync(specFile, JSON.stringify({ ...spec, port }));
-  const proc = Bun.spawn([process.execPath, 'bench/lib/bare-server.ts', specFile], { cwd: ROOT, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' });
+  const logFile = join(dir, `bare-${port}.log`);
+  const proc = Bun.spawn([process.execPath, 'bench/lib/bare-server.ts', specFile], { cwd: ROOT, stdin: 'ignore', stdout: Bun.file(logFile), stderr: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   const stop = () => stopProcess(proc, 3_000);
   try {
@@ -60,5 +64,5 @@ export async function startBare(spec: Omit<BareSpec, 'port'>, dir: string): Prom
     await stop();
     throw error;
   }
-  return { url, pid: proc.pid, stop };
+  return { url, pid: proc.pid, logFile, stop };
 }

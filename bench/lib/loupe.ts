@@ -22,14 +22,18 @@ export type BenchLoupe = {
 
 export type Prepared = { dataDir: string; url: string; port: number; seeded: SeedResult; seedMs: number; cleanup(): void };
 
-/** A temp data folder, seeded (in a child process) for a server that will listen on `port`. */
-export async function prepareLoupe(groups: SeedGroup[], timeoutMs: number): Promise<Prepared> {
+/**
+ * A temp data folder, seeded (in a child process) for a server that will listen on
+ * `port`; with `databaseUrl` the seed goes to that PostgreSQL database instead
+ * (start the server with DATABASE_URL then).
+ */
+export async function prepareLoupe(groups: SeedGroup[], timeoutMs: number, databaseUrl?: string): Promise<Prepared> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loupe-bench-'));
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const specFile = join(dataDir, 'seed-spec.json');
   const outFile = join(dataDir, 'seed-out.json');
-  writeFileSync(specFile, JSON.stringify({ dataDir, publicUrl: url, groups }));
+  writeFileSync(specFile, JSON.stringify({ dataDir, publicUrl: url, groups, databaseUrl }));
   try {
     await runBun('bench/lib/seed.ts', [specFile, outFile], { timeoutMs });
   } catch (error) {

@@ -31,14 +31,15 @@ export type SeedGroup = {
   /** Per technician: sign-ins (technician cookies). */
   signIns: number;
 };
-export type SeedSpec = { dataDir: string; publicUrl: string; groups: SeedGroup[] };
+/** `databaseUrl`: seed a PostgreSQL database instead of the data folder's PGlite. */
+export type SeedSpec = { dataDir: string; publicUrl: string; groups: SeedGroup[]; databaseUrl?: string };
 export type SeedResult = Record<string, { technicianCookies: string[]; pins: string[]; customerCookies: string[] }>;
 export type SeedOutput = { result: SeedResult; ms: number };
 
 const RIGHTS = ['start_lens_sessions', 'start_private_sessions', 'use_link_method'];
 
 async function seed(spec: SeedSpec): Promise<SeedResult> {
-  const database = await openDatabase({ dataDir: spec.dataDir });
+  const database = await openDatabase({ url: spec.databaseUrl, dataDir: spec.dataDir });
   await database.migrate();
   const config = loadConfig({ LOUPE_PUBLIC_URL: spec.publicUrl, LOUPE_DATA_DIR: spec.dataDir });
   const deps: Deps = { db: database.db, clock: systemClock, log: silentLogger, config, events: new Events() };

@@ -8,6 +8,7 @@ import { resolveAuthSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
 import { customerSession, LENS_COOKIE, lensView, sessionById } from '../sessions/customer.ts';
+import type { lensSessions } from '../db/schema.ts';
 import type { SessionChanged } from '../sessions/events.ts';
 import { isLive } from '../sessions/states.ts';
 import { sessionView, technicianSessions } from '../sessions/view.ts';
@@ -17,8 +18,12 @@ import { consoleMessage, lensMessage, parseClientMessage, sameOrigin } from './m
 import type { SocketRegistry } from './registry.ts';
 import { consoleSignal, lensSignal } from './signalling.ts';
 
+type SessionRow = typeof lensSessions.$inferSelect;
+
 /** Sign-ins end (logout, disabled technician) without the socket hearing of it: check now and then. */
 const RECHECK_MS = 60_000;
+/** How often the one shared timer looks for console sockets due for that check. */
+const RECHECK_TICK_MS = 1_000;
 
 // hono/bun's WSContext snapshots readyState when it is made; the raw socket's is current.
 const isOpen = (ws: WSContext) => (ws.raw as { readyState: number } | undefined)?.readyState === 1;
@@ -26,24 +31,154 @@ const send = (ws: WSContext, message: unknown) => {
   if (isOpen(ws)) ws.send(JSON.stringify(message));
 };
 
-/** The socket as the media service sees it: one object for the socket's whole life. */
-function peerOf(socket: { ws?: WSContext }): Peer {
-  return { send: (signal) => { if (socket.ws) send(socket.ws, signal); } };
-}
+type RawSocket = { readyState: number; send(data: string): unknown; close(code?: number, reason?: string): void };
 
 /**
- * Runs one socket's work in order (so a client never sees an older state after
- * a newer one) and never lets a failure escape: a database hiccup must not
- * take the process down with every other socket.
+ * Open sockets by key (technician, session): usually one per key, so one is stored
+ * as itself and only a second makes a Set. Every object an idle socket keeps
+ * costs more than its size (see bench/sockets.ts), so it keeps as few as it can.
  */
-function serialQueue(deps: Deps, what: string) {
-  let chain = Promise.resolve();
-  return (work: () => Promise<void>) => {
-    chain = chain.then(work).catch((err) => deps.log.error(`${what} socket update failed`, { err }));
-  };
+class SocketIndex<T extends object> {
+  private readonly byKey = new Map<string, T | Set<T>>();
+
+  add(key: string, item: T): void {
+    const there = this.byKey.get(key);
+    if (there === undefined) this.byKey.set(key, item);
+    else if (there instanceof Set) there.add(item);
+    else this.byKey.set(key, new Set([there, item]));
+  }
+
+  delete(key: string, item: T): void {
+    const there = this.byKey.get(key);
+    if (there === item) this.byKey.delete(key);
+    else if (there instanceof Set && there.delete(item) && there.size === 0) this.byKey.delete(key);
+  }
+
+  forEach(key: string, each: (item: T) => void): void {
+    const there = this.byKey.get(key);
+    if (there instanceof Set) there.forEach(each);
+    else if (there !== undefined) each(there);
+  }
+}
+
+const IDLE = Promise.resolve();
+
+/**
+ * One open socket: its events (hono/bun calls onOpen, onMessage and onClose as
+ * methods of this object, so `this` is the socket; onError it calls unbound, so
+ * that one must not use `this`), the peer the media service knows it by (one object
+ * for the socket's whole life), and a queue that runs its work in order (so a
+ * client never sees an older state after a newer one) and never lets a failure
+ * escape: a database hiccup must not take the process down with every other socket.
+ * A class rather than closures: an idle socket holds this one object, not a
+ * dozen functions and their scopes (see bench/sockets.ts).
+ */
+abstract class Socket implements Peer {
+  /** Bun's socket itself, not hono's WSContext wrapper (made anew for each event, with closures of its own). */
+  ws?: RawSocket;
+  private chain = IDLE;
+
+  constructor(protected readonly deps: Deps, private readonly what: 'console' | 'lens') {}
+
+  /** Peer: media signals for this socket's page. */
+  send(message: unknown): void {
+    if (this.ws?.readyState === 1) this.ws.send(JSON.stringify(message));
+  }
+
+  queue(work: () => Promise<void>): void {
+    const next = this.chain.then(work).catch((err) => this.deps.log.error(`${this.what} socket update failed`, { err }));
+    this.chain = next;
+    // An idle socket goes back to the shared settled promise instead of keeping its last one.
+    void next.then(() => { if (this.chain === next) this.chain = IDLE; });
+  }
 }
 
 export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: MediaService) {
+  // Open sockets by whom a session change concerns: one listener for all of them,
+  // so a change costs a map lookup, not a call into every open socket.
+  const consoles = new SocketIndex<ConsoleSocket>();
+  const lenses = new SocketIndex<LensSocket>();
+  deps.events.onSessionChanged((change: SessionChanged) => {
+    consoles.forEach(change.technicianId, (socket) => socket.changed(change.sessionId));
+    lenses.forEach(change.sessionId, (socket) => socket.changed());
+  });
+
+  // One timer re-checks every console socket's sign-in, each RECHECK_MS after the
+  // last check, instead of one interval timer per socket. It runs only while a
+  // console socket is open.
+  const due = new Map<ConsoleSocket, number>();
+  let recheckTimer: ReturnType<typeof setInterval> | undefined;
+  const recheckDue = () => {
+    const now = Date.now();
+    for (const [socket, at] of due) {
+      if (at > now) continue;
+      due.set(socket, now + RECHECK_MS);
+      socket.recheck();
+    }
+  };
+  const watchSignIn = (socket: ConsoleSocket) => {
+    due.set(socket, Date.now() + RECHECK_MS);
+    recheckTimer ??= setInterval(recheckDue, RECHECK_TICK_MS);
+  };
+  const unwatchSignIn = (socket: ConsoleSocket) => {
+    due.delete(socket);
+    if (due.size === 0 && recheckTimer) {
+      clearInterval(recheckTimer);
+      recheckTimer = undefined;
+    }
+  };
+
+  const onError = (what: string) => (event: Event) => deps.log.warn(`${what} socket error`, { event: String(event) });
+  const onConsoleError = onError('console');
+  const onLensError = onError('lens');
+
+  class ConsoleSocket extends Socket {
+    /** Sessions this socket joined the media of (made on the first join: most consoles never do). */
+    private joined?: Set<string>;
+    readonly onError = onConsoleError;
+
+    constructor(private readonly cookie: string, private readonly technicianId: string) {
+      super(deps, 'console');
+    }
+
+    onOpen(_event: Event, ws: WSContext): void {
+      this.ws = ws.raw as RawSocket;
+      sockets.add(ws);
+      this.queue(async () => this.send({ type: 'snapshot', sessions: await technicianSessions(deps.db, deps.config, this.technicianId, deps.clock.now()) }));
+      consoles.add(this.technicianId, this);
+      watchSignIn(this);
+    }
+
+    changed(sessionId: string): void {
+      this.queue(async () => {
+        const session = await sessionView(deps.db, deps.config, sessionId);
+        if (session) this.send({ type: 'session', session });
+      });
+    }
+
+    recheck(): void {
+      this.queue(async () => {
+        if (!(await resolveAuthSession(deps, this.cookie))) this.ws?.close(4401, 'signed out');
+      });
+    }
+
+    onMessage(event: MessageEvent, ws: WSContext): void {
+      const message = parseClientMessage(event.data, consoleMessage);
+      if (message.type === 'ping') return send(ws, { type: 'pong' });
+      if (message.type === 'error') return send(ws, message);
+      if (message.type === 'media.join' || message.type === 'rtc.offer') (this.joined ??= new Set()).add(message.sessionId);
+      this.queue(() => consoleSignal(deps, media, this.technicianId, this, (m) => send(ws, m), message));
+    }
+
+    onClose(_event: CloseEvent, ws: WSContext): void {
+      this.ws = undefined;
+      sockets.delete(ws);
+      consoles.delete(this.technicianId, this);
+      unwatchSignIn(this);
+      for (const id of this.joined ?? []) media?.disconnect(id, 'technician', this);
+    }
+  }
+
   // Open Lens sockets per session: the customer is gone only when the last one closes.
   const lensSockets = new Map<string, number>();
   // Presence writes for one session run in order on one chain, whichever socket
@@ -58,6 +193,63 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     presence.set(sessionId, work);
     void work.then(() => { if (presence.get(sessionId) === work) presence.delete(sessionId); });
   };
+
+  class LensSocket extends Socket {
+    readonly onError = onLensError;
+    private readonly sessionId: string;
+    /** The row the cookie was checked against, for the first state only: an idle socket keeps just the id. */
+    private first?: SessionRow;
+
+    constructor(session: SessionRow) {
+      super(deps, 'lens');
+      this.sessionId = session.id;
+      this.first = session;
+    }
+
+    onOpen(_event: Event, ws: WSContext): void {
+      const id = this.sessionId;
+      const session = this.first!;
+      this.first = undefined;
+      this.ws = ws.raw as RawSocket;
+      sockets.add(ws);
+      lensSockets.set(id, (lensSockets.get(id) ?? 0) + 1);
+      presenceOf(id);
+      this.queue(async () => this.send({ type: 'state', session: await lensView(deps.db, session) }));
+      lenses.add(id, this);
+    }
+
+    changed(): void {
+      this.queue(async () => {
+        const current = await sessionById(deps.db, this.sessionId);
+        if (!current) return;
+        this.send({ type: 'state', session: await lensView(deps.db, current) });
+        // The cookie is dead now; the page shows its end screen.
+        if (!isLive(current.state)) this.ws?.close(1000, 'session ended');
+      });
+    }
+
+    onMessage(event: MessageEvent, ws: WSContext): void {
+      const message = parseClientMessage(event.data, lensMessage);
+      if (message.type === 'ping') return send(ws, { type: 'pong' });
+      if (message.type === 'error') return send(ws, message);
+      this.queue(() => lensSignal(deps, media, this.sessionId, this, (m) => send(ws, m), message));
+    }
+
+    onClose(_event: CloseEvent, ws: WSContext): void {
+      const id = this.sessionId;
+      this.ws = undefined;
+      sockets.delete(ws);
+      lenses.delete(id, this);
+      media?.disconnect(id, 'customer', this);
+      const left = (lensSockets.get(id) ?? 1) - 1;
+      if (left > 0) lensSockets.set(id, left);
+      else {
+        lensSockets.delete(id);
+        presenceOf(id);
+      }
+    }
+  }
+
   const refuse = (c: Context) => {
     if (!sameOrigin(c.req.url, c.req.header('origin'), deps.config.publicUrl.origin)) {
       return c.json(errorBody('cross_origin', 'Socket connections from other sites are not accepted.'), 403);
@@ -65,7 +257,6 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.json(errorBody('upgrade_required', 'This is a WebSocket endpoint.'), 426);
     return undefined;
   };
-  const onError = (what: string) => (event: Event) => deps.log.warn(`${what} socket error`, { event: String(event) });
 
   return new Hono()
     .get('/ws/console', async (c, next) => {
@@ -74,92 +265,15 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
       const cookie = getCookie(c, SESSION_COOKIE) ?? '';
       const signedIn = await resolveAuthSession(deps, cookie);
       if (!signedIn) return c.json(errorBody('unauthorized', 'Sign in first.'), 401);
-      const technicianId = signedIn.technician.id;
-      const queue = serialQueue(deps, 'console');
-      let off = () => {};
-      let recheck: ReturnType<typeof setInterval> | undefined;
-      const socket: { ws?: WSContext } = {};
-      const peer = peerOf(socket);
-      const joined = new Set<string>();
-      return upgradeWebSocket(() => ({
-        onOpen: (_event, ws) => {
-          socket.ws = ws;
-          sockets.add(ws);
-          queue(async () => send(ws, { type: 'snapshot', sessions: await technicianSessions(deps.db, deps.config, technicianId, deps.clock.now()) }));
-          off = deps.events.onSessionChanged((change: SessionChanged) => {
-            if (change.technicianId !== technicianId) return;
-            queue(async () => {
-              const session = await sessionView(deps.db, deps.config, change.sessionId);
-              if (session) send(ws, { type: 'session', session });
-            });
-          });
-          recheck = setInterval(() => queue(async () => {
-            if (!(await resolveAuthSession(deps, cookie))) ws.close(4401, 'signed out');
-          }), RECHECK_MS);
-        },
-        onMessage: (event, ws) => {
-          const message = parseClientMessage(event.data, consoleMessage);
-          if (message.type === 'ping') return send(ws, { type: 'pong' });
-          if (message.type === 'error') return send(ws, message);
-          if (message.type === 'media.join' || message.type === 'rtc.offer') joined.add(message.sessionId);
-          queue(() => consoleSignal(deps, media, technicianId, peer, (m) => send(ws, m), message));
-        },
-        onError: onError('console'),
-        onClose: (_event, ws) => {
-          socket.ws = undefined;
-          sockets.delete(ws);
-          off();
-          clearInterval(recheck);
-          for (const id of joined) media?.disconnect(id, 'technician', peer);
-        },
-      }))(c, next);
+      const socket = new ConsoleSocket(cookie, signedIn.technician.id);
+      return upgradeWebSocket(() => socket)(c, next);
     })
     .get('/ws/lens', async (c, next) => {
       const refused = refuse(c);
       if (refused) return refused;
       const session = await customerSession(deps.db, getCookie(c, LENS_COOKIE));
       if (!session) return c.json(errorBody('no_lens_session', 'There is no open session in this browser.'), 401);
-      const queue = serialQueue(deps, 'lens');
-      let off = () => {};
-      const socket: { ws?: WSContext } = {};
-      const peer = peerOf(socket);
-      return upgradeWebSocket(() => ({
-        onOpen: (_event, ws) => {
-          socket.ws = ws;
-          sockets.add(ws);
-          lensSockets.set(session.id, (lensSockets.get(session.id) ?? 0) + 1);
-          presenceOf(session.id);
-          queue(async () => send(ws, { type: 'state', session: await lensView(deps.db, session) }));
-          off = deps.events.onSessionChanged((change) => {
-            if (change.sessionId !== session.id) return;
-            queue(async () => {
-              const current = await sessionById(deps.db, session.id);
-              if (!current) return;
-              send(ws, { type: 'state', session: await lensView(deps.db, current) });
-              // The cookie is dead now; the page shows its end screen.
-              if (!isLive(current.state)) ws.close(1000, 'session ended');
-            });
-          });
-        },
-        onMessage: (event, ws) => {
-          const message = parseClientMessage(event.data, lensMessage);
-          if (message.type === 'ping') return send(ws, { type: 'pong' });
-          if (message.type === 'error') return send(ws, message);
-          queue(() => lensSignal(deps, media, session.id, peer, (m) => send(ws, m), message));
-        },
-        onError: onError('lens'),
-        onClose: (_event, ws) => {
-          socket.ws = undefined;
-          sockets.delete(ws);
-          off();
-          media?.disconnect(session.id, 'customer', peer);
-          const left = (lensSockets.get(session.id) ?? 1) - 1;
-          if (left > 0) lensSockets.set(session.id, left);
-          else {
-            lensSockets.delete(session.id);
-            presenceOf(session.id);
-          }
-        },
-      }))(c, next);
+      const socket = new LensSocket(session);
+      return upgradeWebSocket(() => socket)(c, next);
     });
 }

@@ -2,13 +2,13 @@
 import { and, eq, gt, inArray } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
 import { newToken, tokenHash } from '../auth/tokens.ts';
-import { lensSessions, technicians } from '../db/schema.ts';
+import { lensSessions, settings, technicians } from '../db/schema.ts';
 import { transaction, type Tx } from '../db/transaction.ts';
 import type { Db } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
 import { blockedFor, record, release, type Limit } from '../ratelimit/limiter.ts';
-import { getEula } from '../settings/eula.ts';
+import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
 import { finish } from './end.ts';
 import type { RedeemInput } from './schemas.ts';
 import { assertTransition, LIVE_STATES, type SessionState } from './states.ts';
@@ -41,10 +41,13 @@ export class InvitationNotFound extends AppError {
 type SessionRow = typeof lensSessions.$inferSelect;
 
 export async function lensView(db: Db | Tx, session: SessionRow): Promise<LensView> {
-  const [tech] = await db.select({ name: technicians.name }).from(technicians).where(eq(technicians.id, session.technicianId));
-  const eula = await getEula(db);
+  // The technician's name and the EULA in one round trip (each Lens socket's
+  // state update and each redeem runs this).
+  const [row] = await db.select({ name: technicians.name, eula: settings.value }).from(technicians)
+    .leftJoin(settings, eq(settings.key, EULA_KEY)).where(eq(technicians.id, session.technicianId));
+  const eula = eulaFrom(row?.eula);
   return {
-    state: session.state, name: session.name, technicianName: tech?.name ?? '', language: session.language,
+    state: session.state, name: session.name, technicianName: row?.name ?? '', language: session.language,
     eula: eula[session.language], eulas: { en: eula.en, nl: eula.nl }, pinExpiresAt: session.pinExpiresAt.toISOString(), endReason: session.endReason,
   };
 }
@@ -82,20 +85,21 @@ export async function redeem(deps: Deps, input: RedeemInput, address: string, cu
 
   const token = newToken();
   const redeemed = await transaction(deps.db, async (tx) => {
-    const [session] = await tx.select().from(lensSessions).where(and(
-      eq(lensSessions.state, 'invited'), gt(lensSessions.pinExpiresAt, now),
-      byPin ? eq(lensSessions.pin, input.pin) : eq(lensSessions.linkToken, input.token),
-    )).for('update');
-    if (!session) return undefined;
-    assertTransition(session.state, 'connecting');
+    assertTransition('invited', 'connecting');
     // Single use: the PIN and link die here; from now on the cookie is the customer's key.
+    // One conditional update finds and claims the invitation: a concurrent redeem of the
+    // same PIN waits for this row and then no longer matches `state = 'invited'`.
     const [updated] = await tx.update(lensSessions).set({
       state: 'connecting', openedAt: now, customerTokenHash: tokenHash(token), pin: null, linkToken: null, updatedAt: now,
       // Away until the page's socket connects: a customer who never does times out and frees the slot.
       customerLeftAt: now,
-    }).where(eq(lensSessions.id, session.id)).returning();
-    await audit(tx, { type: 'customer', id: session.id }, 'session.opened', { type: 'session', id: session.id }, { by: byPin ? 'pin' : 'link', address });
-    return { token, session: updated!, view: await lensView(tx, updated!) };
+    }).where(and(
+      eq(lensSessions.state, 'invited'), gt(lensSessions.pinExpiresAt, now),
+      byPin ? eq(lensSessions.pin, input.pin) : eq(lensSessions.linkToken, input.token),
+    )).returning();
+    if (!updated) return undefined;
+    await audit(tx, { type: 'customer', id: updated.id }, 'session.opened', { type: 'session', id: updated.id }, { by: byPin ? 'pin' : 'link', address });
+    return { token, session: updated, view: await lensView(tx, updated) };
   });
   if (!redeemed) {
     // A reload of the very link this browser already opened: its cookie still holds the session.

@@ -1,5 +1,5 @@
 // What the technician's console sees of a session (REST and /ws/console alike).
-import { and, desc, eq, gt, inArray, or } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import { publicBase, type Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { lensSessions, smsMessages, type SessionState } from '../db/schema.ts';
@@ -70,36 +70,37 @@ function customerView(session: SessionRow, config: Config): SessionView['custome
   };
 }
 
-/** The latest SMS of each session, in one query. */
-async function latestSms(db: Db | Tx, sessionIds: string[]): Promise<Map<string, SmsRow>> {
-  if (!sessionIds.length) return new Map();
-  const rows = await db.select().from(smsMessages)
-    .where(inArray(smsMessages.sessionId, sessionIds)).orderBy(desc(smsMessages.createdAt));
-  const latest = new Map<string, SmsRow>();
-  for (const row of rows) if (!latest.has(row.sessionId)) latest.set(row.sessionId, row);
-  return latest;
+/**
+ * Sessions with the latest SMS of each, in one query (a lateral join on the
+ * session's SMS index): one round trip per list or view, whatever its length.
+ */
+function withLatestSms(db: Db | Tx) {
+  const latest = db.select().from(smsMessages).where(eq(smsMessages.sessionId, lensSessions.id))
+    .orderBy(desc(smsMessages.createdAt)).limit(1).as('latest_sms');
+  return db.select({ session: lensSessions, sms: latest._.selectedFields }).from(lensSessions).leftJoinLateral(latest, sql`true`);
+}
+
+async function sessionRow(db: Db | Tx, id: string) {
+  const [row] = await withLatestSms(db).where(eq(lensSessions.id, id));
+  return row;
 }
 
 export async function sessionView(db: Db | Tx, config: Config, id: string): Promise<SessionView | undefined> {
-  const [session] = await db.select().from(lensSessions).where(eq(lensSessions.id, id));
-  if (!session) return undefined;
-  return toSessionView(session, (await latestSms(db, [id])).get(id), config);
+  const row = await sessionRow(db, id);
+  return row && toSessionView(row.session, row.sms ?? undefined, config);
 }
 
 /** A technician's live sessions and those that ended within the history window, newest first. */
 export async function technicianSessions(db: Db, config: Config, technicianId: string, now: Date): Promise<SessionView[]> {
-  const sessions = await db.select().from(lensSessions).where(and(
+  const rows = await withLatestSms(db).where(and(
     eq(lensSessions.technicianId, technicianId),
     or(inArray(lensSessions.state, [...LIVE_STATES]), gt(lensSessions.endedAt, new Date(now.getTime() - HISTORY_MS))),
   )).orderBy(desc(lensSessions.createdAt)).limit(200);
-  const sms = await latestSms(db, sessions.map((s) => s.id));
-  return sessions.map((s) => toSessionView(s, sms.get(s.id), config));
+  return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config));
 }
 
 /** One of the technician's own sessions; another technician's is reported as missing. */
 export async function ownSessionView(db: Db, config: Config, technicianId: string, id: string): Promise<SessionView | undefined> {
-  const view = await sessionView(db, config, id);
-  if (!view) return undefined;
-  const [row] = await db.select({ technicianId: lensSessions.technicianId }).from(lensSessions).where(eq(lensSessions.id, id));
-  return row?.technicianId === technicianId ? view : undefined;
+  const row = await sessionRow(db, id);
+  return row?.session.technicianId === technicianId ? toSessionView(row.session, row.sms ?? undefined, config) : undefined;
 }

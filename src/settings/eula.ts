@@ -26,14 +26,21 @@ export const DEFAULT_EULA: EulaTexts = {
 • Je telefoonnummer wordt alleen gebruikt om je deze uitnodiging te sturen.`,
 };
 
-const KEY = 'eula';
+/** The settings row that holds the texts. */
+export const EULA_KEY = 'eula';
+const KEY = EULA_KEY;
 const text = z.string().trim().min(1, 'The EULA cannot be empty.').max(20_000, 'At most 20,000 characters.');
 export const updateEulaInput = z.strictObject({ en: text.optional(), nl: text.optional() })
   .refine((v) => v.en !== undefined || v.nl !== undefined, 'Send "en", "nl" or both.');
 
 export async function getEula(db: Db | Tx): Promise<EulaTexts> {
   const [row] = await db.select().from(settings).where(eq(settings.key, KEY));
-  return { ...DEFAULT_EULA, ...(row?.value as Partial<EulaTexts> | undefined) };
+  return eulaFrom(row?.value);
+}
+
+/** The texts from the settings row's value (null or partial: the defaults fill in). */
+export function eulaFrom(value: unknown): EulaTexts {
+  return { ...DEFAULT_EULA, ...(value as Partial<EulaTexts> | null | undefined) };
 }
 
 export async function updateEula(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, input: z.output<typeof updateEulaInput>): Promise<EulaTexts> {
