@@ -63,7 +63,7 @@ const bench: Benchmark = {
 
       const how = `Lighthouse 13 (performance only, default mobile emulation, simulated throttling: 150 ms RTT, 1.6 Mbit/s, 4× CPU), Debian's Chromium headless, ${runs} run(s) each, the median-score run reported. ` +
         `Loupe served ${lens.transferBytes.toLocaleString('en-US')} B for /l as transferred` +
-        `${lens.transferBytes > worst.total.gzip * 1.5 ? ' — about the raw size, not the gzip size: Loupe serves web/build without compression (src/web/static.ts sends the files as they are, no Content-Encoding), so under the 1.6 Mbit/s throttling the phone downloads ~3× the bytes of the budget; this is the likely main cause of a missed LCP/score (not checked by serving the same build compressed). Behind a reverse proxy that compresses, the phone gets the gzip size' : ''}. ` +
+        `${lens.transferBytes > worst.total.gzip * 1.5 ? ' — far above the critical path\'s gzip size: check that the build wrote its .br/.gz copies (scripts/precompress.ts) and that the server sends them (src/web/static.ts)' : ''}. ` +
         `FCP ${Math.round(lens.fcpMs)} ms, TBT ${Math.round(lens.tbtMs)} ms (offline page: FCP ${Math.round(floor.fcpMs)} ms). ` +
         `Reference: the Lens's offline page (${offline.length} B, no scripts) from a bare Bun.serve: what this machine and the throttling give a page with nothing to load.` +
         `${lens.opportunities.length ? ` Lighthouse's opportunities for /l: ${lens.opportunities.join('; ')}.` : ''}`;

@@ -188,6 +188,13 @@ describe('the Lens PWA', () => {
     await page.close();
     page = await context.newPage();
     watch(page);
+    // With no Lens page left the new worker activates, but not at once: wait for
+    // it from a page outside the /l scope (as a customer opening the link later would).
+    await page.goto(`${loupe.url}/lens-offline.html`, { timeout: 15_000 });
+    await page.waitForFunction(async () => {
+      const reg = await navigator.serviceWorker.getRegistration('/l');
+      return !!reg && !reg.waiting && reg.active?.state === 'activated';
+    }, null, { timeout: 15_000, polling: 100 });
     await page.goto(`${loupe.url}/l`, { timeout: 15_000 });
     await page.getByTestId('lens-pin').waitFor({ timeout: 15_000 });
     await waitForController(page);
