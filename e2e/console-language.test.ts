@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { postJson } from './lens-world.ts';
 import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
@@ -28,13 +29,7 @@ function watch(page: Page, label: string) {
 }
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
 
-async function api(path: string, body: unknown, cookie?: string) {
-  const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res;
-}
+const api = (path: string, body: unknown, cookie?: string) => postJson(loupe.url, path, body, cookie);
 const cookieOf = (res: Response) => res.headers.getSetCookie()[0]!.split(';')[0]!;
 
 /** A fresh browser profile speaking `lang` (navigator.languages and Accept-Language). */

@@ -6,12 +6,12 @@
 // Capabilities are varied by user agent and by removing APIs in an init script.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { LoupeProcess } from './loupe-process.ts';
+import { postJson, startLensWorld, stopLensWorld } from './lens-world.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
-const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const TECH = { email: 'ilse@example.test', password: 'ilse password 123', name: 'Ilse Smit' };
 const STORE_ANDROID = 'https://play.example.test/store/apps/details?id=org.loupe.lens';
 const UA = {
@@ -29,13 +29,7 @@ let browser: Browser;
 let techCookie: string;
 const contexts: BrowserContext[] = [];
 
-async function post(path: string, body: unknown, cookie?: string) {
-  const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res;
-}
+const post = (path: string, body: unknown, cookie?: string) => postJson(loupe.url, path, body, cookie);
 
 /** A link/PIN invitation in English; its link. */
 async function invitation(name: string): Promise<string> {
@@ -54,22 +48,10 @@ async function phone(userAgent: string, init?: () => void): Promise<Page> {
 }
 
 beforeAll(async () => {
-  loupe = await startLoupe({ LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password, APP_STORE_URL_ANDROID: STORE_ANDROID });
-  await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
-  const admin = (await post('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = await (await post('/api/groups', {
-    name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'], settings: { maxLiveLensSessions: 20, pinLifetimeMinutes: 20 },
-  }, admin)).json() as { id: string };
-  await post('/api/technicians', { ...TECH, groupId: group.id }, admin);
-  techCookie = (await post('/api/auth/login', { email: TECH.email, password: TECH.password })).headers.getSetCookie()[0]!.split(';')[0]!;
-  browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  ({ loupe, browser, techCookie } = await startLensWorld(TECH, { APP_STORE_URL_ANDROID: STORE_ANDROID }));
 }, 120_000);
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await loupe?.stop();
-}, 30_000);
+afterAll(() => stopLensWorld({ loupe, browser }, contexts), 30_000);
 
 describe('capabilities before anything else', () => {
   test('Instagram on Android: open-in-browser screen with an intent to Chrome and a copy button; the link is not used up', async () => {

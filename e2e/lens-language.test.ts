@@ -5,12 +5,12 @@
 // the EULA shows in the session's language.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { LoupeProcess } from './loupe-process.ts';
+import { postJson, startLensWorld, stopLensWorld } from './lens-world.ts';
 
 const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
-const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const TECH = { email: 'noor@example.test', password: 'noor password 123', name: 'Noor Bakker' };
 const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
 const phoneOptions = (locale: string) => ({
@@ -33,13 +33,7 @@ let techCookie: string;
 const contexts: BrowserContext[] = [];
 const problems: string[] = [];
 
-async function post(path: string, body: unknown, cookie?: string) {
-  const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res;
-}
+const post = (path: string, body: unknown, cookie?: string) => postJson(loupe.url, path, body, cookie);
 
 /** A link/PIN invitation in the given language. */
 async function invitation(name: string, language: 'en' | 'nl'): Promise<{ link: string; pin: string }> {
@@ -79,22 +73,10 @@ async function toEula(page: Page) {
 }
 
 beforeAll(async () => {
-  loupe = await startLoupe({ LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password });
-  await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
-  const admin = (await post('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = await (await post('/api/groups', {
-    name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'], settings: { maxLiveLensSessions: 20, pinLifetimeMinutes: 20 },
-  }, admin)).json() as { id: string };
-  await post('/api/technicians', { ...TECH, groupId: group.id }, admin);
-  techCookie = (await post('/api/auth/login', { email: TECH.email, password: TECH.password })).headers.getSetCookie()[0]!.split(';')[0]!;
-  browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  ({ loupe, browser, techCookie } = await startLensWorld(TECH));
 }, 120_000);
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await loupe?.stop();
-}, 30_000);
+afterAll(() => stopLensWorld({ loupe, browser }, contexts), 30_000);
 
 describe('the Lens speaks the customer\'s language', () => {
   let dutch: Page;
