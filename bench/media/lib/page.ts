@@ -278,3 +278,20 @@ export function inPage<A, R>(page: Page, fn: (bench: BenchApi, arg: A) => R | Pr
 export function pcInfos(page: Page): Promise<BenchPcInfo[]> {
   return inPage(page, (b) => b.pcs.map(({ index, created, receives, states }) => ({ index, created, receives, states })), null);
 }
+
+/**
+ * Puts the page in front and returns its animation frames per second (over
+ * 250 ms). Pages of one headless browser are tabs of one window: Chromium
+ * renders a tab behind another about once a second, so a video there shows its
+ * first frame up to a second late. A technician's console is the window they
+ * look at, so the subscribing page must be the front one when it is measured.
+ */
+export async function inFront(page: Page): Promise<number> {
+  await page.bringToFront();
+  return page.evaluate(() => new Promise<number>((resolve) => {
+    let frames = 0;
+    const start = performance.now();
+    const tick = (now: number) => (now - start < 250 ? (frames++, requestAnimationFrame(tick)) : resolve(Math.round((frames * 1000) / (now - start))));
+    requestAnimationFrame(tick);
+  }));
+}
