@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, Figure } from './types.ts';
 import { machineInfo, ROOT, sleep } from './lib/proc.ts';
+import { firstLine, markdown, mergeWithLatest, textTable, type Outcome } from './lib/report.ts';
 
 const BENCH = join(ROOT, 'bench');
 /** This helper's benchmarks, in run order; bench/media/*.ts are found on disk. */
@@ -20,7 +21,7 @@ const FIXED = ['sms.ts', 'api.ts', 'sockets.ts', 'lens-pwa.ts'];
 const HARD_TIMEOUT_MS = { quick: 150_000, full: 600_000 };
 
 type Args = { quick: boolean; only?: string[]; child?: string };
-type Outcome = { name: string; ok: boolean; seconds: number; error?: string; figures: Figure[] };
+
 type ChildReport = { figures: Figure[] } | { error: string };
 
 function parseArgs(argv: string[]): Args {
@@ -115,61 +116,6 @@ async function runIsolated(bench: Benchmark, quick: boolean, timeoutMs: number, 
   return { name: bench.name, ok: true, seconds, figures: report.figures };
 }
 
-// ---- output -----------------------------------------------------------------
-
-const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
-const ratioOf = (f: Figure) => (f.reference && f.reference.value !== 0 ? f.value / f.reference.value : undefined);
-const metText = (f: Figure) => (f.met === undefined ? '' : f.met ? 'yes' : 'MISSED');
-const firstLine = (s: string) => s.split('\n')[0]!;
-
-function textTable(outcomes: Outcome[]): string {
-  const rows: string[][] = [['figure', 'value', 'reference', 'ratio', 'target', 'met?']];
-  for (const o of outcomes) {
-    if (!o.ok) { rows.push([`${o.name}: FAILED`, firstLine(o.error ?? '').slice(0, 100), '', '', '', 'failed']); continue; }
-    for (const f of o.figures) {
-      const r = ratioOf(f);
-      rows.push([
-        `${f.id}  ${f.label}`, `${fmt(f.value)} ${f.unit}`,
-        f.reference ? `${fmt(f.reference.value)} ${f.unit} (${f.reference.label})` : '',
-        r === undefined ? '' : `${r.toFixed(2)}×`, f.target ?? '', metText(f),
-      ]);
-    }
-  }
-  const widths = rows[0]!.map((_, c) => Math.min(c === 0 ? 70 : 60, Math.max(...rows.map((r) => r[c]!.length))));
-  return rows.map((r, i) => {
-    const line = r.map((cell, c) => (c === 1 || c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-    return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
-}
-
-const md = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
-
-function markdown(outcomes: Outcome[], meta: { date: string; quick: boolean; machine: ReturnType<typeof machineInfo> }): string {
-  const m = meta.machine;
-  const lines = [
-    `Measured ${meta.date}${meta.quick ? ' (**--quick**: brief runs, few samples)' : ''} on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Bun ${m.bun}.`,
-    'Each reference was measured in the same run; on a shared machine the ratio is the figure to trust.',
-    '',
-    '| Figure | Value | Reference | Ratio | Target | Met |',
-    '|---|---:|---|---:|---|---|',
-  ];
-  const notes: string[] = [];
-  for (const o of outcomes) {
-    if (!o.ok) { lines.push(`| **${md(o.name)}** | — | — | — | — | **failed**: ${md(firstLine(o.error ?? ''))} |`); continue; }
-    for (const f of o.figures) {
-      const r = ratioOf(f);
-      let met = f.met === undefined ? '—' : f.met ? '✓' : '**✗ missed**';
-      if (f.note) {
-        notes.push(`${notes.length + 1}. \`${f.id}\`${f.met === false ? ' (**missed**)' : ''}: ${f.note.replaceAll('\n', ' ')}`);
-        met += ` [${notes.length}]`;
-      }
-      lines.push(`| ${md(f.label)} \`${f.id}\` | ${fmt(f.value)} ${md(f.unit)} | ${f.reference ? `${fmt(f.reference.value)} ${md(f.unit)} — ${md(f.reference.label)}` : '—'} | ${r === undefined ? '—' : `${r.toFixed(2)}×`} | ${md(f.target ?? '—')} | ${met} |`);
-    }
-  }
-  if (notes.length) lines.push('', 'Notes (how each figure was measured; for a missed target, the cause found):', '', ...notes);
-  return `${lines.join('\n')}\n`;
-}
-
 // ---- main -------------------------------------------------------------------
 
 async function main() {
@@ -203,6 +149,7 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
 
+  for (const o of outcomes) o.date = date;
   const figures = outcomes.flatMap((o) => o.figures.map((f) => ({ benchmark: o.name, ...f })));
   const missed = figures.filter((f) => f.met === false).length;
   const failed = outcomes.filter((o) => !o.ok).length;
@@ -210,8 +157,11 @@ async function main() {
   mkdirSync(results, { recursive: true });
   const base = args.quick ? 'quick' : 'latest';
   const meta = { date, quick: args.quick, machine };
-  writeFileSync(join(results, `${base}.json`), `${JSON.stringify({ ...meta, only: args.only ?? null, benchmarks: outcomes, figures }, null, 2)}\n`);
-  writeFileSync(join(results, `${base}.md`), markdown(outcomes, meta));
+  const file = join(results, `${base}.json`);
+  const written = !args.quick && args.only ? mergeWithLatest(outcomes, file) : outcomes;
+  const writtenFigures = written.flatMap((o) => o.figures.map((f) => ({ benchmark: o.name, ...f })));
+  writeFileSync(file, `${JSON.stringify({ ...meta, only: args.only ?? null, benchmarks: written, figures: writtenFigures }, null, 2)}\n`);
+  writeFileSync(join(results, `${base}.md`), markdown(written, meta));
 
   console.log(`\n${textTable(outcomes)}\n`);
   for (const o of outcomes) if (!o.ok) console.log(`${o.name} failed: ${o.error}`);
