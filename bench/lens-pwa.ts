@@ -22,7 +22,7 @@ async function lighthouseRuns(url: string, runs: number, work: string, log: (l: 
     const file = join(work, `lh-${Date.now()}-${i}.json`);
     await runBun('bench/lib/lighthouse-child.ts', [url, file], { timeoutMs: 120_000 });
     const run = JSON.parse(readFileSync(file, 'utf8')) as LighthouseRun;
-    log(`lens-pwa: lighthouse ${url}: score ${run.score}, LCP ${Math.round(run.lcpMs)} ms, ${run.transferBytes} B transferred`);
+    log(`lens-pwa: lighthouse ${url}: score ${run.score}, LCP ${Math.round(run.lcpMs)} ms (element ${run.lcpElement}; ${run.lcpPhases}), FCP ${Math.round(run.fcpMs)} ms, ${run.transferBytes} B transferred`);
     if (run.score === null) throw new Error(`Lighthouse could not score ${url}: ${run.warnings.join(' ')}`);
     out.push(run);
   }

@@ -202,11 +202,21 @@ describe('Lens invitation by SMS', () => {
     const other = await browser.newContext(PHONE_DEVICE);
     const page = await other.newPage();
     watch(page, 'pin-phone');
+    const lookedUp: string[] = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/lens/session') lookedUp.push(r.method()); });
     await page.goto(`${loupe.url}/l`);
     await page.getByTestId('pin-input').fill(typed);
+    // A first visit has no session to resume: the PIN field came without asking the server for one.
+    expect(lookedUp).toEqual([]);
     await shot(page, '20-lens-pin');
     await page.getByTestId('pin-continue').click();
     await page.getByTestId('lens-tutorial').waitFor();
+    // Now this browser has a session: a reload of /l looks for it and resumes it instead of asking for the PIN.
+    await page.reload();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="lens-checking"]') && !!document.querySelector('main'));
+    await page.waitForTimeout(200);
+    expect(await page.getByTestId('pin-input').count()).toBe(0);
+    expect(lookedUp).toEqual(['GET']);
     await other.close();
     expect(problems).toEqual([]);
   }, 30_000);

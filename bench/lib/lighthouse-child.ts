@@ -16,7 +16,35 @@ export type LighthouseRun = {
   warnings: string[];
   /** Opportunities Lighthouse lists with a saving, for the note. */
   opportunities: string[];
+  /** The element Lighthouse found largest (its snippet), and the LCP's phases in ms. */
+  lcpElement: string;
+  lcpPhases: string;
+  /** Network round trips and the critical request chain's longest path, as Lighthouse saw them. */
+  chain: string;
 };
+
+type Audits = Record<string, { details?: unknown; displayValue?: string } | undefined>;
+
+/** What the LCP was and where its time went (Lighthouse 13's LCP breakdown and request-chain audits). */
+function lcpDetails(audits: Audits): Pick<LighthouseRun, 'lcpElement' | 'lcpPhases' | 'chain'> {
+  const find = (d: unknown, pred: (o: Record<string, unknown>) => boolean): Record<string, unknown> | undefined => {
+    if (!d || typeof d !== 'object') return undefined;
+    const o = d as Record<string, unknown>;
+    if (pred(o)) return o;
+    for (const v of Object.values(o)) {
+      const hit = find(v, pred);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const breakdown = audits['lcp-breakdown-insight'] ?? audits['largest-contentful-paint-element'];
+  const node = find(breakdown?.details, (o) => o.type === 'node');
+  const phases: string[] = [];
+  const table = find(breakdown?.details, (o) => o.type === 'table' && Array.isArray(o.items) && (o.items as Record<string, unknown>[]).some((i) => typeof i.duration === 'number'));
+  for (const i of (table?.items ?? []) as Record<string, unknown>[]) if (typeof i.duration === 'number') phases.push(`${String(i.label ?? i.subpart ?? i.phase)} ${Math.round(i.duration)}`);
+  const chainAudit = audits['network-dependency-tree-insight'] ?? audits['critical-request-chains'];
+  return { lcpElement: String(node?.snippet ?? 'unknown'), lcpPhases: phases.join(', '), chain: chainAudit?.displayValue ?? '' };
+}
 
 if (import.meta.main) {
   const [url, out] = process.argv.slice(2);
@@ -37,6 +65,7 @@ if (import.meta.main) {
       score: lhr.categories.performance?.score ?? null,
       lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), tbtMs: num('total-blocking-time'),
       transferBytes: num('total-byte-weight'), warnings: lhr.runWarnings.map(String), opportunities,
+      ...lcpDetails(lhr.audits),
     };
     writeFileSync(out, JSON.stringify(run));
   } finally {

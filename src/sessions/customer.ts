@@ -23,6 +23,12 @@ export const REDEEM_PER_ADDRESS: Limit = { max: 10, windowMs: 15 * 60_000 };
 export const REDEEM_ALL_ADDRESSES: Limit = { max: 300, windowMs: 15 * 60_000 };
 
 export const LENS_COOKIE = 'loupe_lens';
+/**
+ * Set beside LENS_COOKIE, readable by the page and holding no secret: it tells
+ * /l whether this browser may have a session to resume, so a first visit shows
+ * the PIN field at once instead of after a request that can only answer 401.
+ */
+export const LENS_HINT_COOKIE = 'loupe_lens_open';
 
 export type LensView = {
   state: SessionState; name: string; technicianName: string; language: 'en' | 'nl'; eula: string; pinExpiresAt: string;

@@ -36,6 +36,11 @@ describe('redeeming the link or the PIN', () => {
     const set = res.headers.getSetCookie().find((c) => c.startsWith('loupe_lens='))!;
     expect(set).toContain('HttpOnly');
     expect(set).toContain('SameSite=Lax');
+    // Beside it, a hint the page can read (no secret in it): /l then knows to look for a session to resume.
+    const hint = res.headers.getSetCookie().find((c) => c.startsWith('loupe_lens_open='))!;
+    expect(hint).toStartWith('loupe_lens_open=1;');
+    expect(hint).not.toContain('HttpOnly');
+    expect(hint).toContain('Path=/l');
     const row = await sessionRow(h, invitation.id);
     expect([row.pin, row.linkToken, row.openedAt?.toISOString()]).toEqual([null, null, h.clock.now().toISOString()]);
     // Used: the same link in another browser no longer works; in this browser it resumes.

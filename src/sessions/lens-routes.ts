@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { AppError } from '../http/errors.ts';
 import { jsonBody } from '../http/validate.ts';
-import { answerEula, customerSession, endByCustomer, LENS_COOKIE, lensView, redeem } from './customer.ts';
+import { answerEula, customerSession, endByCustomer, LENS_COOKIE, LENS_HINT_COOKIE, lensView, redeem } from './customer.ts';
 import { eulaInput, redeemInput } from './schemas.ts';
 
 type LensEnv = { Variables: { lensSession: NonNullable<Awaited<ReturnType<typeof customerSession>>> } };
@@ -31,6 +31,7 @@ function setLensCookie(c: Context, deps: Deps, token: string) {
   // Long enough for any session; the server forgets the token the moment the session ends.
   const expires = new Date(deps.clock.now().getTime() + deps.config.sessionMaxHours * 3_600_000);
   setCookie(c, LENS_COOKIE, token, { httpOnly: true, sameSite: 'Lax', secure, path: '/', expires });
+  setCookie(c, LENS_HINT_COOKIE, '1', { sameSite: 'Lax', secure, path: '/l', expires });
 }
 
 export function lensRoutes(deps: Deps) {

@@ -5,6 +5,7 @@ import { api, ApiError } from '#lib/api.ts';
 import { browserLang, storedLang, storeLang, translate, type Lang, type MessageKey } from './i18n.ts';
 import { call } from './call.svelte.ts';
 import { media } from './media.svelte.ts';
+import { forgetSessionHint } from './session-hint.ts';
 import { isEndedState, type LensView } from './types.ts';
 
 /**
@@ -88,7 +89,10 @@ class Lens {
 			this.#adopt(session);
 			return session;
 		} catch (error) {
-			if (error instanceof ApiError && error.status === 401) return null;
+			if (error instanceof ApiError && error.status === 401) {
+				forgetSessionHint();
+				return null;
+			}
 			throw error;
 		}
 	}
