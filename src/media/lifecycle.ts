@@ -28,8 +28,13 @@ async function closeRoom(deps: Deps, media: MediaService, ref: SessionRef): Prom
   if (await media.close(ref)) await roomStore(deps).save(ref.id, null);
 }
 
+/** The states whose media followSessions acts on: ended (room closed), active and on hold. */
+const MEDIA_STATES = new Set<string>([...ENDED_STATES, 'active', 'on_hold']);
+
 export function followSessions(deps: Deps, media: MediaService): () => void {
-  return deps.events.onSessionChanged(({ sessionId }) => {
+  return deps.events.onSessionChanged(({ sessionId, state }) => {
+    // A state that asks nothing of the media (invited, connecting, waiting) needs no re-read: a redeem is hot.
+    if (state !== undefined && !MEDIA_STATES.has(state)) return;
     void (async () => {
       const ref = await sessionRef(deps, sessionId);
       if (!ref) return;

@@ -1,5 +1,5 @@
 // The customer's side of the invitation: redeeming the PIN or link, and the EULA.
-import { and, eq, gt, inArray } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, inArray } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
 import { newToken, tokenHash } from '../auth/tokens.ts';
 import { lensSessions, settings, technicians } from '../db/schema.ts';
@@ -7,7 +7,7 @@ import { transaction, type Tx } from '../db/transaction.ts';
 import type { Db } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
-import { blockedFor, record, release, type Limit } from '../ratelimit/limiter.ts';
+import { blockedFor, recordEach, releaseEach, type Limit } from '../ratelimit/limiter.ts';
 import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
 import { finish } from './end.ts';
 import type { RedeemInput } from './schemas.ts';
@@ -51,9 +51,14 @@ export async function lensView(db: Db | Tx, session: SessionRow): Promise<LensVi
   // state update and each redeem runs this).
   const [row] = await db.select({ name: technicians.name, eula: settings.value }).from(technicians)
     .leftJoin(settings, eq(settings.key, EULA_KEY)).where(eq(technicians.id, session.technicianId));
-  const eula = eulaFrom(row?.eula);
+  return viewOf(session, row?.name ?? '', row?.eula);
+}
+
+/** The customer's view of a session, given its technician's name and the stored EULA setting. */
+function viewOf(session: SessionRow, technicianName: string, storedEula: unknown): LensView {
+  const eula = eulaFrom(storedEula);
   return {
-    state: session.state, name: session.name, technicianName: row?.name ?? '', language: session.language,
+    state: session.state, name: session.name, technicianName, language: session.language,
     eula: eula[session.language], eulas: { en: eula.en, nl: eula.nl }, pinExpiresAt: session.pinExpiresAt.toISOString(), endReason: session.endReason,
   };
 }
@@ -75,8 +80,8 @@ export type Redeemed = { token: string; session: SessionRow; view: LensView };
 
 /**
  * Every attempt is counted before the lookup (so a burst of parallel guesses
- * cannot outrun the limit) and taken back when it succeeds, so only failures
- * accumulate. The all-addresses key cannot be produced from an address.
+ * cannot outrun the limit) and taken back when it succeeds or the limit refuses
+ * it, so only failures accumulate. The all-addresses key cannot be produced from an address.
  */
 export async function redeem(deps: Deps, input: RedeemInput, address: string, currentToken?: string): Promise<Redeemed> {
   const now = deps.clock.now();
@@ -84,10 +89,16 @@ export async function redeem(deps: Deps, input: RedeemInput, address: string, cu
   const keys: [string, Limit][] = [[`lens-redeem:${address}`, REDEEM_PER_ADDRESS]];
   if (byPin) keys.push(['lens-redeem-all-addresses', REDEEM_ALL_ADDRESSES]);
   let wait = 0;
+  const counts = await recordEach(deps.db, keys, now);
   for (const [key, limit] of keys) {
-    if ((await record(deps.db, key, limit, now)) > limit.max) wait = Math.max(wait, await blockedFor(deps.db, key, limit, now));
+    if (counts.get(key)! > limit.max) wait = Math.max(wait, await blockedFor(deps.db, key, limit, now));
   }
-  if (wait > 0) throw new RateLimited('Too many attempts. Wait a while, or ask your technician to send the link again.', wait);
+  if (wait > 0) {
+    // A refused attempt tried no PIN: taken back, so a flood of legitimate redeems
+    // (a backlog after a hiccup) locks nobody out once it has passed.
+    await releaseEach(deps.db, keys.map(([key]) => key));
+    throw new RateLimited('Too many attempts. Wait a while, or ask your technician to send the link again.', wait);
+  }
 
   const token = newToken();
   const redeemed = await transaction(deps.db, async (tx) => {
@@ -95,27 +106,30 @@ export async function redeem(deps: Deps, input: RedeemInput, address: string, cu
     // Single use: the PIN and link die here; from now on the cookie is the customer's key.
     // One conditional update finds and claims the invitation: a concurrent redeem of the
     // same PIN waits for this row and then no longer matches `state = 'invited'`.
-    const [updated] = await tx.update(lensSessions).set({
+    // It also returns what the customer's view needs (the technician's name, the EULA): one statement, not two.
+    const [claimed] = await tx.update(lensSessions).set({
       state: 'connecting', openedAt: now, customerTokenHash: tokenHash(token), pin: null, linkToken: null, updatedAt: now,
       // Away until the page's socket connects: a customer who never does times out and frees the slot.
       customerLeftAt: now,
-    }).where(and(
+    }).from(technicians).leftJoin(settings, eq(settings.key, EULA_KEY)).where(and(
+      eq(technicians.id, lensSessions.technicianId),
       eq(lensSessions.state, 'invited'), gt(lensSessions.pinExpiresAt, now),
       byPin ? eq(lensSessions.pin, input.pin) : eq(lensSessions.linkToken, input.token),
-    )).returning();
-    if (!updated) return undefined;
+    )).returning({ ...getTableColumns(lensSessions), technicianName: technicians.name, storedEula: settings.value });
+    if (!claimed) return undefined;
+    const { technicianName, storedEula, ...updated } = claimed;
     await audit(tx, { type: 'customer', id: updated.id }, 'session.opened', { type: 'session', id: updated.id }, { by: byPin ? 'pin' : 'link', address });
-    return { token, session: updated, view: await lensView(tx, updated) };
+    return { token, session: updated, view: viewOf(updated, technicianName, storedEula) };
   });
   if (!redeemed) {
     // A reload of the very link this browser already opened: its cookie still holds the session.
     const current = 'token' in input ? await customerSession(deps.db, currentToken) : undefined;
     if (!current || !('token' in input) || current.linkTokenHash !== tokenHash(input.token)) throw new InvitationNotFound();
-    for (const [key] of keys) await release(deps.db, key);
+    await releaseEach(deps.db, keys.map(([key]) => key));
     return { token: currentToken!, session: current, view: await lensView(deps.db, current) };
   }
-  for (const [key] of keys) await release(deps.db, key);
-  deps.events.sessionChanged({ sessionId: redeemed.session.id, technicianId: redeemed.session.technicianId });
+  await releaseEach(deps.db, keys.map(([key]) => key));
+  deps.events.sessionChanged({ sessionId: redeemed.session.id, technicianId: redeemed.session.technicianId, state: redeemed.session.state });
   return redeemed;
 }
 

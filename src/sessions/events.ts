@@ -4,7 +4,11 @@
 // Several nodes would relay these over PostgreSQL LISTEN/NOTIFY (DESIGN.md, Scale-out).
 import { EventEmitter } from 'node:events';
 
-export type SessionChanged = { sessionId: string; technicianId: string };
+export type SessionChanged = {
+  sessionId: string; technicianId: string;
+  /** The state the change left the session in, when the emitter knows it: listeners that only care about some states can skip re-reading. */
+  state?: string;
+};
 
 export class Events {
   private readonly emitter = new EventEmitter();

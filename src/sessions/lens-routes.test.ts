@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { errorOf, harness, tableCounts, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import type { LensView } from './customer.ts';
-import { REDEEM_PER_ADDRESS } from './customer.ts';
+import { REDEEM_ALL_ADDRESSES, REDEEM_PER_ADDRESS } from './customer.ts';
+import { eq } from 'drizzle-orm';
+import { rateLimits } from '../db/schema.ts';
 import { auditActions, sessionRow, technician, type TestTechnician } from './testing.ts';
 import type { SessionView } from './view.ts';
 
@@ -90,6 +92,23 @@ describe('redeeming the link or the PIN', () => {
     const statuses = await Promise.all(guesses.map((pin) => redeem({ pin }, { address: '198.51.100.8' }).then((r) => r.status)));
     expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(REDEEM_PER_ADDRESS.max);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(guesses.length - REDEEM_PER_ADDRESS.max);
+  });
+
+  test('attempts the limit refused are not counted: a flood of good PINs locks nobody out once it has passed', async () => {
+    const busy = await technician(h, { settings: { maxLiveLensSessions: 10 } });
+    const invitations: SessionView[] = [];
+    for (let i = 0; i < 6; i++) {
+      invitations.push(await json<SessionView>(await h.call('POST', '/api/sessions', { cookie: busy.cookie, body: { type: 'lens', name: `Flood ${i}`, method: 'link' } }), 201));
+    }
+    // One short of the all-addresses lock, as if many customers were redeeming at once.
+    await h.db.insert(rateLimits).values({ key: 'lens-redeem-all-addresses', windowStart: h.clock.now(), count: REDEEM_ALL_ADDRESSES.max - 1 });
+    const statuses = await Promise.all(invitations.slice(0, 5).map((inv, i) => redeem({ pin: inv.pin! }, { address: `192.0.2.${i + 1}` }).then((r) => r.status)));
+    expect(statuses).toContain(200);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    // Successes and refusals were all taken back: the counter is where it was, and the next customer gets in.
+    const [row] = await h.db.select().from(rateLimits).where(eq(rateLimits.key, 'lens-redeem-all-addresses'));
+    expect(row!.count).toBe(REDEEM_ALL_ADDRESSES.max - 1);
+    expect((await redeem({ pin: invitations[5]!.pin! }, { address: '192.0.2.99' })).status).toBe(200);
   });
 
   test('behind a proxy only the address the proxy appended counts, not what the client wrote', async () => {
