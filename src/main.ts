@@ -11,7 +11,7 @@ import { createLogger } from './log.ts';
 import { deleteExpired as deleteExpiredRateLimits } from './ratelimit/limiter.ts';
 import { loadWebBuild } from './web/static.ts';
 import { heapStats as jscHeapStats } from 'bun:jsc';
-import { websocket } from 'hono/bun';
+import { websocket } from './realtime/bun-socket.ts';
 import { MAX_SOCKET_MESSAGE_BYTES } from './realtime/messages.ts';
 import { SocketRegistry } from './realtime/registry.ts';
 import { expireInvitations } from './sessions/end.ts';

@@ -6,6 +6,9 @@
 // trip. On this machine a two-table lookup by key went from ~0.24 ms to
 // ~0.04 ms. Results, parsers, serializers, errors, transactions and the
 // write-back to the data folder behave as PGlite's own query() does.
+// It takes the same two locks as PGlite's query() (`_runExclusiveTransaction`,
+// `_runExclusiveQuery`, PGlite 0.5's internals, pinned in package.json): if an
+// upgrade changes them, pglite-prepared.test.ts fails.
 import { parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
 
 const { serialize } = protocol;

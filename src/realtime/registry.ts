@@ -1,19 +1,16 @@
 // Open sockets, so shutdown can tell every browser "going away" (1001) and
 // they reconnect to the restarted server, instead of holding shutdown open.
-// Keyed by the raw socket: hono/bun hands each event a new WSContext.
-import type { WSContext } from 'hono/ws';
-
 type RawSocket = { close(code?: number, reason?: string): void; readyState: number };
 
 export class SocketRegistry {
   private readonly open = new Set<RawSocket>();
 
-  add(ws: WSContext): void {
-    this.open.add(ws.raw as RawSocket);
+  add(ws: RawSocket): void {
+    this.open.add(ws);
   }
 
-  delete(ws: WSContext): void {
-    this.open.delete(ws.raw as RawSocket);
+  delete(ws: RawSocket): void {
+    this.open.delete(ws);
   }
 
   get size(): number {

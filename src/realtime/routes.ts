@@ -1,9 +1,7 @@
 // /ws/console (technician cookie): a snapshot of the technician's sessions, then
 // each change. /ws/lens (customer cookie): the session's state on each change.
 import { Hono, type Context } from 'hono';
-import { upgradeWebSocket } from 'hono/bun';
 import { getCookie } from 'hono/cookie';
-import type { WSContext } from 'hono/ws';
 import { resolveAuthSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
@@ -15,6 +13,7 @@ import { sessionView, technicianSessions } from '../sessions/view.ts';
 import type { MediaService, Peer } from '../media/service.ts';
 import { customerArrived, customerLeft } from '../sessions/presence.ts';
 import { consoleMessage, lensMessage, parseClientMessage, sameOrigin } from './messages.ts';
+import { upgradeTo, type RawSocket, type SocketEvents } from './bun-socket.ts';
 import type { SocketRegistry } from './registry.ts';
 import { consoleSignal, lensSignal } from './signalling.ts';
 
@@ -25,13 +24,9 @@ const RECHECK_MS = 60_000;
 /** How often the one shared timer looks for console sockets due for that check. */
 const RECHECK_TICK_MS = 1_000;
 
-// hono/bun's WSContext snapshots readyState when it is made; the raw socket's is current.
-const isOpen = (ws: WSContext) => (ws.raw as { readyState: number } | undefined)?.readyState === 1;
-const send = (ws: WSContext, message: unknown) => {
-  if (isOpen(ws)) ws.send(JSON.stringify(message));
+const send = (ws: RawSocket, message: unknown) => {
+  if (ws.readyState === 1) ws.send(JSON.stringify(message));
 };
-
-type RawSocket = { readyState: number; send(data: string): unknown; close(code?: number, reason?: string): void };
 
 /**
  * Open sockets by key (technician, session): usually one per key, so one is stored
@@ -64,17 +59,16 @@ class SocketIndex<T extends object> {
 const IDLE = Promise.resolve();
 
 /**
- * One open socket: its events (hono/bun calls onOpen, onMessage and onClose as
- * methods of this object, so `this` is the socket; onError it calls unbound, so
- * that one must not use `this`), the peer the media service knows it by (one object
- * for the socket's whole life), and a queue that runs its work in order (so a
- * client never sees an older state after a newer one) and never lets a failure
- * escape: a database hiccup must not take the process down with every other socket.
+ * One open socket: its events (Bun hands them to this object, the upgrade's data:
+ * bun-socket.ts), the peer the media service knows it by (one object for the
+ * socket's whole life), and a queue that runs its work in order (so a client
+ * never sees an older state after a newer one) and never lets a failure escape:
+ * a database hiccup must not take the process down with every other socket.
  * A class rather than closures: an idle socket holds this one object, not a
  * dozen functions and their scopes (see bench/sockets.ts).
  */
-abstract class Socket implements Peer {
-  /** Bun's socket itself, not hono's WSContext wrapper (made anew for each event, with closures of its own). */
+abstract class Socket implements Peer, SocketEvents {
+  /** Bun's socket, while open. */
   ws?: RawSocket;
   private chain = IDLE;
 
@@ -83,6 +77,14 @@ abstract class Socket implements Peer {
   /** Peer: media signals for this socket's page. */
   send(message: unknown): void {
     if (this.ws?.readyState === 1) this.ws.send(JSON.stringify(message));
+  }
+
+  abstract opened(ws: RawSocket): void;
+  abstract received(ws: RawSocket, message: string | Buffer): void;
+  abstract closed(ws: RawSocket, code: number, reason: string): void;
+
+  failed(error: unknown): void {
+    this.deps.log.warn(`${this.what} socket error`, { err: error });
   }
 
   queue(work: () => Promise<void>): void {
@@ -128,21 +130,16 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     }
   };
 
-  const onError = (what: string) => (event: Event) => deps.log.warn(`${what} socket error`, { event: String(event) });
-  const onConsoleError = onError('console');
-  const onLensError = onError('lens');
-
   class ConsoleSocket extends Socket {
     /** Sessions this socket joined the media of (made on the first join: most consoles never do). */
     private joined?: Set<string>;
-    readonly onError = onConsoleError;
 
     constructor(private readonly cookie: string, private readonly technicianId: string) {
       super(deps, 'console');
     }
 
-    onOpen(_event: Event, ws: WSContext): void {
-      this.ws = ws.raw as RawSocket;
+    opened(ws: RawSocket): void {
+      this.ws = ws;
       sockets.add(ws);
       this.queue(async () => this.send({ type: 'snapshot', sessions: await technicianSessions(deps.db, deps.config, this.technicianId, deps.clock.now()) }));
       consoles.add(this.technicianId, this);
@@ -162,15 +159,15 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
       });
     }
 
-    onMessage(event: MessageEvent, ws: WSContext): void {
-      const message = parseClientMessage(event.data, consoleMessage);
+    received(ws: RawSocket, data: string | Buffer): void {
+      const message = parseClientMessage(data, consoleMessage);
       if (message.type === 'ping') return send(ws, { type: 'pong' });
       if (message.type === 'error') return send(ws, message);
       if (message.type === 'media.join' || message.type === 'rtc.offer') (this.joined ??= new Set()).add(message.sessionId);
       this.queue(() => consoleSignal(deps, media, this.technicianId, this, (m) => send(ws, m), message));
     }
 
-    onClose(_event: CloseEvent, ws: WSContext): void {
+    closed(ws: RawSocket): void {
       this.ws = undefined;
       sockets.delete(ws);
       consoles.delete(this.technicianId, this);
@@ -195,7 +192,6 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
   };
 
   class LensSocket extends Socket {
-    readonly onError = onLensError;
     private readonly sessionId: string;
     /** The row the cookie was checked against, for the first state only: an idle socket keeps just the id. */
     private first?: SessionRow;
@@ -206,11 +202,11 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
       this.first = session;
     }
 
-    onOpen(_event: Event, ws: WSContext): void {
+    opened(ws: RawSocket): void {
       const id = this.sessionId;
       const session = this.first!;
       this.first = undefined;
-      this.ws = ws.raw as RawSocket;
+      this.ws = ws;
       sockets.add(ws);
       lensSockets.set(id, (lensSockets.get(id) ?? 0) + 1);
       presenceOf(id);
@@ -228,14 +224,14 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
       });
     }
 
-    onMessage(event: MessageEvent, ws: WSContext): void {
-      const message = parseClientMessage(event.data, lensMessage);
+    received(ws: RawSocket, data: string | Buffer): void {
+      const message = parseClientMessage(data, lensMessage);
       if (message.type === 'ping') return send(ws, { type: 'pong' });
       if (message.type === 'error') return send(ws, message);
       this.queue(() => lensSignal(deps, media, this.sessionId, this, (m) => send(ws, m), message));
     }
 
-    onClose(_event: CloseEvent, ws: WSContext): void {
+    closed(ws: RawSocket): void {
       const id = this.sessionId;
       this.ws = undefined;
       sockets.delete(ws);
@@ -259,21 +255,21 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
   };
 
   return new Hono()
-    .get('/ws/console', async (c, next) => {
+    .get('/ws/console', async (c) => {
       const refused = refuse(c);
       if (refused) return refused;
       const cookie = getCookie(c, SESSION_COOKIE) ?? '';
       const signedIn = await resolveAuthSession(deps, cookie);
       if (!signedIn) return c.json(errorBody('unauthorized', 'Sign in first.'), 401);
       const socket = new ConsoleSocket(cookie, signedIn.technician.id);
-      return upgradeWebSocket(() => socket)(c, next);
+      return upgradeTo(c, socket);
     })
-    .get('/ws/lens', async (c, next) => {
+    .get('/ws/lens', async (c) => {
       const refused = refuse(c);
       if (refused) return refused;
       const session = await customerSession(deps.db, getCookie(c, LENS_COOKIE));
       if (!session) return c.json(errorBody('no_lens_session', 'There is no open session in this browser.'), 401);
       const socket = new LensSocket(session);
-      return upgradeWebSocket(() => socket)(c, next);
+      return upgradeTo(c, socket);
     });
 }

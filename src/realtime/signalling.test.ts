@@ -1,7 +1,7 @@
 // Media signalling over the sockets, against the real Janus (API on loopback):
 // who may signal for which session, in which state, with what messages.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
-import { websocket } from 'hono/bun';
+import { websocket } from './bun-socket.ts';
 import { createApp } from '../app.ts';
 import { hasJanus, startTestMedia, type TestMedia } from '../media/testing.ts';
 import { technician, sessionRow, type TestTechnician } from '../sessions/testing.ts';

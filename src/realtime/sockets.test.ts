@@ -1,6 +1,6 @@
 // The sockets on a real Bun server (app.request cannot upgrade).
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import { websocket } from 'hono/bun';
+import { websocket } from './bun-socket.ts';
 import { createApp } from '../app.ts';
 import { harness, ORIGIN, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import { SocketRegistry } from './registry.ts';
