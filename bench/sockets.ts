@@ -27,14 +27,16 @@ const kib = (bytes: number) => (bytes / 1024).toFixed(1);
  * and after each batch (live bytes, heap block bytes, object counts by type) and
  * /proc/<pid>/smaps (the growth is all in anonymous heap mappings).
  */
-const CAUSE = 'The rest is JS heap fragmentation, not live data: after the GC an idle Loupe socket keeps about a dozen small objects ' +
-  '(Bun\'s ServerWebSocket, hono/bun\'s per-socket data with a URL, Loupe\'s socket object, its queue\'s last promise, an entry in the per-technician or per-session index; ' +
+const CAUSE = 'The rest is JS heap fragmentation, not live data: after the GC an idle Loupe socket keeps a few small objects ' +
+  '(Bun\'s ServerWebSocket, Loupe\'s socket object and the ids it is indexed by; ' +
   'a few KiB live, see "live objects" above), but they are allocated in between the garbage of the upgrade\'s own work (cookie lookup, snapshot or state query: ' +
   'request, headers, PGlite result rows). JSC\'s collector does not move objects, so those few survivors keep partly empty heap blocks resident ("heap blocks" above ≈ the RSS per socket); ' +
   'the bare server does no work per upgrade, so its survivors pack densely. The blocks are freed when the sockets close (RSS falls back). ' +
   'Before this was profiled each socket also held 60–80 more objects (its own interval timer, event listener, queue and peer closures, hono\'s WSContext, the session row), ' +
   'each allocated at a different moment of the upgrade and so pinning blocks of its own: measured the same way (1,000 of each, full GC) that was 80.5 KiB (console) and 60.1 KiB (Lens) per socket. ' +
-  'Now a socket is one object (its events, peer and queue), one shared timer re-checks sign-ins, one listener dispatches changes by technician and by session, and an idle queue holds no promise of its own.';
+  'Now a socket is one object (its events, peer and queue), one shared timer re-checks sign-ins, one listener dispatches changes by technician and by session, and an idle queue holds no promise of its own. ' +
+  'Since 2026-12-01 Bun\'s socket events go straight to that object (src/realtime/bun-socket.ts): hono/bun\'s helper kept a URL and a data object per socket (console 38 → 27 KiB), ' +
+  'and PGlite queries no longer copy its parser table (less garbage between the survivors).';
 
 type Clients = { send(c: ClientCommand): Promise<ClientReply>; proc: Subprocess };
 

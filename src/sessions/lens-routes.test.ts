@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, test } from 'bun:test';
 import { errorOf, harness, tableCounts, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import type { LensView } from './customer.ts';
 import { REDEEM_ALL_ADDRESSES, REDEEM_PER_ADDRESS } from './customer.ts';
-import { eq } from 'drizzle-orm';
-import { rateLimits } from '../db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { auditLog, rateLimits } from '../db/schema.ts';
 import { auditActions, sessionRow, technician, type TestTechnician } from './testing.ts';
 import type { SessionView } from './view.ts';
 
@@ -50,6 +50,8 @@ describe('redeeming the link or the PIN', () => {
     const again = await json<{ session: LensView }>(await redeem({ token: token(invitation) }, { cookie: lensCookie(res) }), 200);
     expect(again.session.state).toBe('connecting');
     expect(await auditActions(h, invitation.id)).toEqual(['session.invited', 'session.opened']);
+    const [opened] = await h.db.select().from(auditLog).where(and(eq(auditLog.subjectId, invitation.id), eq(auditLog.action, 'session.opened')));
+    expect(opened).toMatchObject({ actorType: 'customer', actorId: invitation.id, subjectType: 'session', details: { by: 'link', address: expect.any(String) } });
   });
 
   test('the PIN typed by hand works the same, once', async () => {
