@@ -136,7 +136,9 @@ const benchmark: Benchmark = {
       const table = results.map((r) => `N=${r.n}: ${Math.round(r.ratio * 100)}% of source fps (min ${round(r.minFps)} fps), ${round(r.lossPercent, 2)}% lost, UDP drops Janus ${r.janusDrops} / simulator ${r.simDrops}, CPU Janus ${round(r.janusCpu)}% / Loupe ${round(r.loupeCpu)}% / simulator ${round(r.simCpu)}%, RSS Janus ${round(r.janusRss)} MB`).join('; ');
       const where = (r: Step) => r.simDrops > r.janusDrops * 2 ? 'the simulator’s sockets (werift’s one JavaScript thread not reading fast enough): the limit is the simulator, not Janus'
         : r.janusDrops > r.simDrops * 2 ? 'Janus’s sockets: Janus is the limit' : 'both sides’ sockets';
-      const limit = failed
+      const limit = failed && failed.opened < failed.n
+        ? ` Stopped at N=${failed.n}: only ${failed.opened} of ${failed.n} sessions opened (${failed.problems.length} problem(s), first: ${failed.problems[0]?.slice(0, 160) ?? 'none'}); those delivered ${Math.round(failed.ratio * 100)}% of the source frame rate, ${round(failed.lossPercent, 1)}% of video packets lost.`
+        : failed
         ? ` Stopped at N=${failed.n}: ${Math.round(failed.ratio * 100)}% of source fps, ${round(failed.lossPercent, 1)}% of video packets lost; datagrams dropped at full receive buffers: ${failed.janusDrops} on Janus’s sockets, ${failed.simDrops} on the simulator’s — so the loss is at ${where(failed)} (CPU % of a core: Janus ${round(failed.janusCpu)}, Loupe ${round(failed.loupeCpu)}, simulator ${round(failed.simCpu)}; 2 cores shared with other work).`
         : results.length < steps.length ? ' Stopped by the time bound, not by a drop in frame rate.' : '';
       const source = `Source: VP8 ${round(recording.fps)} fps, ${Math.round(recording.kbps)} kbit/s + Opus, per session one publisher (phone: video + audio) and one subscriber (technician: video + audio); the technician publishes no microphone. Delivered = frames (RTP marker bits) the technician side received over a ${windowMs / 1000} s window, vs the replayed source's rate.`;
