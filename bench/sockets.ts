@@ -28,15 +28,15 @@ const kib = (bytes: number) => (bytes / 1024).toFixed(1);
  * /proc/<pid>/smaps (the growth is all in anonymous heap mappings).
  */
 const CAUSE = 'The rest is JS heap fragmentation, not live data: after the GC an idle Loupe socket keeps a few small objects ' +
-  '(Bun\'s ServerWebSocket, Loupe\'s socket object and the ids it is indexed by; ' +
-  'a few KiB live, see "live objects" above), but they are allocated in between the garbage of the upgrade\'s own work (cookie lookup, snapshot or state query: ' +
-  'request, headers, PGlite result rows). JSC\'s collector does not move objects, so those few survivors keep partly empty heap blocks resident ("heap blocks" above ≈ the RSS per socket); ' +
-  'the bare server does no work per upgrade, so its survivors pack densely. The blocks are freed when the sockets close (RSS falls back). ' +
-  'Before this was profiled each socket also held 60–80 more objects (its own interval timer, event listener, queue and peer closures, hono\'s WSContext, the session row), ' +
-  'each allocated at a different moment of the upgrade and so pinning blocks of its own: measured the same way (1,000 of each, full GC) that was 80.5 KiB (console) and 60.1 KiB (Lens) per socket. ' +
-  'Now a socket is one object (its events, peer and queue), one shared timer re-checks sign-ins, one listener dispatches changes by technician and by session, and an idle queue holds no promise of its own. ' +
-  'Since 2026-12-01 Bun\'s socket events go straight to that object (src/realtime/bun-socket.ts): hono/bun\'s helper kept a URL and a data object per socket (console 38 → 27 KiB), ' +
-  'and PGlite queries no longer copy its parser table (less garbage between the survivors).';
+  '(Bun\'s ServerWebSocket, Loupe\'s socket object, the ids and, for a console, the cookie it re-checks; ' +
+  'about 1 KiB live, see "live objects" above), and JSC\'s collector does not move objects: one allocated amid the garbage of the upgrade\'s own work ' +
+  '(request, cookie lookup, snapshot or state query rows) keeps a partly empty heap block resident ("heap blocks" above ≈ the RSS per socket). ' +
+  'The bare server does no work per upgrade, so its survivors pack densely. The blocks are freed when the sockets close (RSS falls back). ' +
+  'What was done about it, measured the same way (1,000 of each, full GC), console / Lens KiB per socket: 80.5 / 60.1 at first, when each socket also held 60–80 more objects ' +
+  '(its own interval timer, event listener, queue and peer closures, hono\'s WSContext, the session row); 42.9 / 16.5 once a socket was one object with one shared sign-in timer and one change listener; ' +
+  '~30 / ~21 once Bun\'s socket events went straight to that object (src/realtime/bun-socket.ts; hono/bun\'s helper kept a URL and a data object per socket) and PGlite queries stopped copying its parser table; ' +
+  '~26 / ~13.5 now that socket objects are made 64 at a time (Batch in src/realtime/routes.ts), so they share heap blocks instead of each pinning one. ' +
+  'What a console socket still pins beyond a Lens socket is its strings (the technician id and the cookie it re-checks every minute), made during the sign-in lookup.';
 
 type Clients = { send(c: ClientCommand): Promise<ClientReply>; proc: Subprocess };
 
