@@ -5,6 +5,7 @@
 // are counted by the thousand (bench/sockets.ts), so what each keeps matters.
 import type { Server, ServerWebSocket, WebSocketHandler } from 'bun';
 import type { Context } from 'hono';
+import { errorBody } from '../http/errors.ts';
 
 export type RawSocket = ServerWebSocket<SocketEvents>;
 
@@ -37,5 +38,5 @@ export function upgradeTo(c: Context, events: SocketEvents): Response {
   const server = c.env as Server<SocketEvents> | undefined;
   if (!server?.upgrade) throw new TypeError('WebSocket routes need Bun\'s server as the fetch environment');
   if (server.upgrade(c.req.raw, { data: events })) return new Response(null);
-  return c.json({ error: { code: 'upgrade_failed', message: 'The connection could not be upgraded to a WebSocket.' } }, 400);
+  return c.json(errorBody('upgrade_failed', 'The connection could not be upgraded to a WebSocket.'), 400);
 }
