@@ -1,6 +1,6 @@
 // Open sockets, so shutdown can tell every browser "going away" (1001) and
 // they reconnect to the restarted server, instead of holding shutdown open.
-type RawSocket = { close(code?: number, reason?: string): void; readyState: number };
+import type { RawSocket } from './bun-socket.ts';
 
 export class SocketRegistry {
   private readonly open = new Set<RawSocket>();
