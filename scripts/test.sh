@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README's test command: every test. Route and verb tests on embedded PGlite,
-# the same tests again on a throwaway PostgreSQL server, then the e2e tests in
+# README's test command: every test. Route and verb tests on embedded PGlite
+# (and the web app's own unit tests), the same server tests again on a
+# throwaway PostgreSQL server, then the e2e tests in
 # Chromium, the live media ones inside a private network namespace, then every
 # benchmark in quick mode. Ends with
 # "N passed, N failed" alone on a line; exits non-zero on any failure.
@@ -32,6 +33,7 @@ step() {
 step "typecheck" npm run --silent typecheck
 step "build the web app" scripts/install.sh build
 step "server tests on PGlite" "$BUN" test src
+step "web app unit tests" "$BUN" test web/src
 
 # The database tests once more on a real PostgreSQL server.
 pg_pid_dir=""

@@ -30,7 +30,8 @@ export type Scene = {
   stop(): Promise<void>;
 };
 
-export async function startScene(opts: { env?: Record<string, string>; rtpPorts: string; technician: { email: string; password: string; name: string } }): Promise<Scene> {
+/** `camera`: options for Chromium's fake camera (e.g. 'fps=30'; its default is 20 frames/s). */
+export async function startScene(opts: { env?: Record<string, string>; rtpPorts: string; technician: { email: string; password: string; name: string }; camera?: string }): Promise<Scene> {
   if (!process.env.LOUPE_TEST_NETNS) throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
   const loupe = await startLoupe({
     LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
@@ -58,7 +59,8 @@ export async function startScene(opts: { env?: Record<string, string>; rtpPorts:
     });
     page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
   };
-  const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  const fake = `--use-fake-device-for-media-stream${opts.camera ? `=${opts.camera}` : ''}`;
+  const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, fake, '--use-fake-ui-for-media-stream'] });
   const techContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await techContext.grantPermissions(['microphone'], { origin: loupe.url });
   await techContext.addInitScript(recordPeerConnections);

@@ -10,6 +10,8 @@ type Message = { type: string; [k: string]: unknown };
 type Send = (message: Record<string, unknown>) => void;
 
 const RETRY_MS = 3_000;
+/** A connection made ready while waiting is made anew after this long (the network may have changed). */
+const READY_MS = 60_000;
 
 class LensCall {
 	status = $state<LensCallStatus>('idle');
@@ -27,6 +29,9 @@ class LensCall {
 	#wanted = false;
 	#pub: PublishLeg | null = null;
 	#sub: SubscribeLeg | null = null;
+	/** Made while waiting for Start, offer included, so Start only has to send it (see prepare). */
+	#ready: PublishLeg | null = null;
+	#readyTimer: ReturnType<typeof setTimeout> | undefined;
 	#retry: ReturnType<typeof setTimeout> | undefined;
 	#rejoin: ReturnType<typeof setTimeout> | undefined;
 	#visibilityBound = false;
@@ -61,7 +66,37 @@ class LensCall {
 		else this.#applyTracks();
 	}
 
+	/**
+	 * While the customer waits for Start: the publishing connection is made and
+	 * its offer written, which on a phone takes tens of milliseconds, so the
+	 * picture appears that much sooner after Start. Nothing is sent before Start
+	 * (see PublishLeg.prepare). `null`: no longer waiting; let it go.
+	 */
+	prepare(stream: MediaStream | null) {
+		if (this.#wanted) return;
+		if (stream && this.#ready?.stream === stream && !this.#ready.closed) return;
+		this.#dropReady();
+		if (!stream) return;
+		const leg = this.#leg(stream);
+		this.#ready = leg;
+		leg.prepare().catch(() => {
+			if (this.#ready === leg) this.#dropReady();
+		});
+		this.#readyTimer = setTimeout(() => {
+			if (this.#ready !== leg) return;
+			this.#dropReady();
+			this.prepare(stream);
+		}, READY_MS);
+	}
+
+	#dropReady() {
+		clearTimeout(this.#readyTimer);
+		this.#ready?.close();
+		this.#ready = null;
+	}
+
 	hangUp() {
+		this.#dropReady();
 		this.#wanted = false;
 		clearTimeout(this.#retry);
 		clearTimeout(this.#rejoin);
@@ -141,15 +176,23 @@ class LensCall {
 		if (this.status !== 'interrupted') this.status = 'connecting';
 		// Ask for the technician's voice first, then offer our camera and microphone.
 		send({ type: 'media.join' });
-		const pub = new PublishLeg(stream, (m) => this.#send?.(m), (s) => {
-			if (pub !== this.#pub) return;
-			if (s === 'connected') this.status = 'live';
-			else if (s === 'failed') this.#again();
-		});
+		const ready = this.#ready?.stream === stream && !this.#ready.closed ? this.#ready : null;
+		if (ready) this.#ready = null;
+		this.#dropReady();
+		const pub = ready ?? this.#leg(stream);
 		this.#pub = pub;
 		this.#applyTracks();
 		this.#report();
 		void pub.offer().catch(() => this.#again());
+	}
+
+	#leg(stream: MediaStream): PublishLeg {
+		const leg: PublishLeg = new PublishLeg(stream, (m) => this.#send?.(m), (s) => {
+			if (leg !== this.#pub) return;
+			if (s === 'connected') this.status = 'live';
+			else if (s === 'failed') this.#again();
+		});
+		return leg;
 	}
 
 	#subscribe(sdp: string, subscription: number) {

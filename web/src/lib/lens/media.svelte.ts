@@ -4,7 +4,10 @@
 
 export type MediaProblem = 'denied' | 'notFound' | 'busy' | 'unsupported' | 'other';
 
-const CONSTRAINTS: MediaStreamConstraints = { video: { facingMode: { ideal: 'environment' } }, audio: true };
+// 30 frames/s where the camera can (phones usually do; some browsers default to
+// less): smoother to follow, and a requested keyframe is at most 33 ms away.
+const VIDEO: MediaTrackConstraints = { frameRate: { ideal: 30 } };
+const CONSTRAINTS: MediaStreamConstraints = { video: { ...VIDEO, facingMode: { ideal: 'environment' } }, audio: true };
 
 function problemOf(error: unknown): MediaProblem {
 	const name = error instanceof Error || error instanceof DOMException ? error.name : '';
@@ -58,7 +61,7 @@ class LensMedia {
 		// Phones often cannot open two cameras at once: let go of the old one first.
 		old?.stop();
 		try {
-			const video = await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: facing } } });
+			const video = await navigator.mediaDevices.getUserMedia({ video: { ...VIDEO, facingMode: { ideal: facing } } });
 			const stream = new MediaStream([...current.getAudioTracks(), ...video.getVideoTracks()]);
 			this.#watch(stream);
 			this.#facing = facing;

@@ -2,6 +2,7 @@
 // one publishes this side's tracks (Loupe returns Janus's answer), one receives
 // the other side (Janus offers, this page answers). Loupe relays ICE candidates
 // both ways; candidates that arrive before the remote description wait.
+import { asDtlsServer, withStartBitrate } from './sdp.ts';
 
 export type Candidate = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
 export type PcName = 'publish' | 'subscribe';
@@ -12,6 +13,8 @@ abstract class Leg {
 	readonly pc: RTCPeerConnection;
 	#pending: Candidate[] = [];
 	#closed = false;
+	/** Our own candidates, held until the offer they belong to is sent (see PublishLeg.prepare). */
+	#outbox: Candidate[] | null = null;
 
 	constructor(
 		readonly name: PcName,
@@ -21,11 +24,9 @@ abstract class Leg {
 		this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
 		this.pc.onicecandidate = (e) => {
 			const c = e.candidate;
-			this.signal({
-				type: 'rtc.candidate',
-				pc: name,
-				candidate: c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null
-			});
+			const candidate = c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null;
+			if (this.#outbox) this.#outbox.push(candidate);
+			else this.signal({ type: 'rtc.candidate', pc: name, candidate });
 		};
 		this.pc.onconnectionstatechange = () => {
 			if (!this.#closed) onState(this.pc.connectionState);
@@ -44,6 +45,16 @@ abstract class Leg {
 		}
 		// A candidate Janus sent for an older negotiation can fail: it is harmless.
 		await this.pc.addIceCandidate(candidate ?? undefined).catch(() => {});
+	}
+
+	protected holdCandidates() {
+		this.#outbox ??= [];
+	}
+
+	protected sendCandidates() {
+		const held = this.#outbox ?? [];
+		this.#outbox = null;
+		for (const candidate of held) this.signal({ type: 'rtc.candidate', pc: this.name, candidate });
 	}
 
 	protected async flush() {
@@ -66,10 +77,18 @@ const ENCODING: Record<'audio' | 'video', RTCRtpEncodingParameters> = {
 	video: { priority: 'low', networkPriority: 'low', maxBitrate: 1_500_000 }
 };
 
+/** See withStartBitrate: the first keyframe is paced out at 1 Mbit/s instead of 300 kbit/s. */
+const START_KBPS = 1_000;
+
 export class PublishLeg extends Leg {
 	readonly senders = new Map<'audio' | 'video', RTCRtpSender>();
+	#offer: Promise<RTCSessionDescriptionInit> | null = null;
 
-	constructor(stream: MediaStream, signal: Signal, onState: (s: RTCPeerConnectionState) => void) {
+	constructor(
+		readonly stream: MediaStream,
+		signal: Signal,
+		onState: (s: RTCPeerConnectionState) => void
+	) {
 		super('publish', signal, onState);
 		for (const track of stream.getTracks()) {
 			const kind = track.kind as 'audio' | 'video';
@@ -78,15 +97,31 @@ export class PublishLeg extends Leg {
 		}
 	}
 
+	/**
+	 * Makes the offer now, so that offer() only has to send it. Nothing leaves
+	 * the page: local candidates are gathered (no STUN server is configured, so
+	 * no packet is sent) and held until offer().
+	 */
+	prepare(): Promise<RTCSessionDescriptionInit> {
+		this.#offer ??= (async () => {
+			this.holdCandidates();
+			const offer = await this.pc.createOffer();
+			await this.pc.setLocalDescription(offer);
+			return offer;
+		})();
+		return this.#offer;
+	}
+
 	async offer() {
-		const offer = await this.pc.createOffer();
-		await this.pc.setLocalDescription(offer);
+		const offer = await this.prepare();
+		if (this.closed) return;
 		this.signal({ type: 'rtc.offer', sdp: offer.sdp });
+		this.sendCandidates();
 	}
 
 	async answered(sdp: string) {
 		if (this.closed) return;
-		await this.pc.setRemoteDescription({ type: 'answer', sdp });
+		await this.pc.setRemoteDescription({ type: 'answer', sdp: withStartBitrate(sdp, START_KBPS) });
 		await this.flush();
 	}
 }
@@ -106,8 +141,12 @@ export class SubscribeLeg extends Leg {
 		if (this.closed) return;
 		await this.pc.setRemoteDescription({ type: 'offer', sdp });
 		await this.flush();
-		const answer = await this.pc.createAnswer();
-		await this.pc.setLocalDescription(answer);
+		const created = await this.pc.createAnswer();
+		const answer = { type: 'answer' as const, sdp: asDtlsServer(created.sdp ?? '') };
+		// Sent before it is applied: Janus needs it to answer our connectivity
+		// checks, and applying it starts them; sent after, the first checks went
+		// unanswered and were repeated about 50 ms later.
 		this.signal({ type: 'rtc.answer', sdp: answer.sdp, subscription });
+		await this.pc.setLocalDescription(answer);
 	}
 }
