@@ -19,6 +19,12 @@ export type CallSocket = { send(message: Record<string, unknown>): void; listen(
 // ICE over UDP usually connects within a second or two; after this, say what is wrong.
 const CONNECT_TIMEOUT_MS = 15_000;
 const RETRY_MS = 4_000;
+/**
+ * The microphone's connection is made once the picture is live, or after this
+ * long without it: made at the same time, the two compete for the same CPU (and,
+ * on a busy server, Janus's) and the picture came later.
+ */
+const MIC_WAIT_MS = 1_500;
 
 export class ConsoleCall {
 	status = $state<CallStatus>('connecting');
@@ -52,6 +58,9 @@ export class ConsoleCall {
 	#statsTimer: ReturnType<typeof setInterval> | undefined;
 	#connectTimer: ReturnType<typeof setTimeout> | undefined;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+	#micTimer: ReturnType<typeof setTimeout> | undefined;
+	/** The microphone may join (see MIC_WAIT_MS) as soon as the browser has opened it. */
+	#micDue = false;
 	#reader = new StatsReader();
 	#stopped = false;
 
@@ -63,6 +72,9 @@ export class ConsoleCall {
 	async start() {
 		this.#off = this.socket.listen((msg) => this.#receive(msg));
 		this.#statsTimer = setInterval(() => void this.#readStats(), 1000);
+		// The picture first: join now, while the browser opens the microphone
+		// (tens of milliseconds, more on first use); the microphone follows.
+		this.#join(true);
 		try {
 			this.#mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
 		} catch (error) {
@@ -70,7 +82,7 @@ export class ConsoleCall {
 			this.#micProblem = name === 'NotAllowedError' ? m.call_mic_blocked : m.call_mic_missing;
 		}
 		if (this.#stopped) return this.#mic?.getTracks().forEach((t) => t.stop());
-		this.#join();
+		if (this.#micDue && this.status !== 'displaced') this.#publishMic();
 	}
 
 	stop() {
@@ -80,6 +92,7 @@ export class ConsoleCall {
 		clearInterval(this.#statsTimer);
 		clearTimeout(this.#connectTimer);
 		clearTimeout(this.#retryTimer);
+		clearTimeout(this.#micTimer);
 		this.#pub?.close();
 		this.#sub?.close();
 		this.#pub = this.#sub = null;
@@ -118,12 +131,22 @@ export class ConsoleCall {
 		// A problem stays on screen until the picture is back: no flicker between retries.
 		if (this.status !== 'interrupted' && this.status !== 'failed') this.status = 'connecting';
 		this.#send({ type: 'media.join' });
-		if (this.#mic && !keepMic) {
-			const pub = new PublishLeg(this.#mic, (message) => this.#send(message), (s) => this.#legState(s));
-			this.#pub = pub;
-			void pub.offer().catch(() => this.#fail(m.call_mic_offer_failed));
+		if (!keepMic) {
+			this.#micDue = false;
+			clearTimeout(this.#micTimer);
+			this.#micTimer = setTimeout(() => this.#publishMic(), MIC_WAIT_MS);
 		}
 		this.#armConnectTimer();
+	}
+
+	/** The technician's microphone into the call (see MIC_WAIT_MS), once the browser has opened it. */
+	#publishMic() {
+		clearTimeout(this.#micTimer);
+		this.#micDue = true;
+		if (!this.#mic || this.#pub || this.#stopped || this.status === 'displaced') return;
+		const pub = new PublishLeg(this.#mic, (message) => this.#send(message), (s) => this.#legState(s));
+		this.#pub = pub;
+		void pub.offer().catch(() => this.#fail(m.call_mic_offer_failed));
 	}
 
 	/** From the phone's offer (or a join), the picture has CONNECT_TIMEOUT_MS to appear before the console says why not. */
@@ -180,6 +203,7 @@ export class ConsoleCall {
 				// Another window of this technician took the session's media: stop here, say so, offer it back.
 				clearTimeout(this.#retryTimer);
 				clearTimeout(this.#connectTimer);
+				clearTimeout(this.#micTimer);
 				this.#pub?.close();
 				this.#sub?.close();
 				this.#pub = this.#sub = null;
@@ -209,6 +233,7 @@ export class ConsoleCall {
 	#legState(state: RTCPeerConnectionState, leg?: SubscribeLeg) {
 		if (leg && leg !== this.#sub) return;
 		if (leg && state === 'connected') {
+			this.#publishMic();
 			this.status = 'live';
 			this.#customerOffered = false;
 			this.#problem = none;
