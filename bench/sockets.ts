@@ -27,16 +27,17 @@ const kib = (bytes: number) => (bytes / 1024).toFixed(1);
  * and after each batch (live bytes, heap block bytes, object counts by type) and
  * /proc/<pid>/smaps (the growth is all in anonymous heap mappings).
  */
-const CAUSE = 'The rest is JS heap fragmentation, not live data: after the GC an idle Loupe socket keeps a few small objects ' +
-  '(Bun\'s ServerWebSocket, Loupe\'s socket object, the ids and, for a console, the cookie it re-checks; ' +
-  'about 1 KiB live, see "live objects" above), and JSC\'s collector does not move objects: one allocated amid the garbage of the upgrade\'s own work ' +
-  '(request, cookie lookup, snapshot or state query rows) keeps a partly empty heap block resident ("heap blocks" above ≈ the RSS per socket). ' +
-  'The bare server does no work per upgrade, so its survivors pack densely. The blocks are freed when the sockets close (RSS falls back). ' +
+const CAUSE = 'What remains is JS heap fragmentation, not live data: after the GC an idle Loupe socket keeps a few small objects ' +
+  '(Bun\'s ServerWebSocket, Loupe\'s socket object and its id bytes; about 1 KiB live, see "live objects" above), and JSC\'s collector does not move objects: ' +
+  'one allocated amid the garbage of the upgrade\'s own work (request, cookie lookup, snapshot or state query rows) keeps a partly empty heap block resident ' +
+  '("heap blocks" above ≈ the RSS per socket). The bare server does no work per upgrade, so its survivors pack densely. The blocks are freed when the sockets close (RSS falls back). ' +
   'What was done about it, measured the same way (1,000 of each, full GC), console / Lens KiB per socket: 80.5 / 60.1 at first, when each socket also held 60–80 more objects ' +
   '(its own interval timer, event listener, queue and peer closures, hono\'s WSContext, the session row); 42.9 / 16.5 once a socket was one object with one shared sign-in timer and one change listener; ' +
   '~30 / ~21 once Bun\'s socket events went straight to that object (src/realtime/bun-socket.ts; hono/bun\'s helper kept a URL and a data object per socket) and PGlite queries stopped copying its parser table; ' +
-  '~26 / ~13.5 now that socket objects are made 64 at a time (Batch in src/realtime/routes.ts), so they share heap blocks instead of each pinning one. ' +
-  'What a console socket still pins beyond a Lens socket is its strings (the technician id and the cookie it re-checks every minute), made during the sign-in lookup.';
+  '~26 / ~13.5 once socket objects were made 64 at a time (Batch in src/realtime/routes.ts), so they share heap blocks instead of each pinning one; ' +
+  '~13.5 / ~11.7 now that a socket keeps no string made during its upgrade (src/realtime/socket-ids.ts): the technician or session id and the sign-in cookie\'s hash are bytes ' +
+  'in an array made with the socket, and the open-socket indexes are keyed by numbers. The cookie string alone had cost ~8 KiB (a slice that kept the request\'s headers alive), ' +
+  'each other string ~4 KiB.';
 
 type Clients = { send(c: ClientCommand): Promise<ClientReply>; proc: Subprocess };
 
@@ -164,7 +165,7 @@ const bench: Benchmark = {
           id: `sockets.${kind}`, label, value: round(value / 1024, 1), unit: 'KiB/socket',
           reference: { label: 'bare Bun.serve WebSocket', value: round(bm[kind].rss / 1024, 1) },
           target: '≤ 16 KB', met: value <= TARGET_BYTES,
-          note: value <= TARGET_BYTES ? how : how + cause,
+          note: value <= TARGET_BYTES ? `${how} ${CAUSE}` : how + cause,
         };
       };
       return [figure('console', 'RSS per idle console WebSocket'), figure('lens', 'RSS per idle Lens WebSocket')];

@@ -42,6 +42,11 @@ export async function loadMe(db: Db | Tx, technicianId: string): Promise<Me | un
 /** The technician behind a cookie, or undefined when it is unknown, expired, idle too long, or the account is disabled. */
 export async function resolveAuthSession(deps: Pick<Deps, 'db'> & SessionDeps, token: string): Promise<SignedIn | undefined> {
   if (!token || token.length > 100) return undefined;
+  return resolveAuthSessionByHash(deps, tokenHash(token));
+}
+
+/** The same, for a caller that keeps the token's hash rather than the token (a console socket re-checking its sign-in). */
+export async function resolveAuthSessionByHash(deps: Pick<Deps, 'db'> & SessionDeps, hash: string): Promise<SignedIn | undefined> {
   const [row] = await deps.db.select({
     session: authSessions,
     me: {
@@ -52,7 +57,7 @@ export async function resolveAuthSession(deps: Pick<Deps, 'db'> & SessionDeps, t
   }).from(authSessions)
     .innerJoin(technicians, eq(technicians.id, authSessions.technicianId))
     .innerJoin(groups, eq(groups.id, technicians.groupId))
-    .where(eq(authSessions.tokenHash, tokenHash(token)));
+    .where(eq(authSessions.tokenHash, hash));
   if (!row) return undefined;
   const now = deps.clock.now().getTime();
   const idleLimit = row.session.lastSeenAt.getTime() + deps.config.sessionIdleMinutes * 60_000;

@@ -2,7 +2,7 @@
 // each change. /ws/lens (customer cookie): the session's state on each change.
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { resolveAuthSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import { resolveAuthSession, resolveAuthSessionByHash, SESSION_COOKIE } from '../auth/sessions.ts';
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
 import { customerSession, LENS_COOKIE, lensView, sessionById } from '../sessions/customer.ts';
@@ -15,6 +15,7 @@ import { customerArrived, customerLeft } from '../sessions/presence.ts';
 import { consoleMessage, lensMessage, parseClientMessage, sameOrigin } from './messages.ts';
 import { upgradeTo, type RawSocket, type SocketEvents } from './bun-socket.ts';
 import type { SocketRegistry } from './registry.ts';
+import { hexAt, uuidAt, uuidKey, writeTokenHash, writeUuid } from './socket-ids.ts';
 import { consoleSignal, lensSignal } from './signalling.ts';
 
 type SessionRow = typeof lensSessions.$inferSelect;
@@ -33,23 +34,31 @@ const send = (ws: RawSocket, message: unknown) => {
  * as itself and only a second makes a Set. Every object an idle socket keeps
  * costs more than its size (see bench/sockets.ts), so it keeps as few as it can.
  */
-class SocketIndex<T extends object> {
-  private readonly byKey = new Map<string, T | Set<T>>();
+class SocketIndex<T extends object, K = string> {
+  private readonly byKey = new Map<K, T | Set<T>>();
 
-  add(key: string, item: T): void {
+  add(key: K, item: T): void {
     const there = this.byKey.get(key);
     if (there === undefined) this.byKey.set(key, item);
     else if (there instanceof Set) there.add(item);
     else this.byKey.set(key, new Set([there, item]));
   }
 
-  delete(key: string, item: T): void {
+  delete(key: K, item: T): void {
     const there = this.byKey.get(key);
     if (there === item) this.byKey.delete(key);
     else if (there instanceof Set && there.delete(item) && there.size === 0) this.byKey.delete(key);
   }
 
-  forEach(key: string, each: (item: T) => void): void {
+  /** Every item, under every key. */
+  all(each: (item: T) => void): void {
+    for (const there of this.byKey.values()) {
+      if (there instanceof Set) there.forEach(each);
+      else each(there);
+    }
+  }
+
+  forEach(key: K, each: (item: T) => void): void {
     const there = this.byKey.get(key);
     if (there instanceof Set) there.forEach(each);
     else if (there !== undefined) each(there);
@@ -116,33 +125,41 @@ abstract class Socket implements Peer, SocketEvents {
 export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: MediaService) {
   // Open sockets by whom a session change concerns: one listener for all of them,
   // so a change costs a map lookup, not a call into every open socket.
-  const consoles = new SocketIndex<ConsoleSocket>();
-  const lenses = new SocketIndex<LensSocket>();
+  // Console sockets by their technician's uuidKey (socket-ids.ts), so the index keeps no string per socket.
+  const consoles = new SocketIndex<ConsoleSocket, number>();
+  // Lens sockets by their session's uuidKey, likewise.
+  const lenses = new SocketIndex<LensSocket, number>();
   deps.events.onSessionChanged((change: SessionChanged) => {
-    consoles.forEach(change.technicianId, (socket) => socket.changed(change.sessionId));
-    lenses.forEach(change.sessionId, (socket) => socket.changed());
+    consoles.forEach(uuidKey(change.technicianId), (socket) => {
+      if (socket.technicianId === change.technicianId) socket.changed(change.sessionId);
+    });
+    lenses.forEach(uuidKey(change.sessionId), (socket) => {
+      if (socket.sessionId === change.sessionId) socket.changed();
+    });
   });
 
   // One timer re-checks every console socket's sign-in, each RECHECK_MS after the
   // last check, instead of one interval timer per socket. It runs only while a
-  // console socket is open.
-  const due = new Map<ConsoleSocket, number>();
+  // console socket is open. When a socket is due is a field of the socket, not a
+  // map entry: every object an idle socket adds costs (see bench/sockets.ts).
+  let openConsoles = 0;
   let recheckTimer: ReturnType<typeof setInterval> | undefined;
   const recheckDue = () => {
     const now = Date.now();
-    for (const [socket, at] of due) {
-      if (at > now) continue;
-      due.set(socket, now + RECHECK_MS);
+    consoles.all((socket) => {
+      if (socket.recheckAt > now) return;
+      socket.recheckAt = now + RECHECK_MS;
       socket.recheck();
-    }
+    });
   };
   const watchSignIn = (socket: ConsoleSocket) => {
-    due.set(socket, Date.now() + RECHECK_MS);
+    socket.recheckAt = Date.now() + RECHECK_MS;
+    openConsoles++;
     recheckTimer ??= setInterval(recheckDue, RECHECK_TICK_MS);
   };
-  const unwatchSignIn = (socket: ConsoleSocket) => {
-    due.delete(socket);
-    if (due.size === 0 && recheckTimer) {
+  const unwatchSignIn = () => {
+    openConsoles--;
+    if (openConsoles === 0 && recheckTimer) {
       clearInterval(recheckTimer);
       recheckTimer = undefined;
     }
@@ -152,25 +169,36 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     /** Sessions this socket joined the media of (made on the first join: most consoles never do). */
     private joined?: Set<string> = undefined;
 
-    // Set once, by signedIn(), before the upgrade: the object itself is made earlier, in a Batch.
-    private cookie = '';
-    private technicianId = '';
+    /**
+     * Set once, by signedIn(), before the upgrade (the object itself is made
+     * earlier, in a Batch): the sign-in cookie's hash and the technician's id,
+     * as bytes, not strings (see socket-ids.ts). An idle socket holds no secret either.
+     */
+    private readonly ids = new Uint8Array(48); // 0–31 the cookie's SHA-256, 32–47 the technician
+    private key = 0;
+    /** When the shared timer next re-checks the sign-in (ms since the epoch). */
+    recheckAt = 0;
 
     constructor() {
       super(deps, 'console');
     }
 
     signedIn(cookie: string, technicianId: string): this {
-      this.cookie = cookie;
-      this.technicianId = technicianId;
+      writeTokenHash(this.ids, 0, cookie);
+      writeUuid(this.ids, 32, technicianId);
+      this.key = uuidKey(technicianId);
       return this;
+    }
+
+    get technicianId(): string {
+      return uuidAt(this.ids, 32);
     }
 
     opened(ws: RawSocket): void {
       this.ws = ws;
       sockets.add(ws);
       this.queue(async () => this.send({ type: 'snapshot', sessions: await technicianSessions(deps.db, deps.config, this.technicianId, deps.clock.now()) }));
-      consoles.add(this.technicianId, this);
+      consoles.add(this.key, this);
       watchSignIn(this);
     }
 
@@ -183,7 +211,7 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
 
     recheck(): void {
       this.queue(async () => {
-        if (!(await resolveAuthSession(deps, this.cookie))) this.ws?.close(4401, 'signed out');
+        if (!(await resolveAuthSessionByHash(deps, hexAt(this.ids, 0, 32)))) this.ws?.close(4401, 'signed out');
       });
     }
 
@@ -198,21 +226,25 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     closed(ws: RawSocket): void {
       this.ws = undefined;
       sockets.delete(ws);
-      consoles.delete(this.technicianId, this);
-      unwatchSignIn(this);
+      consoles.delete(this.key, this);
+      unwatchSignIn();
       for (const id of this.joined ?? []) media?.disconnect(id, 'technician', this);
     }
   }
 
-  // Open Lens sockets per session: the customer is gone only when the last one closes.
-  const lensSockets = new Map<string, number>();
+  // The customer is gone only when the last Lens socket of the session closes.
+  const openLensSockets = (sessionId: string) => {
+    let open = 0;
+    lenses.forEach(uuidKey(sessionId), (socket) => { if (socket.sessionId === sessionId) open++; });
+    return open;
+  };
   // Presence writes for one session run in order on one chain, whichever socket
   // triggers them, and "left" is re-checked when it runs: a reload's new socket
   // may have opened in the meantime.
   const presence = new Map<string, Promise<void>>();
   const presenceOf = (sessionId: string) => {
     const work = (presence.get(sessionId) ?? Promise.resolve()).then(async () => {
-      if ((lensSockets.get(sessionId) ?? 0) > 0) await customerArrived(deps, sessionId);
+      if (openLensSockets(sessionId) > 0) await customerArrived(deps, sessionId);
       else await customerLeft(deps, sessionId);
     }).catch((err) => deps.log.error('customer presence not recorded', { sessionId, err }));
     presence.set(sessionId, work);
@@ -220,8 +252,9 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
   };
 
   class LensSocket extends Socket {
-    // Set once, by of(), before the upgrade: the object itself is made earlier, in a Batch.
-    private sessionId = '';
+    /** Set once, by of(), before the upgrade (the object itself is made earlier, in a Batch): the session's id as bytes (see socket-ids.ts). */
+    private readonly ids = new Uint8Array(16);
+    private key = 0;
     /** The row the cookie was checked against, for the first state only: an idle socket keeps just the id. */
     private first?: SessionRow = undefined;
 
@@ -230,21 +263,24 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     }
 
     of(session: SessionRow): this {
-      this.sessionId = session.id;
+      writeUuid(this.ids, 0, session.id);
+      this.key = uuidKey(session.id);
       this.first = session;
       return this;
     }
 
+    get sessionId(): string {
+      return uuidAt(this.ids, 0);
+    }
+
     opened(ws: RawSocket): void {
-      const id = this.sessionId;
       const session = this.first!;
       this.first = undefined;
       this.ws = ws;
       sockets.add(ws);
-      lensSockets.set(id, (lensSockets.get(id) ?? 0) + 1);
-      presenceOf(id);
+      lenses.add(this.key, this);
+      presenceOf(session.id);
       this.queue(async () => this.send({ type: 'state', session: await lensView(deps.db, session) }));
-      lenses.add(id, this);
     }
 
     changed(): void {
@@ -268,14 +304,9 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
       const id = this.sessionId;
       this.ws = undefined;
       sockets.delete(ws);
-      lenses.delete(id, this);
+      lenses.delete(this.key, this);
       media?.disconnect(id, 'customer', this);
-      const left = (lensSockets.get(id) ?? 1) - 1;
-      if (left > 0) lensSockets.set(id, left);
-      else {
-        lensSockets.delete(id);
-        presenceOf(id);
-      }
+      if (openLensSockets(id) === 0) presenceOf(id);
     }
   }
 
