@@ -1,5 +1,5 @@
 // The customer's side of the invitation: redeeming the PIN or link, and the EULA.
-import { and, eq, getTableColumns, gt, inArray } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
 import { newToken, tokenHash } from '../auth/tokens.ts';
 import { lensSessions, settings, technicians } from '../db/schema.ts';
@@ -7,7 +7,7 @@ import { transaction, type Tx } from '../db/transaction.ts';
 import type { Db } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
-import { blockedFor, recordEach, releaseEach, type Limit } from '../ratelimit/limiter.ts';
+import { blockedFor, releaseEach, type Limit } from '../ratelimit/limiter.ts';
 import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
 import { finish } from './end.ts';
 import type { RedeemInput } from './schemas.ts';
@@ -79,58 +79,94 @@ export async function sessionById(db: Db | Tx, id: string): Promise<SessionRow |
 export type Redeemed = { token: string; session: SessionRow; view: LensView };
 
 /**
- * Every attempt is counted before the lookup (so a burst of parallel guesses
- * cannot outrun the limit) and taken back when it succeeds or the limit refuses
- * it, so only failures accumulate. The all-addresses key cannot be produced from an address.
+ * One statement does it all, so a redeem costs one round trip to the database
+ * (on embedded PGlite each one runs on Loupe's own thread): it locks the
+ * attempt counters of its keys, refuses if one is at its limit, claims the
+ * invitation, writes the audit row, and counts the attempt only if it failed.
+ * The lock serialises attempts per key, so a burst of parallel guesses cannot
+ * outrun the limit; successful and refused attempts are never counted. The
+ * all-addresses key cannot be produced from an address.
  */
 export async function redeem(deps: Deps, input: RedeemInput, address: string, currentToken?: string): Promise<Redeemed> {
   const now = deps.clock.now();
   const byPin = 'pin' in input;
   const keys: [string, Limit][] = [[`lens-redeem:${address}`, REDEEM_PER_ADDRESS]];
   if (byPin) keys.push(['lens-redeem-all-addresses', REDEEM_ALL_ADDRESSES]);
-  let wait = 0;
-  const counts = await recordEach(deps.db, keys, now);
-  for (const [key, limit] of keys) {
-    if (counts.get(key)! > limit.max) wait = Math.max(wait, await blockedFor(deps.db, key, limit, now));
-  }
-  if (wait > 0) {
-    // A refused attempt tried no PIN: taken back, so a flood of legitimate redeems
-    // (a backlog after a hiccup) locks nobody out once it has passed.
-    await releaseEach(deps.db, keys.map(([key]) => key));
-    throw new RateLimited('Too many attempts. Wait a while, or ask your technician to send the link again.', wait);
-  }
-
   const token = newToken();
-  const redeemed = await transaction(deps.db, async (tx) => {
-    assertTransition('invited', 'connecting');
-    // Single use: the PIN and link die here; from now on the cookie is the customer's key.
-    // One conditional update finds and claims the invitation: a concurrent redeem of the
-    // same PIN waits for this row and then no longer matches `state = 'invited'`.
-    // It also returns what the customer's view needs (the technician's name, the EULA): one statement, not two.
-    const [claimed] = await tx.update(lensSessions).set({
-      state: 'connecting', openedAt: now, customerTokenHash: tokenHash(token), pin: null, linkToken: null, updatedAt: now,
-      // Away until the page's socket connects: a customer who never does times out and frees the slot.
-      customerLeftAt: now,
-    }).from(technicians).leftJoin(settings, eq(settings.key, EULA_KEY)).where(and(
-      eq(technicians.id, lensSessions.technicianId),
-      eq(lensSessions.state, 'invited'), gt(lensSessions.pinExpiresAt, now),
-      byPin ? eq(lensSessions.pin, input.pin) : eq(lensSessions.linkToken, input.token),
-    )).returning({ ...getTableColumns(lensSessions), technicianName: technicians.name, storedEula: settings.value });
-    if (!claimed) return undefined;
-    const { technicianName, storedEula, ...updated } = claimed;
-    await audit(tx, { type: 'customer', id: updated.id }, 'session.opened', { type: 'session', id: updated.id }, { by: byPin ? 'pin' : 'link', address });
-    return { token, session: updated, view: viewOf(updated, technicianName, storedEula) };
-  });
-  if (!redeemed) {
+  const attempt = await claimUnlessLimited(deps.db, input, keys, { now, tokenHash: tokenHash(token), address });
+  if (attempt.blocked) {
+    let wait = 0;
+    for (const [key, limit] of keys) wait = Math.max(wait, await blockedFor(deps.db, key, limit, now));
+    throw new RateLimited('Too many attempts. Wait a while, or ask your technician to send the link again.', Math.max(wait, 1));
+  }
+  if (!attempt.claimed) {
     // A reload of the very link this browser already opened: its cookie still holds the session.
     const current = 'token' in input ? await customerSession(deps.db, currentToken) : undefined;
     if (!current || !('token' in input) || current.linkTokenHash !== tokenHash(input.token)) throw new InvitationNotFound();
+    // Not a failed attempt after all: taken back.
     await releaseEach(deps.db, keys.map(([key]) => key));
     return { token: currentToken!, session: current, view: await lensView(deps.db, current) };
   }
-  await releaseEach(deps.db, keys.map(([key]) => key));
-  deps.events.sessionChanged({ sessionId: redeemed.session.id, technicianId: redeemed.session.technicianId, state: redeemed.session.state });
-  return redeemed;
+  const { session, technicianName, storedEula } = attempt.claimed;
+  deps.events.sessionChanged({ sessionId: session.id, technicianId: session.technicianId, state: session.state });
+  return { token, session, view: viewOf(session, technicianName, storedEula) };
+}
+
+type Attempt = { blocked: boolean; claimed?: { session: SessionRow; technicianName: string; storedEula: unknown } };
+
+async function claimUnlessLimited(
+  db: Db, input: RedeemInput, keys: [string, Limit][], at: { now: Date; tokenHash: string; address: string },
+): Promise<Attempt> {
+  assertTransition('invited', 'connecting');
+  const now = sql`${at.now.toISOString()}::timestamptz`;
+  const limits = sql.join(keys.map(([key, limit]) =>
+    sql`(${key}::text, ${limit.max}::int, ${new Date(at.now.getTime() - limit.windowMs).toISOString()}::timestamptz)`), sql`, `);
+  const matches = 'pin' in input ? sql`pin = ${input.pin}` : sql`link_token = ${input.token}`;
+  const details = JSON.stringify({ by: 'pin' in input ? 'pin' : 'link', address: at.address });
+  // The limits of this attempt's keys: the most failed attempts a window may hold, and when a window still open began.
+  const attemptLimits = db.$with('attempt_limits', { key: sql<string>`key` }).as(sql`select * from (values ${limits}) as v(key, max, opened_after)`);
+  // Existing counters locked, in key order (concurrent attempts then wait for each other, never deadlock).
+  const locked = db.$with('locked', { key: sql<string>`key` })
+    .as(sql`select key, count, window_start from rate_limits where key in (select key from attempt_limits) order by key for update`);
+  const blocked = db.$with('blocked', { key: sql<string>`key` })
+    .as(sql`select locked.key from locked join attempt_limits l using (key) where locked.window_start > l.opened_after and locked.count >= l.max`);
+  // Single use: the PIN and link die here; from now on the cookie is the customer's key.
+  // Away until the page's socket connects: a customer who never does times out and frees the slot.
+  const claimed = db.$with('claimed', { claimedId: sql<string>`claimed_id`.as('claimed_id') }).as(sql`
+    update lens_sessions set state = 'connecting', opened_at = ${now}, customer_token_hash = ${at.tokenHash}, pin = null, link_token = null,
+      updated_at = ${now}, customer_left_at = ${now}
+    where state = 'invited' and pin_expires_at > ${now} and ${matches} and not exists (select 1 from blocked)
+    returning id as claimed_id`);
+  const audited = db.$with('audited', { id: sql<string>`id` }).as(sql`
+    insert into audit_log (actor_type, actor_id, action, subject_type, subject_id, details)
+    select 'customer', claimed_id::text, 'session.opened', 'session', claimed_id::text, ${details}::jsonb from claimed returning id`);
+  // A failed attempt is counted: in a new window when the old one is over (as recordEach does).
+  const failed = db.$with('failed', { key: sql<string>`key` }).as(sql`
+    insert into rate_limits (key, window_start, count)
+    select key, ${now}, 1 from attempt_limits where not exists (select 1 from claimed) and not exists (select 1 from blocked)
+    on conflict (key) do update set
+      count = case when rate_limits.window_start <= (select opened_after from attempt_limits l where l.key = excluded.key) then 1 else rate_limits.count + 1 end,
+      window_start = case when rate_limits.window_start <= (select opened_after from attempt_limits l where l.key = excluded.key) then excluded.window_start else rate_limits.window_start end
+    returning key`);
+  // What the statement's result rows see of lens_sessions is the row before the update (a WITH's changes are
+  // not visible to its own statement): the claimed values are applied below.
+  const [row] = await db.with(attemptLimits, locked, blocked, claimed, audited, failed).select({
+    session: getTableColumns(lensSessions),
+    technicianName: technicians.name,
+    storedEula: settings.value,
+    blocked: sql<boolean>`exists (select 1 from blocked)`,
+  }).from(sql`(select 1) as one`)
+    .leftJoin(claimed, sql`true`)
+    .leftJoin(lensSessions, eq(lensSessions.id, claimed.claimedId))
+    .leftJoin(technicians, eq(technicians.id, lensSessions.technicianId))
+    .leftJoin(settings, eq(settings.key, EULA_KEY));
+  if (!row) throw new Error('the redeem statement returned no row');
+  if (!row.session) return { blocked: row.blocked === true };
+  const session: SessionRow = {
+    ...row.session, state: 'connecting', openedAt: at.now, customerTokenHash: at.tokenHash, pin: null, linkToken: null,
+    updatedAt: at.now, customerLeftAt: at.now,
+  };
+  return { blocked: false, claimed: { session, technicianName: row.technicianName ?? '', storedEula: row.storedEula } };
 }
 
 export async function answerEula(deps: Deps, sessionId: string, accept: boolean): Promise<LensView> {

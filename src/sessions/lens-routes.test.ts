@@ -107,7 +107,7 @@ describe('redeeming the link or the PIN', () => {
     const statuses = await Promise.all(invitations.slice(0, 5).map((inv, i) => redeem({ pin: inv.pin! }, { address: `192.0.2.${i + 1}` }).then((r) => r.status)));
     expect(statuses).toContain(200);
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-    // Successes and refusals were all taken back: the counter is where it was, and the next customer gets in.
+    // Successes and refusals are not counted: the counter is where it was, and the next customer gets in.
     const [row] = await h.db.select().from(rateLimits).where(eq(rateLimits.key, 'lens-redeem-all-addresses'));
     expect(row!.count).toBe(REDEEM_ALL_ADDRESSES.max - 1);
     expect((await redeem({ pin: invitations[5]!.pin! }, { address: '192.0.2.99' })).status).toBe(200);
