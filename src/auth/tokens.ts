@@ -7,5 +7,10 @@ export function newToken(): string {
 }
 
 export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return tokenDigest(token).toString('hex');
+}
+
+/** The same SHA-256 as bytes (what an idle console socket keeps: src/realtime/socket-ids.ts). */
+export function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }

@@ -53,6 +53,8 @@ describe('renderJanusConfig', () => {
     expect(core).toContain(`admin_secret = "${secrets.adminSecret}"`);
     expect(core).toContain('rtp_port_range = "40000-40009"');
     expect(core).toContain('full_trickle = true');
+    // Congestion feedback every 50 ms, not Janus's 200: the first keyframe after Start is not held up (bench/media/ttff.ts).
+    expect(core).toContain('twcc_period = 50');
     expect(core).toMatch(/events: \{\s*broadcast = false/);
     expect(core).not.toContain('token_auth');
     for (const text of [core, room, ws]) expect(text).not.toContain('{{');

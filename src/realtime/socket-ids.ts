@@ -4,7 +4,7 @@
 // the request and the lookups, later pins a mostly empty heap block on its own
 // (bench/sockets.ts measured ~4 KiB per string per idle socket, ~8 KiB for the
 // cookie, a slice that kept the request's headers alive).
-import { createHash } from 'node:crypto';
+import { tokenDigest } from '../auth/tokens.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -22,7 +22,7 @@ export function uuidAt(bytes: Uint8Array, offset: number): string {
 
 /** SHA-256 of a sign-in token, 32 bytes at `offset`; hexAt(…, 32) gives it back as the auth_sessions table stores it. */
 export function writeTokenHash(into: Uint8Array, offset: number, token: string): void {
-  into.set(createHash('sha256').update(token).digest(), offset);
+  into.set(tokenDigest(token), offset);
 }
 
 /**
