@@ -30,21 +30,22 @@ const send = (ws: RawSocket, message: unknown) => {
 };
 
 /**
- * Open sockets by key (technician, session): usually one per key, so one is stored
- * as itself and only a second makes a Set. Every object an idle socket keeps
- * costs more than its size (see bench/sockets.ts), so it keeps as few as it can.
+ * Open sockets by key (the uuidKey of their technician or session, see
+ * socket-ids.ts): usually one per key, so one is stored as itself and only a
+ * second makes a Set. Every object an idle socket keeps costs more than its
+ * size (see bench/sockets.ts), so it keeps as few as it can.
  */
-class SocketIndex<T extends object, K = string> {
-  private readonly byKey = new Map<K, T | Set<T>>();
+class SocketIndex<T extends object> {
+  private readonly byKey = new Map<number, T | Set<T>>();
 
-  add(key: K, item: T): void {
+  add(key: number, item: T): void {
     const there = this.byKey.get(key);
     if (there === undefined) this.byKey.set(key, item);
     else if (there instanceof Set) there.add(item);
     else this.byKey.set(key, new Set([there, item]));
   }
 
-  delete(key: K, item: T): void {
+  delete(key: number, item: T): void {
     const there = this.byKey.get(key);
     if (there === item) this.byKey.delete(key);
     else if (there instanceof Set && there.delete(item) && there.size === 0) this.byKey.delete(key);
@@ -58,7 +59,7 @@ class SocketIndex<T extends object, K = string> {
     }
   }
 
-  forEach(key: K, each: (item: T) => void): void {
+  forEach(key: number, each: (item: T) => void): void {
     const there = this.byKey.get(key);
     if (there instanceof Set) there.forEach(each);
     else if (there !== undefined) each(there);
@@ -125,10 +126,9 @@ abstract class Socket implements Peer, SocketEvents {
 export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: MediaService) {
   // Open sockets by whom a session change concerns: one listener for all of them,
   // so a change costs a map lookup, not a call into every open socket.
-  // Console sockets by their technician's uuidKey (socket-ids.ts), so the index keeps no string per socket.
-  const consoles = new SocketIndex<ConsoleSocket, number>();
-  // Lens sockets by their session's uuidKey, likewise.
-  const lenses = new SocketIndex<LensSocket, number>();
+  // Keyed by numbers (socket-ids.ts), so the indexes keep no string per socket; a listener compares the full id.
+  const consoles = new SocketIndex<ConsoleSocket>();
+  const lenses = new SocketIndex<LensSocket>();
   deps.events.onSessionChanged((change: SessionChanged) => {
     consoles.forEach(uuidKey(change.technicianId), (socket) => {
       if (socket.technicianId === change.technicianId) socket.changed(change.sessionId);
