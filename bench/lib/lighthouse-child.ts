@@ -64,7 +64,14 @@ if (import.meta.main) {
     const run: LighthouseRun = {
       score: lhr.categories.performance?.score ?? null,
       lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), tbtMs: num('total-blocking-time'),
-      transferBytes: num('total-byte-weight'), warnings: lhr.runWarnings.map(String), opportunities,
+      transferBytes: num('total-byte-weight'), opportunities,
+      // Why a run has no score: Lighthouse's own run error, or the metric audits that failed.
+      warnings: [
+        ...lhr.runWarnings.map(String),
+        ...(lhr.runtimeError ? [`${lhr.runtimeError.code}: ${lhr.runtimeError.message}`] : []),
+        ...['first-contentful-paint', 'largest-contentful-paint', 'speed-index', 'total-blocking-time', 'cumulative-layout-shift']
+          .flatMap((id) => (lhr.audits[id]?.errorMessage ? [`${id}: ${lhr.audits[id]!.errorMessage}`] : [])),
+      ],
       ...lcpDetails(lhr.audits),
     };
     writeFileSync(out, JSON.stringify(run));
