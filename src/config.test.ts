@@ -55,6 +55,7 @@ describe('loadConfig', () => {
     [{ APP_STORE_URL_ANDROID: 'not a url' }, 'APP_STORE_URL_ANDROID'],
     [{ LOUPE_CUSTOMER_TIMEOUT_S: 'soon' }, 'LOUPE_CUSTOMER_TIMEOUT_S'],
     [{ LOUPE_RECONNECT_WINDOW_S: '120', LOUPE_CUSTOMER_TIMEOUT_S: '60' }, 'LOUPE_CUSTOMER_TIMEOUT_S'],
+    [{ LOUPE_VIDEO_PLAYOUT: 'fast' }, 'LOUPE_VIDEO_PLAYOUT'],
   ])('%p names %s', (env, variable) => {
     const err = failure(env as Record<string, string>);
     expect(err.variable).toBe(variable);
@@ -64,6 +65,11 @@ describe('loadConfig', () => {
   test('a customer shows offline after 60 s away and times out after 5 min, unless configured', () => {
     expect(loadConfig({})).toMatchObject({ reconnectWindowMs: 60_000, customerTimeoutMs: 300_000 });
     expect(loadConfig({ LOUPE_RECONNECT_WINDOW_S: '5', LOUPE_CUSTOMER_TIMEOUT_S: '12' })).toMatchObject({ reconnectWindowMs: 5_000, customerTimeoutMs: 12_000 });
+  });
+
+  test('the technician sees each video frame at once, unless the jitter buffer is asked for', () => {
+    expect(loadConfig({}).media.videoPlayout).toBe('immediate');
+    expect(loadConfig({ LOUPE_VIDEO_PLAYOUT: 'smooth' }).media.videoPlayout).toBe('smooth');
   });
 
   test('TLS makes the default public URL https', () => {

@@ -53,7 +53,16 @@ export type MediaSettings = {
   iceInterface: string | undefined;
   /** Janus's admin API on a loopback port (behind its generated admin_secret): for debugging media and for the tests. */
   janusAdminApi: boolean;
+  /**
+   * How the technician's browser plays the customer's video. `immediate`: each
+   * frame as soon as it is decoded (playout delay 0, through the playout-delay
+   * RTP extension Janus writes into the relayed packets); `smooth`: the
+   * browser's own jitter buffer, which also holds video back to match the voice.
+   */
+  videoPlayout: VideoPlayout;
 };
+
+export type VideoPlayout = 'immediate' | 'smooth';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
@@ -96,6 +105,7 @@ const variables = {
   LOUPE_TURN_PASSWORD: z.string().min(1).optional(),
   LOUPE_ICE_TCP: z.enum(['true', 'false']).default('false'),
   LOUPE_JANUS_ADMIN_API: z.enum(['true', 'false']).default('false'),
+  LOUPE_VIDEO_PLAYOUT: z.enum(['immediate', 'smooth'], { error: 'must be immediate or smooth' }).default('immediate'),
   LOUPE_ICE_INTERFACE: z.string().regex(/^[\w.:-]{1,32}$/, 'must be a network interface name such as eth0').optional(),
   APP_STORE_URL_IOS: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
   APP_STORE_URL_ANDROID: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
@@ -178,6 +188,7 @@ function readMedia(env: Env): MediaSettings {
     iceTcp: read(env, 'LOUPE_ICE_TCP') === 'true',
     iceInterface: read(env, 'LOUPE_ICE_INTERFACE'),
     janusAdminApi: read(env, 'LOUPE_JANUS_ADMIN_API') === 'true',
+    videoPlayout: read(env, 'LOUPE_VIDEO_PLAYOUT'),
   };
 }
 

@@ -64,7 +64,7 @@ if (!web) log.warn('web app not built: run `npm run build`; the API works, pages
 // and the supervisor keeps trying.
 const janus = new JanusSupervisor({ media: config.media, dataDir: config.dataDir, log, logLevel: config.logLevel, externalApiSecret: config.media.janusApiSecret });
 await janus.start().catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
-const media = new MediaService({ janus, log, rooms: roomStore(deps) });
+const media = new MediaService({ janus, log, rooms: roomStore(deps), videoPlayout: config.media.videoPlayout });
 const unfollow = followSessions(deps, media);
 const unleftover = destroyLeftoverRoomsOnConnect(deps, media);
 media.start();

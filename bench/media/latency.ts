@@ -15,7 +15,9 @@
 // Benchmark 2 is Loupe − direct, frame by frame on the receive times of the same
 // frame in the same page (what Janus adds; raw Janus − direct beside it);
 // benchmark 3 is the Loupe path itself, glass to glass
-// (preview → technician's rendered frame), beside the raw Janus relay.
+// (preview → technician's rendered frame), beside the raw Janus relay. The
+// console page's jitter buffers are logged too: they, not the relay, decide
+// how late a received frame is shown.
 import { chromium } from 'playwright-core';
 import type { Benchmark, BenchOptions, Figure } from '../types.ts';
 import { CHROMIUM } from '../../e2e/loupe-process.ts';
@@ -84,6 +86,8 @@ const benchmark: Benchmark = {
         sent.push(...await inPage(phone, (b) => b.takeFrames('phone-preview'), null));
         for (const [path, label] of Object.entries(PATHS) as [Path, string][]) got[path].push(...await inPage(tech, (b, l) => b.takeFrames(l), label));
       }
+      const buffered = describeBuffers(await inPage(tech, (b) => b.jitterBuffers(), null));
+      log(`latency: ${buffered}`);
       await raw.stop();
 
       const lat = Object.fromEntries((Object.keys(PATHS) as Path[]).map((p) => [p, latencies(sent, got[p])])) as Record<Path, number[]>;
@@ -105,7 +109,7 @@ const benchmark: Benchmark = {
       const rawAdded = percentile(viaRaw, 50);
       const pairs = `Per-frame receive-time differences (same frame, same console page): Loupe + Janus − direct p50 ${round(added)}, p95 ${round(percentile(viaLoupe, 95))} ms (${viaLoupe.length} frames); raw Janus − direct p50 ${round(rawAdded)}, p95 ${round(percentile(viaRaw, 95))} ms (${viaRaw.length}); Loupe + Janus − raw Janus p50 ${round(percentile(loupeVsRaw, 50))} ms (${loupeVsRaw.length}).`;
       log(`latency: ${pairs}`);
-      const all = `Preview → rendered frame, ms: Loupe + Janus ${spread('loupe')}; direct PeerConnection ${spread('direct')}; raw Janus relay ${spread('raw')}. ${counts}. All three paths ran at once from the same camera track (loop of ${FRAMES} numbered frames, 320×240 at 30 fps, VP8). Presentation times follow the compositor's 60 Hz ticks, so single values move in ~16.7 ms steps; the mean difference (Loupe − direct ${round(mean('loupe') - mean('direct'))} ms, raw Janus − direct ${round(mean('raw') - mean('direct'))} ms) is the finer estimate.`;
+      const all = `Preview → rendered frame, ms: Loupe + Janus ${spread('loupe')}; direct PeerConnection ${spread('direct')}; raw Janus relay ${spread('raw')}. ${counts}. All three paths ran at once from the same camera track (loop of ${FRAMES} numbered frames, 320×240 at 30 fps, VP8). Presentation times follow the compositor's 60 Hz ticks, so single values move in ~16.7 ms steps; the mean difference (Loupe − direct ${round(mean('loupe') - mean('direct'))} ms, raw Janus − direct ${round(mean('raw') - mean('direct'))} ms) is the finer estimate. Loupe subscribes the console with playout delay 0 (LOUPE_VIDEO_PLAYOUT=immediate, the default), so the console shows each frame once decoded; the two references keep the browser's default jitter buffer, which grows with the delay variation it sees (three encoders share this machine's 2 cores) and holds video back to the voice. ${buffered}`;
       return [
         {
           id: 'media.latency.janus-added.p50', label: 'Latency Janus adds through Loupe (per frame: receive time via Loupe + Janus − via a direct PeerConnection), p50', value: round(added), unit: 'ms',
@@ -132,5 +136,12 @@ const benchmark: Benchmark = {
     }
   },
 };
+
+/** The console page's receivers, named by path: own PeerConnections are the references, the app's is Loupe's. */
+function describeBuffers(rows: { own?: string; kind: string; ms: number }[]): string {
+  const name = (own?: string) => (own === PATHS.direct ? 'direct' : own === PATHS.raw ? 'raw Janus' : own ? own : 'Loupe + Janus');
+  const of = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => `${name(r.own)} ${round(r.ms)}`).join(', ');
+  return `Mean jitter-buffer delay in the console page, ms per video frame: ${of('video')}; per audio sample: ${of('audio')}.`;
+}
 
 export default benchmark;

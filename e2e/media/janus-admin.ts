@@ -13,6 +13,8 @@ export type HandleInfo = {
   room?: number;
   /** Bytes Janus received on this handle's PeerConnection (all streams). */
   bytesIn: number;
+  /** VideoRoom's own description of the handle (plugin_specific): its type, room and streams. */
+  specific: Record<string, unknown>;
 };
 
 export class JanusAdmin {
@@ -58,7 +60,7 @@ export class JanusAdmin {
       const { handles } = await this.request({ janus: 'list_handles', session_id: session }) as unknown as { handles: number[] };
       for (const handle of handles) {
         const { info } = await this.request({ janus: 'handle_info', session_id: session, handle_id: handle }) as unknown as { info: Record<string, unknown> };
-        out.push({ session, handle, plugin: info.plugin as string | undefined, room: roomOf(info), bytesIn: bytesIn(info) });
+        out.push({ session, handle, plugin: info.plugin as string | undefined, room: roomOf(info), bytesIn: bytesIn(info), specific: (info.plugin_specific as Record<string, unknown> | undefined) ?? {} });
       }
     }
     return out;

@@ -194,6 +194,22 @@ describe('a live Lens session through the bundled Janus', () => {
     expect(subscribed.at(-1)).toContain('urn:3gpp:video-orientation');
   });
 
+  test('the technician sees each frame as soon as it is decoded: Janus relays the camera with playout delay 0', async () => {
+    // LOUPE_VIDEO_PLAYOUT=immediate (the default): the subscription asks Janus to write
+    // min = max = 0 into the playout-delay RTP extension, which the console negotiated.
+    type Stream = { type: string; feed_display?: string; 'playout-delay'?: { 'min-delay': number; 'max-delay': number } };
+    const subscriptions = (await janus.handles()).filter((h) => h.room === room && h.specific.type === 'subscriber');
+    const cameraStreams = subscriptions.flatMap((h) => (h.specific.streams as Stream[]).filter((st) => st.type === 'video'));
+    expect(cameraStreams.length).toBe(1);
+    expect(cameraStreams[0]!.feed_display).toBe('customer');
+    expect(cameraStreams[0]!['playout-delay']).toEqual({ 'min-delay': 0, 'max-delay': 0 });
+    const negotiated = await tech.evaluate(() => ((window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [])
+      .filter((pc) => pc.connectionState !== 'closed' && pc.getTransceivers().some((t) => t.receiver.track.kind === 'video' && t.currentDirection === 'recvonly'))
+      .map((pc) => pc.localDescription?.sdp ?? ''));
+    expect(negotiated.length).toBe(1);
+    expect(negotiated[0]).toContain('http://www.webrtc.org/experiments/rtp-hdrext/playout-delay');
+  });
+
   test('hold stops the frames both ways; resume restarts them', async () => {
     await tech.getByTestId('hold-session').click();
     await phone.locator('[data-testid="lens-live"][data-state="on_hold"]').waitFor();

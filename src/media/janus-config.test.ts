@@ -14,7 +14,7 @@ if (!hasJanus) console.warn(`janus-config.test: ${JANUS} is missing (apt-get ins
 const secrets: JanusSecrets = { apiSecret: 'a'.repeat(43), adminSecret: 'b'.repeat(43), roomAdminKey: 'c'.repeat(43) };
 const baseMedia: MediaSettings = {
   janusBin: 'janus', janusUrl: undefined, janusApiSecret: undefined, rtpPorts: { min: 20000, max: 20199 }, publicIp: undefined,
-  stunServer: undefined, turn: undefined, iceTcp: false, iceInterface: undefined, janusAdminApi: false,
+  stunServer: undefined, turn: undefined, iceTcp: false, iceInterface: undefined, janusAdminApi: false, videoPlayout: 'immediate',
 };
 
 const dirs: string[] = [];

@@ -6,6 +6,7 @@
 // handles, and the other side is subscribed anew; nobody has to click anything.
 import type { Logger } from '../log.ts';
 import type { IceCandidate, JanusEvent, PluginHandle } from './janus-link.ts';
+import type { VideoPlayout } from '../config.ts';
 import { VideoRoomAdmin, type Room } from './videoroom.ts';
 
 export type Side = 'customer' | 'technician';
@@ -78,6 +79,20 @@ const RECONNECT_MS = 2_000;
 /** Ended sessions remembered, so a late message cannot bring their media back. */
 const ENDED_MEMORY = 10_000;
 
+/**
+ * What a subscription asks of Janus for the video it relays. `immediate`:
+ * playout delay 0 in the playout-delay RTP extension Janus adds to the relayed
+ * packets, and Chromium then renders each frame as soon as it is decoded. Its
+ * jitter buffer otherwise grows with the delay variation it has seen and holds
+ * video back to match the voice: 20-80 ms more on the technician's screen
+ * (bench/media/latency.ts). Lip sync does not matter here: the phone films a
+ * meter or a pipe, not a face. Audio keeps its own jitter buffer (Janus puts
+ * the extension on video only).
+ */
+export function playoutDelay(playout: VideoPlayout): { min_delay?: number; max_delay?: number } {
+  return playout === 'immediate' ? { min_delay: 0, max_delay: 0 } : {};
+}
+
 export class MediaService {
   private admin: VideoRoomAdmin | undefined;
   private connecting: Promise<VideoRoomAdmin> | undefined;
@@ -90,7 +105,8 @@ export class MediaService {
   /** Janus went away since pages were last told to publish again. */
   private restartPending = false;
 
-  constructor(private readonly deps: { janus: JanusSource; log: Logger; rooms: RoomStore }) {}
+  /** `videoPlayout` defaults to `immediate` (see MediaSettings). */
+  constructor(private readonly deps: { janus: JanusSource; log: Logger; rooms: RoomStore; videoPlayout?: VideoPlayout }) {}
 
   /** Connects to Janus now (if it answers) and again whenever it comes back. */
   start(): void {
@@ -353,7 +369,7 @@ export class MediaService {
     viewer.sub = handle;
     handle.onEvent((event) => this.onSubscriberEvent(media, viewerSide, handle, event));
     try {
-      const { jsep } = await handle.request({ request: 'join', ptype: 'subscriber', room: media.room.id, streams: [{ feed }] });
+      const { jsep } = await handle.request({ request: 'join', ptype: 'subscriber', room: media.room.id, streams: [{ feed, ...playoutDelay(this.deps.videoPlayout ?? 'immediate') }] });
       if (!jsep || jsep.type !== 'offer') throw new MediaUnavailable('Janus sent no offer for the subscription.');
       viewer.peer?.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: jsep.sdp, subscription: handle.id });
     } catch (err) {

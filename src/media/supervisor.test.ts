@@ -15,7 +15,7 @@ const withJanus = test.skipIf(!hasJanus);
 
 const media = (overrides: Partial<MediaSettings> = {}): MediaSettings => ({
   janusBin: JANUS, janusUrl: undefined, janusApiSecret: undefined, rtpPorts: { min: 20000, max: 20199 }, publicIp: undefined,
-  stunServer: undefined, turn: undefined, iceTcp: false, iceInterface: undefined, janusAdminApi: false, ...overrides,
+  stunServer: undefined, turn: undefined, iceTcp: false, iceInterface: undefined, janusAdminApi: false, videoPlayout: 'immediate', ...overrides,
 });
 
 const dirs: string[] = [];

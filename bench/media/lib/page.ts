@@ -244,6 +244,19 @@ export function benchInstrument() {
     async candidate(id: string, c: RTCIceCandidateInit | null) {
       await own[id]?.addIceCandidate(c ?? undefined).catch(() => {});
     },
+    /** Every open receiving PeerConnection's inbound streams: mean jitter-buffer delay per video frame / audio sample, ms. */
+    async jitterBuffers() {
+      const out: { own?: string; kind: string; ms: number }[] = [];
+      for (const p of pcs) {
+        if (!p.receives || p.pc.connectionState === 'closed') continue;
+        const ownId = Object.entries(own).find(([, v]) => v === p.pc)?.[0];
+        (await p.pc.getStats()).forEach((st: { type: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
+          if (st.type !== 'inbound-rtp' || !st.jitterBufferEmittedCount) return;
+          out.push({ ...(ownId && { own: ownId }), kind: st.kind ?? '?', ms: ((st.jitterBufferDelay ?? 0) / st.jitterBufferEmittedCount) * 1000 });
+        });
+      }
+      return out;
+    },
     close(id: string) {
       own[id]?.close();
       delete own[id];
@@ -266,6 +279,7 @@ export type BenchApi = {
   answered(id: string, sdp: string): Promise<void>;
   answer(id: string, sdp: string, muted?: boolean, early?: boolean): Promise<string>;
   candidate(id: string, c: RTCIceCandidateInit | null): Promise<void>;
+  jitterBuffers(): Promise<{ own?: string; kind: string; ms: number }[]>;
   close(id: string): void;
 };
 
