@@ -1,6 +1,7 @@
 // Server-side login sessions with an idle and an absolute expiry.
 import { eq, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { preparedPerDb } from '../db/prepared.ts';
 import { authSessions, groups, technicians } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
@@ -45,19 +46,22 @@ export async function resolveAuthSession(deps: Pick<Deps, 'db'> & SessionDeps, t
   return resolveAuthSessionByHash(deps, tokenHash(token));
 }
 
+const authSessionByHash = preparedPerDb((db) => db.select({
+  session: authSessions,
+  me: {
+    id: technicians.id, email: technicians.email, name: technicians.name,
+    groupId: technicians.groupId, groupName: groups.name, rights: groups.rights,
+  },
+  disabled: technicians.disabled,
+}).from(authSessions)
+  .innerJoin(technicians, eq(technicians.id, authSessions.technicianId))
+  .innerJoin(groups, eq(groups.id, technicians.groupId))
+  .where(eq(authSessions.tokenHash, sql.placeholder('hash')))
+  .prepare('auth_session_by_hash'));
+
 /** The same, for a caller that keeps the token's hash rather than the token (a console socket re-checking its sign-in). */
 export async function resolveAuthSessionByHash(deps: Pick<Deps, 'db'> & SessionDeps, hash: string): Promise<SignedIn | undefined> {
-  const [row] = await deps.db.select({
-    session: authSessions,
-    me: {
-      id: technicians.id, email: technicians.email, name: technicians.name,
-      groupId: technicians.groupId, groupName: groups.name, rights: groups.rights,
-    },
-    disabled: technicians.disabled,
-  }).from(authSessions)
-    .innerJoin(technicians, eq(technicians.id, authSessions.technicianId))
-    .innerJoin(groups, eq(groups.id, technicians.groupId))
-    .where(eq(authSessions.tokenHash, hash));
+  const [row] = await authSessionByHash(deps.db).execute({ hash });
   if (!row) return undefined;
   const now = deps.clock.now().getTime();
   const idleLimit = row.session.lastSeenAt.getTime() + deps.config.sessionIdleMinutes * 60_000;

@@ -39,6 +39,21 @@ describe('PGlite with prepared statements', () => {
     expect(update.affectedRows).toBe(1);
   });
 
+  test('results read by Loupe\'s reader: long values over several output chunks, unicode, empty strings, many rows; notices fall back to PGlite\'s reader', async () => {
+    const { raw, pg } = await pair();
+    await pg.query(`insert into t (name, tags) values ($1, $2), ($3, $4)`, ['ä', ['', 'ä'], '', []]);
+    for (let i = 0; i < 300; i++) await pg.query(`insert into t (name, n) values ($1, $2)`, [`row ${i}`, i]);
+    // ~3 MB in the first row: PGlite hands the output over in several chunks.
+    const text = `select id, name, tags, n, case when id = 1 then repeat($1, 600000) end as long from t order by id`;
+    const mine = await pg.query(text, ['ü€']);
+    expect(mine.rows).toEqual((await raw.query(text, ['ü€'])).rows);
+    expect(mine.rows).toHaveLength(302);
+    expect((mine.rows[0] as { long: string }).long).toBe('ü€'.repeat(600_000));
+    // A NOTICE ("does not exist, skipping") is not a result message: PGlite's reader reads that round trip.
+    const notice = `drop table if exists not_there`;
+    expect(await pg.query(notice)).toEqual(await raw.query(notice));
+  });
+
   test('prepares each text once and reuses it', async () => {
     const { raw, pg } = await pair();
     for (let i = 0; i < 5; i++) await pg.query(`select $1::int + 1 as v`, [i]);

@@ -9,7 +9,8 @@
 // It takes the same two locks as PGlite's query() (`_runExclusiveTransaction`,
 // `_runExclusiveQuery`, PGlite 0.5's internals, pinned in package.json): if an
 // upgrade changes them, pglite-prepared.test.ts fails.
-import { parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
+import { messages as pgMessages, parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
+import { RawOutput, readResultMessages } from './pglite-wire.ts';
 
 const { serialize } = protocol;
 
@@ -24,6 +25,25 @@ type Prepared = { name: string; paramTypes: number[] };
 
 /** How many statements stay prepared; the least recently used one is closed beyond that. */
 export const MAX_PREPARED = 256;
+
+type BackendMessages = Parameters<typeof parse.parseResults>[0];
+
+/**
+ * PGlite's own reading of a round trip's output (pglite-wire.ts steps aside
+ * for anything but plain results): its first error is thrown as PGlite's
+ * query() throws it; later messages are dropped, as PGlite drops them.
+ */
+function readByPglite(bytes: Uint8Array): BackendMessages {
+  const read: BackendMessages = [];
+  let error: InstanceType<typeof pgMessages.DatabaseError> | undefined;
+  new protocol.Parser().parse(bytes.slice(), (message) => {
+    if (error) return;
+    if (message instanceof pgMessages.DatabaseError) error = message;
+    else read.push(message);
+  });
+  if (error) throw error;
+  return read;
+}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -43,6 +63,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
   const locks = pg as unknown as Locks;
   const prepared = new Map<string, Prepared>(); // in order of last use
+  const output = new RawOutput(); // one round trip at a time: run() holds PGlite's query lock
   let counter = 0;
 
   async function prepare(text: string, options: QueryOptions | undefined): Promise<Prepared> {
@@ -70,13 +91,21 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
   /**
    * PGlite merges a query's own parsers into a copy of all its parsers, on
    * every query (drizzle passes a few with each one): that copy was an eighth
-   * of Loupe's CPU time under load. A layer over the shared parsers reads the same.
+   * of Loupe's CPU time under load. A layer over the shared parsers reads the
+   * same; it is kept per parsers object, which a drizzle prepared query passes
+   * with every call.
    */
   type ParserMap = Parameters<typeof parse.parseResults>[1];
+  const layers = new WeakMap<object, ParserMap>();
   function parsersFor(options: QueryOptions | undefined): [ParserMap, QueryOptions | undefined] {
     if (!options?.parsers) return [pg.parsers as ParserMap, options];
     const { parsers, ...rest } = options;
-    return [Object.assign(Object.create(pg.parsers) as ParserMap, parsers), rest];
+    let layer = layers.get(parsers);
+    if (!layer) {
+      layer = Object.assign(Object.create(pg.parsers) as ParserMap, parsers);
+      layers.set(parsers, layer);
+    }
+    return [layer, rest];
   }
 
   async function run<T>(text: string, params: unknown[] | undefined, options: QueryOptions | undefined, inTransaction: boolean): Promise<Results<T>> {
@@ -89,9 +118,12 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
           const serializer = options?.serializers?.[type] ?? pg.serializers[type];
           return serializer ? serializer(value) : String(value);
         });
-        const { messages } = await pg.execProtocol(concat([
+        output.reset();
+        await pg.execProtocolRawStream(concat([
           serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync(),
-        ]), { syncToFs: false });
+        ]), { syncToFs: false, onRawData: (chunk) => output.append(chunk) });
+        // parseResults reads only the fields ResultMessage has.
+        const messages = (readResultMessages(output.bytes()) as unknown as BackendMessages | undefined) ?? readByPglite(output.bytes());
         // As PGlite's query(): written to the data folder after each statement outside a transaction, at COMMIT inside one.
         if (!inTransaction) await pg.syncToFs();
         return parse.parseResults(messages, ...parsersFor(options))[0] as Results<T>;

@@ -5,6 +5,7 @@ import { newToken, tokenHash } from '../auth/tokens.ts';
 import { lensSessions, settings, technicians } from '../db/schema.ts';
 import { transaction, type Tx } from '../db/transaction.ts';
 import type { Db } from '../db/client.ts';
+import { preparedPerDb } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
 import { blockedFor, releaseEach, type Limit } from '../ratelimit/limiter.ts';
@@ -117,12 +118,40 @@ type Attempt = { blocked: boolean; claimed?: { session: SessionRow; technicianNa
 async function claimUnlessLimited(
   db: Db, input: RedeemInput, keys: [string, Limit][], at: { now: Date; tokenHash: string; address: string },
 ): Promise<Attempt> {
+  const byPin = 'pin' in input;
+  if (keys.length !== (byPin ? 2 : 1)) throw new Error(`a redeem by ${byPin ? 'PIN' : 'link'} has ${byPin ? 2 : 1} rate-limit keys, not ${keys.length}`);
+  const values: Record<string, unknown> = {
+    now: at.now.toISOString(), tokenHash: at.tokenHash, secret: byPin ? input.pin : input.token,
+    details: JSON.stringify({ by: byPin ? 'pin' : 'link', address: at.address }),
+  };
+  keys.forEach(([key, limit], i) => {
+    values[`key${i}`] = key;
+    values[`max${i}`] = limit.max;
+    values[`openedAfter${i}`] = new Date(at.now.getTime() - limit.windowMs).toISOString();
+  });
+  const [row] = await (byPin ? redeemByPin : redeemByLink)(db).execute(values);
+  if (!row) throw new Error('the redeem statement returned no row');
+  if (!row.session) return { blocked: row.blocked === true };
+  const session: SessionRow = {
+    ...row.session, state: 'connecting', openedAt: at.now, customerTokenHash: at.tokenHash, pin: null, linkToken: null,
+    updatedAt: at.now, customerLeftAt: at.now,
+  };
+  return { blocked: false, claimed: { session, technicianName: row.technicianName ?? '', storedEula: row.storedEula } };
+}
+
+/**
+ * The redeem statement, with placeholders for every value: by PIN (the
+ * address's key and the all-addresses key) or by link (the address's key).
+ * Built once per database (src/db/prepared.ts), as drizzle would otherwise
+ * render its SQL anew on every attempt.
+ */
+function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
   assertTransition('invited', 'connecting');
-  const now = sql`${at.now.toISOString()}::timestamptz`;
-  const limits = sql.join(keys.map(([key, limit]) =>
-    sql`(${key}::text, ${limit.max}::int, ${new Date(at.now.getTime() - limit.windowMs).toISOString()}::timestamptz)`), sql`, `);
-  const matches = 'pin' in input ? sql`pin = ${input.pin}` : sql`link_token = ${input.token}`;
-  const details = JSON.stringify({ by: 'pin' in input ? 'pin' : 'link', address: at.address });
+  const p = sql.placeholder;
+  const now = sql`${p('now')}::timestamptz`;
+  const limits = sql.join(Array.from({ length: keyCount }, (_, i) =>
+    sql`(${p(`key${i}`)}::text, ${p(`max${i}`)}::int, ${p(`openedAfter${i}`)}::timestamptz)`), sql`, `);
+  const matches = by === 'pin' ? sql`pin = ${p('secret')}` : sql`link_token = ${p('secret')}`;
   // The limits of this attempt's keys: the most failed attempts a window may hold, and when a window still open began.
   const attemptLimits = db.$with('attempt_limits', { key: sql<string>`key` }).as(sql`select * from (values ${limits}) as v(key, max, opened_after)`);
   // Existing counters locked, in key order (concurrent attempts then wait for each other, never deadlock).
@@ -133,13 +162,13 @@ async function claimUnlessLimited(
   // Single use: the PIN and link die here; from now on the cookie is the customer's key.
   // Away until the page's socket connects: a customer who never does times out and frees the slot.
   const claimed = db.$with('claimed', { claimedId: sql<string>`claimed_id`.as('claimed_id') }).as(sql`
-    update lens_sessions set state = 'connecting', opened_at = ${now}, customer_token_hash = ${at.tokenHash}, pin = null, link_token = null,
+    update lens_sessions set state = 'connecting', opened_at = ${now}, customer_token_hash = ${p('tokenHash')}, pin = null, link_token = null,
       updated_at = ${now}, customer_left_at = ${now}
     where state = 'invited' and pin_expires_at > ${now} and ${matches} and not exists (select 1 from blocked)
     returning id as claimed_id`);
   const audited = db.$with('audited', { id: sql<string>`id` }).as(sql`
     insert into audit_log (actor_type, actor_id, action, subject_type, subject_id, details)
-    select 'customer', claimed_id::text, 'session.opened', 'session', claimed_id::text, ${details}::jsonb from claimed returning id`);
+    select 'customer', claimed_id::text, 'session.opened', 'session', claimed_id::text, ${p('details')}::jsonb from claimed returning id`);
   // A failed attempt is counted: in a new window when the old one is over (as recordEach does).
   const failed = db.$with('failed', { key: sql<string>`key` }).as(sql`
     insert into rate_limits (key, window_start, count)
@@ -149,8 +178,8 @@ async function claimUnlessLimited(
       window_start = case when rate_limits.window_start <= (select opened_after from attempt_limits l where l.key = excluded.key) then excluded.window_start else rate_limits.window_start end
     returning key`);
   // What the statement's result rows see of lens_sessions is the row before the update (a WITH's changes are
-  // not visible to its own statement): the claimed values are applied below.
-  const [row] = await db.with(attemptLimits, locked, blocked, claimed, audited, failed).select({
+  // not visible to its own statement): the claimed values are applied in claimUnlessLimited.
+  return db.with(attemptLimits, locked, blocked, claimed, audited, failed).select({
     session: getTableColumns(lensSessions),
     technicianName: technicians.name,
     storedEula: settings.value,
@@ -160,14 +189,10 @@ async function claimUnlessLimited(
     .leftJoin(lensSessions, eq(lensSessions.id, claimed.claimedId))
     .leftJoin(technicians, eq(technicians.id, lensSessions.technicianId))
     .leftJoin(settings, eq(settings.key, EULA_KEY));
-  if (!row) throw new Error('the redeem statement returned no row');
-  if (!row.session) return { blocked: row.blocked === true };
-  const session: SessionRow = {
-    ...row.session, state: 'connecting', openedAt: at.now, customerTokenHash: at.tokenHash, pin: null, linkToken: null,
-    updatedAt: at.now, customerLeftAt: at.now,
-  };
-  return { blocked: false, claimed: { session, technicianName: row.technicianName ?? '', storedEula: row.storedEula } };
 }
+
+const redeemByPin = preparedPerDb((db) => redeemStatement(db, 'pin', 2).prepare('redeem_by_pin'));
+const redeemByLink = preparedPerDb((db) => redeemStatement(db, 'link', 1).prepare('redeem_by_link'));
 
 export async function answerEula(deps: Deps, sessionId: string, accept: boolean): Promise<LensView> {
   const now = deps.clock.now();

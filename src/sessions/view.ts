@@ -2,6 +2,7 @@
 import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import { publicBase, type Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { preparedPerDb } from '../db/prepared.ts';
 import { lensSessions, smsMessages, type SessionState } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { LIVE_STATES } from './states.ts';
@@ -90,12 +91,14 @@ export async function sessionView(db: Db | Tx, config: Config, id: string): Prom
   return row && toSessionView(row.session, row.sms ?? undefined, config);
 }
 
+const sessionsOfTechnician = preparedPerDb((db) => withLatestSms(db).where(and(
+  eq(lensSessions.technicianId, sql.placeholder('technicianId')),
+  or(inArray(lensSessions.state, [...LIVE_STATES]), gt(lensSessions.endedAt, sql.placeholder('endedSince'))),
+)).orderBy(desc(lensSessions.createdAt)).limit(200).prepare('technician_sessions'));
+
 /** A technician's live sessions and those that ended within the history window, newest first. */
 export async function technicianSessions(db: Db, config: Config, technicianId: string, now: Date): Promise<SessionView[]> {
-  const rows = await withLatestSms(db).where(and(
-    eq(lensSessions.technicianId, technicianId),
-    or(inArray(lensSessions.state, [...LIVE_STATES]), gt(lensSessions.endedAt, new Date(now.getTime() - HISTORY_MS))),
-  )).orderBy(desc(lensSessions.createdAt)).limit(200);
+  const rows = await sessionsOfTechnician(db).execute({ technicianId, endedSince: new Date(now.getTime() - HISTORY_MS).toISOString() });
   return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config));
 }
 
