@@ -32,6 +32,7 @@ type BackendMessages = Parameters<typeof parse.parseResults>[0];
  * PGlite's own reading of a round trip's output (pglite-wire.ts steps aside
  * for anything but plain results): its first error is thrown as PGlite's
  * query() throws it; later messages are dropped, as PGlite drops them.
+ * Notices and notifications are not passed on: Loupe asks for neither.
  */
 function readByPglite(bytes: Uint8Array): BackendMessages {
   const read: BackendMessages = [];
