@@ -20,13 +20,19 @@ const SKIPPED = new Set(['1', '2', '3', 'n', 's', 'I', 'Z', 't'].map((c) => c.ch
 const T = 'T'.charCodeAt(0), D = 'D'.charCodeAt(0), C = 'C'.charCodeAt(0);
 const OTHER: ResultMessage = { name: 'other' };
 
-/** Raw output, gathered chunk by chunk into one buffer kept for the next round trip. */
+const KEPT_BYTES = 64 * 1024;
+
+/**
+ * Raw output, gathered chunk by chunk into one buffer kept for the next round
+ * trip; one grown for a large result is let go at the next reset.
+ */
 export class RawOutput {
-  private buffer = new Uint8Array(64 * 1024);
+  private buffer = new Uint8Array(KEPT_BYTES);
   length = 0;
 
   reset(): void {
     this.length = 0;
+    if (this.buffer.length > 16 * KEPT_BYTES) this.buffer = new Uint8Array(KEPT_BYTES);
   }
 
   append(chunk: Uint8Array): void {
