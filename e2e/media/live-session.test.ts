@@ -130,18 +130,26 @@ describe('a live Lens session through the bundled Janus', () => {
 
     await tech.getByTestId('session-row').filter({ hasText: 'Meter cupboard' }).click();
     await tech.getByTestId('start-session').waitFor();
+    // The phone connects its publishing connection to Janus while it waits, with
+    // its senders detached (Start then only gives them the camera and the
+    // microphone, so the picture comes sooner). Nothing of either is sent.
+    await waitForMedia(phone, (m) => m.connected === 1, 20_000);
     // Give a would-be early publisher time to send something.
     await phone.waitForTimeout(2_000);
     const before = await mediaOf(phone);
-    // The phone makes its publishing connection ready while it waits (so the
-    // picture comes sooner after Start), but nothing is negotiated or sent.
     expect(before.peerConnections).toBe(1);
-    expect(before.negotiated).toBe(0);
+    expect(before.connected).toBe(1);
+    expect(before.sendersWithTrack).toBe(0);
     expect(before.audioBytesSent + before.videoBytesSent).toBe(0);
-    // Janus's side: only Loupe's own admin handle exists, in no room, with no media.
+    // The console has no connection before Start.
+    expect((await mediaOf(tech)).peerConnections).toBe(0);
+    // Janus's side: Loupe's own admin handle, the phone's publisher and the
+    // technician's subscription made ready (Janus's offer, which nobody answers
+    // before Start, so it has no connection), in the session's room. Janus
+    // received no media at all.
     const handles = await janus.handles();
-    expect(handles.length).toBe(1);
-    expect(handles[0]!.room).toBeUndefined();
+    expect(handles.length).toBe(3);
+    expect(handles.filter((h) => h.room !== undefined).length).toBe(2);
     expect(handles.reduce((n, h) => n + h.bytesIn, 0)).toBe(0);
   }, 90_000);
 

@@ -20,6 +20,10 @@ export type PageMedia = {
   peerConnections: number;
   /** Open PeerConnections that have a remote description or have begun to connect. */
   negotiated: number;
+  /** Open PeerConnections whose ICE and DTLS are up. */
+  connected: number;
+  /** Senders that have a track to send (a sender without one sends nothing). */
+  sendersWithTrack: number;
   audioBytesSent: number;
   videoBytesSent: number;
   /** Of the newest open PeerConnection that receives video. */
@@ -33,10 +37,12 @@ export type PageMedia = {
 export function mediaOf(page: Page): Promise<PageMedia> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [];
-    const m = { peerConnections: pcs.length, negotiated: 0, audioBytesSent: 0, videoBytesSent: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 };
+    const m = { peerConnections: pcs.length, negotiated: 0, connected: 0, sendersWithTrack: 0, audioBytesSent: 0, videoBytesSent: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 };
     for (const pc of pcs) {
       if (pc.connectionState === 'closed') continue;
       if (pc.remoteDescription || pc.connectionState !== 'new') m.negotiated++;
+      if (pc.connectionState === 'connected') m.connected++;
+      m.sendersWithTrack += pc.getSenders().filter((s) => s.track).length;
       const report = await pc.getStats();
       let video: { framesDecoded: number; frameWidth: number; frameHeight: number } | null = null;
       let audio: number | null = null;

@@ -56,6 +56,12 @@ type Participant = {
   /** Janus's PeerConnection for `pub` is up (webrtcup): only then can the other side subscribe. */
   up?: boolean;
   sub?: PluginHandle;
+  /**
+   * Janus's offer for `sub` and the candidates it trickled, held until this
+   * side's page has the offer: candidates sent before it would be dropped by
+   * the page, which makes its receiving connection on the offer.
+   */
+  pending?: { feed: number; sdp?: string; candidates: (BrowserCandidate | null)[] };
   state: PeerState;
 };
 
@@ -138,6 +144,16 @@ export class MediaService {
     return this.sessions.has(sessionId);
   }
 
+  /**
+   * True when `peer` is the page signalling for this side of a session that
+   * still has media: it got there through a checked join or publish, so its
+   * answers and candidates need no new look at the database.
+   */
+  isPeer(sessionId: string, side: Side, peer: Peer): boolean {
+    const media = this.sessions.get(sessionId);
+    return !!media && !media.closed && media[side].peer === peer;
+  }
+
   /** Who is signalling for a session (diagnostics and tests). */
   peers(sessionId: string): { customer: boolean; technician: boolean } {
     const media = this.sessions.get(sessionId);
@@ -149,15 +165,16 @@ export class MediaService {
   }
 
   /**
-   * Start: a new private room for the session, made before the state change is
-   * written (no database lock waits for Janus). The caller stores it; if that
-   * fails, it calls close().
+   * Start: the session's private room, made before the state change is written
+   * (no database lock waits for Janus). A room made while the customer waited
+   * (their connection was offered into it) is kept, with that connection. The
+   * caller stores it; if that fails, it calls close().
    */
   async openRoom(session: SessionRef): Promise<Room> {
     const admin = await this.ready();
     const media = this.entry(session);
     return this.run(media, async () => {
-      await this.replaceRoom(media, admin, session, false);
+      if (!media.room) await this.replaceRoom(media, admin, session, false);
       return media.room!;
     });
   }
@@ -359,19 +376,30 @@ export class MediaService {
     if (save) await this.deps.rooms.save(session.id, media.room);
   }
 
+  /**
+   * The viewer's subscription to the other side's feed. Made even before the
+   * viewer joined (the technician, while the customer's silent connection
+   * waits for Start): Janus's offer is then kept and sent the moment they
+   * join, instead of after two more requests to Janus. A subscription nobody
+   * answered has no connection, so nothing can reach anyone through it.
+   */
   private async subscribe(media: SessionMedia, admin: VideoRoomAdmin, viewerSide: Side): Promise<void> {
     const viewer = media[viewerSide];
     const publisher = media[other(viewerSide)];
     const feed = publisher.feed;
-    if (!viewer.peer || feed === undefined || !publisher.up || !media.room) return;
+    if (feed === undefined || !publisher.up || !media.room) return;
+    if (viewer.peer && viewer.sub && viewer.pending?.sdp && viewer.pending.feed === feed) return this.deliver(media, viewerSide);
     await this.dropSubscriber(viewer);
     const handle = await admin.link.attach();
     viewer.sub = handle;
+    viewer.pending = { feed, candidates: [] };
     handle.onEvent((event) => this.onSubscriberEvent(media, viewerSide, handle, event));
     try {
       const { jsep } = await handle.request({ request: 'join', ptype: 'subscriber', room: media.room.id, streams: [{ feed, ...playoutDelay(this.deps.videoPlayout ?? 'immediate') }] });
       if (!jsep || jsep.type !== 'offer') throw new MediaUnavailable('Janus sent no offer for the subscription.');
-      viewer.peer?.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: jsep.sdp, subscription: handle.id });
+      if (viewer.sub !== handle || !viewer.pending) return;
+      viewer.pending.sdp = jsep.sdp;
+      this.deliver(media, viewerSide);
     } catch (err) {
       if (viewer.sub === handle) await this.dropSubscriber(viewer);
       throw err;
@@ -386,9 +414,20 @@ export class MediaService {
     await pub?.detach();
   }
 
+  /** The held subscription offer and its candidates, to this side's page if it has one. */
+  private deliver(media: SessionMedia, side: Side): void {
+    const me = media[side];
+    const pending = me.pending;
+    if (!me.peer || !me.sub || !pending?.sdp) return;
+    me.pending = undefined;
+    me.peer.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: pending.sdp, subscription: me.sub.id });
+    for (const candidate of pending.candidates) me.peer.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'subscribe', candidate });
+  }
+
   private async dropSubscriber(p: Participant): Promise<void> {
     const sub = p.sub;
     p.sub = undefined;
+    p.pending = undefined;
     await sub?.detach();
   }
 
@@ -435,9 +474,17 @@ export class MediaService {
   private onSubscriberEvent(media: SessionMedia, side: Side, handle: PluginHandle, event: JanusEvent): void {
     const me = media[side];
     if (me.sub !== handle) return;
-    if (event.janus === 'trickle') me.peer?.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'subscribe', candidate: toBrowser(event.candidate) });
-    else if (event.jsep?.type === 'offer') me.peer?.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: event.jsep.sdp, subscription: handle.id });
-    else if (event.janus === 'detached') me.sub = undefined;
+    if (event.janus === 'trickle') {
+      const candidate = toBrowser(event.candidate);
+      if (me.pending) me.pending.candidates.push(candidate);
+      else me.peer?.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'subscribe', candidate });
+    } else if (event.jsep?.type === 'offer') {
+      if (me.pending) me.pending.sdp = event.jsep.sdp;
+      else me.peer?.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: event.jsep.sdp, subscription: handle.id });
+    } else if (event.janus === 'detached') {
+      me.sub = undefined;
+      me.pending = undefined;
+    }
   }
 
   /** The admin connection, made if needed. */
@@ -478,6 +525,7 @@ export class MediaService {
       for (const side of SIDES) {
         const p = media[side];
         p.pub = p.sub = undefined;
+        p.pending = undefined;
         p.feed = undefined;
         p.up = false;
         p.peer?.send({ type: 'media.interrupted', sessionId: media.sessionId, reason: 'media_server_down' });

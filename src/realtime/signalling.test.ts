@@ -158,6 +158,39 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     expect(await own.next()).toMatchObject({ type: 'media.peer', side: 'technician', publishing: false });
   });
 
+  test('while waiting for Start the phone may offer its publishing connection, and nothing else; ending the session destroys the room', async () => {
+    const waiting = await session(tess, false);
+    const lens = connect('/ws/lens', waiting.customer);
+    await lens.opened;
+    const console_ = connect('/ws/console', tess.cookie);
+    await console_.opened;
+    // Subscribing to anything, from either side, waits for Start.
+    lens.send({ type: 'media.join' });
+    expect(await lens.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    lens.send({ type: 'rtc.candidate', pc: 'subscribe', candidate: null });
+    expect(await lens.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    lens.send({ type: 'media.state', muted: false, camera: true, background: false });
+    expect(await lens.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    console_.send({ type: 'media.join', sessionId: waiting.s.id });
+    expect(await console_.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    expect(media.media.has(waiting.s.id)).toBe(false);
+    // The offer passes the state check and reaches Janus (which cannot use this one).
+    lens.send({ type: 'rtc.offer', sdp: OFFER });
+    expect(await lens.next(10_000)).toMatchObject({ type: 'media.error', code: 'media_failed' });
+    lens.send({ type: 'rtc.candidate', pc: 'publish', candidate: null });
+    expect(media.media.peers(waiting.s.id)).toEqual({ customer: true, technician: false });
+    const room = (await sessionRow(h, waiting.s.id)).roomId;
+    expect(room).not.toBeNull();
+    expect((await sessionRow(h, waiting.s.id)).state).toBe('waiting');
+    await fetch(`http://127.0.0.1:${server.port}/api/sessions/${waiting.s.id}/end`, {
+      method: 'POST', headers: { origin: `http://127.0.0.1:${server.port}`, cookie: tess.cookie },
+    });
+    const deadline = Date.now() + 5_000;
+    while ((await sessionRow(h, waiting.s.id)).roomId !== null && Date.now() < deadline) await Bun.sleep(50);
+    expect((await sessionRow(h, waiting.s.id)).roomId).toBeNull();
+    expect(media.media.has(waiting.s.id)).toBe(false);
+  });
+
   test('the customer\'s state reaches the technician\'s console', async () => {
     const { s, customer } = await session(tess, true);
     const tech = connect('/ws/console', tess.cookie);

@@ -1,7 +1,11 @@
 // Media messages from the console and the Lens page, checked and handed to the
 // media service. A socket can only act on its own session: the console's
 // technician must own the session named in the message, and a Lens socket is
-// bound to its cookie's session. Media needs the session `active` or `on_hold`.
+// bound to its cookie's session. Media needs the session `active` or `on_hold`,
+// with one exception: while the customer waits for Start, the phone may offer
+// its publishing connection (its senders detached, so nothing is sent; see
+// web/src/lib/lens/call.svelte.ts). Nobody can subscribe to it before Start:
+// the technician's media messages need the session active.
 import { eq } from 'drizzle-orm';
 import { lensSessions } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -13,6 +17,11 @@ type Reply = (message: unknown) => void;
 type MediaMessage = Exclude<LensMessage, { type: 'ping' }>;
 
 const MEDIA_STATES = ['active', 'on_hold'];
+
+/** What the customer's page may send while waiting for Start: its publishing connection only. */
+function allowedWhileWaiting(side: Side, message: MediaMessage): boolean {
+  return side === 'customer' && (message.type === 'rtc.offer' || (message.type === 'rtc.candidate' && message.pc === 'publish'));
+}
 
 async function liveSession(deps: Deps, id: string) {
   const [row] = await deps.db.select({
@@ -39,28 +48,50 @@ async function handle(
   deps: Deps, media: MediaService | undefined, session: Awaited<ReturnType<typeof liveSession>>, side: Side, peer: Peer, reply: Reply, message: MediaMessage,
 ): Promise<void> {
   if (!session) return reply({ type: 'error', code: 'not_found', message: 'No such session.' });
-  if (!MEDIA_STATES.includes(session.state)) {
+  if (!MEDIA_STATES.includes(session.state) && !(session.state === 'waiting' && allowedWhileWaiting(side, message))) {
     return reply({ type: 'error', code: 'invalid_state', message: `This session is ${session.state.replace('_', ' ')}: it has no media.` });
   }
   if (!media) return reply({ type: 'media.error', sessionId: session.id, code: 'media_unavailable', message: 'Media is not available on this server.' });
   // Not awaited: the socket's queue must not wait for Janus (its other messages,
   // state updates and sign-out checks would). Order within the session is kept by
   // the media service's own per-session chain, which relay() joins synchronously.
-  relay(media, session, side, peer, message).catch((err) => {
-    const known = err instanceof MediaUnavailable || err instanceof JanusRequestError;
-    deps.log.warn('media signalling failed', { sessionId: session.id, side, type: message.type, err: err instanceof Error ? err.message : String(err) });
-    reply({ type: 'media.error', sessionId: session.id, code: 'media_failed', message: known ? (err as Error).message : 'The media server refused the request.' });
-  });
+  relay(media, session, side, peer, message).catch((err) => failed(deps, session.id, side, reply, message, err));
+}
+
+/**
+ * Answers and candidates from the page the media service already knows for
+ * that side (it joined or published after the checks below) go straight on:
+ * they come in bursts right when the picture is being connected, and each
+ * look at the database held the connection up by a few milliseconds. Once the
+ * session ends its media is gone, and they take the checked path again.
+ */
+function knownPeer(media: MediaService | undefined, sessionId: string, side: Side, peer: Peer, message: MediaMessage): media is MediaService {
+  return !!media && (message.type === 'rtc.answer' || message.type === 'rtc.candidate') && media.isPeer(sessionId, side, peer);
+}
+
+function relayKnown(deps: Deps, media: MediaService, sessionId: string, side: Side, reply: Reply, message: MediaMessage): void {
+  const work = message.type === 'rtc.answer' ? media.answer(sessionId, side, message.sdp, message.subscription)
+    : message.type === 'rtc.candidate' ? media.candidate(sessionId, side, message.pc, message.candidate)
+    : Promise.resolve();
+  work.catch((err) => failed(deps, sessionId, side, reply, message, err));
+}
+
+function failed(deps: Deps, sessionId: string, side: Side, reply: Reply, message: MediaMessage, err: unknown): void {
+  const known = err instanceof MediaUnavailable || err instanceof JanusRequestError;
+  deps.log.warn('media signalling failed', { sessionId, side, type: message.type, err: err instanceof Error ? err.message : String(err) });
+  reply({ type: 'media.error', sessionId, code: 'media_failed', message: known ? (err as Error).message : 'The media server refused the request.' });
 }
 
 export async function consoleSignal(deps: Deps, media: MediaService | undefined, technicianId: string, peer: Peer, reply: Reply, message: Exclude<ConsoleMessage, { type: 'ping' }>) {
+  const { sessionId: _, ...rest } = message;
+  if (knownPeer(media, message.sessionId, 'technician', peer, rest as MediaMessage)) return relayKnown(deps, media, message.sessionId, 'technician', reply, rest as MediaMessage);
   const session = await liveSession(deps, message.sessionId);
   // Another technician's session is reported as missing, like over HTTP.
   const own = session?.technicianId === technicianId ? session : undefined;
-  const { sessionId: _, ...rest } = message;
   await handle(deps, media, own, 'technician', peer, reply, rest as MediaMessage);
 }
 
 export async function lensSignal(deps: Deps, media: MediaService | undefined, sessionId: string, peer: Peer, reply: Reply, message: MediaMessage) {
+  if (knownPeer(media, sessionId, 'customer', peer, message)) return relayKnown(deps, media, sessionId, 'customer', reply, message);
   await handle(deps, media, await liveSession(deps, sessionId), 'customer', peer, reply, message);
 }

@@ -19,7 +19,7 @@ export type BenchPcInfo = {
   created: number;
   /** True once it had a remote offer (it receives: the subscriber leg). */
   receives: boolean;
-  states: { t: number; what: 'ice' | 'conn' | 'dtls' | 'rtp'; state: string }[];
+  states: { t: number; what: 'ice' | 'conn' | 'dtls' | 'rtp' | 'signaling' | 'gathering' | 'candidate'; state: string }[];
 };
 
 /** Runs in every page before its own scripts. */
@@ -52,6 +52,13 @@ export function benchInstrument() {
           mark(`ws:${m.type}`, { detail });
         } catch { /* not JSON */ }
       });
+    }
+    override send(data: Parameters<WebSocket["send"]>[0]) {
+      try {
+        const m = JSON.parse(String(data)) as { type?: string; pc?: string };
+        mark(`send:${m.type}`, { detail: m.pc });
+      } catch { /* not JSON */ }
+      super.send(data);
     }
   } as typeof WebSocket;
 
@@ -91,7 +98,10 @@ export function benchInstrument() {
       });
       this.addEventListener('signalingstatechange', () => {
         if (this.signalingState === 'have-remote-offer') info.receives = true;
+        info.states.push({ t: performance.now(), what: 'signaling', state: this.signalingState });
       });
+      this.addEventListener('icegatheringstatechange', () => info.states.push({ t: performance.now(), what: 'gathering', state: this.iceGatheringState }));
+      this.addEventListener('icecandidate', (e) => info.states.push({ t: performance.now(), what: 'candidate', state: e.candidate ? e.candidate.candidate.split(' ').slice(4, 8).join(' ') : 'end' }));
       // The DTLS transport exists once a description is set; watch it from then on.
       let watched = false;
       const watchDtls = () => {

@@ -1,8 +1,11 @@
-// The customer's side of a live session. Nothing leaves the phone before the
-// technician clicks Start: only then (state `active`) does this publish the
-// camera and microphone. It publishes again by itself after a reload, a socket
-// reconnect, a lost connection or a media server restart; on hold, and while
-// the app is in the background, the camera is paused.
+// The customer's side of a live session. Neither camera nor microphone leaves
+// the phone before the technician clicks Start: while the customer waits, the
+// publishing connection to the media server is made with its senders detached
+// (they send nothing at all), and Start only gives them their tracks, so the
+// technician sees the picture without waiting for a connection to be set up.
+// It publishes again by itself after a reload, a socket reconnect, a lost
+// connection or a media server restart; on hold, and while the app is in the
+// background, the camera is paused.
 import { PublishLeg, SubscribeLeg, type Candidate } from '../media/peer.ts';
 
 export type LensCallStatus = 'idle' | 'connecting' | 'live' | 'interrupted' | 'displaced';
@@ -29,9 +32,10 @@ class LensCall {
 	#wanted = false;
 	#pub: PublishLeg | null = null;
 	#sub: SubscribeLeg | null = null;
-	/** Made while waiting for Start, offer included, so Start only has to send it (see prepare). */
+	/** Made and connected, silent, while waiting for Start (see prepare). */
 	#ready: PublishLeg | null = null;
 	#readyTimer: ReturnType<typeof setTimeout> | undefined;
+	#rewarmTimer: ReturnType<typeof setTimeout> | undefined;
 	#retry: ReturnType<typeof setTimeout> | undefined;
 	#rejoin: ReturnType<typeof setTimeout> | undefined;
 	#visibilityBound = false;
@@ -40,6 +44,19 @@ class LensCall {
 	socketOpened(send: Send) {
 		this.#send = send;
 		if (this.#wanted && this.status !== 'displaced') this.#publish();
+		// A connection offered over the previous socket may have lost its answer: make it anew.
+		else if (this.#ready?.offered) this.#rewarm(0);
+		else this.#warm();
+	}
+
+	/**
+	 * The session's state as it arrives, before any screen changes: on Start
+	 * the waiting connection gets its tracks at once (the live screen's update()
+	 * then finds the call made).
+	 */
+	stateChanged(state: string | undefined) {
+		const ready = this.#ready;
+		if ((state === 'active' || state === 'on_hold') && ready && !this.#wanted) this.update(state, ready.stream);
 	}
 
 	socketClosed() {
@@ -67,10 +84,14 @@ class LensCall {
 	}
 
 	/**
-	 * While the customer waits for Start: the publishing connection is made and
-	 * its offer written, which on a phone takes tens of milliseconds, so the
-	 * picture appears that much sooner after Start. Nothing is sent before Start
-	 * (see PublishLeg.prepare). `null`: no longer waiting; let it go.
+	 * While the customer waits for Start: the publishing connection is offered
+	 * to the media server and connected, with its senders detached, so that
+	 * Start only has to attach the camera and microphone. Setting up that
+	 * connection (offer, the server's answer, ICE, DTLS) takes 100 ms and more;
+	 * done after Start it held the first picture back by as much. No media
+	 * packet is sent before Start: a detached sender sends nothing, and the
+	 * server lets the technician subscribe only once the session is active.
+	 * `null`: no longer waiting; let it go.
 	 */
 	prepare(stream: MediaStream | null) {
 		if (this.#wanted) return;
@@ -79,18 +100,37 @@ class LensCall {
 		if (!stream) return;
 		const leg = this.#leg(stream);
 		this.#ready = leg;
-		leg.prepare().catch(() => {
-			if (this.#ready === leg) this.#dropReady();
+		leg.silence().then(() => leg.prepare()).then(() => this.#warm(), () => {
+			if (this.#ready === leg) this.#rewarm(RETRY_MS);
 		});
+		// A connection that was never offered (no socket yet) is made anew now and then: the network may have changed.
 		this.#readyTimer = setTimeout(() => {
-			if (this.#ready !== leg) return;
-			this.#dropReady();
-			this.prepare(stream);
+			if (this.#ready === leg && !leg.offered) this.#rewarm(0);
 		}, READY_MS);
+	}
+
+	/** The waiting connection is offered once it is prepared and the socket is open. */
+	#warm() {
+		const leg = this.#ready;
+		if (!leg || leg.offered || !this.#send || this.#wanted) return;
+		void leg.prepare().then(() => {
+			if (this.#ready === leg && this.#send && !this.#wanted) return leg.offer();
+		}).catch(() => {
+			if (this.#ready === leg) this.#rewarm(RETRY_MS);
+		});
+	}
+
+	/** The waiting connection failed or was refused: a new one, now or in a moment. */
+	#rewarm(delay: number) {
+		const stream = this.#ready?.stream ?? null;
+		this.#dropReady();
+		if (!stream || this.#wanted) return;
+		this.#rewarmTimer = setTimeout(() => this.prepare(stream), delay);
 	}
 
 	#dropReady() {
 		clearTimeout(this.#readyTimer);
+		clearTimeout(this.#rewarmTimer);
 		this.#ready?.close();
 		this.#ready = null;
 	}
@@ -129,6 +169,7 @@ class LensCall {
 	}
 
 	receive(m: Message) {
+		if (!this.#wanted && this.#ready) return this.#receiveWaiting(m);
 		switch (m.type) {
 			case 'rtc.answer':
 				void this.#pub?.answered(String(m.sdp)).catch(() => this.#again());
@@ -165,6 +206,29 @@ class LensCall {
 		}
 	}
 
+	/** Signalling for the waiting connection. */
+	#receiveWaiting(m: Message) {
+		const leg = this.#ready!;
+		switch (m.type) {
+			case 'rtc.answer':
+				void leg.answered(String(m.sdp)).catch(() => this.#rewarm(RETRY_MS));
+				break;
+			case 'rtc.candidate':
+				if (m.pc === 'publish') void leg.addCandidate(m.candidate as Candidate);
+				break;
+			case 'media.restart':
+				// The media server is back: offer anew.
+				this.#rewarm(0);
+				break;
+			case 'media.error':
+				// Refused: made anew in a moment, or at Start if this server has no media at all.
+				if (!leg.offered) break;
+				if (m.code === 'media_unavailable') this.#dropReady();
+				else this.#rewarm(RETRY_MS);
+				break;
+		}
+	}
+
 	#publish() {
 		clearTimeout(this.#retry);
 		this.#pub?.close();
@@ -176,18 +240,20 @@ class LensCall {
 		if (this.status !== 'interrupted') this.status = 'connecting';
 		// Ask for the technician's voice first, then offer our camera and microphone.
 		send({ type: 'media.join' });
-		const ready = this.#ready?.stream === stream && !this.#ready.closed ? this.#ready : null;
+		const ready = this.#ready?.stream === stream && usable(this.#ready) ? this.#ready : null;
 		if (ready) this.#ready = null;
 		this.#dropReady();
 		const pub = ready ?? this.#leg(stream);
 		this.#pub = pub;
 		this.#applyTracks();
 		this.#report();
+		if (pub.pc.connectionState === 'connected') this.status = 'live';
 		void pub.offer().catch(() => this.#again());
 	}
 
 	#leg(stream: MediaStream): PublishLeg {
 		const leg: PublishLeg = new PublishLeg(stream, (m) => this.#send?.(m), (s) => {
+			if (leg === this.#ready && s === 'failed') return this.#rewarm(RETRY_MS);
 			if (leg !== this.#pub) return;
 			if (s === 'connected') this.status = 'live';
 			else if (s === 'failed') this.#again();
@@ -251,6 +317,11 @@ class LensCall {
 			this.#report();
 		});
 	}
+}
+
+/** A waiting connection Start can use: not closed, not failed. */
+function usable(leg: PublishLeg): boolean {
+	return !leg.closed && leg.pc.connectionState !== 'failed' && leg.pc.connectionState !== 'closed';
 }
 
 export const call = new LensCall();

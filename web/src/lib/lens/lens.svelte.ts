@@ -169,6 +169,8 @@ class Lens {
 			if (message.type !== 'state' || !message.session || typeof message.session !== 'object') return;
 			this.reconnecting = false;
 			this.#delay = MIN_DELAY;
+			// Start reaches the call before the screen changes (see call.stateChanged).
+			call.stateChanged((message.session as LensView).state);
 			this.session = message.session as LensView;
 			if (isEndedState(this.session.state)) this.#finish();
 		};

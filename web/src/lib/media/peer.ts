@@ -83,6 +83,7 @@ const START_KBPS = 1_000;
 export class PublishLeg extends Leg {
 	readonly senders = new Map<'audio' | 'video', RTCRtpSender>();
 	#offer: Promise<RTCSessionDescriptionInit> | null = null;
+	#sent = false;
 
 	constructor(
 		readonly stream: MediaStream,
@@ -112,7 +113,22 @@ export class PublishLeg extends Leg {
 		return this.#offer;
 	}
 
+	/**
+	 * Detaches the camera and microphone: the senders send nothing at all (no
+	 * packet, not even black frames) until they are given their tracks again.
+	 */
+	async silence(): Promise<void> {
+		await Promise.all([...this.senders.values()].map((sender) => sender.replaceTrack(null)));
+	}
+
+	/** True once the offer went out (it is sent once). */
+	get offered(): boolean {
+		return this.#sent;
+	}
+
 	async offer() {
+		if (this.#sent) return;
+		this.#sent = true;
 		const offer = await this.prepare();
 		if (this.closed) return;
 		this.signal({ type: 'rtc.offer', sdp: offer.sdp });
@@ -120,7 +136,8 @@ export class PublishLeg extends Leg {
 	}
 
 	async answered(sdp: string) {
-		if (this.closed) return;
+		// An answer for an offer this leg no longer waits on (a late or repeated one) is not ours.
+		if (this.closed || this.pc.signalingState !== 'have-local-offer') return;
 		await this.pc.setRemoteDescription({ type: 'answer', sdp: withStartBitrate(sdp, START_KBPS) });
 		await this.flush();
 	}
