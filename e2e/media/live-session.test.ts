@@ -141,15 +141,20 @@ describe('a live Lens session through the bundled Janus', () => {
     expect(before.connected).toBe(1);
     expect(before.sendersWithTrack).toBe(0);
     expect(before.audioBytesSent + before.videoBytesSent).toBe(0);
-    // The console has no connection before Start.
-    expect((await mediaOf(tech)).peerConnections).toBe(0);
+    // The console connects its receiving side ahead too; it receives nothing.
+    await waitForMedia(tech, (m) => m.connected === 1, 20_000);
+    const seen = await mediaOf(tech);
+    expect(seen.peerConnections).toBe(1);
+    expect(seen.sendersWithTrack).toBe(0);
+    expect(seen.framesDecoded + seen.audioPacketsReceived).toBe(0);
     // Janus's side: Loupe's own admin handle, the phone's publisher and the
-    // technician's subscription made ready (Janus's offer, which nobody answers
-    // before Start, so it has no connection), in the session's room. Janus
-    // received no media at all.
+    // technician's subscription, answered but paused (Janus relays nothing
+    // until Start), in the session's room. Janus received no media at all.
     const handles = await janus.handles();
     expect(handles.length).toBe(3);
     expect(handles.filter((h) => h.room !== undefined).length).toBe(2);
+    const subscription = handles.find((h) => h.specific.type === 'subscriber');
+    expect(subscription?.specific).toMatchObject({ answered: true, paused: true });
     expect(handles.reduce((n, h) => n + h.bytesIn, 0)).toBe(0);
   }, 90_000);
 

@@ -71,6 +71,12 @@ type SessionMedia = {
   /** A room from before a Janus restart or a lost link: destroyed when the next one is made. */
   staleRoom: Room | null;
   held: boolean;
+  /**
+   * The technician clicked Start (the session is active or on hold). Until
+   * then Janus relays nothing to anyone: a subscription made while the
+   * customer waits is answered but stays paused (see relaying()).
+   */
+  started: boolean;
   /** Set by close(): queued work for the session does nothing any more. */
   closed: boolean;
   customer: Participant;
@@ -229,8 +235,9 @@ export class MediaService {
     return this.run(media, async () => {
       const sub = media[side].sub;
       if (!sub || sub.id !== subscription) return;
-      await sub.request({ request: 'start' }, { type: 'answer', sdp });
-      if (media.held) await sub.request({ request: 'pause' });
+      // The answer rides on the request that leaves the subscription as it should
+      // be: Janus sets up the connection either way, and relays only on 'start'.
+      await sub.request({ request: relaying(media) ? 'start' : 'pause' }, { type: 'answer', sdp });
     });
   }
 
@@ -278,10 +285,27 @@ export class MediaService {
     const media = this.sessions.get(sessionId);
     if (!media || media.held === held) return Promise.resolve();
     media.held = held;
+    return this.relayAsState(media);
+  }
+
+  /**
+   * Start, once the session is active: Janus starts relaying on the
+   * subscriptions made while the customer waited (it asks the phone for a
+   * keyframe as it does), so the picture needs no new connection.
+   */
+  activate(sessionId: string): Promise<void> {
+    const media = this.sessions.get(sessionId);
+    if (!media || media.started) return Promise.resolve();
+    media.started = true;
+    return this.relayAsState(media);
+  }
+
+  private relayAsState(media: SessionMedia): Promise<void> {
+    const request = relaying(media) ? 'start' : 'pause';
     return this.run(media, async () => {
       for (const side of SIDES) {
         const sub = media[side].sub;
-        if (sub) await sub.request({ request: held ? 'pause' : 'start' }).catch((err) => this.deps.log.warn('media hold/resume failed', { sessionId, err }));
+        if (sub) await sub.request({ request }).catch((err) => this.deps.log.warn(`media ${request} failed`, { sessionId: media.sessionId, err }));
       }
     });
   }
@@ -343,6 +367,7 @@ export class MediaService {
         sessionId: session.id, room: null, staleRoom: null, closed: false, chain: Promise.resolve(),
         // After a Loupe restart a held session must stay held.
         held: session.state === 'on_hold',
+        started: session.state === 'active' || session.state === 'on_hold',
         customer: { state: freshState() }, technician: { state: freshState() },
       };
       this.sessions.set(session.id, media);
@@ -555,6 +580,11 @@ export class MediaService {
       for (const side of SIDES) media[side].peer?.send({ type: 'media.restart', sessionId: media.sessionId });
     }
   }
+}
+
+/** Janus relays to subscribers only after Start and not on hold. */
+function relaying(media: SessionMedia): boolean {
+  return media.started && !media.held;
 }
 
 function toBrowser(candidate: IceCandidate | undefined): BrowserCandidate | null {

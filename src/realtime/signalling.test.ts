@@ -94,7 +94,12 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     sock.send({ type: 'rtc.offer', sessionId: theirs.s.id, sdp: OFFER });
     expect(await sock.next()).toMatchObject({ type: 'error', code: 'not_found' });
     expect(media.media.peers(theirs.s.id)).toEqual({ customer: false, technician: false });
-    sock.send({ type: 'media.join', sessionId: mine.s.id });
+    // Before Start the technician may only receive (paused), never publish.
+    sock.send({ type: 'rtc.offer', sessionId: mine.s.id, sdp: OFFER });
+    expect(await sock.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    sock.send({ type: 'media.state', sessionId: mine.s.id, muted: false, camera: false, background: false });
+    expect(await sock.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
+    sock.send({ type: 'rtc.candidate', sessionId: mine.s.id, pc: 'publish', candidate: null });
     expect(await sock.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
     expect(media.media.has(mine.s.id)).toBe(false);
     sock.send({ type: 'media.join', sessionId: '00000000-0000-4000-8000-000000000000' });
@@ -158,7 +163,7 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     expect(await own.next()).toMatchObject({ type: 'media.peer', side: 'technician', publishing: false });
   });
 
-  test('while waiting for Start the phone may offer its publishing connection, and nothing else; ending the session destroys the room', async () => {
+  test('while waiting for Start the phone may offer its publishing connection and the console join to receive; nothing else; ending the session destroys the room', async () => {
     const waiting = await session(tess, false);
     const lens = connect('/ws/lens', waiting.customer);
     await lens.opened;
@@ -171,14 +176,16 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     expect(await lens.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
     lens.send({ type: 'media.state', muted: false, camera: true, background: false });
     expect(await lens.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
-    console_.send({ type: 'media.join', sessionId: waiting.s.id });
-    expect(await console_.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
     expect(media.media.has(waiting.s.id)).toBe(false);
+    // The console may join (its subscription stays paused until Start: see MediaService.activate).
+    console_.send({ type: 'media.join', sessionId: waiting.s.id });
+    expect(await console_.next()).toMatchObject({ type: 'media.peer', side: 'customer', publishing: false });
+    expect(media.media.peers(waiting.s.id)).toEqual({ customer: false, technician: true });
     // The offer passes the state check and reaches Janus (which cannot use this one).
     lens.send({ type: 'rtc.offer', sdp: OFFER });
     expect(await lens.next(10_000)).toMatchObject({ type: 'media.error', code: 'media_failed' });
     lens.send({ type: 'rtc.candidate', pc: 'publish', candidate: null });
-    expect(media.media.peers(waiting.s.id)).toEqual({ customer: true, technician: false });
+    expect(media.media.peers(waiting.s.id)).toEqual({ customer: true, technician: true });
     const room = (await sessionRow(h, waiting.s.id)).roomId;
     expect(room).not.toBeNull();
     expect((await sessionRow(h, waiting.s.id)).state).toBe('waiting');

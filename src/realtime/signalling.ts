@@ -2,10 +2,12 @@
 // media service. A socket can only act on its own session: the console's
 // technician must own the session named in the message, and a Lens socket is
 // bound to its cookie's session. Media needs the session `active` or `on_hold`,
-// with one exception: while the customer waits for Start, the phone may offer
-// its publishing connection (its senders detached, so nothing is sent; see
-// web/src/lib/lens/call.svelte.ts). Nobody can subscribe to it before Start:
-// the technician's media messages need the session active.
+// except that while the customer waits for Start, both sides connect ahead so
+// the picture comes sooner after it: the phone offers its publishing
+// connection with its senders detached (it sends nothing; see
+// web/src/lib/lens/call.svelte.ts), and the console its receiving connection,
+// which Janus keeps paused until Start (MediaService.activate). The phone
+// subscribes to nothing and the technician publishes nothing before Start.
 import { eq } from 'drizzle-orm';
 import { lensSessions } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -18,9 +20,10 @@ type MediaMessage = Exclude<LensMessage, { type: 'ping' }>;
 
 const MEDIA_STATES = ['active', 'on_hold'];
 
-/** What the customer's page may send while waiting for Start: its publishing connection only. */
+/** What a page may send while waiting for Start: the phone its publishing connection, the console its receiving one. */
 function allowedWhileWaiting(side: Side, message: MediaMessage): boolean {
-  return side === 'customer' && (message.type === 'rtc.offer' || (message.type === 'rtc.candidate' && message.pc === 'publish'));
+  if (side === 'customer') return message.type === 'rtc.offer' || (message.type === 'rtc.candidate' && message.pc === 'publish');
+  return message.type === 'media.join' || message.type === 'rtc.answer' || message.type === 'media.leave' || (message.type === 'rtc.candidate' && message.pc === 'subscribe');
 }
 
 async function liveSession(deps: Deps, id: string) {

@@ -13,7 +13,7 @@ import { lockOwnSession } from './end.ts';
 import { assertTransition } from './states.ts';
 import { sessionView, type SessionView } from './view.ts';
 
-export type RoomOpener = Pick<MediaService, 'openRoom' | 'close'>;
+export type RoomOpener = Pick<MediaService, 'openRoom' | 'activate' | 'close'>;
 
 /** Starts in progress in this process: a double click must not open two rooms. */
 const starting = new Set<string>();
@@ -37,6 +37,8 @@ export async function startSession(deps: Deps, media: RoomOpener, technicianId: 
       await audit(tx, { type: 'technician', id: technicianId }, 'session.started', { type: 'session', id }, {});
       return (await sessionView(tx, deps.config, id))!;
     });
+    // Before anyone is told: a subscription made while the customer waited starts relaying now.
+    await media.activate(id);
     deps.events.sessionChanged({ sessionId: id, technicianId });
     return view;
   } catch (err) {

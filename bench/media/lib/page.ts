@@ -71,6 +71,22 @@ export function benchInstrument() {
     return res;
   }, { preconnect: window.fetch.preconnect }) as typeof fetch;
 
+  // A receiver's first video packet and first decoded frame (getStats every 5 ms, for 3 s); again on each call.
+  const pollRtp = (info: (typeof pcs)[number]) => {
+    let start = performance.now();
+    let packet = false;
+    const poll = async () => {
+      const report = await info.pc.getStats().catch(() => null);
+      report?.forEach((st: { type: string; kind?: string; packetsReceived?: number; framesDecoded?: number }) => {
+        if (st.type !== 'inbound-rtp' || st.kind !== 'video') return;
+        if (!packet && (st.packetsReceived ?? 0) > 0) { packet = true; info.states.push({ t: performance.now(), what: 'rtp', state: 'first-packet' }); }
+        if ((st.framesDecoded ?? 0) > 0) { info.states.push({ t: performance.now(), what: 'rtp', state: 'first-decoded' }); packet = true; start = -1e9; }
+      });
+      if (performance.now() - start < 3_000) setTimeout(() => void poll(), 5);
+    };
+    void poll();
+  };
+
   // Every PeerConnection: ICE, connection and DTLS states.
   const OriginalPc = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends OriginalPc {
@@ -81,20 +97,8 @@ export function benchInstrument() {
       this.addEventListener('iceconnectionstatechange', () => info.states.push({ t: performance.now(), what: 'ice', state: this.iceConnectionState }));
       this.addEventListener('connectionstatechange', () => {
         info.states.push({ t: performance.now(), what: 'conn', state: this.connectionState });
-        // A receiver once connected: when its first video packet and first decoded frame came (getStats every 5 ms, for 3 s).
-        if (this.connectionState !== 'connected' || !info.receives) return;
-        let start = performance.now();
-        let packet = false;
-        const poll = async () => {
-          const report = await this.getStats().catch(() => null);
-          report?.forEach((st: { type: string; kind?: string; packetsReceived?: number; framesDecoded?: number }) => {
-            if (st.type !== 'inbound-rtp' || st.kind !== 'video') return;
-            if (!packet && (st.packetsReceived ?? 0) > 0) { packet = true; info.states.push({ t: performance.now(), what: 'rtp', state: 'first-packet' }); }
-            if ((st.framesDecoded ?? 0) > 0) { info.states.push({ t: performance.now(), what: 'rtp', state: 'first-decoded' }); packet = true; start = -1e9; }
-          });
-          if (performance.now() - start < 3_000) setTimeout(() => void poll(), 5);
-        };
-        void poll();
+        // A receiver once connected: when its first video packet and first decoded frame came.
+        if (this.connectionState === 'connected' && info.receives) pollRtp(info);
       });
       this.addEventListener('signalingstatechange', () => {
         if (this.signalingState === 'have-remote-offer') info.receives = true;
@@ -185,7 +189,7 @@ export function benchInstrument() {
   });
   const bench = {
     marks, pcs, frames,
-    mark,
+    mark, pollRtp,
     read(label: string, on: boolean) { if (on) reading.add(label); else reading.delete(label); },
     takeFrames(label: string) { const f = frames[label] ?? []; frames[label] = []; return f; },
     /** The camera track: the Lens preview's, or a new getUserMedia one. */
@@ -281,6 +285,7 @@ export type BenchApi = {
   marks: Mark[];
   pcs: (BenchPcInfo & { pc: RTCPeerConnection })[];
   mark(ev: string, extra?: { pc?: number; detail?: string }): void;
+  pollRtp(info: BenchPcInfo & { pc: RTCPeerConnection }): void;
   read(label: string, on: boolean): void;
   takeFrames(label: string): FrameSeen[];
   source(kind: 'preview' | 'camera'): Promise<MediaStream>;

@@ -2,6 +2,9 @@
 // coming in, the technician's microphone going out, and the numbers that say
 // how well it runs. One per session opened in the console; it re-joins by
 // itself after a socket reconnect, a failed connection or a media server restart.
+// While the customer waits for Start, the selected session's call connects its
+// receiving side ahead (prepare()): Janus keeps it paused, so nothing arrives
+// before Start, and Start then needs no new connection before the picture.
 import { m } from '#lib/paraglide/messages.js';
 import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
 import { StatsReader, type MediaStats } from './stats.ts';
@@ -63,18 +66,50 @@ export class ConsoleCall {
 	#micDue = false;
 	#reader = new StatsReader();
 	#stopped = false;
+	/** Made by prepare(): receiving only, no microphone, no problems shown; start() ends it. */
+	#waiting = false;
+	#listening = false;
 
 	constructor(
 		readonly sessionId: string,
 		private readonly socket: CallSocket
 	) {}
 
-	async start() {
-		this.#off = this.socket.listen((msg) => this.#receive(msg));
-		this.#statsTimer = setInterval(() => void this.#readStats(), 1000);
-		// The picture first: join now, while the browser opens the microphone
-		// (tens of milliseconds, more on first use); the microphone follows.
+	/**
+	 * While the session waits for Start: the receiving connection only. The
+	 * microphone is neither opened nor sent, and a failure is not shown: start()
+	 * joins afresh if this did not connect.
+	 */
+	prepare() {
+		if (this.#listening || this.#stopped) return;
+		this.#waiting = true;
+		this.#listen();
 		this.#join(true);
+	}
+
+	/** True while prepare()'s connection may still serve Start. */
+	get prepared(): boolean {
+		const state = this.#sub?.pc.connectionState;
+		return this.#waiting && !this.#stopped && (state === 'new' || state === 'connecting' || state === 'connected');
+	}
+
+	async start() {
+		const ready = this.prepared;
+		this.#waiting = false;
+		this.#listen();
+		this.#statsTimer = setInterval(() => void this.#readStats(), 1000);
+		if (ready) {
+			// The connection made while waiting carries the picture now; the microphone follows as after a join.
+			if (this.#sub!.pc.connectionState === 'connected') this.#legState('connected', this.#sub!);
+			else {
+				this.#micTimer = setTimeout(() => this.#publishMic(), MIC_WAIT_MS);
+				this.#armConnectTimer();
+			}
+		} else {
+			// The picture first: join now, while the browser opens the microphone
+			// (tens of milliseconds, more on first use); the microphone follows.
+			this.#join(true);
+		}
 		try {
 			this.#mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
 		} catch (error) {
@@ -83,6 +118,12 @@ export class ConsoleCall {
 		}
 		if (this.#stopped) return this.#mic?.getTracks().forEach((t) => t.stop());
 		if (this.#micDue && this.status !== 'displaced') this.#publishMic();
+	}
+
+	#listen() {
+		if (this.#listening) return;
+		this.#listening = true;
+		this.#off = this.socket.listen((msg) => this.#receive(msg));
 	}
 
 	stop() {
@@ -131,6 +172,7 @@ export class ConsoleCall {
 		// A problem stays on screen until the picture is back: no flicker between retries.
 		if (this.status !== 'interrupted' && this.status !== 'failed') this.status = 'connecting';
 		this.#send({ type: 'media.join' });
+		if (this.#waiting) return;
 		if (!keepMic) {
 			this.#micDue = false;
 			clearTimeout(this.#micTimer);
@@ -142,6 +184,7 @@ export class ConsoleCall {
 	/** The technician's microphone into the call (see MIC_WAIT_MS), once the browser has opened it. */
 	#publishMic() {
 		clearTimeout(this.#micTimer);
+		if (this.#waiting) return;
 		this.#micDue = true;
 		if (!this.#mic || this.#pub || this.#stopped || this.status === 'displaced') return;
 		const pub = new PublishLeg(this.#mic, (message) => this.#send(message), (s) => this.#legState(s));
@@ -232,6 +275,7 @@ export class ConsoleCall {
 
 	#legState(state: RTCPeerConnectionState, leg?: SubscribeLeg) {
 		if (leg && leg !== this.#sub) return;
+		if (leg && state === 'connected' && this.#waiting) return;
 		if (leg && state === 'connected') {
 			this.#publishMic();
 			this.status = 'live';
@@ -249,6 +293,8 @@ export class ConsoleCall {
 
 	#fail(message: Text) {
 		if (this.#stopped || this.status === 'displaced') return;
+		// Before Start nothing is shown and nothing retried: start() joins afresh.
+		if (this.#waiting) return;
 		this.status = 'failed';
 		this.#problem = message;
 		clearTimeout(this.#retryTimer);
@@ -264,4 +310,32 @@ export class ConsoleCall {
 			/* a PeerConnection closed in the meantime */
 		}
 	}
+}
+
+/**
+ * Calls prepared for sessions waiting for Start, by session id: the session's
+ * detail makes one, and its live view takes it over on Start (or the detail
+ * lets it go when it shows something else).
+ */
+const preparedCalls = new Map<string, ConsoleCall>();
+
+export function prepareCall(sessionId: string, socket: CallSocket): void {
+	if (preparedCalls.has(sessionId)) return;
+	const call = new ConsoleCall(sessionId, socket);
+	preparedCalls.set(sessionId, call);
+	call.prepare();
+}
+
+/** The prepared call for the session, now the caller's to start and stop; or a new one. */
+export function takeCall(sessionId: string, socket: CallSocket): ConsoleCall {
+	const call = preparedCalls.get(sessionId);
+	preparedCalls.delete(sessionId);
+	return call ?? new ConsoleCall(sessionId, socket);
+}
+
+/** Lets a prepared call go, unless a live view took it. */
+export function releaseCall(sessionId: string): void {
+	const call = preparedCalls.get(sessionId);
+	preparedCalls.delete(sessionId);
+	call?.stop();
 }
