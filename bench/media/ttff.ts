@@ -3,9 +3,11 @@
 // on its remote video), with the breakdown the pages can observe: the answer to
 // POST /start (server ack), the socket's media.peer telling the console the
 // phone's publisher is up in Janus, the console's subscription offer, ICE
-// connected, DTLS connected, first frame. The phone connected its publishing
-// connection while it waited, its senders detached (web/src/lib/lens/call.svelte.ts):
-// Start gives them the camera and microphone. Reference, interleaved in the same run:
+// connected, DTLS connected, first frame. Both connections are made while the
+// session waits (the phone's with its senders detached, the console's paused by
+// Janus; web/src/lib/lens/call.svelte.ts, console-call.svelte.ts): their offer,
+// ICE and DTLS then come before the click and are left out of the breakdown.
+// Reference, interleaved in the same run:
 // a cold publish-then-subscribe straight against the same Janus (lib/janus.ts),
 // from "create room" to the subscriber's first frame, pages in the same contexts.
 import type { Page } from 'playwright-core';

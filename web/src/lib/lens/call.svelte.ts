@@ -89,9 +89,9 @@ class LensCall {
 	 * Start only has to attach the camera and microphone. Setting up that
 	 * connection (offer, the server's answer, ICE, DTLS) takes 100 ms and more;
 	 * done after Start it held the first picture back by as much. No media
-	 * packet is sent before Start: a detached sender sends nothing, and the
-	 * server lets the technician subscribe only once the session is active.
-	 * `null`: no longer waiting; let it go.
+	 * packet is sent before Start: a detached sender sends nothing, and Janus
+	 * relays nothing to the technician until Start either (Loupe keeps the
+	 * technician's subscription paused). `null`: no longer waiting; let it go.
 	 */
 	prepare(stream: MediaStream | null) {
 		if (this.#wanted) return;
