@@ -405,8 +405,8 @@ export class MediaService {
    * The viewer's subscription to the other side's feed. Made even before the
    * viewer joined (the technician, while the customer's silent connection
    * waits for Start): Janus's offer is then kept and sent the moment they
-   * join, instead of after two more requests to Janus. A subscription nobody
-   * answered has no connection, so nothing can reach anyone through it.
+   * join, instead of after two more requests to Janus. Before Start, a
+   * technician's answer leaves it paused (answer()): Janus relays nothing on it.
    */
   private async subscribe(media: SessionMedia, admin: VideoRoomAdmin, viewerSide: Side): Promise<void> {
     const viewer = media[viewerSide];

@@ -37,8 +37,10 @@ export async function startSession(deps: Deps, media: RoomOpener, technicianId: 
       await audit(tx, { type: 'technician', id: technicianId }, 'session.started', { type: 'session', id }, {});
       return (await sessionView(tx, deps.config, id))!;
     });
-    // Before anyone is told: a subscription made while the customer waited starts relaying now.
-    await media.activate(id);
+    // Before anyone is told: a subscription made while the customer waited starts
+    // relaying now. The session is active whatever Janus says; a page that finds
+    // no picture joins again.
+    await media.activate(id).catch((err) => deps.log.warn('media not resumed at Start', { sessionId: id, err }));
     deps.events.sessionChanged({ sessionId: id, technicianId });
     return view;
   } catch (err) {
