@@ -26,6 +26,9 @@ const STEPS: [Step, string][] = [
   ['ice', 'ICE connected'], ['dtls', 'DTLS connected'], ['firstDecoded', 'first frame decoded (getStats)'], ['firstFrame', 'first frame presented'],
 ];
 
+/** How far before the click the trace reaches: the connections made while the session waited are in it. */
+const TRACE_BEFORE_MS = 1_500;
+
 /** LOUPE_BENCH_TRACE=1: one run's events on both pages (socket messages both ways, PeerConnection states, candidates), ms from the click, in order. */
 async function trace(tech: Page, phone: Page, t0: number) {
   const events = async (page: Page, who: string) => {
@@ -39,7 +42,7 @@ async function trace(tech: Page, phone: Page, t0: number) {
   };
   const techOrigin = await tech.evaluate(() => performance.timeOrigin);
   const all = [...(await events(tech, 'console')), ...(await events(phone, 'phone'))]
-    .map((e) => ({ t: e.at - techOrigin - t0, what: e.what })).filter((e) => e.t >= -5 && e.t < 600).sort((a, b) => a.t - b.t);
+    .map((e) => ({ t: e.at - techOrigin - t0, what: e.what })).filter((e) => e.t >= -TRACE_BEFORE_MS && e.t < 600).sort((a, b) => a.t - b.t);
   console.error(all.map((e) => `  ${e.t.toFixed(1).padStart(7)} ${e.what}`).join('\n'));
 }
 
