@@ -29,8 +29,17 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
-    else if (a === '--only') args.only = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    else if (a.startsWith('--only=')) args.only = a.slice(7).split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--only')
+      args.only = (argv[++i] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    else if (a.startsWith('--only='))
+      args.only = a
+        .slice(7)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--child') args.child = argv[++i];
     else if (a === '--help' || a === '-h') {
       console.log('usage: bun bench/run.ts [--quick] [--only name,name]');
@@ -47,14 +56,16 @@ async function loadBenchmarks(): Promise<Loaded[]> {
   const files = FIXED.map((f) => join(BENCH, f));
   const media = join(BENCH, 'media');
   if (existsSync(media)) {
-    for (const f of readdirSync(media).sort()) if (f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts')) files.push(join(media, f));
+    for (const f of readdirSync(media).sort())
+      if (f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts')) files.push(join(media, f));
   }
   const loaded: Loaded[] = [];
   for (const file of files) {
     try {
       const mod = (await import(file)) as { default?: Benchmark };
       const bench = mod.default;
-      if (!bench || typeof bench.run !== 'function' || typeof bench.name !== 'string') throw new Error('does not default-export a Benchmark');
+      if (!bench || typeof bench.run !== 'function' || typeof bench.name !== 'string')
+        throw new Error('does not default-export a Benchmark');
       loaded.push({ file, bench });
     } catch (error) {
       loaded.push({ file, error: error instanceof Error ? error.message : String(error) });
@@ -92,10 +103,20 @@ async function runIsolated(bench: Benchmark, quick: boolean, timeoutMs: number, 
   const cmd = [process.execPath, 'bench/run.ts', '--only', bench.name, '--child', out, ...(quick ? ['--quick'] : [])];
   const started = performance.now();
   const proc = Bun.spawn(['setsid', ...(bench.netns ? ['bash', 'scripts/netns.sh'] : []), ...cmd], {
-    cwd: ROOT, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit', env: process.env,
+    cwd: ROOT,
+    stdin: 'ignore',
+    stdout: 'inherit',
+    stderr: 'inherit',
+    env: process.env,
   });
   let timedOut = false;
-  const killGroup = (signal: 'SIGTERM' | 'SIGKILL') => { try { process.kill(-proc.pid, signal); } catch { /* gone */ } };
+  const killGroup = (signal: 'SIGTERM' | 'SIGKILL') => {
+    try {
+      process.kill(-proc.pid, signal);
+    } catch {
+      /* gone */
+    }
+  };
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup('SIGTERM');
@@ -109,8 +130,17 @@ async function runIsolated(bench: Benchmark, quick: boolean, timeoutMs: number, 
   let report: ChildReport | undefined;
   try {
     report = JSON.parse(readFileSync(out, 'utf8')) as ChildReport;
-  } catch { /* no report */ }
-  if (timedOut) return { name: bench.name, ok: false, seconds, figures: [], error: `stopped after the hard limit of ${Math.round(timeoutMs / 1000)} s` };
+  } catch {
+    /* no report */
+  }
+  if (timedOut)
+    return {
+      name: bench.name,
+      ok: false,
+      seconds,
+      figures: [],
+      error: `stopped after the hard limit of ${Math.round(timeoutMs / 1000)} s`,
+    };
   if (!report) return { name: bench.name, ok: false, seconds, figures: [], error: `exited ${code} without a report` };
   if ('error' in report) return { name: bench.name, ok: false, seconds, figures: [], error: report.error };
   return { name: bench.name, ok: true, seconds, figures: report.figures };
@@ -132,16 +162,23 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'loupe-bench-run-'));
   const date = new Date().toISOString();
   const machine = machineInfo();
-  log(`bench: ${selected.length} benchmark(s)${args.quick ? ' (quick)' : ''} on ${machine.cpu}, ${machine.cores} cores, Bun ${machine.bun}`);
+  log(
+    `bench: ${selected.length} benchmark(s)${args.quick ? ' (quick)' : ''} on ${machine.cpu}, ${machine.cores} cores, Bun ${machine.bun}`,
+  );
 
   const outcomes: Outcome[] = [];
   try {
     for (const l of selected) {
       const name = nameOf(l);
-      if (!l.bench) { outcomes.push({ name, ok: false, seconds: 0, figures: [], error: `cannot load ${l.file}: ${l.error}` }); continue; }
+      if (!l.bench) {
+        outcomes.push({ name, ok: false, seconds: 0, figures: [], error: `cannot load ${l.file}: ${l.error}` });
+        continue;
+      }
       log(`\n== ${name}${l.bench.netns ? ' (in a network namespace)' : ''}`);
       const o = await runIsolated(l.bench, args.quick, args.quick ? HARD_TIMEOUT_MS.quick : HARD_TIMEOUT_MS.full, work);
-      log(`== ${name}: ${o.ok ? `${o.figures.length} figure(s)` : `FAILED: ${firstLine(o.error ?? '')}`} in ${o.seconds.toFixed(1)} s`);
+      log(
+        `== ${name}: ${o.ok ? `${o.figures.length} figure(s)` : `FAILED: ${firstLine(o.error ?? '')}`} in ${o.seconds.toFixed(1)} s`,
+      );
       outcomes.push(o);
       await sleep(500); // let the machine settle between benchmarks
     }
@@ -160,7 +197,10 @@ async function main() {
   const file = join(results, `${base}.json`);
   const written = !args.quick && args.only ? mergeWithLatest(outcomes, file) : outcomes;
   const writtenFigures = written.flatMap((o) => o.figures.map((f) => ({ benchmark: o.name, ...f })));
-  writeFileSync(file, `${JSON.stringify({ ...meta, only: args.only ?? null, benchmarks: written, figures: writtenFigures }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...meta, only: args.only ?? null, benchmarks: written, figures: writtenFigures }, null, 2)}\n`,
+  );
   writeFileSync(join(results, `${base}.md`), markdown(written, meta));
 
   console.log(`\n${textTable(outcomes)}\n`);

@@ -18,18 +18,31 @@ type AxeResult = { id: string; impact: string | null; help: string; helpUrl: str
 export async function axe(page: Page): Promise<AxeResult[]> {
   // Evaluated rather than added as a <script>: the Lens's CSP (rightly) refuses inline scripts, and
   // DevTools evaluation is not subject to it, so the page under test keeps its real CSP.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${axeSource ??= readFileSync(AXE, 'utf8')}\n;void 0`);
+  if (!(await page.evaluate(() => 'axe' in window)))
+    await page.evaluate(`${(axeSource ??= readFileSync(AXE, 'utf8'))}\n;void 0`);
   return page.evaluate(async (tags) => {
-    const run = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeResult[] }> } }).axe.run;
+    const run = (
+      window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeResult[] }> } }
+    ).axe.run;
     // Animations (the waiting dots) would make colour contrast depend on the moment: checked at rest.
     const still = document.createElement('style');
     still.textContent = '*, *::before, *::after { animation: none !important; transition: none !important; }';
     document.head.append(still);
     try {
-      const { violations } = await run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+      const { violations } = await run(document, {
+        runOnly: { type: 'tag', values: tags },
+        resultTypes: ['violations'],
+      });
       return violations.map((v) => ({
-        id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-        nodes: v.nodes.map((n) => ({ target: n.target.map(String), html: n.html.slice(0, 160), failureSummary: n.failureSummary })),
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        helpUrl: v.helpUrl,
+        nodes: v.nodes.map((n) => ({
+          target: n.target.map(String),
+          html: n.html.slice(0, 160),
+          failureSummary: n.failureSummary,
+        })),
       }));
     } finally {
       still.remove();
@@ -38,7 +51,12 @@ export async function axe(page: Page): Promise<AxeResult[]> {
 }
 
 export const describeViolations = (vs: AxeResult[]) =>
-  vs.map((v) => `[${v.impact}] ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}  ${n.html}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')}`).join('\n');
+  vs
+    .map(
+      (v) =>
+        `[${v.impact}] ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}  ${n.html}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')}`,
+    )
+    .join('\n');
 
 export type Target = { what: string; width: number; height: number };
 
@@ -51,17 +69,24 @@ export type Target = { what: string; width: number; height: number };
 export function smallTargets(page: Page, min = 44): Promise<Target[]> {
   return page.evaluate((min) => {
     const controls = document.querySelectorAll<HTMLElement>(
-      'button, a[href], input:not([type="hidden"]), select, textarea, [role="button"], [role="link"], [role="checkbox"], [role="switch"], [role="tab"]'
+      'button, a[href], input:not([type="hidden"]), select, textarea, [role="button"], [role="link"], [role="checkbox"], [role="switch"], [role="tab"]',
     );
     const small: { what: string; width: number; height: number }[] = [];
     for (const el of controls) {
       const style = getComputedStyle(el);
       const box = el.getBoundingClientRect();
       if (style.visibility === 'hidden' || style.display === 'none' || box.width === 0 || box.height === 0) continue;
-      const inlineInText = el.tagName === 'A' && style.display === 'inline' && (el.parentElement?.textContent ?? '').trim() !== (el.textContent ?? '').trim();
+      const inlineInText =
+        el.tagName === 'A' &&
+        style.display === 'inline' &&
+        (el.parentElement?.textContent ?? '').trim() !== (el.textContent ?? '').trim();
       if (inlineInText) continue;
       if (box.width < min - 0.5 || box.height < min - 0.5) {
-        small.push({ what: `${el.tagName.toLowerCase()}${el.dataset.testid ? `[data-testid=${el.dataset.testid}]` : ''} "${(el.textContent ?? el.getAttribute('aria-label') ?? '').trim().slice(0, 40)}"`, width: Math.round(box.width), height: Math.round(box.height) });
+        small.push({
+          what: `${el.tagName.toLowerCase()}${el.dataset.testid ? `[data-testid=${el.dataset.testid}]` : ''} "${(el.textContent ?? el.getAttribute('aria-label') ?? '').trim().slice(0, 40)}"`,
+          width: Math.round(box.width),
+          height: Math.round(box.height),
+        });
       }
     }
     return small;
@@ -79,7 +104,10 @@ export async function tabsTo(page: Page, selector: string, max = 12): Promise<{ 
     await page.keyboard.press('Tab');
     const at = await page.evaluate((sel) => {
       const el = document.activeElement as HTMLElement | null;
-      return { hit: !!el?.matches(sel), name: el ? `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''}` : 'none' };
+      return {
+        hit: !!el?.matches(sel),
+        name: el ? `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''}` : 'none',
+      };
     }, selector);
     path.push(at.name);
     if (at.hit) return { presses: i, path };
@@ -93,7 +121,8 @@ export async function tabsTo(page: Page, selector: string, max = 12): Promise<{ 
  * focus back where it was; elsewhere the mouse moves to the corner.
  */
 async function noHover(page: Page) {
-  if (!(await page.evaluate(() => navigator.maxTouchPoints > 0))) return page.mouse.move(0, 0).then(() => page.waitForTimeout(250));
+  if (!(await page.evaluate(() => navigator.maxTouchPoints > 0)))
+    return page.mouse.move(0, 0).then(() => page.waitForTimeout(250));
   const focused = await page.evaluateHandle(() => document.activeElement);
   await page.touchscreen.tap(4, 300);
   await page.evaluate((el) => (el as HTMLElement | null)?.focus({ preventScroll: true }), focused);
@@ -108,7 +137,10 @@ async function noHover(page: Page) {
  * WCAG 2.2 AA's 24 px), and, when the screen has a main action, Tab reaching
  * it from where the focus is. Fails with every finding in the message.
  */
-export async function audit(page: Page, opts: { name: string; shots: string; mainAction?: string; minTarget?: number }) {
+export async function audit(
+  page: Page,
+  opts: { name: string; shots: string; mainAction?: string; minTarget?: number },
+) {
   const { name } = opts;
   await page.evaluate(() => document.fonts.ready);
   await noHover(page);
@@ -121,7 +153,10 @@ export async function audit(page: Page, opts: { name: string; shots: string; mai
   if (serious.length) failures.push(`axe, serious or critical:\n${describeViolations(serious)}`);
   const min = opts.minTarget ?? 44;
   const small = await smallTargets(page, min);
-  if (small.length) failures.push(`touch targets under ${min}×${min} px: ${small.map((s) => `${s.what} ${s.width}×${s.height}`).join('; ')}`);
+  if (small.length)
+    failures.push(
+      `touch targets under ${min}×${min} px: ${small.map((s) => `${s.what} ${s.width}×${s.height}`).join('; ')}`,
+    );
   if (opts.mainAction) {
     const { presses, path } = await tabsTo(page, opts.mainAction, 30);
     if (presses < 0) failures.push(`Tab never reached ${opts.mainAction}; it went ${path.join(' → ')}`);

@@ -61,10 +61,16 @@ beforeAll(async () => {
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   const admin = cookieOf(await api('/api/auth/login', ADMIN));
   // One technician who may do everything: console, New session (SMS and link) and the admin page.
-  const group = await (await api('/api/groups', {
-    name: 'Servicedesk',
-    rights: ['administer', 'start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
-  }, admin)).json() as { id: string };
+  const group = (await (
+    await api(
+      '/api/groups',
+      {
+        name: 'Servicedesk',
+        rights: ['administer', 'start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
+      },
+      admin,
+    )
+  ).json()) as { id: string };
   await api('/api/technicians', { ...TECH, groupId: group.id }, admin);
   browser = await chromium.launch(CHROMIUM);
 }, 120_000);
@@ -104,8 +110,14 @@ describe('console language', () => {
     await dialog.getByText('Soort sessie').waitFor();
     await dialog.getByLabel('Naam', { exact: true }).fill('Printer op kantoor');
     await dialog.getByLabel('Aan:').fill('06 12345678');
-    expect(await dialog.getByLabel('Naam', { exact: true }).getAttribute('placeholder')).toBe('Naam van de klant of ticketnummer');
-    expect(await dialog.getByLabel('Taal').locator('option').allTextContents()).toEqual(['Automatisch', 'Engels', 'Nederlands']);
+    expect(await dialog.getByLabel('Naam', { exact: true }).getAttribute('placeholder')).toBe(
+      'Naam van de klant of ticketnummer',
+    );
+    expect(await dialog.getByLabel('Taal').locator('option').allTextContents()).toEqual([
+      'Automatisch',
+      'Engels',
+      'Nederlands',
+    ]);
     await dialog.getByRole('tab', { name: 'Sms' }).waitFor();
     await dialog.getByRole('button', { name: 'Sms versturen' }).waitFor();
     await shot(page, 'nl-02-new-session');
@@ -115,7 +127,9 @@ describe('console language', () => {
     // A missing name is said in Dutch.
     await dialog.getByLabel('Naam', { exact: true }).fill('');
     await dialog.getByRole('button', { name: 'Link maken' }).click();
-    expect(await dialog.getByTestId('name-error').textContent()).toBe('Geef de sessie een naam, bijvoorbeeld de naam van de klant.');
+    expect(await dialog.getByTestId('name-error').textContent()).toBe(
+      'Geef de sessie een naam, bijvoorbeeld de naam van de klant.',
+    );
     // The result: the PIN, its countdown and the link, in Dutch.
     await dialog.getByLabel('Naam', { exact: true }).fill('Printer op kantoor');
     await dialog.getByRole('button', { name: 'Link maken' }).click();
@@ -186,7 +200,9 @@ describe('console language', () => {
     // On the sign-in page first: no reload, the form keeps what was typed.
     await page.goto(`${loupe.url}/login`);
     await page.getByLabel('Email').fill(TECH.email);
-    await page.evaluate(() => { (window as unknown as { loupeMarker: number }).loupeMarker = 7; });
+    await page.evaluate(() => {
+      (window as unknown as { loupeMarker: number }).loupeMarker = 7;
+    });
     await page.getByTestId('language-switch').selectOption('nl');
     await heading(page, 'Inloggen').waitFor();
     expect(await page.getByLabel('E-mailadres').inputValue()).toBe(TECH.email);
@@ -198,7 +214,9 @@ describe('console language', () => {
 
     await signIn(page, TECH.email, TECH.password, 'Sign in');
     await heading(page, 'Invitations').waitFor();
-    await page.evaluate(() => { (window as unknown as { loupeMarker: number }).loupeMarker = 42; });
+    await page.evaluate(() => {
+      (window as unknown as { loupeMarker: number }).loupeMarker = 42;
+    });
 
     // New session open with typed values and a shown error, then the language changes underneath it.
     await page.getByTestId('new-session').click();
@@ -206,7 +224,9 @@ describe('console language', () => {
     await dialog.getByRole('heading', { name: 'New session' }).waitFor();
     await dialog.getByLabel('To:').fill('06 87654321');
     await dialog.getByRole('button', { name: 'Send SMS' }).click();
-    expect(await dialog.getByTestId('name-error').textContent()).toBe('Give the session a name, such as the customer’s name.');
+    expect(await dialog.getByTestId('name-error').textContent()).toBe(
+      'Give the session a name, such as the customer’s name.',
+    );
     await dialog.getByLabel('Name', { exact: true }).fill('Router boven');
     // The switch sits in the top bar, behind the modal dialog (inert to the pointer while the dialog is open): set it directly.
     await page.getByTestId('language-switch').selectOption('nl', { force: true });
@@ -216,7 +236,9 @@ describe('console language', () => {
     expect(await dialog.getByLabel('Naam', { exact: true }).inputValue()).toBe('Router boven');
     expect(await dialog.getByLabel('Aan:').inputValue()).toBe('06 87654321');
     // The error already shown follows the language too.
-    expect(await dialog.getByTestId('name-error').textContent()).toBe('Geef de sessie een naam, bijvoorbeeld de naam van de klant.');
+    expect(await dialog.getByTestId('name-error').textContent()).toBe(
+      'Geef de sessie een naam, bijvoorbeeld de naam van de klant.',
+    );
     expect(await htmlLang(page)).toBe('nl');
     expect(await page.evaluate(() => (window as unknown as { loupeMarker?: number }).loupeMarker)).toBe(42);
     await dialog.getByRole('button', { name: 'Annuleren' }).click();

@@ -57,13 +57,20 @@ describe('first day with Loupe', () => {
     // The link died with its use.
     const reused = await (await browser.newPage()).goto(String(setupUrl));
     expect(reused?.status()).toBe(200); // the SPA loads, then tells the visitor
-    expect((await fetch(`${loupe.url}/api/setup/${new URL(String(setupUrl)).searchParams.get('token')}`)).status).toBe(404);
+    expect((await fetch(`${loupe.url}/api/setup/${new URL(String(setupUrl)).searchParams.get('token')}`)).status).toBe(
+      404,
+    );
 
     // A group for field technicians.
     await page.getByRole('button', { name: 'Add group' }).click();
     const groupDialog = page.getByRole('dialog');
     await groupDialog.getByLabel('Name').fill('Field technicians');
-    for (const right of ['Start Lens sessions', 'Start private sessions', 'Use the SMS method', 'Use the link/PIN method']) {
+    for (const right of [
+      'Start Lens sessions',
+      'Start private sessions',
+      'Use the SMS method',
+      'Use the link/PIN method',
+    ]) {
       await groupDialog.getByLabel(right).check();
     }
     await groupDialog.getByLabel('PIN lifetime (minutes)').fill('15');
@@ -84,9 +91,16 @@ describe('first day with Loupe', () => {
     await shot(page, '04-admin');
 
     // Check against the API what the pages created.
-    const groups = (await page.evaluate(() => fetch('/api/groups').then((r) => r.json()))) as { groups: { name: string; rights: string[]; settings: { pinLifetimeMinutes: number } }[] };
+    const groups = (await page.evaluate(() => fetch('/api/groups').then((r) => r.json()))) as {
+      groups: { name: string; rights: string[]; settings: { pinLifetimeMinutes: number } }[];
+    };
     const field = groups.groups.find((g) => g.name === 'Field technicians')!;
-    expect(field.rights.sort()).toEqual(['start_lens_sessions', 'start_private_sessions', 'use_link_method', 'use_sms_method']);
+    expect(field.rights.sort()).toEqual([
+      'start_lens_sessions',
+      'start_private_sessions',
+      'use_link_method',
+      'use_sms_method',
+    ]);
     expect(field.settings.pinLifetimeMinutes).toBe(15);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -134,9 +148,12 @@ describe('first day with Loupe', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/admin');
 
-    const signInAs = (password: string) => fetch(`${loupe.url}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'tom@example.test', password }),
-    }).then((r) => r.status);
+    const signInAs = (password: string) =>
+      fetch(`${loupe.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'tom@example.test', password }),
+      }).then((r) => r.status);
 
     const row = page.getByTestId('technician-row').filter({ hasText: 'tom@example.test' });
     await row.getByRole('button', { name: 'Disable' }).click();

@@ -16,10 +16,14 @@ const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
 const TECH = { email: 'anna@example.test', password: 'anna password 123', name: 'Anna de Wit' };
 const UA = {
-  chromeAndroid: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
-  instagramAndroid: 'Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 Instagram 312.0.0.32.112 Android',
-  facebookIos: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.41.103;FBBV/612345678]',
-  safariIos: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  chromeAndroid:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  instagramAndroid:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 Instagram 312.0.0.32.112 Android',
+  facebookIos:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.41.103;FBBV/612345678]',
+  safariIos:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
 };
 
 let loupe: LoupeProcess;
@@ -32,12 +36,19 @@ const post = (path: string, body: unknown, cookie?: string) => postJson(loupe.ur
 
 /** A link/PIN invitation in English. */
 async function invitation(name: string): Promise<{ id: string; link: string }> {
-  return (await post('/api/sessions', { type: 'lens', name, method: 'link', language: 'en' }, techCookie)).json() as Promise<{ id: string; link: string }>;
+  return (
+    await post('/api/sessions', { type: 'lens', name, method: 'link', language: 'en' }, techCookie)
+  ).json() as Promise<{ id: string; link: string }>;
 }
 
 async function phone(userAgent = UA.chromeAndroid, init?: () => void): Promise<Page> {
   const context = await browser.newContext({
-    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent, locale: 'en-GB',
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    userAgent,
+    locale: 'en-GB',
   });
   contexts.push(context);
   await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: loupe.url });
@@ -53,16 +64,33 @@ function twoCameras() {
   navigator.mediaDevices.enumerateDevices = async () => {
     const devices = await real();
     const cam = devices.find((d) => d.kind === 'videoinput');
-    return cam ? [...devices, { ...cam.toJSON(), deviceId: 'second-camera', label: 'Front camera', kind: 'videoinput', toJSON: () => ({}) } as MediaDeviceInfo] : devices;
+    return cam
+      ? [
+          ...devices,
+          {
+            ...cam.toJSON(),
+            deviceId: 'second-camera',
+            label: 'Front camera',
+            kind: 'videoinput',
+            toJSON: () => ({}),
+          } as MediaDeviceInfo,
+        ]
+      : devices;
   };
 }
 
-const audit = (page: Page, screen: string, mainAction?: string) => check(page, { name: `lens-${screen}`, shots: SHOTS, mainAction });
+const audit = (page: Page, screen: string, mainAction?: string) =>
+  check(page, { name: `lens-${screen}`, shots: SHOTS, mainAction });
 
-const playing = (page: Page) => page.waitForFunction(() => {
-  const v = document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]');
-  return !!v && v.videoWidth > 0 && !v.paused;
-}, null, { timeout: 10_000 });
+const playing = (page: Page) =>
+  page.waitForFunction(
+    () => {
+      const v = document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]');
+      return !!v && v.videoWidth > 0 && !v.paused;
+    },
+    null,
+    { timeout: 10_000 },
+  );
 
 beforeAll(async () => {
   ({ loupe, browser, techCookie } = await startLensWorld(TECH));
@@ -92,7 +120,9 @@ describe('the PIN page and links', () => {
 
   test('the server unreachable while opening a link', async () => {
     const page = await phone();
-    await page.route('**/api/lens/redeem', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable"}' }));
+    await page.route('**/api/lens/redeem', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable"}' }),
+    );
     await page.goto(`${loupe.url}/l/some-link-token`);
     await page.getByTestId('lens-problem-screen').waitFor();
     await audit(page, 'link-problem', '[data-testid="lens-problem-screen"] button');
@@ -152,7 +182,8 @@ describe('a session from the link to the end', () => {
 
 describe('the camera refused', () => {
   const denied = () => {
-    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    navigator.mediaDevices.getUserMedia = () =>
+      Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
   };
   for (const [label, ua, screen] of [
     ['Chrome on Android', UA.chromeAndroid, 'permission-denied'],
@@ -170,7 +201,8 @@ describe('the camera refused', () => {
 
   test('the camera busy in another app', async () => {
     const page = await phone(UA.chromeAndroid, () => {
-      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
+      navigator.mediaDevices.getUserMedia = () =>
+        Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
     });
     await page.goto((await invitation('Washing machine')).link);
     await page.getByTestId('tutorial-ok').click();

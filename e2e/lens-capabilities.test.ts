@@ -15,13 +15,22 @@ mkdirSync(SHOTS, { recursive: true });
 const TECH = { email: 'ilse@example.test', password: 'ilse password 123', name: 'Ilse Smit' };
 const STORE_ANDROID = 'https://play.example.test/store/apps/details?id=org.loupe.lens';
 const UA = {
-  chromeAndroid: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
-  instagramAndroid: 'Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 Instagram 312.0.0.32.112 Android',
-  facebookIos: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.41.103;FBBV/612345678]',
-  safariIos: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  chromeAndroid:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  instagramAndroid:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 Instagram 312.0.0.32.112 Android',
+  facebookIos:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.41.103;FBBV/612345678]',
+  safariIos:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
 };
 const phoneOptions = (userAgent: string) => ({
-  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent, locale: 'en-GB',
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent,
+  locale: 'en-GB',
 });
 
 let loupe: LoupeProcess;
@@ -33,7 +42,9 @@ const post = (path: string, body: unknown, cookie?: string) => postJson(loupe.ur
 
 /** A link/PIN invitation in English; its link. */
 async function invitation(name: string): Promise<string> {
-  const s = await (await post('/api/sessions', { type: 'lens', name, method: 'link', language: 'en' }, techCookie)).json() as { link: string };
+  const s = (await (
+    await post('/api/sessions', { type: 'lens', name, method: 'link', language: 'en' }, techCookie)
+  ).json()) as { link: string };
   return s.link;
 }
 
@@ -43,7 +54,13 @@ async function phone(userAgent: string, init?: () => void): Promise<Page> {
   await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: loupe.url });
   if (init) await context.addInitScript(init);
   // The store is never reached: the test answers for it, nothing leaves loopback.
-  await context.route('https://play.example.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Store</title><h1>Loupe Lens in the store</h1>' }));
+  await context.route('https://play.example.test/**', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'text/html',
+      body: '<title>Store</title><h1>Loupe Lens in the store</h1>',
+    }),
+  );
   return context.newPage();
 }
 
@@ -107,7 +124,8 @@ describe('capabilities before anything else', () => {
 
 describe('camera permission', () => {
   const denied = () => {
-    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    navigator.mediaDevices.getUserMedia = () =>
+      Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
   };
 
   for (const [label, ua, browserKind, words] of [
@@ -131,7 +149,8 @@ describe('camera permission', () => {
 
   test('a camera busy in another app is named as such', async () => {
     const page = await phone(UA.chromeAndroid, () => {
-      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
+      navigator.mediaDevices.getUserMedia = () =>
+        Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
     });
     await page.goto(await invitation('Busy'));
     await page.getByTestId('tutorial-ok').click();
@@ -145,18 +164,33 @@ describe('camera permission', () => {
       navigator.mediaDevices.enumerateDevices = async () => {
         const devices = await real();
         const cam = devices.find((d) => d.kind === 'videoinput');
-        return cam ? [...devices, { ...cam.toJSON(), deviceId: 'second-camera', label: 'Front camera', kind: 'videoinput', toJSON: () => ({}) } as MediaDeviceInfo] : devices;
+        return cam
+          ? [
+              ...devices,
+              {
+                ...cam.toJSON(),
+                deviceId: 'second-camera',
+                label: 'Front camera',
+                kind: 'videoinput',
+                toJSON: () => ({}),
+              } as MediaDeviceInfo,
+            ]
+          : devices;
       };
     });
     await two.goto(await invitation('Two cameras'));
     await two.getByTestId('tutorial-ok').click();
     await two.getByTestId('permission-allow').click();
     await two.getByTestId('switch-camera').click();
-    await two.waitForFunction(() => {
-      const v = document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]');
-      const track = (v?.srcObject as MediaStream | null)?.getVideoTracks()[0];
-      return !!v && v.videoWidth > 0 && track?.readyState === 'live';
-    }, null, { timeout: 10_000 });
+    await two.waitForFunction(
+      () => {
+        const v = document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]');
+        const track = (v?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+        return !!v && v.videoWidth > 0 && track?.readyState === 'live';
+      },
+      null,
+      { timeout: 10_000 },
+    );
 
     const one = await phone(UA.chromeAndroid, () => {
       const real = navigator.mediaDevices.enumerateDevices.bind(navigator.mediaDevices);

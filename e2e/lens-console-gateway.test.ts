@@ -11,7 +11,9 @@ let browser: Browser;
 
 async function post(path: string, body: unknown, cookie?: string) {
   const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res;
@@ -31,11 +33,21 @@ afterAll(async () => {
 test('no SMS gateway: the text is logged, and the dialog tells the technician to read the PIN out', async () => {
   expect(loupe.logs.some((l) => String(l.msg).startsWith('SMPP_URL is not set'))).toBe(true);
   // The bundled Janus was started and supervised alongside.
-  const health = await (await fetch(`${loupe.url}/healthz`)).json() as { status: string; checks: { janus: string } };
+  const health = (await (await fetch(`${loupe.url}/healthz`)).json()) as { status: string; checks: { janus: string } };
   expect(health).toMatchObject({ status: 'ok', checks: { janus: 'running' } });
   const admin = (await post('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = await (await post('/api/groups', { name: 'Desk', rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method'] }, admin)).json() as { id: string };
-  await post('/api/technicians', { email: 'dan@example.test', name: 'Dan Desk', password: 'dan desk password', groupId: group.id }, admin);
+  const group = (await (
+    await post(
+      '/api/groups',
+      { name: 'Desk', rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method'] },
+      admin,
+    )
+  ).json()) as { id: string };
+  await post(
+    '/api/technicians',
+    { email: 'dan@example.test', name: 'Dan Desk', password: 'dan desk password', groupId: group.id },
+    admin,
+  );
 
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   await page.goto(`${loupe.url}/login`);

@@ -14,8 +14,12 @@ mkdirSync(SHOTS, { recursive: true });
 const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const TECH = { email: 'tess@example.test', password: 'tess password 123', name: 'Tess de Vries' };
 const PHONE_DEVICE = {
-  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
 };
 
 let smsc: TestSmsc;
@@ -28,7 +32,8 @@ const problems: string[] = [];
 function watch(page: Page, label: string) {
   page.on('console', (m) => {
     // 401 (signed out), 404 (a used link), 409 (the one-session limit) are answers this test provokes.
-    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) problems.push(`${label} console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text()))
+      problems.push(`${label} console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
 }
@@ -36,7 +41,9 @@ const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${na
 
 async function api(path: string, body: unknown, cookie?: string) {
   const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res;
@@ -45,17 +52,29 @@ async function api(path: string, body: unknown, cookie?: string) {
 beforeAll(async () => {
   smsc = await startTestSmsc({ systemId: 'loupe', password: 'smsc secret' });
   loupe = await startLoupe({
-    SMPP_URL: smsc.url, SMPP_SOURCE_ADDR: 'Loupe',
-    LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
+    SMPP_URL: smsc.url,
+    SMPP_SOURCE_ADDR: 'Loupe',
+    LOUPE_ADMIN_EMAIL: ADMIN.email,
+    LOUPE_ADMIN_PASSWORD: ADMIN.password,
   });
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   const admin = (await api('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = await (await api('/api/groups', {
-    name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
-  }, admin)).json() as { id: string };
+  const group = (await (
+    await api(
+      '/api/groups',
+      {
+        name: 'Field',
+        rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
+      },
+      admin,
+    )
+  ).json()) as { id: string };
   await api('/api/technicians', { ...TECH, groupId: group.id }, admin);
 
-  browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  browser = await chromium.launch({
+    ...CHROMIUM,
+    args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  });
   console_ = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   watch(console_, 'console');
   phone = await browser.newContext(PHONE_DEVICE);
@@ -79,7 +98,9 @@ describe('Lens invitation by SMS', () => {
     await console_.getByRole('button', { name: 'Sign in' }).click();
     await console_.waitForURL('**/console');
     // Marks this page load: if the console reloaded, the marker would be gone.
-    await console_.evaluate(() => { (window as unknown as { loupeMarker: number }).loupeMarker = 42; });
+    await console_.evaluate(() => {
+      (window as unknown as { loupeMarker: number }).loupeMarker = 42;
+    });
 
     await console_.getByTestId('new-session').click();
     const dialog = console_.getByTestId('new-session-dialog');
@@ -126,10 +147,14 @@ describe('Lens invitation by SMS', () => {
     await page.getByTestId('permission-allow').click();
     const preview = page.getByTestId('lens-preview');
     await preview.waitFor();
-    await page.waitForFunction(() => {
-      const v = document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]');
-      return !!v && v.videoWidth > 0 && !v.paused;
-    }, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => {
+        const v = document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]');
+        return !!v && v.videoWidth > 0 && !v.paused;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     await shot(page, '13-lens-preview');
     await page.getByTestId('permission-continue').click();
 
@@ -144,7 +169,7 @@ describe('Lens invitation by SMS', () => {
     await shot(page, '15-lens-waiting');
   }, 60_000);
 
-  test('the session appears in the technician\'s list, live, and Start is enabled', async () => {
+  test("the session appears in the technician's list, live, and Start is enabled", async () => {
     const row = console_.getByTestId('session-row').filter({ hasText: 'Router at Jansen' });
     await row.waitFor({ timeout: 10_000 });
     expect(await console_.evaluate(() => (window as unknown as { loupeMarker?: number }).loupeMarker)).toBe(42);
@@ -203,7 +228,9 @@ describe('Lens invitation by SMS', () => {
     const page = await other.newPage();
     watch(page, 'pin-phone');
     const lookedUp: string[] = [];
-    page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/lens/session') lookedUp.push(r.method()); });
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/lens/session') lookedUp.push(r.method());
+    });
     await page.goto(`${loupe.url}/l`);
     await page.getByTestId('pin-input').fill(typed);
     // A first visit has no session to resume: the PIN field came without asking the server for one.
@@ -213,7 +240,9 @@ describe('Lens invitation by SMS', () => {
     await page.getByTestId('lens-tutorial').waitFor();
     // Now this browser has a session: a reload of /l looks for it and resumes it instead of asking for the PIN.
     await page.reload();
-    await page.waitForFunction(() => !document.querySelector('[data-testid="lens-checking"]') && !!document.querySelector('main'));
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid="lens-checking"]') && !!document.querySelector('main'),
+    );
     await page.waitForTimeout(200);
     expect(await page.getByTestId('pin-input').count()).toBe(0);
     expect(lookedUp).toEqual(['GET']);

@@ -12,19 +12,31 @@ import { postJson, startLensWorld, stopLensWorld } from './lens-world.ts';
 const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
 const TECH = { email: 'noor@example.test', password: 'noor password 123', name: 'Noor Bakker' };
-const ANDROID = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+const ANDROID =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
 const phoneOptions = (locale: string) => ({
-  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, userAgent: ANDROID, locale,
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent: ANDROID,
+  locale,
 });
 
 // The words the test looks for, straight from the catalogues.
 const EN = {
-  pinTitle: 'Enter the 6-digit PIN from your technician', tutorial: 'How this works', eulaTitle: 'Before we start',
-  eulaText: 'By tapping Accept', waiting: 'Waiting for your technician',
+  pinTitle: 'Enter the 6-digit PIN from your technician',
+  tutorial: 'How this works',
+  eulaTitle: 'Before we start',
+  eulaText: 'By tapping Accept',
+  waiting: 'Waiting for your technician',
 };
 const NL = {
-  pinTitle: 'Voer de 6-cijferige pincode van je technicus in', tutorial: 'Zo werkt het', eulaTitle: 'Voordat we beginnen',
-  eulaText: 'Door op Akkoord te tikken', waiting: 'Wachten op je technicus',
+  pinTitle: 'Voer de 6-cijferige pincode van je technicus in',
+  tutorial: 'Zo werkt het',
+  eulaTitle: 'Voordat we beginnen',
+  eulaText: 'Door op Akkoord te tikken',
+  waiting: 'Wachten op je technicus',
 };
 
 let loupe: LoupeProcess;
@@ -37,7 +49,10 @@ const post = (path: string, body: unknown, cookie?: string) => postJson(loupe.ur
 
 /** A link/PIN invitation in the given language. */
 async function invitation(name: string, language: 'en' | 'nl'): Promise<{ link: string; pin: string }> {
-  return await (await post('/api/sessions', { type: 'lens', name, method: 'link', language }, techCookie)).json() as { link: string; pin: string };
+  return (await (await post('/api/sessions', { type: 'lens', name, method: 'link', language }, techCookie)).json()) as {
+    link: string;
+    pin: string;
+  };
 }
 
 async function phone(locale: string): Promise<Page> {
@@ -78,7 +93,7 @@ beforeAll(async () => {
 
 afterAll(() => stopLensWorld({ loupe, browser }, contexts), 30_000);
 
-describe('the Lens speaks the customer\'s language', () => {
+describe("the Lens speaks the customer's language", () => {
   let dutch: Page;
 
   test('a Dutch browser gets the Dutch PIN page and, with a Dutch invitation, the Dutch tutorial', async () => {
@@ -111,7 +126,7 @@ describe('the Lens speaks the customer\'s language', () => {
     expect(await heading(page)).toBe(EN.tutorial);
   }, 60_000);
 
-  test('the session\'s language (the SMS\'s) comes before the browser\'s', async () => {
+  test("the session's language (the SMS's) comes before the browser's", async () => {
     const { link } = await invitation('Boiler upstairs', 'nl');
     const page = await phone('en-US');
     await page.goto(link);
@@ -120,10 +135,13 @@ describe('the Lens speaks the customer\'s language', () => {
     expect(await htmlLang(page)).toBe('nl');
   }, 60_000);
 
-  test('the switch is a labelled group of two ≥ 44 px buttons that fits a 390 px screen with the session\'s name', async () => {
+  test("the switch is a labelled group of two ≥ 44 px buttons that fits a 390 px screen with the session's name", async () => {
     const group = dutch.getByRole('group', { name: 'Taal' });
     expect(await group.isVisible()).toBe(true);
-    for (const [lang, name] of [['en', 'EN English'], ['nl', 'NL Nederlands']] as const) {
+    for (const [lang, name] of [
+      ['en', 'EN English'],
+      ['nl', 'NL Nederlands'],
+    ] as const) {
       const button = dutch.getByRole('button', { name, exact: true });
       expect(await button.getAttribute('lang')).toBe(lang);
       const box = (await button.boundingBox())!;
@@ -136,7 +154,9 @@ describe('the Lens speaks the customer\'s language', () => {
   }, 30_000);
 
   test('switching changes the texts at once, without a reload, and <html lang> follows', async () => {
-    await dutch.evaluate(() => { (window as unknown as { lensMarker: number }).lensMarker = 7; });
+    await dutch.evaluate(() => {
+      (window as unknown as { lensMarker: number }).lensMarker = 7;
+    });
     await dutch.getByTestId('lens-language-en').click();
     await dutch.waitForFunction((text) => document.getElementById('lens-title')?.textContent === text, EN.tutorial);
     expect(await htmlLang(dutch)).toBe('en');
@@ -146,7 +166,7 @@ describe('the Lens speaks the customer\'s language', () => {
     await shot(dutch, '42-lens-tutorial-switched-en');
   }, 30_000);
 
-  test('the choice survives a reload and beats the session\'s language', async () => {
+  test("the choice survives a reload and beats the session's language", async () => {
     await dutch.reload();
     // A reload during the tutorial resumes it (the session is still connecting).
     await dutch.getByTestId('lens-tutorial').waitFor();
@@ -158,7 +178,7 @@ describe('the Lens speaks the customer\'s language', () => {
     expect(await htmlLang(dutch)).toBe('nl');
   }, 30_000);
 
-  test('the EULA shows in the session\'s language, with the screen\'s words in the chosen one', async () => {
+  test("the EULA shows in the session's language, with the screen's words in the chosen one", async () => {
     await toEula(dutch);
     expect(await heading(dutch)).toBe(NL.eulaTitle);
     expect(await dutch.getByTestId('lens-eula-text').innerText()).toStartWith(NL.eulaText);

@@ -23,12 +23,23 @@ mkdirSync(SHOTS, { recursive: true });
 const SW_FILE = join(ROOT, 'web/build/service-worker.js');
 const BUN = process.execPath;
 const PHONE = {
-  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
 };
 type WebManifest = {
-  name: string; short_name: string; start_url: string; scope: string; id: string; display: string;
-  theme_color: string; background_color: string; icons: { src: string; sizes: string; type: string; purpose?: string }[];
+  name: string;
+  short_name: string;
+  start_url: string;
+  scope: string;
+  id: string;
+  display: string;
+  theme_color: string;
+  background_color: string;
+  icons: { src: string; sizes: string; type: string; purpose?: string }[];
 };
 
 let loupe: LoupeProcess;
@@ -44,28 +55,39 @@ function watch(p: Page) {
   p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   p.on('console', (m) => {
     // Offline, the page's own API calls fail: that is the point of those steps.
-    if (m.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to fetch|status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to fetch|status of 401/.test(m.text()))
+      problems.push(`console: ${m.text()}`);
   });
 }
 
 async function run(cmd: string[], timeoutMs = 60_000) {
   const proc = Bun.spawn(cmd, { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
   const timer = setTimeout(() => proc.kill(), timeoutMs);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   return { stdout, stderr, code };
 }
 
 /** The service worker that controls the page, once it is activated. */
 async function waitForController(p: Page) {
-  await p.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated', undefined, { timeout: 30_000 });
+  await p.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated', undefined, {
+    timeout: 30_000,
+  });
 }
 
-const lensScreen = '[data-testid="lens-pin"], [data-testid="lens-problem-screen"], [data-testid="lens-invalid"], [data-testid="lens-offline"]';
+const lensScreen =
+  '[data-testid="lens-pin"], [data-testid="lens-problem-screen"], [data-testid="lens-invalid"], [data-testid="lens-offline"]';
 
 beforeAll(async () => {
   swOriginal = readFileSync(SW_FILE, 'utf8');
-  swCompressed = ['.br', '.gz'].map((ext) => SW_FILE + ext).filter((path) => existsSync(path)).map((path) => ({ path, bytes: readFileSync(path) }));
+  swCompressed = ['.br', '.gz']
+    .map((ext) => SW_FILE + ext)
+    .filter((path) => existsSync(path))
+    .map((path) => ({ path, bytes: readFileSync(path) }));
   loupe = await startLoupe();
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   profile = mkdtempSync(join(tmpdir(), 'loupe-pwa-profile-'));
@@ -113,7 +135,9 @@ describe('the Lens PWA', () => {
     let errors: unknown[] = ['not checked'];
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      ({ installabilityErrors: errors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: unknown[] });
+      ({ installabilityErrors: errors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+        installabilityErrors: unknown[];
+      });
       if (errors.length === 0) break;
       await Bun.sleep(500);
     }
@@ -177,7 +201,11 @@ describe('the Lens PWA', () => {
       const deadline = Date.now() + 20_000;
       while (!reg.waiting && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       const w = window as unknown as { __marker: number; __controller: ServiceWorker | null };
-      return { waiting: !!reg.waiting, sameController: navigator.serviceWorker.controller === w.__controller, marker: w.__marker };
+      return {
+        waiting: !!reg.waiting,
+        sameController: navigator.serviceWorker.controller === w.__controller,
+        marker: w.__marker,
+      };
     });
     expect(state).toEqual({ waiting: true, sameController: true, marker: 42 });
     // A reload is not "the next load" while the old worker still has this page: it keeps serving.
@@ -191,10 +219,14 @@ describe('the Lens PWA', () => {
     // With no Lens page left the new worker activates, but not at once: wait for
     // it from a page outside the /l scope (as a customer opening the link later would).
     await page.goto(`${loupe.url}/lens-offline.html`, { timeout: 15_000 });
-    await page.waitForFunction(async () => {
-      const reg = await navigator.serviceWorker.getRegistration('/l');
-      return !!reg && !reg.waiting && reg.active?.state === 'activated';
-    }, null, { timeout: 15_000, polling: 100 });
+    await page.waitForFunction(
+      async () => {
+        const reg = await navigator.serviceWorker.getRegistration('/l');
+        return !!reg && !reg.waiting && reg.active?.state === 'activated';
+      },
+      null,
+      { timeout: 15_000, polling: 100 },
+    );
     await page.goto(`${loupe.url}/l`, { timeout: 15_000 });
     await page.getByTestId('lens-pin').waitFor({ timeout: 15_000 });
     await waitForController(page);
@@ -202,7 +234,10 @@ describe('the Lens PWA', () => {
     // also runs an update check of its own, whose result may briefly show as `waiting`.)
     const after = await page.evaluate(async () => {
       const reg = (await navigator.serviceWorker.getRegistration('/l'))!;
-      return { active: reg.active?.state, controlledByIt: navigator.serviceWorker.controller?.scriptURL === reg.active?.scriptURL };
+      return {
+        active: reg.active?.state,
+        controlledByIt: navigator.serviceWorker.controller?.scriptURL === reg.active?.scriptURL,
+      };
     });
     expect(after).toEqual({ active: 'activated', controlledByIt: true });
   }, 60_000);
@@ -217,7 +252,8 @@ describe('the Lens PWA', () => {
     expect(api.fromServiceWorker()).toBe(false);
     const cached = await page.evaluate(async () => {
       const urls: string[] = [];
-      for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) urls.push(new URL(req.url).pathname);
+      for (const name of await caches.keys())
+        for (const req of await (await caches.open(name)).keys()) urls.push(new URL(req.url).pathname);
       return urls;
     });
     expect(cached).toContain('/200.html');
@@ -226,8 +262,17 @@ describe('the Lens PWA', () => {
     expect(cached.filter((u) => u.startsWith('/api/') || u.startsWith('/ws/'))).toEqual([]);
     // Exactly the Lens's files: its HTML, JS and CSS (the graph the budget check walks), manifest, icons, offline page.
     const lens = analyseLens();
-    const expected = [...lens.precache, 'lens.webmanifest', 'lens-offline.html', 'favicon.svg',
-      'icons/lens-192.png', 'icons/lens-512.png', 'icons/lens-maskable-192.png', 'icons/lens-maskable-512.png', 'icons/apple-touch-icon.png'];
+    const expected = [
+      ...lens.precache,
+      'lens.webmanifest',
+      'lens-offline.html',
+      'favicon.svg',
+      'icons/lens-192.png',
+      'icons/lens-512.png',
+      'icons/lens-maskable-192.png',
+      'icons/lens-maskable-512.png',
+      'icons/apple-touch-icon.png',
+    ];
     expect([...cached].sort()).toEqual(expected.map((f) => `/${f}`).sort());
     // None of the console's route nodes among them.
     expect(lens.routes.flatMap((r) => r.consoleModules)).toEqual([]);
@@ -238,7 +283,12 @@ describe('the Lens PWA', () => {
     const res = await page.reload({ timeout: 15_000 });
     expect(res?.fromServiceWorker()).toBe(true);
     await page.getByTestId('lens-pin').waitFor({ timeout: 15_000 });
-    const api = await page.evaluate(() => fetch('/api/lens/session').then((r) => `answered ${r.status}`, () => 'failed'));
+    const api = await page.evaluate(() =>
+      fetch('/api/lens/session').then(
+        (r) => `answered ${r.status}`,
+        () => 'failed',
+      ),
+    );
     expect(api).toBe('failed');
   }, 30_000);
 
@@ -256,7 +306,8 @@ describe('the Lens PWA', () => {
       let n = 0;
       for (const name of await caches.keys()) {
         const cache = await caches.open(name);
-        for (const req of await cache.keys()) if (new URL(req.url).pathname === '/200.html') n += Number(await cache.delete(req));
+        for (const req of await cache.keys())
+          if (new URL(req.url).pathname === '/200.html') n += Number(await cache.delete(req));
       }
       return n;
     });
@@ -290,7 +341,11 @@ describe('build checks', () => {
     const { stdout, stderr, code } = await run([BUN, 'scripts/lens-budget.ts', '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { budget: number; problems: string[]; routes: { route: string; total: { gzip: number } }[] };
+    const report = JSON.parse(stdout) as {
+      budget: number;
+      problems: string[];
+      routes: { route: string; total: { gzip: number } }[];
+    };
     expect(report.budget).toBe(102_400);
     expect(report.problems).toEqual([]);
     expect(report.routes.map((r) => r.route)).toEqual(['/l', '/l/[token]']);
@@ -313,7 +368,9 @@ describe('build checks', () => {
     writeFileSync(tampered, JSON.stringify(map));
     const bad = analyseLens(BUILD, tampered);
     rmSync(dir, { recursive: true, force: true });
-    expect(bad.routes[0]!.consoleModules).toEqual([{ file: leaf, module: 'src/lib/admin/GroupsSection.svelte', why: 'admin component' }]);
+    expect(bad.routes[0]!.consoleModules).toEqual([
+      { file: leaf, module: 'src/lib/admin/GroupsSection.svelte', why: 'admin component' },
+    ]);
     expect(bad.problems.some((p) => p.includes('must not load console code'))).toBe(true);
   });
 

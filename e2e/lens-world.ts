@@ -12,7 +12,9 @@ export type LensWorld = { loupe: LoupeProcess; browser: Browser; techCookie: str
 /** POSTs JSON to Loupe; a non-2xx answer throws with its body. */
 export async function postJson(base: string, path: string, body: unknown, cookie?: string): Promise<Response> {
   const res = await fetch(`${base}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res;
@@ -25,12 +27,23 @@ export async function startLensWorld(tech: Technician, env: Record<string, strin
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   const post = (path: string, body: unknown, cookie?: string) => postJson(loupe.url, path, body, cookie);
   const admin = cookieOf(await post('/api/auth/login', ADMIN));
-  const group = await (await post('/api/groups', {
-    name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'], settings: { maxLiveLensSessions: 20, pinLifetimeMinutes: 20 },
-  }, admin)).json() as { id: string };
+  const group = (await (
+    await post(
+      '/api/groups',
+      {
+        name: 'Field',
+        rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'],
+        settings: { maxLiveLensSessions: 20, pinLifetimeMinutes: 20 },
+      },
+      admin,
+    )
+  ).json()) as { id: string };
   await post('/api/technicians', { ...tech, groupId: group.id }, admin);
   const techCookie = cookieOf(await post('/api/auth/login', { email: tech.email, password: tech.password }));
-  const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  const browser = await chromium.launch({
+    ...CHROMIUM,
+    args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  });
   return { loupe, browser, techCookie };
 }
 

@@ -24,14 +24,26 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startLoupe(env: Record<string, string> = {}, opts: { dataDir?: string; scheme?: string } = {}): Promise<LoupeProcess> {
+export async function startLoupe(
+  env: Record<string, string> = {},
+  opts: { dataDir?: string; scheme?: string } = {},
+): Promise<LoupeProcess> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-e2e-'));
   const url = `${opts.scheme ?? 'http'}://127.0.0.1:${port}`;
   const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOUPE_HOST: '127.0.0.1', PORT: String(port), LOUPE_DATA_DIR: dataDir, LOUPE_PUBLIC_URL: url, ...env },
-    stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOUPE_HOST: '127.0.0.1',
+      PORT: String(port),
+      LOUPE_DATA_DIR: dataDir,
+      LOUPE_PUBLIC_URL: url,
+      ...env,
+    },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
   });
   const logs: Record<string, unknown>[] = [];
   let text = '';
@@ -47,7 +59,12 @@ export async function startLoupe(env: Record<string, string> = {}, opts: { dataD
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl).trim();
         buffered = buffered.slice(nl + 1);
-        if (line.startsWith('{')) try { logs.push(JSON.parse(line)); } catch { /* not a log line */ }
+        if (line.startsWith('{'))
+          try {
+            logs.push(JSON.parse(line));
+          } catch {
+            /* not a log line */
+          }
       }
       waiters.splice(0).forEach((w) => w());
     }
@@ -62,7 +79,10 @@ export async function startLoupe(env: Record<string, string> = {}, opts: { dataD
       if (found) return found;
       if (proc.exitCode !== null) throw new Error(`Loupe exited (${proc.exitCode}):\n${text}`);
       if (Date.now() > deadline) throw new Error(`log line not seen within ${timeoutMs} ms:\n${text}`);
-      await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 200); });
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 200);
+      });
     }
   };
 
@@ -75,6 +95,14 @@ export async function startLoupe(env: Record<string, string> = {}, opts: { dataD
 
 export const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 };

@@ -31,13 +31,15 @@ describe('the Loupe process', () => {
     await first.waitForLog(listening);
     expect(first.logs.some((l) => String(l.msg).includes('administrator created'))).toBe(true);
     const login = await fetch(`${first.url}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: ADMIN.LOUPE_ADMIN_EMAIL, password: ADMIN.LOUPE_ADMIN_PASSWORD }),
     });
     expect(login.status).toBe(200);
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
     const created = await fetch(`${first.url}/api/groups`, {
-      method: 'POST', headers: { 'content-type': 'application/json', cookie },
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
       body: JSON.stringify({ name: 'Survives restarts', rights: ['use_link_method'] }),
     });
     expect(created.status).toBe(201);
@@ -49,11 +51,14 @@ describe('the Loupe process', () => {
     await second.waitForLog(listening);
     expect(second.logs.some((l) => 'setupUrl' in l)).toBe(false); // the administrator is still there
     const relogin = await fetch(`${second.url}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: ADMIN.LOUPE_ADMIN_EMAIL, password: ADMIN.LOUPE_ADMIN_PASSWORD }),
     });
     const cookie2 = relogin.headers.getSetCookie()[0]!.split(';')[0]!;
-    const groups = (await (await fetch(`${second.url}/api/groups`, { headers: { cookie: cookie2 } })).json()) as { groups: { name: string }[] };
+    const groups = (await (await fetch(`${second.url}/api/groups`, { headers: { cookie: cookie2 } })).json()) as {
+      groups: { name: string }[];
+    };
     expect(groups.groups.map((g) => g.name)).toContain('Survives restarts');
     const health = await fetch(`${second.url}/healthz`);
     expect(health.status).toBe(200);
@@ -62,17 +67,39 @@ describe('the Loupe process', () => {
 
   test('TLS_CERT_FILE and TLS_KEY_FILE make it serve HTTPS with Secure cookies', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loupe-tls-'));
-    const gen = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stderr: 'pipe' });
+    const gen = Bun.spawnSync(
+      [
+        'openssl',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stderr: 'pipe' },
+    );
     expect(gen.exitCode).toBe(0);
-    const loupe = await start({ ...ADMIN, TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem') }, { scheme: 'https' });
+    const loupe = await start(
+      { ...ADMIN, TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem') },
+      { scheme: 'https' },
+    );
     await loupe.waitForLog(listening);
     const tls = { rejectUnauthorized: false };
     const health = await fetch(`${loupe.url}/healthz`, { tls });
     expect(health.status).toBe(200);
     expect(health.headers.get('strict-transport-security')).toContain('max-age');
     const login = await fetch(`${loupe.url}/api/auth/login`, {
-      method: 'POST', tls, headers: { 'content-type': 'application/json', origin: loupe.url },
+      method: 'POST',
+      tls,
+      headers: { 'content-type': 'application/json', origin: loupe.url },
       body: JSON.stringify({ email: ADMIN.LOUPE_ADMIN_EMAIL, password: ADMIN.LOUPE_ADMIN_PASSWORD }),
     });
     expect(login.status).toBe(200);

@@ -45,7 +45,8 @@ function inRoundedSquare(x: number, y: number): boolean {
 function inMark(x: number, y: number): boolean {
   const ring = Math.abs(Math.hypot(x - RING.cx, y - RING.cy) - RING.r) <= RING.half;
   if (ring) return true;
-  const vx = HANDLE.x2 - HANDLE.x1, vy = HANDLE.y2 - HANDLE.y1;
+  const vx = HANDLE.x2 - HANDLE.x1,
+    vy = HANDLE.y2 - HANDLE.y1;
   const t = Math.max(0, Math.min(1, ((x - HANDLE.x1) * vx + (y - HANDLE.y1) * vy) / (vx * vx + vy * vy)));
   return Math.hypot(x - (HANDLE.x1 + t * vx), y - (HANDLE.y1 + t * vy)) <= HANDLE.half;
 }
@@ -56,10 +57,12 @@ export function render(icon: Icon): Uint8Array {
   const px = new Uint8Array(size * size * 4);
   const unit = 32 / size;
   // The mark's visual centre (the favicon's is a little up and left of 16,16).
-  const cx = 16, cy = 16;
+  const cx = 16,
+    cy = 16;
   for (let row = 0; row < size; row++) {
     for (let col = 0; col < size; col++) {
-      let bg = 0, mark = 0;
+      let bg = 0,
+        mark = 0;
       for (let sy = 0; sy < SAMPLES; sy++) {
         for (let sx = 0; sx < SAMPLES; sx++) {
           const x = (col + (sx + 0.5) / SAMPLES) * unit;
@@ -123,7 +126,10 @@ export function encodePng(width: number, height: number, rgba: Uint8Array): Uint
   const parts = [signature, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array())];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -132,13 +138,16 @@ export function decodePng(bytes: Uint8Array): { width: number; height: number; r
   const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   if (!sig.every((b, i) => bytes[i] === b)) throw new Error('not a PNG');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 8, width = 0, height = 0;
+  let o = 8,
+    width = 0,
+    height = 0;
   const idat: Uint8Array[] = [];
   while (o < bytes.length) {
     const len = view.getUint32(o);
     const type = new TextDecoder().decode(bytes.subarray(o + 4, o + 8));
     const data = bytes.subarray(o + 8, o + 8 + len);
-    if (crc32(bytes.subarray(o + 4, o + 8 + len)) !== view.getUint32(o + 8 + len)) throw new Error(`bad CRC in ${type}`);
+    if (crc32(bytes.subarray(o + 4, o + 8 + len)) !== view.getUint32(o + 8 + len))
+      throw new Error(`bad CRC in ${type}`);
     if (type === 'IHDR') {
       width = view.getUint32(o + 8);
       height = view.getUint32(o + 12);
@@ -157,8 +166,12 @@ export function decodePng(bytes: Uint8Array): { width: number; height: number; r
       const a = x >= 4 ? rgba[y * stride + x - 4]! : 0;
       const b = y > 0 ? rgba[(y - 1) * stride + x]! : 0;
       const c = x >= 4 && y > 0 ? rgba[(y - 1) * stride + x - 4]! : 0;
-      const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-      const pred = f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      const p = a + b - c,
+        pa = Math.abs(p - a),
+        pb = Math.abs(p - b),
+        pc = Math.abs(p - c);
+      const pred =
+        f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       rgba[y * stride + x] = (line[x]! + pred) & 0xff;
     }
   }
@@ -176,9 +189,15 @@ if (import.meta.main) {
       let same = false;
       try {
         const have = decodePng(new Uint8Array(readFileSync(path)));
-        same = have.width === icon.size && have.height === icon.size && Buffer.from(have.rgba).equals(Buffer.from(rgba));
-      } catch { /* missing or unreadable: stale */ }
-      if (!same) { stale++; console.error(`stale: web/static/icons/${icon.file} (run bun scripts/build-icons.ts)`); }
+        same =
+          have.width === icon.size && have.height === icon.size && Buffer.from(have.rgba).equals(Buffer.from(rgba));
+      } catch {
+        /* missing or unreadable: stale */
+      }
+      if (!same) {
+        stale++;
+        console.error(`stale: web/static/icons/${icon.file} (run bun scripts/build-icons.ts)`);
+      }
     } else {
       const png = encodePng(icon.size, icon.size, rgba);
       writeFileSync(path, png);

@@ -29,7 +29,9 @@ try {
 const settings = JSON.parse(readFileSync(join(PROJECT, 'settings.json'), 'utf8')) as { modules?: string[] };
 for (const module of settings.modules ?? []) {
   if (!/^https?:/.test(module) && !existsSync(join(WEB, module))) {
-    throw new Error(`i18n-compile: the inlang plugin ${module} (web/project.inlang/settings.json) is missing; run \`bash scripts/install.sh packages\` first.`);
+    throw new Error(
+      `i18n-compile: the inlang plugin ${module} (web/project.inlang/settings.json) is missing; run \`bash scripts/install.sh packages\` first.`,
+    );
   }
 }
 
@@ -46,5 +48,7 @@ await paraglide.compile({
   emitPrettierIgnore: false,
 });
 
-const count = Object.keys(JSON.parse(readFileSync(join(WEB, 'messages/en.json'), 'utf8'))).filter((k) => k !== '$schema').length;
+const count = Object.keys(JSON.parse(readFileSync(join(WEB, 'messages/en.json'), 'utf8'))).filter(
+  (k) => k !== '$schema',
+).length;
 console.log(`i18n-compile: ${count} messages × en, nl → web/src/lib/paraglide`);

@@ -19,11 +19,15 @@ for (const name of readdirSync(BUILD, { recursive: true, encoding: 'utf8' })) {
   const path = join(BUILD, name);
   if (!statSync(path).isFile() || statSync(path).size < MIN_BYTES) continue;
   const body = readFileSync(path);
-  const br = brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } });
+  const br = brotliCompressSync(body, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+  });
   writeFileSync(`${path}.br`, br);
   writeFileSync(`${path}.gz`, gzipSync(body, { level: 9 }));
   files += 1;
   raw += body.length;
   brotli += br.length;
 }
-console.log(`precompress: ${files} files, ${raw.toLocaleString('en-US')} bytes → ${brotli.toLocaleString('en-US')} bytes brotli (and .gz beside)`);
+console.log(
+  `precompress: ${files} files, ${raw.toLocaleString('en-US')} bytes → ${brotli.toLocaleString('en-US')} bytes brotli (and .gz beside)`,
+);

@@ -21,7 +21,10 @@ import { serveWeb, type WebBuild } from './web/static.ts';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export type AppParts = Deps & {
-  database: Pick<Database, 'ping' | 'kind'>; web?: WebBuild; startedAt?: Date; sockets?: SocketRegistry;
+  database: Pick<Database, 'ping' | 'kind'>;
+  web?: WebBuild;
+  startedAt?: Date;
+  sockets?: SocketRegistry;
   /** The Janus supervisor, for /healthz. */
   janus?: { status(): JanusStatus };
   /** Relays media signalling to Janus; without it Start answers 503. */
@@ -45,14 +48,36 @@ export function createApp(parts: AppParts): Hono {
     const started = performance.now();
     await next();
     if (c.req.path.startsWith('/api/')) {
-      log.info('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+      log.info('request', {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      });
     }
   });
-  app.use('*', securityHeaders({ scriptHashes: parts.web?.scriptHashes ?? [], https: config.publicUrl.protocol === 'https:' || !!config.tls }));
-  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new PayloadTooLarge(MAX_BODY_BYTES); } }));
+  app.use(
+    '*',
+    securityHeaders({
+      scriptHashes: parts.web?.scriptHashes ?? [],
+      https: config.publicUrl.protocol === 'https:' || !!config.tls,
+    }),
+  );
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new PayloadTooLarge(MAX_BODY_BYTES);
+      },
+    }),
+  );
   app.use('/api/*', refuseCrossSite([config.publicUrl.origin]));
 
-  app.route('/', healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date(), media: parts.janus }));
+  app.route(
+    '/',
+    healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date(), media: parts.janus }),
+  );
   app.route('/', authRoutes(parts));
   app.route('/', adminRoutes(parts));
   app.route('/', settingsRoutes(parts));

@@ -25,8 +25,12 @@ describe('loadConfig', () => {
 
   test('reads every contract variable', () => {
     const c = loadConfig({
-      PORT: '9000', LOUPE_DATA_DIR: '/var/lib/loupe', DATABASE_URL: 'postgres://u:p@db:5432/loupe',
-      LOUPE_PUBLIC_URL: 'https://loupe.example.org', LOUPE_ADMIN_EMAIL: 'a@example.org', LOUPE_ADMIN_PASSWORD: 'long enough password',
+      PORT: '9000',
+      LOUPE_DATA_DIR: '/var/lib/loupe',
+      DATABASE_URL: 'postgres://u:p@db:5432/loupe',
+      LOUPE_PUBLIC_URL: 'https://loupe.example.org',
+      LOUPE_ADMIN_EMAIL: 'a@example.org',
+      LOUPE_ADMIN_PASSWORD: 'long enough password',
     });
     expect(c.port).toBe(9000);
     expect(c.dataDir).toBe('/var/lib/loupe');
@@ -64,7 +68,10 @@ describe('loadConfig', () => {
 
   test('a customer shows offline after 60 s away and times out after 5 min, unless configured', () => {
     expect(loadConfig({})).toMatchObject({ reconnectWindowMs: 60_000, customerTimeoutMs: 300_000 });
-    expect(loadConfig({ LOUPE_RECONNECT_WINDOW_S: '5', LOUPE_CUSTOMER_TIMEOUT_S: '12' })).toMatchObject({ reconnectWindowMs: 5_000, customerTimeoutMs: 12_000 });
+    expect(loadConfig({ LOUPE_RECONNECT_WINDOW_S: '5', LOUPE_CUSTOMER_TIMEOUT_S: '12' })).toMatchObject({
+      reconnectWindowMs: 5_000,
+      customerTimeoutMs: 12_000,
+    });
   });
 
   test('the technician sees each video frame at once, unless the jitter buffer is asked for', () => {
@@ -89,8 +96,21 @@ describe('SMS settings', () => {
   });
 
   test('SMPP_URL gives the bind credentials, decoded, with the sender and window', () => {
-    const c = loadConfig({ LOUPE_PUBLIC_URL: 'https://loupe.example.org', SMPP_URL: 'smpps://loupe:p%40ss@smsc.example.org:3550', SMPP_SOURCE_ADDR: '+3197010000000', SMPP_WINDOW: '5' });
-    expect(c.smpp).toEqual({ host: 'smsc.example.org', port: 3550, systemId: 'loupe', password: 'p@ss', tls: true, sourceAddr: '+3197010000000', window: 5 });
+    const c = loadConfig({
+      LOUPE_PUBLIC_URL: 'https://loupe.example.org',
+      SMPP_URL: 'smpps://loupe:p%40ss@smsc.example.org:3550',
+      SMPP_SOURCE_ADDR: '+3197010000000',
+      SMPP_WINDOW: '5',
+    });
+    expect(c.smpp).toEqual({
+      host: 'smsc.example.org',
+      port: 3550,
+      systemId: 'loupe',
+      password: 'p@ss',
+      tls: true,
+      sourceAddr: '+3197010000000',
+      window: 5,
+    });
     expect(loadConfig({ LOUPE_SMS_COUNTRIES: '*' }).smsCountries).toBeUndefined();
     expect([...loadConfig({ LOUPE_SMS_COUNTRIES: 'NL, BE' }).smsCountries!]).toEqual(['NL', 'BE']);
     expect([...loadConfig({ LOUPE_DEFAULT_REGION: 'BE' }).smsCountries!]).toEqual(['BE']);
@@ -106,6 +126,7 @@ describe('SMS settings', () => {
       [{ SMPP_WINDOW: '0' }, 'SMPP_WINDOW'],
       [{ LOUPE_DEFAULT_REGION: 'XX' }, 'LOUPE_DEFAULT_REGION'],
       [{ LOUPE_SMS_COUNTRIES: 'NL,Mars' }, 'LOUPE_SMS_COUNTRIES'],
-    ] as const) expect(failure(env).variable).toBe(variable);
+    ] as const)
+      expect(failure(env).variable).toBe(variable);
   });
 });

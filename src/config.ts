@@ -65,53 +65,96 @@ export type MediaSettings = {
 export type VideoPlayout = 'immediate' | 'smooth';
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`${variable}: ${problem}`);
   }
 }
 
 const intIn = (min: number, max: number) =>
-  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
     .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 
 const variables = {
   PORT: intIn(1, 65535).default(8080),
   LOUPE_HOST: z.string().min(1).default('0.0.0.0'),
   LOUPE_DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, 'must start with postgres:// or postgresql://').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must start with postgres:// or postgresql://')
+    .optional(),
   LOUPE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   LOUPE_ADMIN_EMAIL: z.email('must be an email address').optional(),
-  LOUPE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters').optional(),
+  LOUPE_ADMIN_PASSWORD: z
+    .string()
+    .min(12, 'must be at least 12 characters')
+    .max(256, 'must be at most 256 characters')
+    .optional(),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   LOUPE_SESSION_IDLE_MINUTES: intIn(1, 60 * 24 * 30).default(120),
   LOUPE_SESSION_MAX_HOURS: intIn(1, 24 * 90).default(12),
   LOUPE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
-  SMPP_URL: z.string().regex(/^smpps?:\/\/[^:@/]+:[^@/]*@[^:/]+:\d+\/?$/, 'must look like smpp://system_id:password@host:port').optional(),
+  SMPP_URL: z
+    .string()
+    .regex(/^smpps?:\/\/[^:@/]+:[^@/]*@[^:/]+:\d+\/?$/, 'must look like smpp://system_id:password@host:port')
+    .optional(),
   // Alphanumeric senders are limited to 11 characters by the GSM spec; numbers to 15 digits.
-  SMPP_SOURCE_ADDR: z.string().regex(/^(?:[A-Za-z0-9 ._-]{1,11}|\+?\d{1,15})$/, 'must be up to 11 letters/digits or a phone number').default('Loupe'),
+  SMPP_SOURCE_ADDR: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9 ._-]{1,11}|\+?\d{1,15})$/, 'must be up to 11 letters/digits or a phone number')
+    .default('Loupe'),
   SMPP_WINDOW: intIn(1, 100).default(10),
   // Defaults to the default region only: sending to any country invites SMS-pumping fraud.
-  LOUPE_SMS_COUNTRIES: z.string().refine((v) => v === '*' || v.split(',').every((c) => (getCountries() as string[]).includes(c.trim())), 'must be * or a comma-separated list of country codes such as NL,BE').optional(),
+  LOUPE_SMS_COUNTRIES: z
+    .string()
+    .refine(
+      (v) => v === '*' || v.split(',').every((c) => (getCountries() as string[]).includes(c.trim())),
+      'must be * or a comma-separated list of country codes such as NL,BE',
+    )
+    .optional(),
   JANUS_BIN: z.string().min(1).default('janus'),
-  JANUS_URL: z.string().regex(/^wss?:\/\/[^/\s]+/, 'must be a ws:// or wss:// URL of Janus\'s WebSocket transport').optional(),
+  JANUS_URL: z
+    .string()
+    .regex(/^wss?:\/\/[^/\s]+/, "must be a ws:// or wss:// URL of Janus's WebSocket transport")
+    .optional(),
   JANUS_API_SECRET: z.string().min(1).optional(),
-  LOUPE_RTP_PORTS: z.string().regex(/^\d{4,5}-\d{4,5}$/, 'must be a range such as 20000-20199').default('20000-20199'),
+  LOUPE_RTP_PORTS: z
+    .string()
+    .regex(/^\d{4,5}-\d{4,5}$/, 'must be a range such as 20000-20199')
+    .default('20000-20199'),
   LOUPE_PUBLIC_IP: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }).optional(),
-  LOUPE_STUN_SERVER: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port').optional(),
-  LOUPE_TURN_SERVER: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port').optional(),
+  LOUPE_STUN_SERVER: z
+    .string()
+    .regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
+  LOUPE_TURN_SERVER: z
+    .string()
+    .regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
   LOUPE_TURN_USER: z.string().min(1).optional(),
   LOUPE_TURN_PASSWORD: z.string().min(1).optional(),
   LOUPE_ICE_TCP: z.enum(['true', 'false']).default('false'),
   LOUPE_JANUS_ADMIN_API: z.enum(['true', 'false']).default('false'),
   LOUPE_VIDEO_PLAYOUT: z.enum(['immediate', 'smooth'], { error: 'must be immediate or smooth' }).default('immediate'),
-  LOUPE_ICE_INTERFACE: z.string().regex(/^[\w.:-]{1,32}$/, 'must be a network interface name such as eth0').optional(),
+  LOUPE_ICE_INTERFACE: z
+    .string()
+    .regex(/^[\w.:-]{1,32}$/, 'must be a network interface name such as eth0')
+    .optional(),
   APP_STORE_URL_IOS: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
   APP_STORE_URL_ANDROID: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
   LOUPE_RECONNECT_WINDOW_S: intIn(5, 3600).default(60),
   LOUPE_CUSTOMER_TIMEOUT_S: intIn(10, 24 * 3600).default(300),
-  LOUPE_DEFAULT_REGION: z.string().refine((c) => (getCountries() as string[]).includes(c), 'must be a two-letter country code such as NL or BE').default('NL'),
+  LOUPE_DEFAULT_REGION: z
+    .string()
+    .refine((c) => (getCountries() as string[]).includes(c), 'must be a two-letter country code such as NL or BE')
+    .default('NL'),
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -125,7 +168,8 @@ function read<K extends keyof typeof variables>(env: Env, name: K): z.output<(ty
 }
 
 function pair<A extends string, B extends string>(env: Env, a: A, b: B) {
-  const hasA = !!env[a], hasB = !!env[b];
+  const hasA = !!env[a],
+    hasB = !!env[b];
   if (hasA !== hasB) throw new ConfigError(hasA ? b : a, `must be set together with ${hasA ? a : b}`);
   return hasA;
 }
@@ -140,7 +184,8 @@ export function loadConfig(env: Env): Config {
   }
   const hasAdmin = pair(env, 'LOUPE_ADMIN_EMAIL', 'LOUPE_ADMIN_PASSWORD');
   // Real texts must carry a link a phone can open, not http://localhost.
-  if (read(env, 'SMPP_URL') && !read(env, 'LOUPE_PUBLIC_URL')) throw new ConfigError('LOUPE_PUBLIC_URL', 'must be set when SMPP_URL is set: SMS links are built from it');
+  if (read(env, 'SMPP_URL') && !read(env, 'LOUPE_PUBLIC_URL'))
+    throw new ConfigError('LOUPE_PUBLIC_URL', 'must be set when SMPP_URL is set: SMS links are built from it');
   const publicUrl = new URL(read(env, 'LOUPE_PUBLIC_URL') ?? `${tls ? 'https' : 'http'}://localhost:${port}`);
   return {
     port,
@@ -148,7 +193,9 @@ export function loadConfig(env: Env): Config {
     dataDir: resolve(read(env, 'LOUPE_DATA_DIR')),
     databaseUrl: read(env, 'DATABASE_URL'),
     publicUrl,
-    admin: hasAdmin ? { email: read(env, 'LOUPE_ADMIN_EMAIL')!, password: read(env, 'LOUPE_ADMIN_PASSWORD')! } : undefined,
+    admin: hasAdmin
+      ? { email: read(env, 'LOUPE_ADMIN_EMAIL')!, password: read(env, 'LOUPE_ADMIN_PASSWORD')! }
+      : undefined,
     tls,
     logLevel: read(env, 'LOG_LEVEL'),
     sessionIdleMinutes: read(env, 'LOUPE_SESSION_IDLE_MINUTES'),
@@ -166,16 +213,21 @@ export function loadConfig(env: Env): Config {
 function readPresence(env: Env): Pick<Config, 'reconnectWindowMs' | 'customerTimeoutMs'> {
   const window = read(env, 'LOUPE_RECONNECT_WINDOW_S');
   const timeout = read(env, 'LOUPE_CUSTOMER_TIMEOUT_S');
-  if (timeout <= window) throw new ConfigError('LOUPE_CUSTOMER_TIMEOUT_S', `must be longer than LOUPE_RECONNECT_WINDOW_S (${window})`);
+  if (timeout <= window)
+    throw new ConfigError('LOUPE_CUSTOMER_TIMEOUT_S', `must be longer than LOUPE_RECONNECT_WINDOW_S (${window})`);
   return { reconnectWindowMs: window * 1000, customerTimeoutMs: timeout * 1000 };
 }
 
 function readMedia(env: Env): MediaSettings {
   const [min, max] = read(env, 'LOUPE_RTP_PORTS').split('-').map(Number) as [number, number];
-  if (min < 1024 || max > 65535 || max - min < 1) throw new ConfigError('LOUPE_RTP_PORTS', 'must be a range of at least 2 ports within 1024-65535');
+  if (min < 1024 || max > 65535 || max - min < 1)
+    throw new ConfigError('LOUPE_RTP_PORTS', 'must be a range of at least 2 ports within 1024-65535');
   const turnServer = read(env, 'LOUPE_TURN_SERVER');
   if (turnServer && (!env.LOUPE_TURN_USER || !env.LOUPE_TURN_PASSWORD)) {
-    throw new ConfigError(env.LOUPE_TURN_USER ? 'LOUPE_TURN_PASSWORD' : 'LOUPE_TURN_USER', 'must be set together with LOUPE_TURN_SERVER');
+    throw new ConfigError(
+      env.LOUPE_TURN_USER ? 'LOUPE_TURN_PASSWORD' : 'LOUPE_TURN_USER',
+      'must be set together with LOUPE_TURN_SERVER',
+    );
   }
   return {
     janusBin: read(env, 'JANUS_BIN'),
@@ -184,7 +236,9 @@ function readMedia(env: Env): MediaSettings {
     rtpPorts: { min, max },
     publicIp: read(env, 'LOUPE_PUBLIC_IP'),
     stunServer: read(env, 'LOUPE_STUN_SERVER'),
-    turn: turnServer ? { server: turnServer, user: read(env, 'LOUPE_TURN_USER')!, password: read(env, 'LOUPE_TURN_PASSWORD')! } : undefined,
+    turn: turnServer
+      ? { server: turnServer, user: read(env, 'LOUPE_TURN_USER')!, password: read(env, 'LOUPE_TURN_PASSWORD')! }
+      : undefined,
     iceTcp: read(env, 'LOUPE_ICE_TCP') === 'true',
     iceInterface: read(env, 'LOUPE_ICE_INTERFACE'),
     janusAdminApi: read(env, 'LOUPE_JANUS_ADMIN_API') === 'true',

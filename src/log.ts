@@ -10,7 +10,10 @@ export type Logger = {
   error(msg: string, fields?: Record<string, unknown>): void;
 };
 
-export function createLogger(level: Level, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Logger {
+export function createLogger(
+  level: Level,
+  write: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+): Logger {
   const emit = (at: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (rank[at] < rank[level]) return;
     write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }, errorsAsObjects));

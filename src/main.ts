@@ -34,7 +34,14 @@ function readConfig(): Config {
     return loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: `invalid configuration: ${err.message}`, variable: err.variable }));
+      console.error(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: 'error',
+          msg: `invalid configuration: ${err.message}`,
+          variable: err.variable,
+        }),
+      );
       process.exit(2);
     }
     throw err;
@@ -62,8 +69,16 @@ if (!web) log.warn('web app not built: run `npm run build`; the API works, pages
 
 // The media gateway. Loupe keeps serving if it cannot start: /healthz says so,
 // and the supervisor keeps trying.
-const janus = new JanusSupervisor({ media: config.media, dataDir: config.dataDir, log, logLevel: config.logLevel, externalApiSecret: config.media.janusApiSecret });
-await janus.start().catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
+const janus = new JanusSupervisor({
+  media: config.media,
+  dataDir: config.dataDir,
+  log,
+  logLevel: config.logLevel,
+  externalApiSecret: config.media.janusApiSecret,
+});
+await janus
+  .start()
+  .catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
 const media = new MediaService({ janus, log, rooms: roomStore(deps), videoPlayout: config.media.videoPlayout });
 const unfollow = followSessions(deps, media);
 const unleftover = destroyLeftoverRoomsOnConnect(deps, media);
@@ -73,7 +88,13 @@ await markAllCustomersAway(deps);
 
 const gateway: SmsGateway = config.smpp ? createSmppGateway(config.smpp, log) : createConsoleGateway(log);
 if (!config.smpp) log.warn('SMPP_URL is not set: SMS texts are only logged, technicians read the PIN out');
-else log.info('SMS gateway', { kind: 'smpp', host: config.smpp.host, port: config.smpp.port, systemId: config.smpp.systemId });
+else
+  log.info('SMS gateway', {
+    kind: 'smpp',
+    host: config.smpp.host,
+    port: config.smpp.port,
+    systemId: config.smpp.systemId,
+  });
 const outbox = new Outbox(deps, gateway);
 outbox.start();
 
@@ -86,7 +107,10 @@ const server = Bun.serve({
   websocket: { ...websocket, maxPayloadLength: MAX_SOCKET_MESSAGE_BYTES, idleTimeout: 120 },
   tls: config.tls ? { cert: Bun.file(config.tls.certFile), key: Bun.file(config.tls.keyFile) } : undefined,
 });
-log.info('listening', { url: `${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`, publicUrl: config.publicUrl.href });
+log.info('listening', {
+  url: `${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`,
+  publicUrl: config.publicUrl.href,
+});
 // Only now: the link works the moment anyone sees it.
 if (admin.outcome === 'setup_link') {
   log.warn('no administrator yet: open this one-time link to create the first one', { setupUrl: admin.url });
@@ -139,8 +163,15 @@ process.on('SIGUSR2', () => {
   const heap = jscHeapStats();
   log.info('memory', {
     ...process.memoryUsage(),
-    heapSize: heap.heapSize, heapCapacity: heap.heapCapacity, objectCount: heap.objectCount,
-    protectedObjectCount: heap.protectedObjectCount, sockets: sockets.size,
-    objectTypes: Object.fromEntries(Object.entries(heap.objectTypeCounts).sort(([, a], [, b]) => b - a).slice(0, 40)),
+    heapSize: heap.heapSize,
+    heapCapacity: heap.heapCapacity,
+    objectCount: heap.objectCount,
+    protectedObjectCount: heap.protectedObjectCount,
+    sockets: sockets.size,
+    objectTypes: Object.fromEntries(
+      Object.entries(heap.objectTypeCounts)
+        .sort(([, a], [, b]) => b - a)
+        .slice(0, 40),
+    ),
   });
 });

@@ -18,7 +18,9 @@ function chunkModules(): Plugin {
 			const chunks: Record<string, string[]> = {};
 			for (const output of Object.values(bundle)) {
 				if (output.type !== 'chunk') continue;
-				chunks[output.fileName] = output.moduleIds.map((id) => relative(root, id.replace(/\?.*$/, '')).replaceAll('\\', '/'));
+				chunks[output.fileName] = output.moduleIds.map((id) =>
+					relative(root, id.replace(/\?.*$/, '')).replaceAll('\\', '/')
+				);
 			}
 			const file = resolve(root, '.svelte-kit/loupe-chunk-modules.json');
 			mkdirSync(dirname(file), { recursive: true });

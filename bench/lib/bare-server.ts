@@ -38,7 +38,9 @@ if (import.meta.main) {
       return new Response(canned.body, { status: canned.status, headers: canned.headers });
     },
     websocket: {
-      open(ws) { if (spec.wsHello) ws.send(spec.wsHello); },
+      open(ws) {
+        if (spec.wsHello) ws.send(spec.wsHello);
+      },
       message() {},
       idleTimeout: spec.wsIdleTimeout ?? 120,
       maxPayloadLength: spec.wsMaxPayload ?? 16 * 1024 * 1024,
@@ -55,7 +57,12 @@ export async function startBare(spec: Omit<BareSpec, 'port'>, dir: string): Prom
   const specFile = join(dir, `bare-${port}.json`);
   writeFileSync(specFile, JSON.stringify({ ...spec, port }));
   const logFile = join(dir, `bare-${port}.log`);
-  const proc = Bun.spawn([process.execPath, 'bench/lib/bare-server.ts', specFile], { cwd: ROOT, stdin: 'ignore', stdout: Bun.file(logFile), stderr: 'inherit' });
+  const proc = Bun.spawn([process.execPath, 'bench/lib/bare-server.ts', specFile], {
+    cwd: ROOT,
+    stdin: 'ignore',
+    stdout: Bun.file(logFile),
+    stderr: 'inherit',
+  });
   const url = `http://127.0.0.1:${port}`;
   const stop = () => stopProcess(proc, 3_000);
   try {

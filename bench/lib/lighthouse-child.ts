@@ -40,10 +40,22 @@ function lcpDetails(audits: Audits): Pick<LighthouseRun, 'lcpElement' | 'lcpPhas
   const breakdown = audits['lcp-breakdown-insight'] ?? audits['largest-contentful-paint-element'];
   const node = find(breakdown?.details, (o) => o.type === 'node');
   const phases: string[] = [];
-  const table = find(breakdown?.details, (o) => o.type === 'table' && Array.isArray(o.items) && (o.items as Record<string, unknown>[]).some((i) => typeof i.duration === 'number'));
-  for (const i of (table?.items ?? []) as Record<string, unknown>[]) if (typeof i.duration === 'number') phases.push(`${String(i.label ?? i.subpart ?? i.phase)} ${Math.round(i.duration)}`);
+  const table = find(
+    breakdown?.details,
+    (o) =>
+      o.type === 'table' &&
+      Array.isArray(o.items) &&
+      (o.items as Record<string, unknown>[]).some((i) => typeof i.duration === 'number'),
+  );
+  for (const i of (table?.items ?? []) as Record<string, unknown>[])
+    if (typeof i.duration === 'number')
+      phases.push(`${String(i.label ?? i.subpart ?? i.phase)} ${Math.round(i.duration)}`);
   const chainAudit = audits['network-dependency-tree-insight'] ?? audits['critical-request-chains'];
-  return { lcpElement: String(node?.snippet ?? 'unknown'), lcpPhases: phases.join(', '), chain: chainAudit?.displayValue ?? '' };
+  return {
+    lcpElement: String(node?.snippet ?? 'unknown'),
+    lcpPhases: phases.join(', '),
+    chain: chainAudit?.displayValue ?? '',
+  };
 }
 
 if (import.meta.main) {
@@ -51,10 +63,23 @@ if (import.meta.main) {
   if (!url || !out) throw new Error('usage: bun bench/lib/lighthouse-child.ts <url> <out.json>');
   const chrome = await chromeLauncher.launch({
     chromePath: '/usr/bin/chromium',
-    chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    chromeFlags: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   try {
-    const result = await lighthouse(url, { port: chrome.port, output: 'json', onlyCategories: ['performance'], logLevel: 'error' });
+    const result = await lighthouse(url, {
+      port: chrome.port,
+      output: 'json',
+      onlyCategories: ['performance'],
+      logLevel: 'error',
+    });
     if (!result) throw new Error('lighthouse returned no result');
     const { lhr } = result;
     const num = (id: string) => lhr.audits[id]?.numericValue ?? NaN;
@@ -63,14 +88,22 @@ if (import.meta.main) {
       .map((a) => `${a.title}${a.displayValue ? ` (${a.displayValue})` : ''}`);
     const run: LighthouseRun = {
       score: lhr.categories.performance?.score ?? null,
-      lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), tbtMs: num('total-blocking-time'),
-      transferBytes: num('total-byte-weight'), opportunities,
+      lcpMs: num('largest-contentful-paint'),
+      fcpMs: num('first-contentful-paint'),
+      tbtMs: num('total-blocking-time'),
+      transferBytes: num('total-byte-weight'),
+      opportunities,
       // Why a run has no score: Lighthouse's own run error, or the metric audits that failed.
       warnings: [
         ...lhr.runWarnings.map(String),
         ...(lhr.runtimeError ? [`${lhr.runtimeError.code}: ${lhr.runtimeError.message}`] : []),
-        ...['first-contentful-paint', 'largest-contentful-paint', 'speed-index', 'total-blocking-time', 'cumulative-layout-shift']
-          .flatMap((id) => (lhr.audits[id]?.errorMessage ? [`${id}: ${lhr.audits[id]!.errorMessage}`] : [])),
+        ...[
+          'first-contentful-paint',
+          'largest-contentful-paint',
+          'speed-index',
+          'total-blocking-time',
+          'cumulative-layout-shift',
+        ].flatMap((id) => (lhr.audits[id]?.errorMessage ? [`${id}: ${lhr.audits[id]!.errorMessage}`] : [])),
       ],
       ...lcpDetails(lhr.audits),
     };

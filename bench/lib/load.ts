@@ -39,7 +39,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const interval = 1000 / spec.rate;
   const warmup = Math.round(spec.warmupS * spec.rate);
   const total = warmup + Math.round(spec.durationS * spec.rate);
-  if (spec.bodies && spec.bodies.length < total) throw new Error(`${total} requests need ${total} bodies, got ${spec.bodies.length}`);
+  if (spec.bodies && spec.bodies.length < total)
+    throw new Error(`${total} requests need ${total} bodies, got ${spec.bodies.length}`);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let maxLag = 0;
@@ -53,7 +54,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const p = (async () => {
       let key: string;
       try {
-        const res = await fetch(spec.url, { method: spec.method, headers, body: spec.bodies?.[i] ?? spec.body, signal: AbortSignal.timeout(spec.timeoutMs) });
+        const res = await fetch(spec.url, {
+          method: spec.method,
+          headers,
+          body: spec.bodies?.[i] ?? spec.body,
+          signal: AbortSignal.timeout(spec.timeoutMs),
+        });
         await res.arrayBuffer();
         key = String(res.status);
       } catch (error) {
@@ -83,7 +89,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const measured = total - warmup;
   return {
     latenciesMs: latencies.filter((x) => x !== undefined),
-    statuses, sent: total, measured, maxSendLagMs: maxLag,
+    statuses,
+    sent: total,
+    measured,
+    maxSendLagMs: maxLag,
     achievedRate: measured / spec.durationS,
     wallS: (performance.now() - wallStart) / 1000,
   };

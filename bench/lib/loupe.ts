@@ -20,7 +20,14 @@ export type BenchLoupe = {
   kill(): Promise<void>;
 };
 
-export type Prepared = { dataDir: string; url: string; port: number; seeded: SeedResult; seedMs: number; cleanup(): void };
+export type Prepared = {
+  dataDir: string;
+  url: string;
+  port: number;
+  seeded: SeedResult;
+  seedMs: number;
+  cleanup(): void;
+};
 
 /**
  * A temp data folder, seeded (in a child process) for a server that will listen on
@@ -41,40 +48,76 @@ export async function prepareLoupe(groups: SeedGroup[], timeoutMs: number, datab
     throw error;
   }
   const out = JSON.parse(readFileSync(outFile, 'utf8')) as SeedOutput;
-  return { dataDir, url, port, seeded: out.result, seedMs: out.ms, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  return {
+    dataDir,
+    url,
+    port,
+    seeded: out.result,
+    seedMs: out.ms,
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }
 
 /** Starts Loupe on a prepared data folder; resolves once /healthz answers. */
-export async function startLoupe(prepared: Pick<Prepared, 'dataDir' | 'url' | 'port'>, env: Record<string, string> = {}): Promise<BenchLoupe> {
+export async function startLoupe(
+  prepared: Pick<Prepared, 'dataDir' | 'url' | 'port'>,
+  env: Record<string, string> = {},
+): Promise<BenchLoupe> {
   const logFile = join(prepared.dataDir, 'loupe.log');
   const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
-      LOUPE_HOST: '127.0.0.1', PORT: String(prepared.port), LOUPE_DATA_DIR: prepared.dataDir, LOUPE_PUBLIC_URL: prepared.url,
+      LOUPE_HOST: '127.0.0.1',
+      PORT: String(prepared.port),
+      LOUPE_DATA_DIR: prepared.dataDir,
+      LOUPE_PUBLIC_URL: prepared.url,
       // Customers seeded as redeemed must not time out while a benchmark runs.
       LOUPE_CUSTOMER_TIMEOUT_S: '3600',
       ...env,
     },
-    stdin: 'ignore', stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`),
+    stdin: 'ignore',
+    stdout: Bun.file(logFile),
+    stderr: Bun.file(`${logFile}.err`),
   });
-  const stop = async () => { await stopProcess(proc, 10_000); };
+  const stop = async () => {
+    await stopProcess(proc, 10_000);
+  };
   try {
     await waitForHttp(`${prepared.url}/healthz`, 60_000, proc);
   } catch (error) {
     await stop();
     throw new Error(`Loupe did not start: ${error instanceof Error ? error.message : String(error)}\n${tail(logFile)}`);
   }
-  const kill = async () => { proc.kill('SIGKILL'); await proc.exited; };
-  return { url: prepared.url, origin: new URL(prepared.url).origin, pid: proc.pid, proc, dataDir: prepared.dataDir, logFile, stop, kill };
+  const kill = async () => {
+    proc.kill('SIGKILL');
+    await proc.exited;
+  };
+  return {
+    url: prepared.url,
+    origin: new URL(prepared.url).origin,
+    pid: proc.pid,
+    proc,
+    dataDir: prepared.dataDir,
+    logFile,
+    stop,
+    kill,
+  };
 }
 
 /** A copy of a prepared (closed) data folder, for a server on a port of its own. */
-export function copyPrepared(prepared: Pick<Prepared, 'dataDir'>): Pick<Prepared, 'dataDir' | 'url' | 'port'> & { cleanup(): void } {
+export function copyPrepared(
+  prepared: Pick<Prepared, 'dataDir'>,
+): Pick<Prepared, 'dataDir' | 'url' | 'port'> & { cleanup(): void } {
   const dataDir = mkdtempSync(join(tmpdir(), 'loupe-bench-copy-'));
   cpSync(join(prepared.dataDir, 'pglite'), join(dataDir, 'pglite'), { recursive: true });
   const port = freePort();
-  return { dataDir, port, url: `http://127.0.0.1:${port}`, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  return {
+    dataDir,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }
 
 /** The last lines of a log file, for error messages. */

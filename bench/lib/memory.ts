@@ -8,16 +8,21 @@ import { readFileSync } from 'node:fs';
 import { sleep } from './proc.ts';
 
 export type MemoryReport = {
-  rss: number; heapUsed: number; objectCount: number;
+  rss: number;
+  heapUsed: number;
+  objectCount: number;
   /** Live JS objects' bytes, and the bytes of the heap blocks holding them (capacity − size: fragmentation). */
-  heapSize: number; heapCapacity: number;
+  heapSize: number;
+  heapCapacity: number;
   /** The heap's object counts by type (the most numerous ones). */
   objectTypes: Record<string, number>;
 };
 
 const memoryLines = (file: string): string[] => {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"msg":"memory"'));
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"msg":"memory"'));
   } catch {
     return [];
   }
@@ -31,7 +36,8 @@ export async function collectGarbage(pid: number, logFile: string, timeoutMs = 1
   for (;;) {
     const lines = memoryLines(logFile);
     if (lines.length > before) return JSON.parse(lines.at(-1)!) as MemoryReport;
-    if (Date.now() > deadline) throw new Error(`no "memory" log line from ${pid} within ${timeoutMs / 1000} s after SIGUSR2`);
+    if (Date.now() > deadline)
+      throw new Error(`no "memory" log line from ${pid} within ${timeoutMs / 1000} s after SIGUSR2`);
     await sleep(50);
   }
 }
@@ -41,8 +47,14 @@ export function answerMemorySignal(): void {
   process.on('SIGUSR2', () => {
     Bun.gc(true);
     const heap = heapStats();
-    const objectTypes = Object.fromEntries(Object.entries(heap.objectTypeCounts).sort(([, a], [, b]) => b - a).slice(0, 40));
-    process.stdout.write(`${JSON.stringify({ msg: 'memory', ...process.memoryUsage(), heapSize: heap.heapSize, heapCapacity: heap.heapCapacity, objectCount: heap.objectCount, objectTypes })}\n`);
+    const objectTypes = Object.fromEntries(
+      Object.entries(heap.objectTypeCounts)
+        .sort(([, a], [, b]) => b - a)
+        .slice(0, 40),
+    );
+    process.stdout.write(
+      `${JSON.stringify({ msg: 'memory', ...process.memoryUsage(), heapSize: heap.heapSize, heapCapacity: heap.heapCapacity, objectCount: heap.objectCount, objectTypes })}\n`,
+    );
   });
 }
 
@@ -52,6 +64,8 @@ export function typeGrowth(from: MemoryReport, to: MemoryReport, per: number, to
   return [...names]
     .map((name) => [name, ((to.objectTypes[name] ?? 0) - (from.objectTypes[name] ?? 0)) / per] as const)
     .filter(([, d]) => d >= 0.05)
-    .sort(([, a], [, b]) => b - a).slice(0, top)
-    .map(([name, d]) => `${name} +${d.toFixed(1)}`).join(', ');
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, top)
+    .map(([name, d]) => `${name} +${d.toFixed(1)}`)
+    .join(', ');
 }

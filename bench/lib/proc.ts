@@ -29,7 +29,9 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   try {
     return await Promise.race([
       promise,
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no result within ${Math.round(ms / 1000)} s`)), ms); }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: no result within ${Math.round(ms / 1000)} s`)), ms);
+      }),
     ]);
   } finally {
     clearTimeout(timer);
@@ -51,12 +53,24 @@ export async function stopProcess(proc: Subprocess, graceMs = 5_000): Promise<vo
  * Runs `bun <script> <args>` to completion within `timeoutMs` (killed past it) and
  * returns its stdout; throws with its stderr on a non-zero exit.
  */
-export async function runBun(script: string, args: string[], opts: { timeoutMs: number; env?: Record<string, string> }): Promise<string> {
+export async function runBun(
+  script: string,
+  args: string[],
+  opts: { timeoutMs: number; env?: Record<string, string> },
+): Promise<string> {
   const proc = Bun.spawn([process.execPath, script, ...args], {
-    cwd: ROOT, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...opts.env },
+    cwd: ROOT,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { ...process.env, ...opts.env },
   });
   const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs);
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   if (code !== 0) {
     const why = proc.signalCode === 'SIGKILL' ? `killed after ${Math.round(opts.timeoutMs / 1000)} s` : `exit ${code}`;
@@ -72,7 +86,9 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: Subproc
     try {
       await fetch(url, { signal: AbortSignal.timeout(2_000) });
       return;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (proc && proc.exitCode !== null) throw new Error(`process exited (${proc.exitCode}) before ${url} answered`);
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
     await sleep(100);
@@ -84,6 +100,14 @@ export function machineInfo(): { cpu: string; cores: number; memoryGiB: number; 
   let cpu = 'unknown';
   try {
     cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
-  } catch { /* not Linux */ }
-  return { cpu, cores: cpus().length, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, bun: Bun.version, os: `${type()} ${release()}` };
+  } catch {
+    /* not Linux */
+  }
+  return {
+    cpu,
+    cores: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    bun: Bun.version,
+    os: `${type()} ${release()}`,
+  };
 }

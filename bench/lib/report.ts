@@ -10,7 +10,14 @@ type MachineInfo = ReturnType<typeof machineInfo>;
 /** One benchmark's result; `date` is when it ran (a full `--only` run keeps the other benchmarks' earlier results). */
 export type Outcome = { name: string; ok: boolean; seconds: number; error?: string; figures: Figure[]; date?: string };
 
-const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number) =>
+  Number.isInteger(v)
+    ? v.toLocaleString('en-US')
+    : Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : Math.abs(v) >= 10
+        ? v.toFixed(1)
+        : v.toFixed(2);
 const ratioOf = (f: Figure) => (f.reference && f.reference.value !== 0 ? f.value / f.reference.value : undefined);
 const metText = (f: Figure) => (f.met === undefined ? '' : f.met ? 'yes' : 'MISSED');
 export const firstLine = (s: string) => s.split('\n')[0]!;
@@ -18,21 +25,32 @@ export const firstLine = (s: string) => s.split('\n')[0]!;
 export function textTable(outcomes: Outcome[]): string {
   const rows: string[][] = [['figure', 'value', 'reference', 'ratio', 'target', 'met?']];
   for (const o of outcomes) {
-    if (!o.ok) { rows.push([`${o.name}: FAILED`, firstLine(o.error ?? '').slice(0, 100), '', '', '', 'failed']); continue; }
+    if (!o.ok) {
+      rows.push([`${o.name}: FAILED`, firstLine(o.error ?? '').slice(0, 100), '', '', '', 'failed']);
+      continue;
+    }
     for (const f of o.figures) {
       const r = ratioOf(f);
       rows.push([
-        `${f.id}  ${f.label}`, `${fmt(f.value)} ${f.unit}`,
+        `${f.id}  ${f.label}`,
+        `${fmt(f.value)} ${f.unit}`,
         f.reference ? `${fmt(f.reference.value)} ${f.unit} (${f.reference.label})` : '',
-        r === undefined ? '' : `${r.toFixed(2)}×`, f.target ?? '', metText(f),
+        r === undefined ? '' : `${r.toFixed(2)}×`,
+        f.target ?? '',
+        metText(f),
       ]);
     }
   }
   const widths = rows[0]!.map((_, c) => Math.min(c === 0 ? 70 : 60, Math.max(...rows.map((r) => r[c]!.length))));
-  return rows.map((r, i) => {
-    const line = r.map((cell, c) => (c === 1 || c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-    return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
+  return rows
+    .map((r, i) => {
+      const line = r
+        .map((cell, c) => (c === 1 || c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+        .join('  ')
+        .trimEnd();
+      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
 }
 
 const md = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -71,17 +89,25 @@ export function markdown(outcomes: Outcome[], meta: { date: string; quick: boole
   ];
   const notes: string[] = [];
   for (const o of outcomes) {
-    if (!o.ok) { lines.push(`| **${md(o.name)}** | — | — | — | — | **failed**: ${md(firstLine(o.error ?? ''))} |`); continue; }
+    if (!o.ok) {
+      lines.push(`| **${md(o.name)}** | — | — | — | — | **failed**: ${md(firstLine(o.error ?? ''))} |`);
+      continue;
+    }
     for (const f of o.figures) {
       const r = ratioOf(f);
       let met = f.met === undefined ? '—' : f.met ? '✓' : '**✗ missed**';
       if (f.note) {
-        notes.push(`${notes.length + 1}. \`${f.id}\`${f.met === false ? ' (**missed**)' : ''}: ${f.note.replaceAll('\n', ' ')}`);
+        notes.push(
+          `${notes.length + 1}. \`${f.id}\`${f.met === false ? ' (**missed**)' : ''}: ${f.note.replaceAll('\n', ' ')}`,
+        );
         met += ` [${notes.length}]`;
       }
-      lines.push(`| ${md(f.label)} \`${f.id}\` | ${fmt(f.value)} ${md(f.unit)} | ${f.reference ? `${fmt(f.reference.value)} ${md(f.unit)} — ${md(f.reference.label)}` : '—'} | ${r === undefined ? '—' : `${r.toFixed(2)}×`} | ${md(f.target ?? '—')} | ${met} |`);
+      lines.push(
+        `| ${md(f.label)} \`${f.id}\` | ${fmt(f.value)} ${md(f.unit)} | ${f.reference ? `${fmt(f.reference.value)} ${md(f.unit)} — ${md(f.reference.label)}` : '—'} | ${r === undefined ? '—' : `${r.toFixed(2)}×`} | ${md(f.target ?? '—')} | ${met} |`,
+      );
     }
   }
-  if (notes.length) lines.push('', 'Notes (how each figure was measured; for a missed target, the cause found):', '', ...notes);
+  if (notes.length)
+    lines.push('', 'Notes (how each figure was measured; for a missed target, the cause found):', '', ...notes);
   return `${lines.join('\n')}\n`;
 }

@@ -50,16 +50,37 @@ async function seed(spec: SeedSpec): Promise<SeedResult> {
   for (const g of spec.groups) {
     const out = { technicianCookies: [] as string[], pins: [] as string[], customerCookies: [] as string[] };
     result[g.name] = out;
-    const group = await createGroup(deps, system, createGroupInput.parse({ name: g.name, rights: RIGHTS, settings: { maxLiveLensSessions: g.maxLive, pinLifetimeMinutes: 1440 } }));
+    const group = await createGroup(
+      deps,
+      system,
+      createGroupInput.parse({
+        name: g.name,
+        rights: RIGHTS,
+        settings: { maxLiveLensSessions: g.maxLive, pinLifetimeMinutes: 1440 },
+      }),
+    );
     for (let t = 0; t < g.technicians; t++) {
-      const tech = await transaction(deps.db, (tx) => insertTechnician(tx, system, { email: `${g.name}-${t}@bench.test`, name: `${g.name} ${t}`, groupId: group.id }, passwordHash));
+      const tech = await transaction(deps.db, (tx) =>
+        insertTechnician(
+          tx,
+          system,
+          { email: `${g.name}-${t}@bench.test`, name: `${g.name} ${t}`, groupId: group.id },
+          passwordHash,
+        ),
+      );
       for (let s = 0; s < g.signIns; s++) {
-        const { token } = await transaction(deps.db, (tx) => createAuthSession(tx, deps, tech.id, { address: '127.0.0.1', userAgent: 'loupe-bench' }));
+        const { token } = await transaction(deps.db, (tx) =>
+          createAuthSession(tx, deps, tech.id, { address: '127.0.0.1', userAgent: 'loupe-bench' }),
+        );
         out.technicianCookies.push(token);
       }
       const me = (await loadMe(deps.db, tech.id))!;
       for (let i = 0; i < g.invitations; i++) {
-        const view = await createSession(deps, me, createSessionInput.parse({ type: 'lens', name: `Customer ${t}.${i}`, method: 'link' }));
+        const view = await createSession(
+          deps,
+          me,
+          createSessionInput.parse({ type: 'lens', name: `Customer ${t}.${i}`, method: 'link' }),
+        );
         if (i < g.redeem) out.customerCookies.push((await redeem(deps, { pin: view.pin! }, '127.0.0.1')).token);
         else out.pins.push(view.pin!);
       }

@@ -7,8 +7,13 @@ import { startTestSmsc } from '../../src/sms/test-smsc.ts';
 const [systemId = 'bench', password = 'bench'] = process.argv.slice(2);
 const smsc = await startTestSmsc({ systemId, password });
 process.stdout.write(`${JSON.stringify({ port: smsc.port })}\n`);
-const stop = async () => { await smsc.stop(); process.exit(0); };
+const stop = async () => {
+  await smsc.stop();
+  process.exit(0);
+};
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
 // Forget what was received now and then: the benchmark sends tens of thousands.
-setInterval(() => { smsc.received.length = 0; }, 1_000);
+setInterval(() => {
+  smsc.received.length = 0;
+}, 1_000);

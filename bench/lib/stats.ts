@@ -12,7 +12,8 @@ export type Summary = { n: number; p50: number; p90: number; p99: number; max: n
 
 export function summarize(values: readonly number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]! : NaN);
+  const at = (p: number) =>
+    sorted.length ? sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]! : NaN;
   const mean = sorted.length ? sorted.reduce((s, v) => s + v, 0) / sorted.length : NaN;
   return { n: sorted.length, p50: at(50), p90: at(90), p99: at(99), max: sorted.at(-1) ?? NaN, mean };
 }

@@ -15,20 +15,44 @@ import { CpuMeter, findPid, round, rssMb, sleep, udpDrops } from './lib/util.ts'
 
 // The scene's administrator (e2e/media/scene.ts); a group that may hold many live sessions.
 const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
-const RTP_MIN = 41000, RTP_MAX = 41999;
+const RTP_MIN = 41000,
+  RTP_MAX = 41999;
 // A group allows a technician at most 100 live sessions: one technician per 100.
 const PER_TECHNICIAN = 100;
-const tech = (i: number) => ({ email: `capacity${i}@example.test`, password: 'capacity password 123', name: `Capacity Technician ${i}` });
+const tech = (i: number) => ({
+  email: `capacity${i}@example.test`,
+  password: 'capacity password 123',
+  name: `Capacity Technician ${i}`,
+});
 
 type Step = {
-  n: number; opened: number; meanFps: number; minFps: number; ratio: number; lossPercent: number;
+  n: number;
+  opened: number;
+  meanFps: number;
+  minFps: number;
+  ratio: number;
+  lossPercent: number;
   /** UDP datagrams the kernel dropped at full receive buffers during the window: Janus's sockets, the simulator's. */
-  janusDrops: number; simDrops: number;
-  janusCpu: number; loupeCpu: number; simCpu: number; janusRss: number; loupeRss: number; problems: string[];
+  janusDrops: number;
+  simDrops: number;
+  janusCpu: number;
+  loupeCpu: number;
+  simCpu: number;
+  janusRss: number;
+  loupeRss: number;
+  problems: string[];
 };
 
 async function record(url: string, quick: boolean): Promise<Recording> {
-  const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${busyY4m()}`] });
+  const browser = await chromium.launch({
+    ...CHROMIUM,
+    args: [
+      ...CHROMIUM.args,
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${busyY4m()}`,
+    ],
+  });
   try {
     const context = await browser.newContext();
     await context.grantPermissions(['camera', 'microphone'], { origin: url });
@@ -50,8 +74,10 @@ const benchmark: Benchmark = {
     const steps = quick ? [1, 2, 4] : [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 140, 160, 180, 200];
     const windowMs = quick ? 3_000 : 6_000;
     const loupe = await startLoupe({
-      LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
-      LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_RTP_PORTS: `${RTP_MIN}-${RTP_MAX}`,
+      LOUPE_ADMIN_EMAIL: ADMIN.email,
+      LOUPE_ADMIN_PASSWORD: ADMIN.password,
+      LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS,
+      LOUPE_RTP_PORTS: `${RTP_MIN}-${RTP_MAX}`,
     });
     const sessions: SimSession[] = [];
     let replay: Replay | undefined;
@@ -60,15 +86,27 @@ const benchmark: Benchmark = {
       await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
       await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
       const post = async (path: string, body: unknown, cookie?: string) => {
-        const res = await fetch(`${loupe.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie && { cookie }) }, body: JSON.stringify(body) });
+        const res = await fetch(`${loupe.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(cookie && { cookie }) },
+          body: JSON.stringify(body),
+        });
         if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
         return res;
       };
       const cookieOf = (res: Response) => res.headers.getSetCookie()[0]!.split(';')[0]!;
       const admin = cookieOf(await post('/api/auth/login', ADMIN));
-      const group = await (await post('/api/groups', {
-        name: 'Capacity', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'], settings: { maxLiveLensSessions: 100 },
-      }, admin)).json() as { id: string };
+      const group = (await (
+        await post(
+          '/api/groups',
+          {
+            name: 'Capacity',
+            rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'],
+            settings: { maxLiveLensSessions: 100 },
+          },
+          admin,
+        )
+      ).json()) as { id: string };
       for (let i = 0; i < Math.ceil(steps.at(-1)! / PER_TECHNICIAN); i++) {
         await post('/api/technicians', { ...tech(i), groupId: group.id }, admin);
         techCookies.push(cookieOf(await post('/api/auth/login', { email: tech(i).email, password: tech(i).password })));
@@ -77,7 +115,9 @@ const benchmark: Benchmark = {
       const janusPid = findPid(`${loupe.dataDir}/janus/config`);
       const loupePid = loupe.proc.pid;
       const recording = await record(loupe.url, quick);
-      log(`capacity: source recorded from Chromium (busy 640×480 test video): ${recording.videoFrames} frames in ${round(recording.durationMs)} ms (${round(recording.fps)} fps, ${Math.round(recording.kbps)} kbit/s video), ${recording.audio.length} audio packets`);
+      log(
+        `capacity: source recorded from Chromium (busy 640×480 test video): ${recording.videoFrames} frames in ${round(recording.durationMs)} ms (${round(recording.fps)} fps, ${Math.round(recording.kbps)} kbit/s video), ${recording.audio.length} audio packets`,
+      );
       replay = new Replay(recording);
       replay.start();
       await sleep(1_000);
@@ -86,15 +126,25 @@ const benchmark: Benchmark = {
 
       const results: Step[] = [];
       for (const n of steps) {
-        if (results.length > 0 && Date.now() > deadline - (quick ? 8_000 : 40_000)) { log(`capacity: time bound reached before N = ${n}`); break; }
+        if (results.length > 0 && Date.now() > deadline - (quick ? 8_000 : 40_000)) {
+          log(`capacity: time bound reached before N = ${n}`);
+          break;
+        }
         // Open the new sessions, a few at a time.
         const failures: string[] = [];
         while (sessions.length + failures.length < n) {
           const batch = Math.min(4, n - sessions.length - failures.length);
-          const opened = await Promise.allSettled(Array.from({ length: batch }, (_, i) => {
-            const index = sessions.length + failures.length + i;
-            return SimSession.open(loupe.url, techCookies[Math.floor(index / PER_TECHNICIAN)]!, replay!, `Capacity ${index + 1}`);
-          }));
+          const opened = await Promise.allSettled(
+            Array.from({ length: batch }, (_, i) => {
+              const index = sessions.length + failures.length + i;
+              return SimSession.open(
+                loupe.url,
+                techCookies[Math.floor(index / PER_TECHNICIAN)]!,
+                replay!,
+                `Capacity ${index + 1}`,
+              );
+            }),
+          );
           for (const o of opened) {
             if (o.status === 'fulfilled') sessions.push(o.value);
             else failures.push(String(o.reason).slice(0, 200));
@@ -105,7 +155,8 @@ const benchmark: Benchmark = {
         while (sessions.some((s) => s.frames === 0) && Date.now() < until) await sleep(100);
         await sleep(1_500);
         const before = sessions.map((s) => s.frames);
-        const packets0 = sessions.reduce((n, s) => n + s.packets, 0), expected0 = sessions.reduce((n, s) => n + s.expected, 0);
+        const packets0 = sessions.reduce((n, s) => n + s.packets, 0),
+          expected0 = sessions.reduce((n, s) => n + s.expected, 0);
         const meters = [new CpuMeter(janusPid), new CpuMeter(loupePid), new CpuMeter(process.pid)];
         const drops0 = udpDrops(RTP_MIN, RTP_MAX);
         const t0 = performance.now();
@@ -115,16 +166,29 @@ const benchmark: Benchmark = {
         const drops1 = udpDrops(RTP_MIN, RTP_MAX);
         const fps = sessions.map((s, i) => (s.frames - before[i]!) / seconds);
         const meanFps = fps.reduce((a, b) => a + b, 0) / Math.max(1, fps.length);
-        const received = sessions.reduce((n, s) => n + s.packets, 0) - packets0, expected = sessions.reduce((n, s) => n + s.expected, 0) - expected0;
+        const received = sessions.reduce((n, s) => n + s.packets, 0) - packets0,
+          expected = sessions.reduce((n, s) => n + s.expected, 0) - expected0;
         const lossPercent = expected > 0 ? Math.max(0, 100 * (1 - received / expected)) : 0;
         const step: Step = {
-          n, opened: sessions.length, meanFps, minFps: Math.min(...fps), ratio: meanFps / recording.fps, lossPercent,
-          janusDrops: drops1.inRange - drops0.inRange, simDrops: drops1.outside - drops0.outside,
-          janusCpu, loupeCpu, simCpu, janusRss: rssMb(janusPid), loupeRss: rssMb(loupePid),
+          n,
+          opened: sessions.length,
+          meanFps,
+          minFps: Math.min(...fps),
+          ratio: meanFps / recording.fps,
+          lossPercent,
+          janusDrops: drops1.inRange - drops0.inRange,
+          simDrops: drops1.outside - drops0.outside,
+          janusCpu,
+          loupeCpu,
+          simCpu,
+          janusRss: rssMb(janusPid),
+          loupeRss: rssMb(loupePid),
           problems: [...failures, ...sessions.flatMap((s) => s.problems)].slice(0, 5),
         };
         results.push(step);
-        log(`capacity: N=${n}: ${step.opened} live, delivered ${round(meanFps)} fps mean (min ${round(step.minFps)}) of ${round(recording.fps)} = ${Math.round(step.ratio * 100)}%, video packets lost ${round(lossPercent, 2)}%, UDP drops at full socket buffers: Janus ${step.janusDrops}, simulator ${step.simDrops}; CPU % of a core: Janus ${round(janusCpu)}, Loupe ${round(loupeCpu)}, simulator ${round(simCpu)}; RSS MB: Janus ${round(step.janusRss)}, Loupe ${round(step.loupeRss)}${step.problems.length ? `; problems: ${step.problems.join(' | ')}` : ''}`);
+        log(
+          `capacity: N=${n}: ${step.opened} live, delivered ${round(meanFps)} fps mean (min ${round(step.minFps)}) of ${round(recording.fps)} = ${Math.round(step.ratio * 100)}%, video packets lost ${round(lossPercent, 2)}%, UDP drops at full socket buffers: Janus ${step.janusDrops}, simulator ${step.simDrops}; CPU % of a core: Janus ${round(janusCpu)}, Loupe ${round(loupeCpu)}, simulator ${round(simCpu)}; RSS MB: Janus ${round(step.janusRss)}, Loupe ${round(step.loupeRss)}${step.problems.length ? `; problems: ${step.problems.join(' | ')}` : ''}`,
+        );
         if (step.ratio < 0.9 || step.opened < n) break;
       }
       const passed = results.filter((r) => r.ratio >= 0.9 && r.opened === r.n);
@@ -133,30 +197,64 @@ const benchmark: Benchmark = {
       const at = best ?? results.at(-1)!;
       const janusMb = (at.janusRss - janusRss0) / at.opened;
       const loupeMb = (at.loupeRss - loupeRss0) / at.opened;
-      const table = results.map((r) => `N=${r.n}: ${Math.round(r.ratio * 100)}% of source fps (min ${round(r.minFps)} fps), ${round(r.lossPercent, 2)}% lost, UDP drops Janus ${r.janusDrops} / simulator ${r.simDrops}, CPU Janus ${round(r.janusCpu)}% / Loupe ${round(r.loupeCpu)}% / simulator ${round(r.simCpu)}%, RSS Janus ${round(r.janusRss)} MB`).join('; ');
-      const where = (r: Step) => r.simDrops > r.janusDrops * 2 ? 'the simulator’s sockets (werift’s one JavaScript thread not reading fast enough): the limit is the simulator, not Janus'
-        : r.janusDrops > r.simDrops * 2 ? 'Janus’s sockets: Janus is the limit' : 'both sides’ sockets';
-      const limit = failed && failed.opened < failed.n
-        ? ` Stopped at N=${failed.n}: only ${failed.opened} of ${failed.n} sessions opened (${failed.problems.length} problem(s), first: ${failed.problems[0]?.slice(0, 160) ?? 'none'}); those delivered ${Math.round(failed.ratio * 100)}% of the source frame rate, ${round(failed.lossPercent, 1)}% of video packets lost.`
-        : failed
-        ? ` Stopped at N=${failed.n}: ${Math.round(failed.ratio * 100)}% of source fps, ${round(failed.lossPercent, 1)}% of video packets lost; datagrams dropped at full receive buffers: ${failed.janusDrops} on Janus’s sockets, ${failed.simDrops} on the simulator’s — so the loss is at ${where(failed)} (CPU % of a core: Janus ${round(failed.janusCpu)}, Loupe ${round(failed.loupeCpu)}, simulator ${round(failed.simCpu)}; 2 cores shared with other work).`
-        : results.length < steps.length ? ' Stopped by the time bound, not by a drop in frame rate.' : '';
+      const table = results
+        .map(
+          (r) =>
+            `N=${r.n}: ${Math.round(r.ratio * 100)}% of source fps (min ${round(r.minFps)} fps), ${round(r.lossPercent, 2)}% lost, UDP drops Janus ${r.janusDrops} / simulator ${r.simDrops}, CPU Janus ${round(r.janusCpu)}% / Loupe ${round(r.loupeCpu)}% / simulator ${round(r.simCpu)}%, RSS Janus ${round(r.janusRss)} MB`,
+        )
+        .join('; ');
+      const where = (r: Step) =>
+        r.simDrops > r.janusDrops * 2
+          ? 'the simulator’s sockets (werift’s one JavaScript thread not reading fast enough): the limit is the simulator, not Janus'
+          : r.janusDrops > r.simDrops * 2
+            ? 'Janus’s sockets: Janus is the limit'
+            : 'both sides’ sockets';
+      const limit =
+        failed && failed.opened < failed.n
+          ? ` Stopped at N=${failed.n}: only ${failed.opened} of ${failed.n} sessions opened (${failed.problems.length} problem(s), first: ${failed.problems[0]?.slice(0, 160) ?? 'none'}); those delivered ${Math.round(failed.ratio * 100)}% of the source frame rate, ${round(failed.lossPercent, 1)}% of video packets lost.`
+          : failed
+            ? ` Stopped at N=${failed.n}: ${Math.round(failed.ratio * 100)}% of source fps, ${round(failed.lossPercent, 1)}% of video packets lost; datagrams dropped at full receive buffers: ${failed.janusDrops} on Janus’s sockets, ${failed.simDrops} on the simulator’s — so the loss is at ${where(failed)} (CPU % of a core: Janus ${round(failed.janusCpu)}, Loupe ${round(failed.loupeCpu)}, simulator ${round(failed.simCpu)}; 2 cores shared with other work).`
+            : results.length < steps.length
+              ? ' Stopped by the time bound, not by a drop in frame rate.'
+              : '';
       const source = `Source: VP8 ${round(recording.fps)} fps, ${Math.round(recording.kbps)} kbit/s + Opus, per session one publisher (phone: video + audio) and one subscriber (technician: video + audio); the technician publishes no microphone. Delivered = frames (RTP marker bits) the technician side received over a ${windowMs / 1000} s window, vs the replayed source's rate.`;
       const n = best?.n ?? 0;
       return [
         {
-          id: 'media.capacity.sessions', label: 'Concurrent live sessions with ≥ 90% of the source frame rate delivered', value: n, unit: 'sessions',
-          target: '≥ 50', met: quick ? undefined : n >= 50, note: `${quick ? 'Quick mode: N only up to 4, the target is not tested. ' : ''}${table}.${limit} ${source}`,
+          id: 'media.capacity.sessions',
+          label: 'Concurrent live sessions with ≥ 90% of the source frame rate delivered',
+          value: n,
+          unit: 'sessions',
+          target: '≥ 50',
+          met: quick ? undefined : n >= 50,
+          note: `${quick ? 'Quick mode: N only up to 4, the target is not tested. ' : ''}${table}.${limit} ${source}`,
         },
         {
-          id: 'media.capacity.janus-mb-per-session', label: `Janus memory per session (RSS delta / N at N=${at.opened})`, value: round(janusMb, 2), unit: 'MB',
+          id: 'media.capacity.janus-mb-per-session',
+          label: `Janus memory per session (RSS delta / N at N=${at.opened})`,
+          value: round(janusMb, 2),
+          unit: 'MB',
           reference: { label: 'Janus RSS with no session', value: round(janusRss0) },
-          target: '≤ 2.5 MB', met: janusMb <= 2.5,
+          target: '≤ 2.5 MB',
+          met: janusMb <= 2.5,
         },
-        { id: 'media.capacity.janus-cpu-per-session', label: `Janus CPU per session at N=${at.opened}`, value: round(at.janusCpu / at.opened, 2), unit: '% of a core' },
-        { id: 'media.capacity.loupe-cpu-per-session', label: `Loupe CPU per session at N=${at.opened}`, value: round(at.loupeCpu / at.opened, 2), unit: '% of a core' },
         {
-          id: 'media.capacity.loupe-mb-per-session', label: `Loupe memory per session (RSS delta / N at N=${at.opened})`, value: round(loupeMb, 2), unit: 'MB',
+          id: 'media.capacity.janus-cpu-per-session',
+          label: `Janus CPU per session at N=${at.opened}`,
+          value: round(at.janusCpu / at.opened, 2),
+          unit: '% of a core',
+        },
+        {
+          id: 'media.capacity.loupe-cpu-per-session',
+          label: `Loupe CPU per session at N=${at.opened}`,
+          value: round(at.loupeCpu / at.opened, 2),
+          unit: '% of a core',
+        },
+        {
+          id: 'media.capacity.loupe-mb-per-session',
+          label: `Loupe memory per session (RSS delta / N at N=${at.opened})`,
+          value: round(loupeMb, 2),
+          unit: 'MB',
           reference: { label: 'Loupe RSS with no session', value: round(loupeRss0) },
         },
       ];

@@ -21,8 +21,12 @@ const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const TECH = { email: 'tom@example.test', password: 'tom password 123', name: 'Tom Bakker' };
 const SESSION_NAME = 'Boiler room';
 const PHONE_DEVICE = {
-  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
 };
 const RECONNECT_WINDOW_S = 5;
 const CUSTOMER_TIMEOUT_S = 12;
@@ -39,7 +43,8 @@ const problems: string[] = [];
 
 function watch(page: Page, label: string) {
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) problems.push(`${label} console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text()))
+      problems.push(`${label} console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
 }
@@ -47,7 +52,9 @@ const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${na
 
 async function api(path: string, body: unknown, cookie?: string) {
   const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res;
@@ -57,7 +64,12 @@ async function api(path: string, body: unknown, cookie?: string) {
  * One getStats number sampled twice, `ms` apart (after `settleMs` for packets
  * and frames already in flight when a control changed).
  */
-async function sample(page: Page, pick: (m: PageMedia) => number, ms = 1_500, settleMs = 0): Promise<{ before: number; after: number }> {
+async function sample(
+  page: Page,
+  pick: (m: PageMedia) => number,
+  ms = 1_500,
+  settleMs = 0,
+): Promise<{ before: number; after: number }> {
   if (settleMs) await page.waitForTimeout(settleMs);
   const before = pick(await mediaOf(page));
   await page.waitForTimeout(ms);
@@ -80,7 +92,12 @@ function setVisibility(page: Page, state: 'hidden' | 'visible') {
 const overlay = () => tech.getByTestId('live-overlay');
 
 /** Polls until `check` holds; throws with the last value otherwise. */
-async function eventually<T>(what: string, get: () => Promise<T>, check: (v: T) => boolean, timeoutMs: number): Promise<T> {
+async function eventually<T>(
+  what: string,
+  get: () => Promise<T>,
+  check: (v: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await get();
@@ -91,22 +108,37 @@ async function eventually<T>(what: string, get: () => Promise<T>, check: (v: T) 
 }
 
 beforeAll(async () => {
-  if (!process.env.LOUPE_TEST_NETNS) throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
+  if (!process.env.LOUPE_TEST_NETNS)
+    throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
   loupe = await startLoupe({
-    LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
-    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_JANUS_ADMIN_API: 'true', LOUPE_RTP_PORTS: '40100-40199',
-    LOUPE_RECONNECT_WINDOW_S: String(RECONNECT_WINDOW_S), LOUPE_CUSTOMER_TIMEOUT_S: String(CUSTOMER_TIMEOUT_S),
+    LOUPE_ADMIN_EMAIL: ADMIN.email,
+    LOUPE_ADMIN_PASSWORD: ADMIN.password,
+    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS,
+    LOUPE_JANUS_ADMIN_API: 'true',
+    LOUPE_RTP_PORTS: '40100-40199',
+    LOUPE_RECONNECT_WINDOW_S: String(RECONNECT_WINDOW_S),
+    LOUPE_CUSTOMER_TIMEOUT_S: String(CUSTOMER_TIMEOUT_S),
   });
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
   janus = JanusAdmin.of(loupe.dataDir);
   const admin = (await api('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = await (await api('/api/groups', {
-    name: 'Service desk', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'],
-  }, admin)).json() as { id: string };
+  const group = (await (
+    await api(
+      '/api/groups',
+      {
+        name: 'Service desk',
+        rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'],
+      },
+      admin,
+    )
+  ).json()) as { id: string };
   await api('/api/technicians', { ...TECH, groupId: group.id }, admin);
 
-  browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  browser = await chromium.launch({
+    ...CHROMIUM,
+    args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  });
   const techContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await techContext.grantPermissions(['microphone'], { origin: loupe.url });
   await techContext.addInitScript(recordPeerConnections);
@@ -122,9 +154,11 @@ beforeAll(async () => {
   await tech.getByLabel('Password').fill(TECH.password);
   await tech.getByRole('button', { name: 'Sign in' }).click();
   await tech.waitForURL('**/console');
-  const created = await tech.request.post(`${loupe.url}/api/sessions`, { data: { type: 'lens', name: SESSION_NAME, method: 'link', language: 'en' } });
+  const created = await tech.request.post(`${loupe.url}/api/sessions`, {
+    data: { type: 'lens', name: SESSION_NAME, method: 'link', language: 'en' },
+  });
   expect(created.status()).toBe(201);
-  const session = await created.json() as { id: string; link: string };
+  const session = (await created.json()) as { id: string; link: string };
   sessionId = session.id;
   expect(session.link).toMatch(/\/l\/[A-Za-z0-9_-]+$/);
 
@@ -134,7 +168,11 @@ beforeAll(async () => {
   await phone.goto(session.link);
   await phone.getByTestId('tutorial-ok').click();
   await phone.getByTestId('permission-allow').click();
-  await phone.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]')?.videoWidth ?? 0) > 0, null, { timeout: 15_000 });
+  await phone.waitForFunction(
+    () => (document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]')?.videoWidth ?? 0) > 0,
+    null,
+    { timeout: 15_000 },
+  );
   await phone.getByTestId('permission-continue').click();
   await phone.getByTestId('eula-accept').click();
   await phone.getByTestId('lens-waiting').waitFor({ timeout: 15_000 });
@@ -152,7 +190,10 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (process.env.LOUPE_TEST_DEBUG) for (const l of loupe?.logs ?? []) if (l.level !== 'info' || /media|Janus|session/i.test(String(l.msg))) console.log(JSON.stringify(l).slice(0, 400));
+  if (process.env.LOUPE_TEST_DEBUG)
+    for (const l of loupe?.logs ?? [])
+      if (l.level !== 'info' || /media|Janus|session/i.test(String(l.msg)))
+        console.log(JSON.stringify(l).slice(0, 400));
   await browser?.close();
   await loupe?.stop();
 });
@@ -225,7 +266,9 @@ describe('controls during a live Lens session', () => {
     await expect(tech.getByTestId('mute').getAttribute('aria-pressed')).resolves.toBe('true');
     await expect(tech.getByTestId('mute').textContent()).resolves.toContain('Unmute microphone');
     await phone.getByTestId('technician-muted').waitFor({ timeout: 10_000 });
-    await expect(phone.getByTestId('technician-muted').textContent()).resolves.toBe('Your technician muted their microphone.');
+    await expect(phone.getByTestId('technician-muted').textContent()).resolves.toBe(
+      'Your technician muted their microphone.',
+    );
 
     await tech.getByTestId('mute').click();
     await phone.getByTestId('technician-muted').waitFor({ state: 'detached', timeout: 10_000 });
@@ -244,11 +287,17 @@ describe('controls during a live Lens session', () => {
     const stalled = await sample(tech, frames, 1_500, 1_000);
     expect(stalled.after).toBe(stalled.before);
 
-    await overlay().filter({ hasText: 'The customer is offline.' }).waitFor({ timeout: (RECONNECT_WINDOW_S + 5) * 1000 });
+    await overlay()
+      .filter({ hasText: 'The customer is offline.' })
+      .waitFor({ timeout: (RECONNECT_WINDOW_S + 5) * 1000 });
     // Not before the reconnect window has passed.
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(RECONNECT_WINDOW_S * 1000 - 1_000);
     // The session list says so too, and the countdown is in seconds this close to the end.
-    await tech.locator(`[data-testid="session-row"][data-session-id="${sessionId}"] [data-testid="customer-away"]`, { hasText: 'Customer offline' }).waitFor({ timeout: 5_000 });
+    await tech
+      .locator(`[data-testid="session-row"][data-session-id="${sessionId}"] [data-testid="customer-away"]`, {
+        hasText: 'Customer offline',
+      })
+      .waitFor({ timeout: 5_000 });
     expect(await overlay().innerText()).toMatch(/ends in \d+ s unless/);
     await tech.evaluate(() => window.scrollTo(0, 0));
     await shot(tech, '22-console-customer-offline');
@@ -258,10 +307,17 @@ describe('controls during a live Lens session', () => {
     await row.waitFor({ state: 'detached', timeout: (CUSTOMER_TIMEOUT_S + 15) * 1000 });
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(CUSTOMER_TIMEOUT_S * 1000 - 1_000);
     await tech.getByTestId('live-view').waitFor({ state: 'detached', timeout: 5_000 });
-    await tech.locator(`[data-testid="history-row"][data-session-id="${sessionId}"][data-state="timed_out"]`).waitFor({ state: 'attached', timeout: 5_000 });
+    await tech
+      .locator(`[data-testid="history-row"][data-session-id="${sessionId}"][data-state="timed_out"]`)
+      .waitFor({ state: 'attached', timeout: 5_000 });
 
     // Janus: no plugin handle in any room, and the room itself is gone.
-    const inRooms = await eventually('no Janus handle in a room', async () => (await janus.handles()).filter((h) => h.room !== undefined), (hs) => hs.length === 0, 10_000);
+    const inRooms = await eventually(
+      'no Janus handle in a room',
+      async () => (await janus.handles()).filter((h) => h.room !== undefined),
+      (hs) => hs.length === 0,
+      10_000,
+    );
     expect(inRooms).toEqual([]);
     expect(room).toBeDefined();
     expect(await janus.roomExists(room!)).toBe(false);

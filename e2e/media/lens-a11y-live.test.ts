@@ -16,7 +16,10 @@ let scene: Scene;
 let phone: Page;
 
 beforeAll(async () => {
-  scene = await startScene({ rtpPorts: '40600-40699', technician: { email: 'lena@example.test', password: 'lena password 123', name: 'Lena Visser' } });
+  scene = await startScene({
+    rtpPorts: '40600-40699',
+    technician: { email: 'lena@example.test', password: 'lena password 123', name: 'Lena Visser' },
+  });
   await scene.tech.setViewportSize({ width: 1280, height: 800 });
 }, 120_000);
 
@@ -28,7 +31,12 @@ test('the console with a waiting session selected', async () => {
   ({ phone } = await customerJoins(scene, 'Boiler in the attic'));
   await scene.tech.getByTestId('session-detail').waitFor();
   await scene.tech.evaluate(() => window.scrollTo(0, 0));
-  await audit(scene.tech, { name: 'console-sessions', shots: SHOTS, minTarget: 24, mainAction: '[data-testid="start-session"]' });
+  await audit(scene.tech, {
+    name: 'console-sessions',
+    shots: SHOTS,
+    minTarget: 24,
+    mainAction: '[data-testid="start-session"]',
+  });
 }, 90_000);
 
 test('live: the customer’s screen, the end question, and the console’s live view', async () => {

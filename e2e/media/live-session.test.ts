@@ -18,8 +18,12 @@ mkdirSync(SHOTS, { recursive: true });
 const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const TECH = { email: 'tess@example.test', password: 'tess password 123', name: 'Tess de Vries' };
 const PHONE_DEVICE = {
-  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
 };
 
 let smsc: TestSmsc;
@@ -33,7 +37,8 @@ const problems: string[] = [];
 
 function watch(page: Page, label: string) {
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) problems.push(`${label} console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text()))
+      problems.push(`${label} console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
 }
@@ -41,19 +46,28 @@ const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${na
 
 async function api(path: string, body: unknown, cookie?: string) {
   const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res;
 }
 
 async function healthz() {
-  return (await (await fetch(`${loupe.url}/healthz`)).json()) as { status: string; checks: { janus: string; janusRestarts: number } };
+  return (await (await fetch(`${loupe.url}/healthz`)).json()) as {
+    status: string;
+    checks: { janus: string; janusRestarts: number };
+  };
 }
 
 /** The Janus this test's Loupe started: its command line names the test's data folder. */
 function janusPid(): number {
-  const out = Bun.spawnSync(['pgrep', '-f', `${loupe.dataDir}/janus/config`]).stdout.toString().trim().split('\n').filter(Boolean);
+  const out = Bun.spawnSync(['pgrep', '-f', `${loupe.dataDir}/janus/config`])
+    .stdout.toString()
+    .trim()
+    .split('\n')
+    .filter(Boolean);
   if (out.length !== 1) throw new Error(`expected one Janus process for ${loupe.dataDir}, found ${out.length}`);
   return Number(out[0]);
 }
@@ -66,23 +80,38 @@ async function framesAdvance(page: Page, ms = 1_500): Promise<{ before: number; 
 }
 
 beforeAll(async () => {
-  if (!process.env.LOUPE_TEST_NETNS) throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
+  if (!process.env.LOUPE_TEST_NETNS)
+    throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
   smsc = await startTestSmsc({ systemId: 'loupe', password: 'smsc secret' });
   loupe = await startLoupe({
-    SMPP_URL: smsc.url, SMPP_SOURCE_ADDR: 'Loupe',
-    LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
-    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_JANUS_ADMIN_API: 'true', LOUPE_RTP_PORTS: '40000-40099',
+    SMPP_URL: smsc.url,
+    SMPP_SOURCE_ADDR: 'Loupe',
+    LOUPE_ADMIN_EMAIL: ADMIN.email,
+    LOUPE_ADMIN_PASSWORD: ADMIN.password,
+    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS,
+    LOUPE_JANUS_ADMIN_API: 'true',
+    LOUPE_RTP_PORTS: '40000-40099',
   });
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
   janus = JanusAdmin.of(loupe.dataDir);
   const admin = (await api('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = await (await api('/api/groups', {
-    name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
-  }, admin)).json() as { id: string };
+  const group = (await (
+    await api(
+      '/api/groups',
+      {
+        name: 'Field',
+        rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
+      },
+      admin,
+    )
+  ).json()) as { id: string };
   await api('/api/technicians', { ...TECH, groupId: group.id }, admin);
 
-  browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  browser = await chromium.launch({
+    ...CHROMIUM,
+    args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  });
   const techContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await techContext.grantPermissions(['microphone'], { origin: loupe.url });
   await techContext.addInitScript(recordPeerConnections);
@@ -94,7 +123,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (process.env.LOUPE_TEST_DEBUG) for (const l of loupe?.logs ?? []) if (l.level !== 'info' || /media|Janus/i.test(String(l.msg))) console.log(JSON.stringify(l).slice(0, 400));
+  if (process.env.LOUPE_TEST_DEBUG)
+    for (const l of loupe?.logs ?? [])
+      if (l.level !== 'info' || /media|Janus/i.test(String(l.msg))) console.log(JSON.stringify(l).slice(0, 400));
   await browser?.close();
   await loupe?.stop();
   await smsc?.stop();
@@ -123,7 +154,9 @@ describe('a live Lens session through the bundled Janus', () => {
     await phone.goto(link);
     await phone.getByTestId('tutorial-ok').click();
     await phone.getByTestId('permission-allow').click();
-    await phone.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]')?.videoWidth ?? 0) > 0);
+    await phone.waitForFunction(
+      () => (document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]')?.videoWidth ?? 0) > 0,
+    );
     await phone.getByTestId('permission-continue').click();
     await phone.getByTestId('eula-accept').click();
     await phone.getByTestId('lens-waiting').waitFor();
@@ -167,7 +200,9 @@ describe('a live Lens session through the bundled Janus', () => {
     const seen = await mediaOf(tech);
     expect(seen.frameWidth).toBeGreaterThan(0);
     expect(seen.frameHeight).toBeGreaterThan(0);
-    await tech.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="remote-video"]')?.videoWidth ?? 0) > 0);
+    await tech.waitForFunction(
+      () => (document.querySelector<HTMLVideoElement>('[data-testid="remote-video"]')?.videoWidth ?? 0) > 0,
+    );
 
     // The technician's voice reaches the phone.
     await phone.getByTestId('lens-live').waitFor();
@@ -175,9 +210,17 @@ describe('a live Lens session through the bundled Janus', () => {
     expect((await mediaOf(phone)).videoBytesSent).toBeGreaterThan(0);
 
     // The quality panel shows real numbers, refreshed each second.
-    await tech.waitForFunction(() => /\d+×\d+/.test(document.querySelector('[data-testid="stat-resolution"]')?.textContent ?? ''));
-    await tech.waitForFunction(() => /^\d+ fps$/.test(document.querySelector('[data-testid="stat-fps"]')?.textContent ?? ''));
-    await tech.waitForFunction(() => /^\d+ kbit\/s$/.test(document.querySelector('[data-testid="stat-bitrate"]')?.textContent ?? '') && !/^0 /.test(document.querySelector('[data-testid="stat-bitrate"]')!.textContent!));
+    await tech.waitForFunction(() =>
+      /\d+×\d+/.test(document.querySelector('[data-testid="stat-resolution"]')?.textContent ?? ''),
+    );
+    await tech.waitForFunction(() =>
+      /^\d+ fps$/.test(document.querySelector('[data-testid="stat-fps"]')?.textContent ?? ''),
+    );
+    await tech.waitForFunction(
+      () =>
+        /^\d+ kbit\/s$/.test(document.querySelector('[data-testid="stat-bitrate"]')?.textContent ?? '') &&
+        !/^0 /.test(document.querySelector('[data-testid="stat-bitrate"]')!.textContent!),
+    );
 
     // Janus has the room with four handles receiving media: the customer's publisher gets bytes.
     const inRoom = (await janus.handles()).filter((h) => h.room !== undefined);
@@ -189,15 +232,24 @@ describe('a live Lens session through the bundled Janus', () => {
     await shot(phone, '18-lens-live');
   }, 90_000);
 
-  test('orientation: the phone\'s rotation travels with the video (urn:3gpp:video-orientation negotiated on both legs), so the technician sees it upright', async () => {
+  test("orientation: the phone's rotation travels with the video (urn:3gpp:video-orientation negotiated on both legs), so the technician sees it upright", async () => {
     // Chromium on a phone sends its rotation in this RTP header extension instead of
     // re-encoding; the receiving browser turns the picture. Both Janus legs must keep it.
     const extensionsOf = (page: Page, direction: 'send' | 'recv') =>
       page.evaluate((dir) => {
         const pcs = (window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [];
         return pcs
-          .filter((pc) => pc.connectionState !== 'closed' && pc.getTransceivers().some((t) => t.receiver.track.kind === 'video' && t.currentDirection?.includes(dir)))
-          .map((pc) => (pc.remoteDescription?.sdp ?? '').split('\r\n').filter((line) => line.startsWith('a=extmap:')).join('\n'));
+          .filter(
+            (pc) =>
+              pc.connectionState !== 'closed' &&
+              pc.getTransceivers().some((t) => t.receiver.track.kind === 'video' && t.currentDirection?.includes(dir)),
+          )
+          .map((pc) =>
+            (pc.remoteDescription?.sdp ?? '')
+              .split('\r\n')
+              .filter((line) => line.startsWith('a=extmap:'))
+              .join('\n'),
+          );
       }, direction);
     const published = await extensionsOf(phone, 'send');
     const subscribed = await extensionsOf(tech, 'recv');
@@ -210,15 +262,27 @@ describe('a live Lens session through the bundled Janus', () => {
   test('the technician sees each frame as soon as it is decoded: Janus relays the camera with playout delay 0', async () => {
     // LOUPE_VIDEO_PLAYOUT=immediate (the default): the subscription asks Janus to write
     // min = max = 0 into the playout-delay RTP extension, which the console negotiated.
-    type Stream = { type: string; feed_display?: string; 'playout-delay'?: { 'min-delay': number; 'max-delay': number } };
+    type Stream = {
+      type: string;
+      feed_display?: string;
+      'playout-delay'?: { 'min-delay': number; 'max-delay': number };
+    };
     const subscriptions = (await janus.handles()).filter((h) => h.room === room && h.specific.type === 'subscriber');
-    const cameraStreams = subscriptions.flatMap((h) => (h.specific.streams as Stream[]).filter((st) => st.type === 'video'));
+    const cameraStreams = subscriptions.flatMap((h) =>
+      (h.specific.streams as Stream[]).filter((st) => st.type === 'video'),
+    );
     expect(cameraStreams.length).toBe(1);
     expect(cameraStreams[0]!.feed_display).toBe('customer');
     expect(cameraStreams[0]!['playout-delay']).toEqual({ 'min-delay': 0, 'max-delay': 0 });
-    const negotiated = await tech.evaluate(() => ((window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [])
-      .filter((pc) => pc.connectionState !== 'closed' && pc.getTransceivers().some((t) => t.receiver.track.kind === 'video' && t.currentDirection === 'recvonly'))
-      .map((pc) => pc.localDescription?.sdp ?? ''));
+    const negotiated = await tech.evaluate(() =>
+      ((window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [])
+        .filter(
+          (pc) =>
+            pc.connectionState !== 'closed' &&
+            pc.getTransceivers().some((t) => t.receiver.track.kind === 'video' && t.currentDirection === 'recvonly'),
+        )
+        .map((pc) => pc.localDescription?.sdp ?? ''),
+    );
     expect(negotiated.length).toBe(1);
     expect(negotiated[0]).toContain('http://www.webrtc.org/experiments/rtp-hdrext/playout-delay');
   });
@@ -243,7 +307,10 @@ describe('a live Lens session through the bundled Janus', () => {
     const beforeReload = (await mediaOf(tech)).framesDecoded;
     await phone.reload();
     await phone.getByTestId('permission-allow').click();
-    await phone.getByTestId('permission-continue').click().catch(() => {});
+    await phone
+      .getByTestId('permission-continue')
+      .click()
+      .catch(() => {});
     await phone.getByTestId('lens-live').waitFor({ timeout: 15_000 });
     // A new receiving connection in the console, decoding again.
     await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.framesDecoded !== beforeReload, 20_000);
@@ -257,7 +324,13 @@ describe('a live Lens session through the bundled Janus', () => {
     process.kill(janusPid(), 'SIGKILL');
     await tech.locator('[data-testid="live-overlay"]', { hasText: 'media server' }).waitFor({ timeout: 10_000 });
     await shot(tech, '20-console-media-restarting');
-    expect((await fetch(`${loupe.url}/api/sessions`, { headers: { cookie: (await tech.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${loupe.url}/api/sessions`, {
+          headers: { cookie: (await tech.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') },
+        })
+      ).status,
+    ).toBe(200);
     await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 30_000 });
     const { before: f0, after: f1 } = await framesAdvance(tech);
     expect(f1).toBeGreaterThan(f0);
@@ -274,7 +347,9 @@ describe('a live Lens session through the bundled Janus', () => {
     await phone.getByTestId('lens-end-confirm').click();
     await phone.getByTestId('lens-ended').waitFor();
     await tech.getByTestId('live-view').waitFor({ state: 'detached', timeout: 10_000 });
-    await tech.locator('[data-testid="history-row"][data-state="closed"]', { hasText: 'Meter cupboard' }).waitFor({ state: 'attached' });
+    await tech
+      .locator('[data-testid="history-row"][data-state="closed"]', { hasText: 'Meter cupboard' })
+      .waitFor({ state: 'attached' });
     // Ask Janus: no handle in any room any more, and the room itself no longer exists.
     await tech.waitForTimeout(500);
     const handles = await janus.handles();

@@ -37,7 +37,18 @@ export type PageMedia = {
 export function mediaOf(page: Page): Promise<PageMedia> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [];
-    const m = { peerConnections: pcs.length, negotiated: 0, connected: 0, sendersWithTrack: 0, audioBytesSent: 0, videoBytesSent: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPacketsReceived: 0 };
+    const m = {
+      peerConnections: pcs.length,
+      negotiated: 0,
+      connected: 0,
+      sendersWithTrack: 0,
+      audioBytesSent: 0,
+      videoBytesSent: 0,
+      framesDecoded: 0,
+      frameWidth: 0,
+      frameHeight: 0,
+      audioPacketsReceived: 0,
+    };
     for (const pc of pcs) {
       if (pc.connectionState === 'closed') continue;
       if (pc.remoteDescription || pc.connectionState !== 'new') m.negotiated++;
@@ -51,7 +62,11 @@ export function mediaOf(page: Page): Promise<PageMedia> {
           if (s.kind === 'audio') m.audioBytesSent += s.bytesSent ?? 0;
           if (s.kind === 'video') m.videoBytesSent += s.bytesSent ?? 0;
         } else if (s.type === 'inbound-rtp' && s.kind === 'video') {
-          video = { framesDecoded: s.framesDecoded ?? 0, frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0 };
+          video = {
+            framesDecoded: s.framesDecoded ?? 0,
+            frameWidth: s.frameWidth ?? 0,
+            frameHeight: s.frameHeight ?? 0,
+          };
         } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
           audio = s.packetsReceived ?? 0;
         }

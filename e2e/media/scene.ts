@@ -12,8 +12,12 @@ import { recordPeerConnections } from './rtc-stats.ts';
 export const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
 export const PHONE_DEVICE = {
-  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
 };
 const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 
@@ -31,36 +35,59 @@ export type Scene = {
 };
 
 /** `camera`: options for Chromium's fake camera (e.g. 'fps=30'; its default is 20 frames/s). */
-export async function startScene(opts: { env?: Record<string, string>; rtpPorts: string; technician: { email: string; password: string; name: string }; camera?: string }): Promise<Scene> {
-  if (!process.env.LOUPE_TEST_NETNS) throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
+export async function startScene(opts: {
+  env?: Record<string, string>;
+  rtpPorts: string;
+  technician: { email: string; password: string; name: string };
+  camera?: string;
+}): Promise<Scene> {
+  if (!process.env.LOUPE_TEST_NETNS)
+    throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
   const loupe = await startLoupe({
-    LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password,
-    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS, LOUPE_JANUS_ADMIN_API: 'true', LOUPE_RTP_PORTS: opts.rtpPorts, ...opts.env,
+    LOUPE_ADMIN_EMAIL: ADMIN.email,
+    LOUPE_ADMIN_PASSWORD: ADMIN.password,
+    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS,
+    LOUPE_JANUS_ADMIN_API: 'true',
+    LOUPE_RTP_PORTS: opts.rtpPorts,
+    ...opts.env,
   });
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
   const post = async (path: string, body: unknown, cookie?: string) => {
     const res = await fetch(`${loupe.url}${path}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res;
   };
   const admin = (await post('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = await (await post('/api/groups', {
-    name: 'Service desk', rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
-  }, admin)).json() as { id: string };
+  const group = (await (
+    await post(
+      '/api/groups',
+      {
+        name: 'Service desk',
+        rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
+      },
+      admin,
+    )
+  ).json()) as { id: string };
   await post('/api/technicians', { ...opts.technician, groupId: group.id }, admin);
 
   const problems: string[] = [];
   const watch = (page: Page, label: string) => {
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text())) problems.push(`${label} console: ${m.text()}`);
+      if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text()))
+        problems.push(`${label} console: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
   };
   const fake = `--use-fake-device-for-media-stream${opts.camera ? `=${opts.camera}` : ''}`;
-  const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, fake, '--use-fake-ui-for-media-stream'] });
+  const browser = await chromium.launch({
+    ...CHROMIUM,
+    args: [...CHROMIUM.args, fake, '--use-fake-ui-for-media-stream'],
+  });
   const techContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await techContext.grantPermissions(['microphone'], { origin: loupe.url });
   await techContext.addInitScript(recordPeerConnections);
@@ -77,10 +104,19 @@ export async function startScene(opts: { env?: Record<string, string>; rtpPorts:
   await tech.waitForURL('**/console');
 
   return {
-    loupe, janus: JanusAdmin.of(loupe.dataDir), browser, tech, phoneContext, problems, watch,
+    loupe,
+    janus: JanusAdmin.of(loupe.dataDir),
+    browser,
+    tech,
+    phoneContext,
+    problems,
+    watch,
     shot: (page, name) => page.screenshot({ path: `${SHOTS}${name}.png` }),
     async stop() {
-      if (process.env.LOUPE_TEST_DEBUG) for (const l of loupe.logs) if (l.level !== 'info' || /media|Janus|session/i.test(String(l.msg))) console.log(JSON.stringify(l).slice(0, 400));
+      if (process.env.LOUPE_TEST_DEBUG)
+        for (const l of loupe.logs)
+          if (l.level !== 'info' || /media|Janus|session/i.test(String(l.msg)))
+            console.log(JSON.stringify(l).slice(0, 400));
       await browser.close();
       await loupe.stop();
     },
@@ -92,15 +128,21 @@ export async function startScene(opts: { env?: Record<string, string>; rtpPorts:
  * phone page: tutorial, camera permission (preview playing), EULA, waiting.
  */
 export async function customerJoins(scene: Scene, name: string): Promise<{ sessionId: string; phone: Page }> {
-  const created = await scene.tech.request.post(`${scene.loupe.url}/api/sessions`, { data: { type: 'lens', name, method: 'link', language: 'en' } });
+  const created = await scene.tech.request.post(`${scene.loupe.url}/api/sessions`, {
+    data: { type: 'lens', name, method: 'link', language: 'en' },
+  });
   if (created.status() !== 201) throw new Error(`invitation: ${created.status()} ${await created.text()}`);
-  const session = await created.json() as { id: string; link: string };
+  const session = (await created.json()) as { id: string; link: string };
   const phone = await scene.phoneContext.newPage();
   scene.watch(phone, 'phone');
   await phone.goto(session.link);
   await phone.getByTestId('tutorial-ok').click();
   await phone.getByTestId('permission-allow').click();
-  await phone.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]')?.videoWidth ?? 0) > 0, null, { timeout: 15_000 });
+  await phone.waitForFunction(
+    () => (document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]')?.videoWidth ?? 0) > 0,
+    null,
+    { timeout: 15_000 },
+  );
   await phone.getByTestId('permission-continue').click();
   await phone.getByTestId('eula-accept').click();
   await phone.getByTestId('lens-waiting').waitFor({ timeout: 15_000 });

@@ -20,12 +20,34 @@ const blockUdp = () => {
   tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
   tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '10gbit');
   tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:2', 'handle', '20:', 'pfifo', 'limit', '0');
-  tc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'protocol', '17', '0xff', 'flowid', '1:2');
+  tc(
+    'filter',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    '1:',
+    'protocol',
+    'ip',
+    'prio',
+    '1',
+    'u32',
+    'match',
+    'ip',
+    'protocol',
+    '17',
+    '0xff',
+    'flowid',
+    '1:2',
+  );
 };
 const unblockUdp = () => Bun.spawnSync(['tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { stderr: 'ignore' });
 
 beforeAll(async () => {
-  scene = await startScene({ rtpPorts: '40200-40299', technician: { email: 'ulla@example.test', password: 'ulla password 123', name: 'Ulla Jansen' } });
+  scene = await startScene({
+    rtpPorts: '40200-40299',
+    technician: { email: 'ulla@example.test', password: 'ulla password 123', name: 'Ulla Jansen' },
+  });
 }, 120_000);
 
 afterAll(async () => {

@@ -7,7 +7,11 @@ const secure = (config: Config) => config.publicUrl.protocol === 'https:' || !!c
 
 export function setSessionCookie(c: Context, config: Config, token: string, expiresAt: Date): void {
   setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true, sameSite: 'Lax', secure: secure(config), path: '/', expires: expiresAt,
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: secure(config),
+    path: '/',
+    expires: expiresAt,
   });
 }
 

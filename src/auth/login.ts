@@ -17,7 +17,10 @@ export const LOGIN_LIMITS = {
 
 export type LoginInput = { email: string; password: string; address: string; userAgent: string };
 
-export async function login(deps: Deps, input: LoginInput): Promise<{ token: string; expiresAt: Date; technician: Me }> {
+export async function login(
+  deps: Deps,
+  input: LoginInput,
+): Promise<{ token: string; expiresAt: Date; technician: Me }> {
   const email = input.email.trim().toLowerCase();
   const now = deps.clock.now();
   const addressKey = `login:address:${input.address}`;
@@ -26,10 +29,13 @@ export async function login(deps: Deps, input: LoginInput): Promise<{ token: str
     await blockedFor(deps.db, addressKey, LOGIN_LIMITS.address, now),
     await blockedFor(deps.db, accountKey, LOGIN_LIMITS.account, now),
   );
-  if (wait > 0) throw new RateLimited(`Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, wait);
+  if (wait > 0)
+    throw new RateLimited(`Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, wait);
 
   const [found] = await deps.db.select().from(technicians).where(eq(technicians.email, email));
-  const ok = found ? await verifyPassword(found.passwordHash, input.password) : (await burnVerifyTime(input.password), false);
+  const ok = found
+    ? await verifyPassword(found.passwordHash, input.password)
+    : (await burnVerifyTime(input.password), false);
   if (!found || !ok) {
     await record(deps.db, addressKey, LOGIN_LIMITS.address, now);
     await record(deps.db, accountKey, LOGIN_LIMITS.account, now);
@@ -41,7 +47,13 @@ export async function login(deps: Deps, input: LoginInput): Promise<{ token: str
 
   return transaction(deps.db, async (tx) => {
     const session = await createAuthSession(tx, deps, found.id, input);
-    await audit(tx, { type: 'technician', id: found.id }, 'auth.login', { type: 'auth_session', id: session.authSessionId }, { address: input.address });
+    await audit(
+      tx,
+      { type: 'technician', id: found.id },
+      'auth.login',
+      { type: 'auth_session', id: session.authSessionId },
+      { address: input.address },
+    );
     return { token: session.token, expiresAt: session.expiresAt, technician: (await loadMe(tx, found.id))! };
   });
 }

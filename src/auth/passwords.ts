@@ -6,7 +6,8 @@ export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 256;
 
 /** The documented rule: 12 to 256 characters. Length beats composition rules (NIST SP 800-63B). */
-export const passwordSchema = z.string()
+export const passwordSchema = z
+  .string()
   .min(PASSWORD_MIN, `The password must be at least ${PASSWORD_MIN} characters.`)
   .max(PASSWORD_MAX, `The password must be at most ${PASSWORD_MAX} characters.`);
 

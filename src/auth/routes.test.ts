@@ -1,7 +1,17 @@
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { createTechnician } from '../technicians/technicians.ts';
 import { createGroup } from '../technicians/groups.ts';
-import { errorOf, harness, ORIGIN, sessionCookie, signIn, signInAsAdmin, tableCounts, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
+import {
+  errorOf,
+  harness,
+  ORIGIN,
+  sessionCookie,
+  signIn,
+  signInAsAdmin,
+  tableCounts,
+  DATABASE_HOOK,
+  type Harness,
+} from '../testing/harness.ts';
 import { LOGIN_LIMITS } from './login.ts';
 
 let h: Harness;
@@ -9,7 +19,11 @@ const system = { type: 'system' } as const;
 const TECH = { email: 'tech@example.test', name: 'Tess Tech', password: 'tech password 123' };
 
 async function addTechnician(rights: string[] = ['start_lens_sessions']) {
-  const group = await createGroup(h, system, { name: `Field ${rights.length}`, rights: rights as never, settings: undefined });
+  const group = await createGroup(h, system, {
+    name: `Field ${rights.length}`,
+    rights: rights as never,
+    settings: undefined,
+  });
   return createTechnician(h, system, { ...TECH, groupId: group.id });
 }
 
@@ -20,7 +34,9 @@ beforeEach(async () => {
 describe('POST /api/auth/login', () => {
   test('right credentials give the technician and an HttpOnly, SameSite=Lax session cookie', async () => {
     await addTechnician();
-    const res = await h.call('POST', '/api/auth/login', { body: { email: 'TECH@example.test ', password: TECH.password } });
+    const res = await h.call('POST', '/api/auth/login', {
+      body: { email: 'TECH@example.test ', password: TECH.password },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { technician: { email: string; rights: string[]; groupName: string } };
     expect(body.technician).toMatchObject({ email: TECH.email, rights: ['start_lens_sessions'], groupName: 'Field 1' });
@@ -36,7 +52,8 @@ describe('POST /api/auth/login', () => {
     h = await harness({ LOUPE_PUBLIC_URL: 'https://loupe.example.org' });
     await addTechnician();
     const res = await h.call('POST', '/api/auth/login', {
-      body: { email: TECH.email, password: TECH.password }, headers: { origin: 'https://loupe.example.org' },
+      body: { email: TECH.email, password: TECH.password },
+      headers: { origin: 'https://loupe.example.org' },
     });
     expect(res.status).toBe(200);
     expect(res.headers.getSetCookie().join()).toContain('Secure');
@@ -45,8 +62,12 @@ describe('POST /api/auth/login', () => {
 
   test('a wrong password and an unknown email get the same 401', async () => {
     await addTechnician();
-    const wrong = await h.call('POST', '/api/auth/login', { body: { email: TECH.email, password: 'not the password' } });
-    const unknown = await h.call('POST', '/api/auth/login', { body: { email: 'nobody@example.test', password: 'whatever it is' } });
+    const wrong = await h.call('POST', '/api/auth/login', {
+      body: { email: TECH.email, password: 'not the password' },
+    });
+    const unknown = await h.call('POST', '/api/auth/login', {
+      body: { email: 'nobody@example.test', password: 'whatever it is' },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(await errorOf(wrong)).toEqual(await errorOf(unknown));
@@ -73,19 +94,25 @@ describe('POST /api/auth/login', () => {
   test('repeated failures on one account are rate-limited, even with the right password afterwards', async () => {
     await addTechnician();
     for (let i = 0; i < LOGIN_LIMITS.account.max; i++) {
-      expect((await h.call('POST', '/api/auth/login', { body: { email: TECH.email, password: `wrong guess ${i}` } })).status).toBe(401);
+      expect(
+        (await h.call('POST', '/api/auth/login', { body: { email: TECH.email, password: `wrong guess ${i}` } })).status,
+      ).toBe(401);
     }
     const blocked = await h.call('POST', '/api/auth/login', { body: { email: TECH.email, password: TECH.password } });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     h.clock.advance(LOGIN_LIMITS.account.windowMs + 1000);
-    expect((await h.call('POST', '/api/auth/login', { body: { email: TECH.email, password: TECH.password } })).status).toBe(200);
+    expect(
+      (await h.call('POST', '/api/auth/login', { body: { email: TECH.email, password: TECH.password } })).status,
+    ).toBe(200);
   }, 30_000);
 
   test('one address trying many accounts is rate-limited', async () => {
     await addTechnician();
     for (let i = 0; i < LOGIN_LIMITS.address.max; i++) {
-      await h.call('POST', '/api/auth/login', { body: { email: `guess${i}@example.test`, password: 'password guess' } });
+      await h.call('POST', '/api/auth/login', {
+        body: { email: `guess${i}@example.test`, password: 'password guess' },
+      });
     }
     const res = await h.call('POST', '/api/auth/login', { body: { email: TECH.email, password: TECH.password } });
     expect(res.status).toBe(429);
@@ -151,7 +178,8 @@ describe('cross-site requests', () => {
     await addTechnician();
     const before = await tableCounts(h);
     const res = await h.call('POST', '/api/auth/login', {
-      body: { email: TECH.email, password: TECH.password }, headers: { origin: 'https://evil.example' },
+      body: { email: TECH.email, password: TECH.password },
+      headers: { origin: 'https://evil.example' },
     });
     expect(res.status).toBe(403);
     expect((await errorOf(res)).code).toBe('cross_origin');
@@ -162,7 +190,9 @@ describe('cross-site requests', () => {
     const cookie = await signInAsAdmin(h);
     const before = await tableCounts(h);
     const res = await h.call('POST', '/api/groups', {
-      cookie, body: { name: 'Evil', rights: ['administer'] }, headers: { 'sec-fetch-site': 'cross-site' },
+      cookie,
+      body: { name: 'Evil', rights: ['administer'] },
+      headers: { 'sec-fetch-site': 'cross-site' },
     });
     expect(res.status).toBe(403);
     expect(await tableCounts(h)).toEqual(before);
@@ -171,7 +201,9 @@ describe('cross-site requests', () => {
   test('same-origin requests pass', async () => {
     const cookie = await signInAsAdmin(h);
     const res = await h.call('POST', '/api/groups', {
-      cookie, body: { name: 'Field', rights: [] }, headers: { origin: ORIGIN, 'sec-fetch-site': 'same-origin' },
+      cookie,
+      body: { name: 'Field', rights: [] },
+      headers: { origin: ORIGIN, 'sec-fetch-site': 'same-origin' },
     });
     expect(res.status).toBe(201);
   });

@@ -39,7 +39,8 @@ export function authRoutes(deps: Deps) {
       const token = getCookie(c, SESSION_COOKIE);
       if (token) {
         const technicianId = await endAuthSession(deps.db, token);
-        if (technicianId) await transaction(deps.db, (tx) => audit(tx, { type: 'technician', id: technicianId }, 'auth.logout'));
+        if (technicianId)
+          await transaction(deps.db, (tx) => audit(tx, { type: 'technician', id: technicianId }, 'auth.logout'));
       }
       clearSessionCookie(c, deps.config);
       return c.body(null, 204);

@@ -19,48 +19,80 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 type SessionDeps = Pick<Deps, 'clock' | 'config'>;
 
 export async function createAuthSession(
-  tx: Tx, deps: SessionDeps, technicianId: string, meta: { address: string; userAgent: string },
+  tx: Tx,
+  deps: SessionDeps,
+  technicianId: string,
+  meta: { address: string; userAgent: string },
 ): Promise<{ token: string; expiresAt: Date; authSessionId: string }> {
   const now = deps.clock.now();
   const token = newToken();
   const expiresAt = new Date(now.getTime() + deps.config.sessionMaxHours * 3_600_000);
-  const [row] = await tx.insert(authSessions).values({
-    tokenHash: tokenHash(token), technicianId, lastSeenAt: now, expiresAt,
-    address: meta.address, userAgent: meta.userAgent.slice(0, 512),
-  }).returning({ id: authSessions.id });
+  const [row] = await tx
+    .insert(authSessions)
+    .values({
+      tokenHash: tokenHash(token),
+      technicianId,
+      lastSeenAt: now,
+      expiresAt,
+      address: meta.address,
+      userAgent: meta.userAgent.slice(0, 512),
+    })
+    .returning({ id: authSessions.id });
   await tx.update(technicians).set({ lastLoginAt: now }).where(eq(technicians.id, technicianId));
   return { token, expiresAt, authSessionId: row!.id };
 }
 
 export async function loadMe(db: Db | Tx, technicianId: string): Promise<Me | undefined> {
-  const [row] = await db.select({
-    id: technicians.id, email: technicians.email, name: technicians.name,
-    groupId: technicians.groupId, groupName: groups.name, rights: groups.rights,
-  }).from(technicians).innerJoin(groups, eq(groups.id, technicians.groupId)).where(eq(technicians.id, technicianId));
+  const [row] = await db
+    .select({
+      id: technicians.id,
+      email: technicians.email,
+      name: technicians.name,
+      groupId: technicians.groupId,
+      groupName: groups.name,
+      rights: groups.rights,
+    })
+    .from(technicians)
+    .innerJoin(groups, eq(groups.id, technicians.groupId))
+    .where(eq(technicians.id, technicianId));
   return row;
 }
 
 /** The technician behind a cookie, or undefined when it is unknown, expired, idle too long, or the account is disabled. */
-export async function resolveAuthSession(deps: Pick<Deps, 'db'> & SessionDeps, token: string): Promise<SignedIn | undefined> {
+export async function resolveAuthSession(
+  deps: Pick<Deps, 'db'> & SessionDeps,
+  token: string,
+): Promise<SignedIn | undefined> {
   if (!token || token.length > 100) return undefined;
   return resolveAuthSessionByHash(deps, tokenHash(token));
 }
 
-const authSessionByHash = preparedPerDb((db) => db.select({
-  session: authSessions,
-  me: {
-    id: technicians.id, email: technicians.email, name: technicians.name,
-    groupId: technicians.groupId, groupName: groups.name, rights: groups.rights,
-  },
-  disabled: technicians.disabled,
-}).from(authSessions)
-  .innerJoin(technicians, eq(technicians.id, authSessions.technicianId))
-  .innerJoin(groups, eq(groups.id, technicians.groupId))
-  .where(eq(authSessions.tokenHash, sql.placeholder('hash')))
-  .prepare('auth_session_by_hash'));
+const authSessionByHash = preparedPerDb((db) =>
+  db
+    .select({
+      session: authSessions,
+      me: {
+        id: technicians.id,
+        email: technicians.email,
+        name: technicians.name,
+        groupId: technicians.groupId,
+        groupName: groups.name,
+        rights: groups.rights,
+      },
+      disabled: technicians.disabled,
+    })
+    .from(authSessions)
+    .innerJoin(technicians, eq(technicians.id, authSessions.technicianId))
+    .innerJoin(groups, eq(groups.id, technicians.groupId))
+    .where(eq(authSessions.tokenHash, sql.placeholder('hash')))
+    .prepare('auth_session_by_hash'),
+);
 
 /** The same, for a caller that keeps the token's hash rather than the token (a console socket re-checking its sign-in). */
-export async function resolveAuthSessionByHash(deps: Pick<Deps, 'db'> & SessionDeps, hash: string): Promise<SignedIn | undefined> {
+export async function resolveAuthSessionByHash(
+  deps: Pick<Deps, 'db'> & SessionDeps,
+  hash: string,
+): Promise<SignedIn | undefined> {
   const [row] = await authSessionByHash(deps.db).execute({ hash });
   if (!row) return undefined;
   const now = deps.clock.now().getTime();
@@ -70,13 +102,18 @@ export async function resolveAuthSessionByHash(deps: Pick<Deps, 'db'> & SessionD
     return undefined;
   }
   if (now - row.session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
-    await deps.db.update(authSessions).set({ lastSeenAt: new Date(now) }).where(eq(authSessions.id, row.session.id));
+    await deps.db
+      .update(authSessions)
+      .set({ lastSeenAt: new Date(now) })
+      .where(eq(authSessions.id, row.session.id));
   }
   return { authSessionId: row.session.id, technician: row.me };
 }
 
 export async function endAuthSession(db: Db, token: string): Promise<string | undefined> {
-  const [row] = await db.delete(authSessions).where(eq(authSessions.tokenHash, tokenHash(token)))
+  const [row] = await db
+    .delete(authSessions)
+    .where(eq(authSessions.tokenHash, tokenHash(token)))
     .returning({ technicianId: authSessions.technicianId });
   return row?.technicianId;
 }
@@ -84,5 +121,7 @@ export async function endAuthSession(db: Db, token: string): Promise<string | un
 export async function deleteExpiredAuthSessions(deps: Pick<Deps, 'db'> & SessionDeps): Promise<void> {
   const now = deps.clock.now();
   const idleSince = new Date(now.getTime() - deps.config.sessionIdleMinutes * 60_000);
-  await deps.db.delete(authSessions).where(or(lt(authSessions.expiresAt, now), lt(authSessions.lastSeenAt, idleSince)) ?? sql`false`);
+  await deps.db
+    .delete(authSessions)
+    .where(or(lt(authSessions.expiresAt, now), lt(authSessions.lastSeenAt, idleSince)) ?? sql`false`);
 }

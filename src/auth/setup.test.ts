@@ -100,8 +100,14 @@ describe('first administrator from the environment', () => {
     const deps = { ...h, config: { ...h.config, admin: env } };
     await ensureFirstAdministrator(deps);
     await h.db.execute(sql`update technicians set disabled = true`);
-    const restored = await ensureFirstAdministrator({ ...deps, config: { ...deps.config, admin: { ...env, password: 'a brand new password' } } });
+    const restored = await ensureFirstAdministrator({
+      ...deps,
+      config: { ...deps.config, admin: { ...env, password: 'a brand new password' } },
+    });
     expect(restored.outcome).toBe('restored');
-    expect((await h.call('POST', '/api/auth/login', { body: { email: env.email, password: 'a brand new password' } })).status).toBe(200);
+    expect(
+      (await h.call('POST', '/api/auth/login', { body: { email: env.email, password: 'a brand new password' } }))
+        .status,
+    ).toBe(200);
   });
 });

@@ -22,13 +22,23 @@ const system: Actor = { type: 'system' };
 async function administratorsGroup(tx: Tx, actor: Actor): Promise<string> {
   const [existing] = await tx.select().from(groups).where(eq(groups.name, ADMINISTRATORS_GROUP));
   if (existing) {
-    await tx.update(groups).set({ rights: [...RIGHTS] }).where(eq(groups.id, existing.id));
+    await tx
+      .update(groups)
+      .set({ rights: [...RIGHTS] })
+      .where(eq(groups.id, existing.id));
     return existing.id;
   }
-  const [row] = await tx.insert(groups)
+  const [row] = await tx
+    .insert(groups)
     .values({ name: ADMINISTRATORS_GROUP, rights: [...RIGHTS], settings: DEFAULT_GROUP_SETTINGS })
     .returning({ id: groups.id });
-  await audit(tx, actor, 'group.created', { type: 'group', id: row!.id }, { name: ADMINISTRATORS_GROUP, rights: RIGHTS });
+  await audit(
+    tx,
+    actor,
+    'group.created',
+    { type: 'group', id: row!.id },
+    { name: ADMINISTRATORS_GROUP, rights: RIGHTS },
+  );
   return row!.id;
 }
 
@@ -54,7 +64,10 @@ export async function ensureFirstAdministrator(deps: Deps): Promise<StartupAdmin
       if (existing) {
         // Recovery path: every administrator was disabled or demoted; the
         // operator sets the variables and restarts to get back in.
-        await tx.update(technicians).set({ groupId, disabled: false, passwordHash }).where(eq(technicians.id, existing.id));
+        await tx
+          .update(technicians)
+          .set({ groupId, disabled: false, passwordHash })
+          .where(eq(technicians.id, existing.id));
         await audit(tx, system, 'technician.restored_as_administrator', { type: 'technician', id: existing.id });
         return { outcome: 'restored', email };
       }
@@ -71,22 +84,37 @@ export async function ensureFirstAdministrator(deps: Deps): Promise<StartupAdmin
 
 export async function isSetupTokenValid(deps: Pick<Deps, 'db'>, token: string): Promise<boolean> {
   if (!token || token.length > 100) return false;
-  const [row] = await deps.db.select().from(setupTokens)
+  const [row] = await deps.db
+    .select()
+    .from(setupTokens)
     .where(and(eq(setupTokens.tokenHash, tokenHash(token)), isNull(setupTokens.usedAt)));
   return !!row;
 }
 
-export type SetupInput = { token: string; name: string; email: string; password: string; address: string; userAgent: string };
+export type SetupInput = {
+  token: string;
+  name: string;
+  email: string;
+  password: string;
+  address: string;
+  userAgent: string;
+};
 
-export async function completeSetup(deps: Deps, input: SetupInput): Promise<{ token: string; expiresAt: Date; technician: Me }> {
+export async function completeSetup(
+  deps: Deps,
+  input: SetupInput,
+): Promise<{ token: string; expiresAt: Date; technician: Me }> {
   const passwordHash = await hashPassword(input.password);
   return transaction(deps.db, async (tx) => {
     await lockAdministrators(tx);
-    const [used] = await tx.update(setupTokens).set({ usedAt: deps.clock.now() })
+    const [used] = await tx
+      .update(setupTokens)
+      .set({ usedAt: deps.clock.now() })
       .where(and(eq(setupTokens.tokenHash, tokenHash(input.token)), isNull(setupTokens.usedAt)))
       .returning({ tokenHash: setupTokens.tokenHash });
     if (!used) throw new NotFound('This setup link is invalid or was already used. Restart Loupe to get a new one.');
-    if ((await countAdministrators(tx)) > 0) throw new Conflict('An administrator already exists; sign in instead.', 'already_set_up');
+    if ((await countAdministrators(tx)) > 0)
+      throw new Conflict('An administrator already exists; sign in instead.', 'already_set_up');
     const groupId = await administratorsGroup(tx, system);
     const created = await insertTechnician(tx, system, { email: input.email, name: input.name, groupId }, passwordHash);
     const session = await createAuthSession(tx, deps, created.id, input);

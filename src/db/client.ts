@@ -36,7 +36,9 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
       db: db as unknown as Db,
       kind: 'postgres',
       migrate: () => migratePostgres(db, { migrationsFolder }),
-      ping: async () => { await db.execute(sql`select 1`); },
+      ping: async () => {
+        await db.execute(sql`select 1`);
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -52,7 +54,9 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
     db: db as unknown as Db,
     kind: 'pglite',
     migrate: () => migratePglite(db, { migrationsFolder }),
-    ping: async () => { await db.execute(sql`select 1`); },
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
     close: () => client.close(),
   };
 }

@@ -17,19 +17,36 @@ async function pair(dir?: string, max?: number) {
   opened.push(raw);
   const pg = withPreparedStatements(raw, max);
   await pg.waitReady;
-  await pg.exec(`create table if not exists t (id serial primary key, name text unique not null, tags text[], at timestamptz, n int)`);
+  await pg.exec(
+    `create table if not exists t (id serial primary key, name text unique not null, tags text[], at timestamptz, n int)`,
+  );
   return { raw, pg };
 }
 
 const preparedNames = async (raw: PGlite) =>
-  (await raw.query<{ name: string }>(`select name from pg_prepared_statements where name like 'loupe_%' order by name`)).rows.map((r) => r.name);
+  (
+    await raw.query<{ name: string }>(`select name from pg_prepared_statements where name like 'loupe_%' order by name`)
+  ).rows.map((r) => r.name);
 
 describe('PGlite with prepared statements', () => {
   test('answers exactly as PGlite itself: rows, fields, row mode, parsers, nulls, arrays, timestamps', async () => {
     const { raw, pg } = await pair();
-    await pg.query(`insert into t (name, tags, at, n) values ($1, $2, $3, $4), ($5, $6, $7, $8)`, ['a', ['x', 'y'], new Date('2026-12-01T10:00:00Z'), 1, 'b', null, null, null]);
+    await pg.query(`insert into t (name, tags, at, n) values ($1, $2, $3, $4), ($5, $6, $7, $8)`, [
+      'a',
+      ['x', 'y'],
+      new Date('2026-12-01T10:00:00Z'),
+      1,
+      'b',
+      null,
+      null,
+      null,
+    ]);
     const text = `select id, name, tags, at, n from t where name = any($1) order by id`;
-    for (const options of [undefined, { rowMode: 'array' as const }, { parsers: { [types.TIMESTAMPTZ]: (v: string) => `as text: ${v}` } }]) {
+    for (const options of [
+      undefined,
+      { rowMode: 'array' as const },
+      { parsers: { [types.TIMESTAMPTZ]: (v: string) => `as text: ${v}` } },
+    ]) {
       const mine = await pg.query(text, [['a', 'b']], options);
       const theirs = await raw.query(text, [['a', 'b']], options);
       expect(mine.rows).toEqual(theirs.rows);
@@ -39,7 +56,7 @@ describe('PGlite with prepared statements', () => {
     expect(update.affectedRows).toBe(1);
   });
 
-  test('results read by Loupe\'s reader: long values over several output chunks, unicode, empty strings, many rows; notices fall back to PGlite\'s reader', async () => {
+  test("results read by Loupe's reader: long values over several output chunks, unicode, empty strings, many rows; notices fall back to PGlite's reader", async () => {
     const { raw, pg } = await pair();
     await pg.query(`insert into t (name, tags) values ($1, $2), ($3, $4)`, ['ä', ['', 'ä'], '', []]);
     for (let i = 0; i < 300; i++) await pg.query(`insert into t (name, n) values ($1, $2)`, [`row ${i}`, i]);
@@ -69,18 +86,25 @@ describe('PGlite with prepared statements', () => {
     await pg.query(`select 3 as c`); // closes "select 2"
     const names = await preparedNames(raw);
     expect(names).toHaveLength(2);
-    const texts = (await raw.query<{ statement: string }>(`select statement from pg_prepared_statements where name like 'loupe_%'`)).rows.map((r) => r.statement).sort();
+    const texts = (
+      await raw.query<{ statement: string }>(`select statement from pg_prepared_statements where name like 'loupe_%'`)
+    ).rows
+      .map((r) => r.statement)
+      .sort();
     expect(texts).toEqual(['select 1 as a', 'select 3 as c']);
     expect((await pg.query<{ b: number }>(`select 2 as b`)).rows).toEqual([{ b: 2 }]);
   });
 
-  test('a failing statement throws Postgres\'s error, with the query, and the database goes on', async () => {
+  test("a failing statement throws Postgres's error, with the query, and the database goes on", async () => {
     const { pg } = await pair();
     await pg.query(`insert into t (name) values ($1)`, ['dup']);
-    const error = await pg.query(`insert into t (name) values ($1)`, ['dup']).catch((e: unknown) => e) as { code?: string; query?: string };
+    const error = (await pg.query(`insert into t (name) values ($1)`, ['dup']).catch((e: unknown) => e)) as {
+      code?: string;
+      query?: string;
+    };
     expect(error.code).toBe('23505');
     expect(error.query).toBe(`insert into t (name) values ($1)`);
-    const syntax = await pg.query(`selec 1`).catch((e: unknown) => e) as { code?: string };
+    const syntax = (await pg.query(`selec 1`).catch((e: unknown) => e)) as { code?: string };
     expect(syntax.code).toBe('42601');
     expect((await pg.query(`select count(*)::int as n from t`)).rows).toEqual([{ n: 1 }]);
   });
@@ -92,10 +116,12 @@ describe('PGlite with prepared statements', () => {
       expect((await tx.query(`select name from t where name = $1`, ['in-tx'])).rows).toEqual([{ name: 'in-tx' }]);
     });
     expect(await preparedNames(raw)).toHaveLength(2);
-    const failed = await pg.transaction(async (tx) => {
-      await tx.query(`insert into t (name) values ($1)`, ['rolled-back']);
-      await tx.query(`insert into t (name) values ($1)`, ['in-tx']); // unique violation
-    }).catch((e: unknown) => e) as { code?: string };
+    const failed = (await pg
+      .transaction(async (tx) => {
+        await tx.query(`insert into t (name) values ($1)`, ['rolled-back']);
+        await tx.query(`insert into t (name) values ($1)`, ['in-tx']); // unique violation
+      })
+      .catch((e: unknown) => e)) as { code?: string };
     expect(failed.code).toBe('23505');
     expect((await pg.query(`select name from t order by name`)).rows).toEqual([{ name: 'in-tx' }]);
     let closed: unknown;
@@ -111,9 +137,14 @@ describe('PGlite with prepared statements', () => {
     folders.push(dir);
     const first = await pair(dir);
     await first.pg.query(`insert into t (name) values ($1)`, ['outside']);
-    await first.pg.transaction(async (tx) => { await tx.query(`insert into t (name) values ($1)`, ['inside']); });
+    await first.pg.transaction(async (tx) => {
+      await tx.query(`insert into t (name) values ($1)`, ['inside']);
+    });
     await first.pg.close();
     const again = await pair(dir);
-    expect((await again.pg.query(`select name from t order by name`)).rows).toEqual([{ name: 'inside' }, { name: 'outside' }]);
+    expect((await again.pg.query(`select name from t order by name`)).rows).toEqual([
+      { name: 'inside' },
+      { name: 'outside' },
+    ]);
   });
 });

@@ -9,7 +9,15 @@
 // It takes the same two locks as PGlite's query() (`_runExclusiveTransaction`,
 // `_runExclusiveQuery`, PGlite 0.5's internals, pinned in package.json): if an
 // upgrade changes them, pglite-prepared.test.ts fails.
-import { messages as pgMessages, parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
+import {
+  messages as pgMessages,
+  parse,
+  protocol,
+  type PGlite,
+  type QueryOptions,
+  type Results,
+  type Transaction,
+} from '@electric-sql/pglite';
 import { RawOutput, readResultMessages } from './pglite-wire.ts';
 
 const { serialize } = protocol;
@@ -81,7 +89,11 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
       messages.push(serialize.close({ type: 'S', name: statement.name }));
     }
     const name = `loupe_${++counter}`;
-    messages.push(serialize.parse({ name, text, types: options?.paramTypes ?? [] }), serialize.describe({ type: 'S', name }), serialize.sync());
+    messages.push(
+      serialize.parse({ name, text, types: options?.paramTypes ?? [] }),
+      serialize.describe({ type: 'S', name }),
+      serialize.sync(),
+    );
     const { messages: answer } = await pg.execProtocol(concat(messages), { syncToFs: false });
     const description = answer.find((m) => m.name === 'parameterDescription') as { dataTypeIDs?: number[] } | undefined;
     const statement = { name, paramTypes: description?.dataTypeIDs ?? [] };
@@ -109,7 +121,12 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
     return [layer, rest];
   }
 
-  async function run<T>(text: string, params: unknown[] | undefined, options: QueryOptions | undefined, inTransaction: boolean): Promise<Results<T>> {
+  async function run<T>(
+    text: string,
+    params: unknown[] | undefined,
+    options: QueryOptions | undefined,
+    inTransaction: boolean,
+  ): Promise<Results<T>> {
     return locks._runExclusiveQuery(async () => {
       try {
         const statement = await prepare(text, options);
@@ -120,11 +137,19 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
           return serializer ? serializer(value) : String(value);
         });
         output.reset();
-        await pg.execProtocolRawStream(concat([
-          serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync(),
-        ]), { syncToFs: false, onRawData: (chunk) => output.append(chunk) });
+        await pg.execProtocolRawStream(
+          concat([
+            serialize.bind({ statement: statement.name, values }),
+            serialize.describe({ type: 'P' }),
+            serialize.execute({}),
+            serialize.sync(),
+          ]),
+          { syncToFs: false, onRawData: (chunk) => output.append(chunk) },
+        );
         // parseResults reads only the fields ResultMessage has.
-        const messages = (readResultMessages(output.bytes()) as unknown as BackendMessages | undefined) ?? readByPglite(output.bytes());
+        const messages =
+          (readResultMessages(output.bytes()) as unknown as BackendMessages | undefined) ??
+          readByPglite(output.bytes());
         // As PGlite's query(): written to the data folder after each statement outside a transaction, at COMMIT inside one.
         if (!inTransaction) await pg.syncToFs();
         return parse.parseResults(messages, ...parsersFor(options))[0] as Results<T>;
@@ -139,17 +164,22 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
     await locks._checkReady();
     return locks._runExclusiveTransaction(() => run<T>(text, params, options, false));
   };
-  const transaction = <T>(fn: (tx: Transaction) => Promise<T>) => pg.transaction((tx) => fn(new Proxy(tx, {
-    get(target, prop, receiver) {
-      if (prop === 'query') {
-        return async <R>(text: string, params?: unknown[], options?: QueryOptions) => {
-          if (target.closed) throw new Error('Transaction is closed');
-          return run<R>(text, params, options, true);
-        };
-      }
-      return Reflect.get(target, prop, receiver);
-    },
-  })));
+  const transaction = <T>(fn: (tx: Transaction) => Promise<T>) =>
+    pg.transaction((tx) =>
+      fn(
+        new Proxy(tx, {
+          get(target, prop, receiver) {
+            if (prop === 'query') {
+              return async <R>(text: string, params?: unknown[], options?: QueryOptions) => {
+                if (target.closed) throw new Error('Transaction is closed');
+                return run<R>(text, params, options, true);
+              };
+            }
+            return Reflect.get(target, prop, receiver);
+          },
+        }),
+      ),
+    );
 
   return new Proxy(pg, {
     get(target, prop) {

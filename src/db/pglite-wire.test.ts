@@ -7,12 +7,21 @@ function message(code: string, body: number[]): number[] {
   return [code.charCodeAt(0), length >>> 24, (length >>> 16) & 255, (length >>> 8) & 255, length & 255, ...body];
 }
 const int16 = (n: number) => [(n >>> 8) & 255, n & 255];
-const int32 = (n: number) => [n >>> 24 & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+const int32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 const cstring = (s: string) => [...new TextEncoder().encode(s), 0];
-const value = (s: string | null) => (s === null ? int32(-1) : [...int32(new TextEncoder().encode(s).length), ...new TextEncoder().encode(s)]);
-const column = (name: string, type: number, format = 0) => [...cstring(name), ...int32(0), ...int16(0), ...int32(type), ...int16(-1), ...int32(-1), ...int16(format)];
+const value = (s: string | null) =>
+  s === null ? int32(-1) : [...int32(new TextEncoder().encode(s).length), ...new TextEncoder().encode(s)];
+const column = (name: string, type: number, format = 0) => [
+  ...cstring(name),
+  ...int32(0),
+  ...int16(0),
+  ...int32(type),
+  ...int16(-1),
+  ...int32(-1),
+  ...int16(format),
+];
 
-describe('reading PGlite\'s raw output', () => {
+describe("reading PGlite's raw output", () => {
   const result = [
     ...message('2', []),
     ...message('T', [...int16(2), ...column('id', 23), ...column('naam', 25)]),
@@ -25,7 +34,13 @@ describe('reading PGlite\'s raw output', () => {
   test('rows, columns, nulls and the command tag', () => {
     expect(readResultMessages(new Uint8Array(result))).toEqual([
       { name: 'other' },
-      { name: 'rowDescription', fields: [{ name: 'id', dataTypeID: 23 }, { name: 'naam', dataTypeID: 25 }] },
+      {
+        name: 'rowDescription',
+        fields: [
+          { name: 'id', dataTypeID: 23 },
+          { name: 'naam', dataTypeID: 25 },
+        ],
+      },
       { name: 'dataRow', fields: ['1', 'één'] },
       { name: 'dataRow', fields: ['2', null] },
       { name: 'commandComplete', text: 'SELECT 2' },

@@ -17,7 +17,9 @@ export type ResultMessage =
 
 /** Backend messages that carry nothing a result needs: 1 ParseComplete, 2 BindComplete, 3 CloseComplete, n NoData, s PortalSuspended, I EmptyQuery, Z ReadyForQuery, t ParameterDescription. */
 const SKIPPED = new Set(['1', '2', '3', 'n', 's', 'I', 'Z', 't'].map((c) => c.charCodeAt(0)));
-const T = 'T'.charCodeAt(0), D = 'D'.charCodeAt(0), C = 'C'.charCodeAt(0);
+const T = 'T'.charCodeAt(0),
+  D = 'D'.charCodeAt(0),
+  C = 'C'.charCodeAt(0);
 const OTHER: ResultMessage = { name: 'other' };
 
 const KEPT_BYTES = 64 * 1024;

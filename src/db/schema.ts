@@ -1,7 +1,20 @@
 // The whole schema, PostgreSQL dialect (PGlite runs the same SQL).
 // drizzle-kit generates migrations/ from this file: `npm run db:generate`.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export type GroupSettings = { maxLiveLensSessions: number; pinLifetimeMinutes: number };
 
@@ -16,30 +29,42 @@ export const groups = pgTable('groups', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const technicians = pgTable('technicians', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  // Stored lower-cased by the verbs, so the unique index is case-insensitive in effect.
-  email: text('email').notNull().unique(),
-  name: text('name').notNull(),
-  passwordHash: text('password_hash').notNull(),
-  groupId: uuid('group_id').notNull().references(() => groups.id, { onDelete: 'restrict' }),
-  disabled: boolean('disabled').notNull().default(false),
-  createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
-}, (t) => [index('technicians_group_idx').on(t.groupId)]);
+export const technicians = pgTable(
+  'technicians',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    // Stored lower-cased by the verbs, so the unique index is case-insensitive in effect.
+    email: text('email').notNull().unique(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'restrict' }),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+  },
+  (t) => [index('technicians_group_idx').on(t.groupId)],
+);
 
 /** Server-side login sessions; the cookie holds a random token, the table only its SHA-256. */
-export const authSessions = pgTable('auth_sessions', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tokenHash: text('token_hash').notNull().unique(),
-  technicianId: uuid('technician_id').notNull().references(() => technicians.id, { onDelete: 'cascade' }),
-  createdAt: createdAt(),
-  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-  address: text('address'),
-  userAgent: text('user_agent'),
-}, (t) => [index('auth_sessions_technician_idx').on(t.technicianId)]);
+export const authSessions = pgTable(
+  'auth_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull().unique(),
+    technicianId: uuid('technician_id')
+      .notNull()
+      .references(() => technicians.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    address: text('address'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('auth_sessions_technician_idx').on(t.technicianId)],
+);
 
 /** One-time links that create the first administrator. */
 export const setupTokens = pgTable('setup_tokens', {
@@ -55,18 +80,31 @@ export const rateLimits = pgTable('rate_limits', {
   count: integer('count').notNull(),
 });
 
-export const auditLog = pgTable('audit_log', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-  actorType: text('actor_type').notNull(),
-  actorId: text('actor_id'),
-  action: text('action').notNull(),
-  subjectType: text('subject_type'),
-  subjectId: text('subject_id'),
-  details: jsonb('details').$type<Record<string, unknown>>(),
-}, (t) => [index('audit_log_at_idx').on(t.at)]);
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorType: text('actor_type').notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    subjectType: text('subject_type'),
+    subjectId: text('subject_id'),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at)],
+);
 
-export const SESSION_STATES = ['invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out'] as const;
+export const SESSION_STATES = [
+  'invited',
+  'connecting',
+  'waiting',
+  'active',
+  'on_hold',
+  'closed',
+  'expired',
+  'timed_out',
+] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 
 /**
@@ -75,45 +113,54 @@ export type SessionState = (typeof SESSION_STATES)[number];
  * `live_slot` numbers a technician's live sessions 0..max-1 so the database
  * itself refuses more than the group allows, whatever races the requests run.
  */
-export const lensSessions = pgTable('lens_sessions', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  technicianId: uuid('technician_id').notNull().references(() => technicians.id, { onDelete: 'restrict' }),
-  name: text('name').notNull(),
-  state: text('state').$type<SessionState>().notNull(),
-  method: text('method').$type<'sms' | 'link'>().notNull(),
-  phone: text('phone'),
-  language: text('language').$type<'en' | 'nl'>().notNull(),
-  pin: text('pin'),
-  pinExpiresAt: timestamp('pin_expires_at', { withTimezone: true }).notNull(),
-  // PIN and link token are shown to the technician while the invitation is
-  // live, so they are stored as such and cleared the moment it is used or ends.
-  linkToken: text('link_token'),
-  // Kept after use, so a reload of the used link in the customer's own browser resumes.
-  linkTokenHash: text('link_token_hash').notNull(),
-  customerTokenHash: text('customer_token_hash').unique(),
-  liveSlot: integer('live_slot'),
-  createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  openedAt: timestamp('opened_at', { withTimezone: true }),
-  eulaAcceptedAt: timestamp('eula_accepted_at', { withTimezone: true }),
-  startedAt: timestamp('started_at', { withTimezone: true }),
-  endedAt: timestamp('ended_at', { withTimezone: true }),
-  endReason: text('end_reason'),
-  /** The session's private VideoRoom room while media runs (from Start to the end); its secret lets Loupe destroy it. */
-  roomId: bigint('room_id', { mode: 'number' }),
-  roomSecret: text('room_secret'),
-  /** Since when the customer's page has had no socket (null while connected); drives offline and timed_out. */
-  customerLeftAt: timestamp('customer_left_at', { withTimezone: true }),
-}, (t) => [
-  uniqueIndex('lens_sessions_live_pin_idx').on(t.pin).where(sql`${t.pin} is not null`),
-  uniqueIndex('lens_sessions_live_link_idx').on(t.linkToken).where(sql`${t.linkToken} is not null`),
-  uniqueIndex('lens_sessions_live_slot_idx').on(t.technicianId, t.liveSlot).where(sql`${t.liveSlot} is not null`),
-  index('lens_sessions_technician_idx').on(t.technicianId, t.createdAt),
-  index('lens_sessions_pin_expiry_idx').on(t.pinExpiresAt).where(sql`${t.state} = 'invited'`),
-  index('lens_sessions_customer_left_idx').on(t.customerLeftAt).where(sql`${t.customerLeftAt} is not null`),
-  check('lens_sessions_state_check', sql`${t.state} in ('invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out')`),
-  check('lens_sessions_method_check', sql`${t.method} in ('sms', 'link')`),
-]);
+export const lensSessions = pgTable(
+  'lens_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    technicianId: uuid('technician_id')
+      .notNull()
+      .references(() => technicians.id, { onDelete: 'restrict' }),
+    name: text('name').notNull(),
+    state: text('state').$type<SessionState>().notNull(),
+    method: text('method').$type<'sms' | 'link'>().notNull(),
+    phone: text('phone'),
+    language: text('language').$type<'en' | 'nl'>().notNull(),
+    pin: text('pin'),
+    pinExpiresAt: timestamp('pin_expires_at', { withTimezone: true }).notNull(),
+    // PIN and link token are shown to the technician while the invitation is
+    // live, so they are stored as such and cleared the moment it is used or ends.
+    linkToken: text('link_token'),
+    // Kept after use, so a reload of the used link in the customer's own browser resumes.
+    linkTokenHash: text('link_token_hash').notNull(),
+    customerTokenHash: text('customer_token_hash').unique(),
+    liveSlot: integer('live_slot'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    openedAt: timestamp('opened_at', { withTimezone: true }),
+    eulaAcceptedAt: timestamp('eula_accepted_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    endReason: text('end_reason'),
+    /** The session's private VideoRoom room while media runs (from Start to the end); its secret lets Loupe destroy it. */
+    roomId: bigint('room_id', { mode: 'number' }),
+    roomSecret: text('room_secret'),
+    /** Since when the customer's page has had no socket (null while connected); drives offline and timed_out. */
+    customerLeftAt: timestamp('customer_left_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('lens_sessions_live_pin_idx').on(t.pin).where(sql`${t.pin} is not null`),
+    uniqueIndex('lens_sessions_live_link_idx').on(t.linkToken).where(sql`${t.linkToken} is not null`),
+    uniqueIndex('lens_sessions_live_slot_idx').on(t.technicianId, t.liveSlot).where(sql`${t.liveSlot} is not null`),
+    index('lens_sessions_technician_idx').on(t.technicianId, t.createdAt),
+    index('lens_sessions_pin_expiry_idx').on(t.pinExpiresAt).where(sql`${t.state} = 'invited'`),
+    index('lens_sessions_customer_left_idx').on(t.customerLeftAt).where(sql`${t.customerLeftAt} is not null`),
+    check(
+      'lens_sessions_state_check',
+      sql`${t.state} in ('invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out')`,
+    ),
+    check('lens_sessions_method_check', sql`${t.method} in ('sms', 'link')`),
+  ],
+);
 
 export const SMS_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'failed'] as const;
 export type SmsRowStatus = (typeof SMS_STATUSES)[number];
@@ -123,28 +170,34 @@ export type SmsRowStatus = (typeof SMS_STATUSES)[number];
  * submitted by the outbox worker; `sending` marks a submit in flight so a
  * restart never submits it a second time.
  */
-export const smsMessages = pgTable('sms_messages', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  sessionId: uuid('session_id').notNull().references(() => lensSessions.id, { onDelete: 'cascade' }),
-  to: text('to').notNull(),
-  text: text('text').notNull(),
-  status: text('status').$type<SmsRowStatus>().notNull().default('queued'),
-  attempts: integer('attempts').notNull().default(0),
-  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
-  messageIds: text('message_ids').array().notNull().default(sql`'{}'::text[]`),
-  // Receipts can come twice (a lost deliver_sm_resp): count distinct parts.
-  deliveredIds: text('delivered_ids').array().notNull().default(sql`'{}'::text[]`),
-  error: text('error'),
-  createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  sentAt: timestamp('sent_at', { withTimezone: true }),
-  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
-}, (t) => [
-  index('sms_messages_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'queued'`),
-  index('sms_messages_session_idx').on(t.sessionId, t.createdAt),
-  index('sms_messages_message_ids_idx').using('gin', t.messageIds),
-  check('sms_messages_status_check', sql`${t.status} in ('queued', 'sending', 'sent', 'delivered', 'failed')`),
-]);
+export const smsMessages = pgTable(
+  'sms_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => lensSessions.id, { onDelete: 'cascade' }),
+    to: text('to').notNull(),
+    text: text('text').notNull(),
+    status: text('status').$type<SmsRowStatus>().notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    messageIds: text('message_ids').array().notNull().default(sql`'{}'::text[]`),
+    // Receipts can come twice (a lost deliver_sm_resp): count distinct parts.
+    deliveredIds: text('delivered_ids').array().notNull().default(sql`'{}'::text[]`),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('sms_messages_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'queued'`),
+    index('sms_messages_session_idx').on(t.sessionId, t.createdAt),
+    index('sms_messages_message_ids_idx').using('gin', t.messageIds),
+    check('sms_messages_status_check', sql`${t.status} in ('queued', 'sending', 'sent', 'delivered', 'failed')`),
+  ],
+);
 
 /** Settings an administrator edits in the console (e.g. the EULA texts), by key. */
 export const settings = pgTable('settings', {

@@ -19,7 +19,11 @@ export const RESTRICT_VIOLATION = '23001';
 
 /** The constraint or index a failed write violated: PGlite names it `constraint`, postgres-js `constraint_name`. */
 export function violatedConstraint(err: unknown): string | undefined {
-  for (let e = err as { cause?: unknown; constraint?: string; constraint_name?: string } | undefined; e; e = e.cause as typeof e) {
+  for (
+    let e = err as { cause?: unknown; constraint?: string; constraint_name?: string } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
     const name = e.constraint ?? e.constraint_name;
     if (name) return name;
   }

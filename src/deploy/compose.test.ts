@@ -11,11 +11,21 @@ const root = join(import.meta.dir, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 type Service = {
-  build?: unknown; image?: string; restart?: string; ports?: string[]; volumes?: string[];
-  environment?: Record<string, string>; env_file?: string; depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] }; stop_grace_period?: string;
+  build?: unknown;
+  image?: string;
+  restart?: string;
+  ports?: string[];
+  volumes?: string[];
+  environment?: Record<string, string>;
+  env_file?: string;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  stop_grace_period?: string;
 };
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 
 describe('docker-compose.yml', () => {
   const { loupe, postgres } = compose.services;
@@ -29,7 +39,9 @@ describe('docker-compose.yml', () => {
   });
 
   test('points Loupe at the PostgreSQL service with a password that has no default', () => {
-    expect(loupe?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/loupe:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/loupe$/);
+    expect(loupe?.environment?.DATABASE_URL).toMatch(
+      /^postgres:\/\/loupe:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/loupe$/,
+    );
     expect(postgres?.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?[^}]+\}$/);
   });
 
@@ -38,7 +50,10 @@ describe('docker-compose.yml', () => {
     expect(postgres?.volumes).toContain('postgres-data:/var/lib/postgresql/data');
     expect(Object.keys(compose.volumes).sort()).toEqual(['loupe-data', 'postgres-data']);
     expect(postgres?.ports).toBeUndefined();
-    expect(loupe?.ports).toEqual(['${LOUPE_HTTP_PORT:-8080}:8080', '${LOUPE_RTP_PORTS:-20000-20199}:${LOUPE_RTP_PORTS:-20000-20199}/udp']);
+    expect(loupe?.ports).toEqual([
+      '${LOUPE_HTTP_PORT:-8080}:8080',
+      '${LOUPE_RTP_PORTS:-20000-20199}:${LOUPE_RTP_PORTS:-20000-20199}/udp',
+    ]);
   });
 
   test('gives both services time to shut down cleanly', () => {
@@ -48,9 +63,12 @@ describe('docker-compose.yml', () => {
 });
 
 describe('.env.example', () => {
-  const entries = new Map(read('.env.example').split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const));
+  const entries = new Map(
+    read('.env.example')
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+  );
 
   test('documents every variable Loupe reads', () => {
     const variables = [...read('src/config.ts').matchAll(/^\s{2}([A-Z][A-Z_]+):/gm)].map((m) => m[1]!);
@@ -60,7 +78,8 @@ describe('.env.example', () => {
   });
 
   test('ships no secrets', () => {
-    for (const name of ['POSTGRES_PASSWORD', 'LOUPE_ADMIN_PASSWORD', 'DATABASE_URL']) expect(entries.get(name)).toBe('');
+    for (const name of ['POSTGRES_PASSWORD', 'LOUPE_ADMIN_PASSWORD', 'DATABASE_URL'])
+      expect(entries.get(name)).toBe('');
   });
 });
 

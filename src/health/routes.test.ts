@@ -5,14 +5,18 @@ import { silentLogger } from '../log.ts';
 import { healthRoutes } from './routes.ts';
 
 describe('GET /healthz', () => {
-  test('200 with status ok when the database answers', async () => {
-    const h = await harness();
-    const res = await h.call('GET', '/healthz');
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ status: 'ok', checks: { database: 'ok' } });
-    expect(['pglite', 'postgres']).toContain(body.database as string);
-  }, DATABASE_HOOK.timeout);
+  test(
+    '200 with status ok when the database answers',
+    async () => {
+      const h = await harness();
+      const res = await h.call('GET', '/healthz');
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ status: 'ok', checks: { database: 'ok' } });
+      expect(['pglite', 'postgres']).toContain(body.database as string);
+    },
+    DATABASE_HOOK.timeout,
+  );
 
   test('503 when the database does not answer', async () => {
     // A real PostgreSQL client pointed at a loopback port where nothing listens.

@@ -53,7 +53,9 @@ export class UnsupportedMediaType extends AppError {
 }
 export class RateLimited extends AppError {
   constructor(message: string, retryAfterSeconds: number) {
-    super(429, 'rate_limited', message, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+    super(429, 'rate_limited', message, undefined, {
+      'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
   }
 }
 

@@ -33,8 +33,15 @@ const CATALOGUES = [
 
 /** Texts that are the same in both languages on purpose (names, and words Dutch borrows). */
 const SAME_IN_BOTH = new Set([
-  'OK', 'Loupe Lens', 'Console', 'Lens', 'Status', 'English', 'Nederlands',
-  '{count} account', '{count} accounts',
+  'OK',
+  'Loupe Lens',
+  'Console',
+  'Lens',
+  'Status',
+  'English',
+  'Nederlands',
+  '{count} account',
+  '{count} accounts',
 ]);
 
 const placeholders = (text: string) => [...text.matchAll(/\{\s*([A-Za-z_$][\w$]*)\s*\}/g)].map((m) => m[1]!).sort();
@@ -88,26 +95,36 @@ for (const c of CATALOGUES) {
     });
 
     test('English and Dutch have the same keys', () => {
-      expect({ missingInNl: missingIn(c.en, c.nl), missingInEn: missingIn(c.nl, c.en) }).toEqual({ missingInNl: [], missingInEn: [] });
+      expect({ missingInNl: missingIn(c.en, c.nl), missingInEn: missingIn(c.nl, c.en) }).toEqual({
+        missingInNl: [],
+        missingInEn: [],
+      });
     });
 
     test('no text is empty', () => {
-      const empty = (['en', 'nl'] as const).flatMap((lang) => Object.entries(c[lang]).filter(([, v]) => !v.trim()).map(([k]) => `${lang}:${k}`));
+      const empty = (['en', 'nl'] as const).flatMap((lang) =>
+        Object.entries(c[lang])
+          .filter(([, v]) => !v.trim())
+          .map(([k]) => `${lang}:${k}`),
+      );
       expect(empty).toEqual([]);
     });
 
     test('both languages use the same {placeholders}', () => {
-      const differ = Object.keys(c.en).filter((k) => k in c.nl && placeholders(c.en[k]!).join() !== placeholders(c.nl[k]!).join())
+      const differ = Object.keys(c.en)
+        .filter((k) => k in c.nl && placeholders(c.en[k]!).join() !== placeholders(c.nl[k]!).join())
         .map((k) => `${k}: en {${placeholders(c.en[k]!).join('}, {')}} vs nl {${placeholders(c.nl[k]!).join('}, {')}}`);
       expect(differ).toEqual([]);
     });
 
     test('Dutch is translated (the same text only for names and shared words)', () => {
-      const untranslated = Object.keys(c.en).filter((k) => c.nl[k] === c.en[k] && !SAME_IN_BOTH.has(c.en[k]!)).map((k) => `${k}: "${c.en[k]}"`);
+      const untranslated = Object.keys(c.en)
+        .filter((k) => c.nl[k] === c.en[k] && !SAME_IN_BOTH.has(c.en[k]!))
+        .map((k) => `${k}: "${c.en[k]}"`);
       expect(untranslated).toEqual([]);
     });
 
-    test(c.prefix ? `every key starts with ${c.prefix}` : 'no key takes the Lens\'s lens_ prefix', () => {
+    test(c.prefix ? `every key starts with ${c.prefix}` : "no key takes the Lens's lens_ prefix", () => {
       const wrong = Object.keys(c.en).filter((k) => (c.prefix ? !k.startsWith(c.prefix) : k.startsWith('lens_')));
       expect(wrong).toEqual([]);
     });
@@ -129,14 +146,18 @@ describe('the catalogues against the source (web/src)', () => {
   });
 
   test('every m.key the source uses exists in the catalogues', () => {
-    const missing = [...used].filter(([key]) => !known.has(key)).map(([key, files]) => `${key} (${[...new Set(files)].join(', ')})`);
+    const missing = [...used]
+      .filter(([key]) => !known.has(key))
+      .map(([key, files]) => `${key} (${[...new Set(files)].join(', ')})`);
     expect(missing).toEqual([]);
   });
 
   test('every message of the Lens table (web/src/lib/lens/i18n.ts) exists in the Lens catalogue', () => {
     const table = lensTable();
     expect(table.size).toBeGreaterThan(0);
-    const missing = [...table].filter(([, message]) => !(message in lens.en)).map(([key, message]) => `${key} → ${message}`);
+    const missing = [...table]
+      .filter(([, message]) => !(message in lens.en))
+      .map(([key, message]) => `${key} → ${message}`);
     expect(missing).toEqual([]);
   });
 
@@ -145,21 +166,29 @@ describe('the catalogues against the source (web/src)', () => {
     expect(unused).toEqual([]);
   });
 
-  test('the Lens does not use the console\'s messages', () => {
+  test("the Lens does not use the console's messages", () => {
     const lensFiles = (path: string) => /^src\/(lib\/lens|routes\/l)\//.test(path);
-    const borrowed = [...used].filter(([key, files]) => !key.startsWith('lens_') && files.some(lensFiles))
+    const borrowed = [...used]
+      .filter(([key, files]) => !key.startsWith('lens_') && files.some(lensFiles))
       .map(([key, files]) => `${key} (${files.filter(lensFiles).join(', ')})`);
     expect(borrowed).toEqual([]);
   });
 
   // The Lens's screens name texts by table key (t('pin.title')); .svelte files are not type-checked, so check here.
-  const lensSources = SOURCES.filter((s) => /^src\/(lib\/lens|routes\/l)\//.test(s.path) && !s.path.endsWith('/i18n.ts'));
+  const lensSources = SOURCES.filter(
+    (s) => /^src\/(lib\/lens|routes\/l)\//.test(s.path) && !s.path.endsWith('/i18n.ts'),
+  );
   const table = lensTable();
   const groups = new Set([...table.keys()].map((k) => k.split('.')[0]!));
   const literals = lensSources.flatMap(({ path, text }) =>
-    [...text.matchAll(/(['"`])([a-z][\w-]*(?:\.[\w-]+)+)\1/g)].map((m) => ({ path, key: m[2]! })).filter((l) => groups.has(l.key.split('.')[0]!)));
+    [...text.matchAll(/(['"`])([a-z][\w-]*(?:\.[\w-]+)+)\1/g)]
+      .map((m) => ({ path, key: m[2]! }))
+      .filter((l) => groups.has(l.key.split('.')[0]!)),
+  );
   // `permission.help.${browser}`: a key built at run time from a known prefix.
-  const prefixes = lensSources.flatMap(({ text }) => [...text.matchAll(/`([a-z][\w-]*(?:\.[\w-]+)*\.)\$\{/g)].map((m) => m[1]!));
+  const prefixes = lensSources.flatMap(({ text }) =>
+    [...text.matchAll(/`([a-z][\w-]*(?:\.[\w-]+)*\.)\$\{/g)].map((m) => m[1]!),
+  );
 
   test('every Lens key the screens name exists in the table', () => {
     expect(literals.length).toBeGreaterThan(50);

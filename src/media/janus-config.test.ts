@@ -9,23 +9,47 @@ import { askJanus } from './supervisor.ts';
 
 const JANUS = '/usr/bin/janus';
 const hasJanus = existsSync(JANUS);
-if (!hasJanus) console.warn(`janus-config.test: ${JANUS} is missing (apt-get install janus): skipping the test that starts it`);
+if (!hasJanus)
+  console.warn(`janus-config.test: ${JANUS} is missing (apt-get install janus): skipping the test that starts it`);
 
 const secrets: JanusSecrets = { apiSecret: 'a'.repeat(43), adminSecret: 'b'.repeat(43), roomAdminKey: 'c'.repeat(43) };
 const baseMedia: MediaSettings = {
-  janusBin: 'janus', janusUrl: undefined, janusApiSecret: undefined, rtpPorts: { min: 20000, max: 20199 }, publicIp: undefined,
-  stunServer: undefined, turn: undefined, iceTcp: false, iceInterface: undefined, janusAdminApi: false, videoPlayout: 'immediate',
+  janusBin: 'janus',
+  janusUrl: undefined,
+  janusApiSecret: undefined,
+  rtpPorts: { min: 20000, max: 20199 },
+  publicIp: undefined,
+  stunServer: undefined,
+  turn: undefined,
+  iceTcp: false,
+  iceInterface: undefined,
+  janusAdminApi: false,
+  videoPlayout: 'immediate',
 };
 
 const dirs: string[] = [];
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 function render(media: Partial<MediaSettings> = {}, wsPort = 18188) {
   const dataDir = mkdtempSync(join(tmpdir(), 'loupe-janus-config-'));
   dirs.push(dataDir);
-  const rendered = renderJanusConfig({ media: { ...baseMedia, ...media }, dataDir, wsPort, adminWsPort: wsPort + 1, secrets });
+  const rendered = renderJanusConfig({
+    media: { ...baseMedia, ...media },
+    dataDir,
+    wsPort,
+    adminWsPort: wsPort + 1,
+    secrets,
+  });
   const read = (name: string) => readFileSync(join(rendered.configsFolder, name), 'utf8');
-  return { dataDir, rendered, core: read('janus.jcfg'), room: read('janus.plugin.videoroom.jcfg'), ws: read('janus.transport.websockets.jcfg') };
+  return {
+    dataDir,
+    rendered,
+    core: read('janus.jcfg'),
+    room: read('janus.plugin.videoroom.jcfg'),
+    ws: read('janus.transport.websockets.jcfg'),
+  };
 }
 
 const listed = (text: string, section: string) =>
@@ -39,8 +63,13 @@ describe('renderJanusConfig', () => {
       coreConfigFile: join(dataDir, 'janus', 'config', 'janus.jcfg'),
       wsUrl: 'ws://127.0.0.1:18188',
     });
-    expect(readdirSync(rendered.configsFolder).sort()).toEqual(['janus.jcfg', 'janus.plugin.videoroom.jcfg', 'janus.transport.websockets.jcfg']);
-    for (const name of readdirSync(rendered.configsFolder)) expect(statSync(join(rendered.configsFolder, name)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(rendered.configsFolder).sort()).toEqual([
+      'janus.jcfg',
+      'janus.plugin.videoroom.jcfg',
+      'janus.transport.websockets.jcfg',
+    ]);
+    for (const name of readdirSync(rendered.configsFolder))
+      expect(statSync(join(rendered.configsFolder, name)).mode & 0o777).toBe(0o600);
     expect(statSync(rendered.configsFolder).mode & 0o777).toBe(0o700);
   });
 
@@ -63,7 +92,8 @@ describe('renderJanusConfig', () => {
   test('only the VideoRoom plugin and the WebSocket transport stay enabled', () => {
     const { core } = render();
     const libDir = janusLibDir();
-    const modules = (kind: string) => existsSync(join(libDir, kind)) ? readdirSync(join(libDir, kind)).filter((f) => f.endsWith('.so')) : [];
+    const modules = (kind: string) =>
+      existsSync(join(libDir, kind)) ? readdirSync(join(libDir, kind)).filter((f) => f.endsWith('.so')) : [];
     const plugins = listed(core, 'plugins');
     expect(plugins).not.toContain('libjanus_videoroom.so');
     expect(plugins).toContain('libjanus_echotest.so');
@@ -71,7 +101,8 @@ describe('renderJanusConfig', () => {
     const transports = listed(core, 'transports');
     expect(transports).not.toContain('libjanus_websockets.so');
     expect(transports).toContain('libjanus_http.so');
-    for (const so of modules('transports').filter((f) => f !== 'libjanus_websockets.so')) expect(transports).toContain(so);
+    for (const so of modules('transports').filter((f) => f !== 'libjanus_websockets.so'))
+      expect(transports).toContain(so);
     for (const so of modules('events')) expect(listed(core, 'events')).toContain(so);
     for (const so of modules('loggers')) expect(listed(core, 'loggers')).toContain(so);
   });
@@ -102,27 +133,50 @@ describe('renderJanusConfig', () => {
 
   test('NAT lines are absent by default', () => {
     const { core } = render();
-    for (const key of ['nat_1_1_mapping', 'stun_server', 'stun_port', 'turn_server', 'turn_pwd', 'ice_lite', 'ice_tcp', 'ice_enforce_list']) {
+    for (const key of [
+      'nat_1_1_mapping',
+      'stun_server',
+      'stun_port',
+      'turn_server',
+      'turn_pwd',
+      'ice_lite',
+      'ice_tcp',
+      'ice_enforce_list',
+    ]) {
       expect(core).not.toMatch(new RegExp(`^\\s*${key}\\b`, 'm'));
     }
   });
 
   test('NAT lines follow the settings', () => {
     const { core } = render({
-      publicIp: '203.0.113.7', stunServer: 'stun.example.org:3478',
+      publicIp: '203.0.113.7',
+      stunServer: 'stun.example.org:3478',
       turn: { server: 'turn.example.org:3479', user: 'loupe', password: 'p@ss w0rd#1' },
-      iceTcp: true, iceInterface: 'eth0',
+      iceTcp: true,
+      iceInterface: 'eth0',
     });
     for (const line of [
-      'nat_1_1_mapping = "203.0.113.7"', 'stun_server = "stun.example.org"', 'stun_port = 3478',
-      'turn_server = "turn.example.org"', 'turn_port = 3479', 'turn_type = "udp"', 'turn_user = "loupe"',
-      'turn_pwd = "p@ss w0rd#1"', 'ice_lite = true', 'ice_tcp = true', 'ice_enforce_list = "eth0"',
-    ]) expect(core).toContain(`\t${line}\n`);
+      'nat_1_1_mapping = "203.0.113.7"',
+      'stun_server = "stun.example.org"',
+      'stun_port = 3478',
+      'turn_server = "turn.example.org"',
+      'turn_port = 3479',
+      'turn_type = "udp"',
+      'turn_user = "loupe"',
+      'turn_pwd = "p@ss w0rd#1"',
+      'ice_lite = true',
+      'ice_tcp = true',
+      'ice_enforce_list = "eth0"',
+    ])
+      expect(core).toContain(`\t${line}\n`);
   });
 
   test('a value that could break out of its quotes is refused, naming the variable', () => {
     const cases: [Partial<MediaSettings>, string][] = [
-      [{ turn: { server: 'turn.example.org:3478', user: 'u', password: 'x"\nadmin_secret = "y' } }, 'LOUPE_TURN_PASSWORD'],
+      [
+        { turn: { server: 'turn.example.org:3478', user: 'u', password: 'x"\nadmin_secret = "y' } },
+        'LOUPE_TURN_PASSWORD',
+      ],
       [{ turn: { server: 'turn.example.org:3478', user: 'a\\b', password: 'p' } }, 'LOUPE_TURN_USER'],
       [{ iceInterface: 'eth0\r' }, 'LOUPE_ICE_INTERFACE'],
       [{ publicIp: '1.2.3.4"' }, 'LOUPE_PUBLIC_IP'],
@@ -130,37 +184,59 @@ describe('renderJanusConfig', () => {
     ];
     for (const [media, variable] of cases) {
       let error: unknown;
-      try { render(media); } catch (err) { error = err; }
+      try {
+        render(media);
+      } catch (err) {
+        error = err;
+      }
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).variable).toBe(variable);
     }
   });
 
-  test.skipIf(!hasJanus)('the real janus starts with the rendered configuration, settings applied', async () => {
-    // No STUN/TURN here: Janus would contact them at start. Nothing is sent anywhere:
-    // the API is on loopback and no PeerConnection is made.
-    const wsPort = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-    const port = wsPort.port;
-    wsPort.stop(true);
-    const { rendered } = render({ publicIp: '203.0.113.7', iceTcp: true, iceInterface: 'lo', rtpPorts: { min: 40000, max: 40009 } }, port);
-    const janus = Bun.spawn([JANUS, '-F', rendered.configsFolder, '-C', rendered.coreConfigFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      let info: Record<string, unknown> | undefined;
-      for (let i = 0; i < 100 && !info && janus.exitCode === null; i++) {
-        info = await askJanus(rendered.wsUrl, { janus: 'info', apisecret: secrets.apiSecret }, 1000).catch(() => undefined);
-        if (!info) await Bun.sleep(100);
+  test.skipIf(!hasJanus)(
+    'the real janus starts with the rendered configuration, settings applied',
+    async () => {
+      // No STUN/TURN here: Janus would contact them at start. Nothing is sent anywhere:
+      // the API is on loopback and no PeerConnection is made.
+      const wsPort = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+      const port = wsPort.port;
+      wsPort.stop(true);
+      const { rendered } = render(
+        { publicIp: '203.0.113.7', iceTcp: true, iceInterface: 'lo', rtpPorts: { min: 40000, max: 40009 } },
+        port,
+      );
+      const janus = Bun.spawn([JANUS, '-F', rendered.configsFolder, '-C', rendered.coreConfigFile], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        let info: Record<string, unknown> | undefined;
+        for (let i = 0; i < 100 && !info && janus.exitCode === null; i++) {
+          info = await askJanus(rendered.wsUrl, { janus: 'info', apisecret: secrets.apiSecret }, 1000).catch(
+            () => undefined,
+          );
+          if (!info) await Bun.sleep(100);
+        }
+        if (!info) throw new Error(`janus did not answer: ${await new Response(janus.stdout).text()}`);
+        expect(info).toMatchObject({
+          janus: 'server_info',
+          'server-name': 'Loupe',
+          'ice-lite': true,
+          'ice-tcp': true,
+          'full-trickle': true,
+          api_secret: true,
+        });
+        expect(Object.keys(info.plugins as object)).toEqual(['janus.plugin.videoroom']);
+        expect(Object.keys(info.transports as object)).toEqual(['janus.transport.websockets']);
+        expect(info.events).toEqual({});
+        expect(info.loggers).toEqual({});
+      } finally {
+        janus.kill('SIGTERM');
+        await janus.exited;
       }
-      if (!info) throw new Error(`janus did not answer: ${await new Response(janus.stdout).text()}`);
-      expect(info).toMatchObject({ janus: 'server_info', 'server-name': 'Loupe', 'ice-lite': true, 'ice-tcp': true, 'full-trickle': true, api_secret: true });
-      expect(Object.keys(info.plugins as object)).toEqual(['janus.plugin.videoroom']);
-      expect(Object.keys(info.transports as object)).toEqual(['janus.transport.websockets']);
-      expect(info.events).toEqual({});
-      expect(info.loggers).toEqual({});
-    } finally {
-      janus.kill('SIGTERM');
-      await janus.exited;
-    }
-  }, 20_000);
+    },
+    20_000,
+  );
 });
 
 describe('renderTemplate', () => {

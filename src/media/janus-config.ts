@@ -13,7 +13,20 @@ const FILES = ['janus.jcfg', 'janus.plugin.videoroom.jcfg', 'janus.transport.web
 // What Janus 1.1.2 ships. Listed as well as read from the folders, so they stay
 // disabled even when a folder cannot be read.
 const KNOWN = {
-  plugins: ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'videoroom', 'voicemail'],
+  plugins: [
+    'audiobridge',
+    'duktape',
+    'echotest',
+    'lua',
+    'nosip',
+    'recordplay',
+    'sip',
+    'streaming',
+    'textroom',
+    'videocall',
+    'videoroom',
+    'voicemail',
+  ],
   transports: ['http', 'mqtt', 'nanomsg', 'pfunix', 'rabbitmq', 'websockets'],
   events: ['gelfevh', 'mqttevh', 'nanomsgevh', 'rabbitmqevh', 'sampleevh', 'wsevh'],
   loggers: ['jsonlog'],
@@ -75,7 +88,9 @@ export function renderJanusConfig(opts: RenderOptions): RenderedConfig {
   chmodSync(configsFolder, 0o700);
   for (const name of FILES) {
     const file = join(configsFolder, name);
-    writeFileSync(file, renderTemplate(readFileSync(join(TEMPLATES_DIR, `${name}.tmpl`), 'utf8'), values), { mode: 0o600 });
+    writeFileSync(file, renderTemplate(readFileSync(join(TEMPLATES_DIR, `${name}.tmpl`), 'utf8'), values), {
+      mode: 0o600,
+    });
     chmodSync(file, 0o600);
   }
   return { configsFolder, coreConfigFile: join(configsFolder, 'janus.jcfg'), wsUrl: `ws://127.0.0.1:${opts.wsPort}` };
@@ -94,13 +109,17 @@ export function renderTemplate(template: string, values: Values): string {
     return values[name];
   };
   return template
-    .replace(/^[ \t]*\{\{#if (\w+)\}\}[ \t]*\n([\s\S]*?)^[ \t]*\{\{\/if\}\}[ \t]*\n/gm, (_, name: string, body: string) => {
-      const value = known(name);
-      return value === undefined || value === false || value === '' ? '' : body;
-    })
+    .replace(
+      /^[ \t]*\{\{#if (\w+)\}\}[ \t]*\n([\s\S]*?)^[ \t]*\{\{\/if\}\}[ \t]*\n/gm,
+      (_, name: string, body: string) => {
+        const value = known(name);
+        return value === undefined || value === false || value === '' ? '' : body;
+      },
+    )
     .replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
       const value = known(name);
-      if (value === undefined) throw new Error(`Janus template: {{${name}}} is used outside its {{#if ${name}}} section`);
+      if (value === undefined)
+        throw new Error(`Janus template: {{${name}}} is used outside its {{#if ${name}}} section`);
       return String(value);
     });
 }
@@ -114,7 +133,8 @@ function setting(variable: string, value: string | undefined): string | undefine
 }
 
 function port(variable: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new ConfigError(variable, `${value} is not a port number`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new ConfigError(variable, `${value} is not a port number`);
   return value;
 }
 
@@ -128,7 +148,10 @@ function hostPort(value: string | undefined): [string | undefined, number | unde
 function disabled(folder: string, known: readonly string[]): string {
   const present = existsSync(folder) ? readdirSync(folder).filter((f) => /^[\w.-]+\.so$/.test(f)) : [];
   const all = new Set([...known.map((n) => `libjanus_${n}.so`), ...present]);
-  return [...all].filter((f) => !KEEP.has(f)).sort().join(',');
+  return [...all]
+    .filter((f) => !KEEP.has(f))
+    .sort()
+    .join(',');
 }
 
 /** Debian installs Janus's modules under the multiarch library folder. */

@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import Janus from 'janus-gateway-js';
 
 export type Jsep = { type: 'offer' | 'answer'; sdp: string };
-export type IceCandidate = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | { completed: true };
+export type IceCandidate =
+  | { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }
+  | { completed: true };
 
 /** A message from Janus as it arrives (the fields Loupe reads). */
 export type JanusEvent = {
@@ -27,12 +29,19 @@ export type JanusEvent = {
 export type PluginAnswer = { data: Record<string, unknown>; jsep?: Jsep };
 
 export class JanusRequestError extends Error {
-  constructor(message: string, readonly code?: number) {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
     super(message);
   }
 }
 
-type Pending = { resolve: (answer: PluginAnswer) => void; reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> };
+type Pending = {
+  resolve: (answer: PluginAnswer) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+};
 type Lib = {
   connection: Awaited<ReturnType<InstanceType<typeof Janus.Client>['createConnection']>>;
   session: Awaited<ReturnType<Lib['connection']['createSession']>>;
@@ -69,7 +78,9 @@ export class JanusLink {
     }
   }
 
-  get isClosed(): boolean { return this.closed; }
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   async attach(plugin = 'janus.plugin.videoroom'): Promise<PluginHandle> {
     if (this.closed) throw new JanusRequestError('Janus is not connected.');
@@ -102,7 +113,8 @@ export class JanusLink {
         reject(new JanusRequestError(`${what}: Janus did not answer within ${timeoutMs} ms.`));
       }, timeoutMs);
       this.pending.set(transaction, {
-        resolve, timer,
+        resolve,
+        timer,
         reject: (err) => reject(new JanusRequestError(`${what}: ${err.message}`, (err as JanusRequestError).code)),
       });
     });
@@ -119,8 +131,10 @@ export class JanusLink {
       this.pending.delete(message.transaction!);
       clearTimeout(pending.timer);
       const data = message.plugindata?.data ?? {};
-      if (message.janus === 'error') pending.reject(new JanusRequestError(message.error?.reason ?? 'error', message.error?.code));
-      else if (typeof data.error_code === 'number') pending.reject(new JanusRequestError(String(data.error ?? data.error_code), data.error_code));
+      if (message.janus === 'error')
+        pending.reject(new JanusRequestError(message.error?.reason ?? 'error', message.error?.code));
+      else if (typeof data.error_code === 'number')
+        pending.reject(new JanusRequestError(String(data.error ?? data.error_code), data.error_code));
       else pending.resolve({ data, jsep: message.jsep });
       return;
     }
@@ -147,7 +161,11 @@ export class PluginHandle {
   private listener: ((event: JanusEvent) => void) | undefined;
   private detached = false;
 
-  constructor(private readonly link: JanusLink, private readonly lib: LibPlugin, readonly id: number) {}
+  constructor(
+    private readonly link: JanusLink,
+    private readonly lib: LibPlugin,
+    readonly id: number,
+  ) {}
 
   /** Sends a plugin request and waits for its answer (synchronous or the asynchronous event). */
   async request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginAnswer> {

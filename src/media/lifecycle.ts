@@ -7,18 +7,30 @@ import type { Deps } from '../deps.ts';
 import { ENDED_STATES } from '../sessions/states.ts';
 import type { MediaService, RoomStore, SessionRef } from './service.ts';
 
-const refColumns = { id: lensSessions.id, name: lensSessions.name, state: lensSessions.state, roomId: lensSessions.roomId, roomSecret: lensSessions.roomSecret };
+const refColumns = {
+  id: lensSessions.id,
+  name: lensSessions.name,
+  state: lensSessions.state,
+  roomId: lensSessions.roomId,
+  roomSecret: lensSessions.roomSecret,
+};
 
 export function roomStore(deps: Pick<Deps, 'db'>): RoomStore {
   return {
     async save(sessionId, room) {
-      await deps.db.update(lensSessions).set({ roomId: room?.id ?? null, roomSecret: room?.secret ?? null }).where(eq(lensSessions.id, sessionId));
+      await deps.db
+        .update(lensSessions)
+        .set({ roomId: room?.id ?? null, roomSecret: room?.secret ?? null })
+        .where(eq(lensSessions.id, sessionId));
     },
   };
 }
 
 /** The session as the media layer needs it, or undefined. */
-export async function sessionRef(deps: Pick<Deps, 'db'>, id: string): Promise<(SessionRef & { state: string }) | undefined> {
+export async function sessionRef(
+  deps: Pick<Deps, 'db'>,
+  id: string,
+): Promise<(SessionRef & { state: string }) | undefined> {
   const [row] = await deps.db.select(refColumns).from(lensSessions).where(eq(lensSessions.id, id));
   return row;
 }
@@ -58,7 +70,9 @@ export function destroyLeftoverRoomsOnConnect(deps: Deps, media: MediaService): 
 }
 
 async function destroyLeftoverRooms(deps: Deps, media: MediaService): Promise<void> {
-  const rows = await deps.db.select(refColumns).from(lensSessions)
+  const rows = await deps.db
+    .select(refColumns)
+    .from(lensSessions)
     .where(and(inArray(lensSessions.state, [...ENDED_STATES]), isNotNull(lensSessions.roomId)));
   for (const ref of rows) await closeRoom(deps, media, ref);
 }

@@ -11,7 +11,9 @@ const tempDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('loadOrCreateJanusSecrets', () => {
   test('generates three distinct secrets at first start, in a 0600 file inside a 0700 folder', () => {
@@ -61,7 +63,8 @@ describe('loadOrCreateJanusSecrets', () => {
   });
 
   test('the templates hold no secret, only placeholders', () => {
-    const lines = readdirSync(TEMPLATES_DIR).filter((f) => f.endsWith('.tmpl'))
+    const lines = readdirSync(TEMPLATES_DIR)
+      .filter((f) => f.endsWith('.tmpl'))
       .flatMap((name) => readFileSync(join(TEMPLATES_DIR, name), 'utf8').split('\n'))
       .filter((line) => /^\s*(\w*secret|\w*key|\w*pwd|\w*password)\s*=/.test(line));
     expect(lines.length).toBe(4); // api_secret, admin_secret, admin_key, turn_pwd

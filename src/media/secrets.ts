@@ -49,7 +49,10 @@ function create(file: string) {
 
 function parse(file: string): JanusSecrets {
   // Never regenerate silently: new secrets would hide a damaged data directory.
-  const fail = (why: string) => new Error(`${file}: ${why}. Restore it from a backup, or delete it to generate new Janus secrets at the next start.`);
+  const fail = (why: string) =>
+    new Error(
+      `${file}: ${why}. Restore it from a backup, or delete it to generate new Janus secrets at the next start.`,
+    );
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
@@ -60,7 +63,12 @@ function parse(file: string): JanusSecrets {
   const record = data as Record<string, unknown>;
   for (const key of KEYS) {
     const value = record[key];
-    if (typeof value !== 'string' || !SECRET.test(value)) throw fail(`"${key}" is missing or not a secret of at least 32 letters, digits, - or _`);
+    if (typeof value !== 'string' || !SECRET.test(value))
+      throw fail(`"${key}" is missing or not a secret of at least 32 letters, digits, - or _`);
   }
-  return { apiSecret: record.apiSecret as string, adminSecret: record.adminSecret as string, roomAdminKey: record.roomAdminKey as string };
+  return {
+    apiSecret: record.apiSecret as string,
+    adminSecret: record.adminSecret as string,
+    roomAdminKey: record.roomAdminKey as string,
+  };
 }

@@ -118,7 +118,9 @@ export class MediaService {
   private restartPending = false;
 
   /** `videoPlayout` defaults to `immediate` (see MediaSettings). */
-  constructor(private readonly deps: { janus: JanusSource; log: Logger; rooms: RoomStore; videoPlayout?: VideoPlayout }) {}
+  constructor(
+    private readonly deps: { janus: JanusSource; log: Logger; rooms: RoomStore; videoPlayout?: VideoPlayout },
+  ) {}
 
   /** Connects to Janus now (if it answers) and again whenever it comes back. */
   start(): void {
@@ -223,7 +225,14 @@ export class MediaService {
       const admin = await this.ready();
       if (!media.room) await this.replaceRoom(media, admin, session, true);
       const them = media[other(side)];
-      peer.send({ type: 'media.peer', sessionId: media.sessionId, side: other(side), state: them.state, offering: them.feed !== undefined, publishing: !!them.up });
+      peer.send({
+        type: 'media.peer',
+        sessionId: media.sessionId,
+        side: other(side),
+        state: them.state,
+        offering: them.feed !== undefined,
+        publishing: !!them.up,
+      });
       await this.subscribe(media, admin, side);
     });
   }
@@ -305,7 +314,10 @@ export class MediaService {
     return this.run(media, async () => {
       for (const side of SIDES) {
         const sub = media[side].sub;
-        if (sub) await sub.request({ request }).catch((err) => this.deps.log.warn(`media ${request} failed`, { sessionId: media.sessionId, err }));
+        if (sub)
+          await sub
+            .request({ request })
+            .catch((err) => this.deps.log.warn(`media ${request} failed`, { sessionId: media.sessionId, err }));
       }
     });
   }
@@ -364,11 +376,16 @@ export class MediaService {
     let media = this.sessions.get(session.id);
     if (!media) {
       media = {
-        sessionId: session.id, room: null, staleRoom: null, closed: false, chain: Promise.resolve(),
+        sessionId: session.id,
+        room: null,
+        staleRoom: null,
+        closed: false,
+        chain: Promise.resolve(),
         // After a Loupe restart a held session must stay held.
         held: session.state === 'on_hold',
         started: session.state === 'active' || session.state === 'on_hold',
-        customer: { state: freshState() }, technician: { state: freshState() },
+        customer: { state: freshState() },
+        technician: { state: freshState() },
       };
       this.sessions.set(session.id, media);
     }
@@ -388,14 +405,24 @@ export class MediaService {
       if (media.closed) throw new MediaUnavailable('This session has ended.');
       return work();
     });
-    media.chain = result.then(() => {}, () => {});
+    media.chain = result.then(
+      () => {},
+      () => {},
+    );
     return result;
   }
 
-  private async replaceRoom(media: SessionMedia, admin: VideoRoomAdmin, session: SessionRef, save: boolean): Promise<void> {
-    const stale = media.staleRoom ?? (session.roomId && session.roomSecret ? { id: session.roomId, secret: session.roomSecret } : null);
+  private async replaceRoom(
+    media: SessionMedia,
+    admin: VideoRoomAdmin,
+    session: SessionRef,
+    save: boolean,
+  ): Promise<void> {
+    const stale =
+      media.staleRoom ??
+      (session.roomId && session.roomSecret ? { id: session.roomId, secret: session.roomSecret } : null);
     // A restarted Janus has lost its rooms; an external one may still hold this one.
-    if (stale && await admin.exists(stale.id).catch(() => false)) await admin.destroyRoom(stale).catch(() => {});
+    if (stale && (await admin.exists(stale.id).catch(() => false))) await admin.destroyRoom(stale).catch(() => {});
     media.staleRoom = null;
     media.room = await admin.createRoom(session.name);
     if (save) await this.deps.rooms.save(session.id, media.room);
@@ -413,14 +440,20 @@ export class MediaService {
     const publisher = media[other(viewerSide)];
     const feed = publisher.feed;
     if (feed === undefined || !publisher.up || !media.room) return;
-    if (viewer.peer && viewer.sub && viewer.pending?.sdp && viewer.pending.feed === feed) return this.deliver(media, viewerSide);
+    if (viewer.peer && viewer.sub && viewer.pending?.sdp && viewer.pending.feed === feed)
+      return this.deliver(media, viewerSide);
     await this.dropSubscriber(viewer);
     const handle = await admin.link.attach();
     viewer.sub = handle;
     viewer.pending = { feed, candidates: [] };
     handle.onEvent((event) => this.onSubscriberEvent(media, viewerSide, handle, event));
     try {
-      const { jsep } = await handle.request({ request: 'join', ptype: 'subscriber', room: media.room.id, streams: [{ feed, ...playoutDelay(this.deps.videoPlayout ?? 'immediate') }] });
+      const { jsep } = await handle.request({
+        request: 'join',
+        ptype: 'subscriber',
+        room: media.room.id,
+        streams: [{ feed, ...playoutDelay(this.deps.videoPlayout ?? 'immediate') }],
+      });
       if (!jsep || jsep.type !== 'offer') throw new MediaUnavailable('Janus sent no offer for the subscription.');
       if (viewer.sub !== handle || !viewer.pending) return;
       viewer.pending.sdp = jsep.sdp;
@@ -445,8 +478,15 @@ export class MediaService {
     const pending = me.pending;
     if (!me.peer || !me.sub || !pending?.sdp) return;
     me.pending = undefined;
-    me.peer.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: pending.sdp, subscription: me.sub.id });
-    for (const candidate of pending.candidates) me.peer.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'subscribe', candidate });
+    me.peer.send({
+      type: 'rtc.offer',
+      sessionId: media.sessionId,
+      pc: 'subscribe',
+      sdp: pending.sdp,
+      subscription: me.sub.id,
+    });
+    for (const candidate of pending.candidates)
+      me.peer.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'subscribe', candidate });
   }
 
   private async dropSubscriber(p: Participant): Promise<void> {
@@ -458,13 +498,26 @@ export class MediaService {
 
   private tellOther(media: SessionMedia, side: Side): void {
     const me = media[side];
-    media[other(side)].peer?.send({ type: 'media.peer', sessionId: media.sessionId, side, state: me.state, offering: me.feed !== undefined, publishing: !!me.up });
+    media[other(side)].peer?.send({
+      type: 'media.peer',
+      sessionId: media.sessionId,
+      side,
+      state: me.state,
+      offering: me.feed !== undefined,
+      publishing: !!me.up,
+    });
   }
 
   private onPublisherEvent(media: SessionMedia, side: Side, handle: PluginHandle, event: JanusEvent): void {
     const me = media[side];
     if (me.pub !== handle) return;
-    if (event.janus === 'trickle') me.peer?.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'publish', candidate: toBrowser(event.candidate) });
+    if (event.janus === 'trickle')
+      me.peer?.send({
+        type: 'rtc.candidate',
+        sessionId: media.sessionId,
+        pc: 'publish',
+        candidate: toBrowser(event.candidate),
+      });
     else if (event.janus === 'webrtcup') {
       me.up = true;
       this.tellOther(media, side);
@@ -473,7 +526,11 @@ export class MediaService {
         await this.subscribe(media, this.admin!, other(side));
       }).catch((err) => this.subscribeFailed(media, other(side), err));
     } else if (event.janus === 'hangup' || event.janus === 'detached') {
-      this.deps.log.info('media publisher gone', { sessionId: media.sessionId, side, reason: event.reason ?? event.janus });
+      this.deps.log.info('media publisher gone', {
+        sessionId: media.sessionId,
+        side,
+        reason: event.reason ?? event.janus,
+      });
       me.pub = undefined;
       me.feed = undefined;
       me.up = false;
@@ -493,7 +550,12 @@ export class MediaService {
     if (media.closed) return;
     const message = err instanceof Error ? err.message : String(err);
     this.deps.log.warn('media subscription failed', { sessionId: media.sessionId, side, err: message });
-    media[side].peer?.send({ type: 'media.error', sessionId: media.sessionId, code: 'subscribe_failed', message: 'The other side’s media could not be received. Trying again…' });
+    media[side].peer?.send({
+      type: 'media.error',
+      sessionId: media.sessionId,
+      code: 'subscribe_failed',
+      message: 'The other side’s media could not be received. Trying again…',
+    });
   }
 
   private onSubscriberEvent(media: SessionMedia, side: Side, handle: PluginHandle, event: JanusEvent): void {
@@ -505,7 +567,14 @@ export class MediaService {
       else me.peer?.send({ type: 'rtc.candidate', sessionId: media.sessionId, pc: 'subscribe', candidate });
     } else if (event.jsep?.type === 'offer') {
       if (me.pending) me.pending.sdp = event.jsep.sdp;
-      else me.peer?.send({ type: 'rtc.offer', sessionId: media.sessionId, pc: 'subscribe', sdp: event.jsep.sdp, subscription: handle.id });
+      else
+        me.peer?.send({
+          type: 'rtc.offer',
+          sessionId: media.sessionId,
+          pc: 'subscribe',
+          sdp: event.jsep.sdp,
+          subscription: handle.id,
+        });
     } else if (event.janus === 'detached') {
       me.sub = undefined;
       me.pending = undefined;
@@ -518,7 +587,9 @@ export class MediaService {
     try {
       return await this.connect();
     } catch {
-      throw new MediaUnavailable('The media server is not running. Loupe is trying to restart it; try again in a moment.');
+      throw new MediaUnavailable(
+        'The media server is not running. Loupe is trying to restart it; try again in a moment.',
+      );
     }
   }
 
@@ -535,7 +606,9 @@ export class MediaService {
       this.deps.log.info('connected to Janus', { url });
       for (const listener of this.connectedListeners) listener();
       return admin;
-    })().finally(() => { this.connecting = undefined; });
+    })().finally(() => {
+      this.connecting = undefined;
+    });
     return this.connecting;
   }
 
@@ -589,5 +662,9 @@ function relaying(media: SessionMedia): boolean {
 
 function toBrowser(candidate: IceCandidate | undefined): BrowserCandidate | null {
   if (!candidate || 'completed' in candidate) return null;
-  return { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+  return {
+    candidate: candidate.candidate,
+    sdpMid: candidate.sdpMid ?? null,
+    sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+  };
 }

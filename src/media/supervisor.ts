@@ -71,28 +71,39 @@ export class JanusSupervisor {
   private readonly readyHandlers = new Set<Handler>();
   private readonly restartHandlers = new Set<Handler>();
   // Bun leaves children running when it exits: kill ours on a normal exit too.
-  private readonly killOnExit = () => { this.proc?.kill('SIGKILL'); };
+  private readonly killOnExit = () => {
+    this.proc?.kill('SIGKILL');
+  };
 
   constructor(private readonly opts: SupervisorOptions) {
     this.backoff = opts.backoff ?? BACKOFF;
     this.delay = this.backoff.initialMs;
-    this.wsPort = opts.media.janusUrl ? 0 : opts.wsPort ?? freeLoopbackPort();
+    this.wsPort = opts.media.janusUrl ? 0 : (opts.wsPort ?? freeLoopbackPort());
     this.adminWsPort = opts.media.janusUrl ? 0 : freeLoopbackPort();
     this.wsUrl = opts.media.janusUrl ?? `ws://127.0.0.1:${this.wsPort}`;
   }
 
   /** Janus's WebSocket API (`janus-protocol` subprotocol). */
-  get url(): string { return this.wsUrl; }
+  get url(): string {
+    return this.wsUrl;
+  }
 
   /** The `apisecret` every request must carry; known once start() has run. */
-  get apiSecret(): string | undefined { return this.secrets?.apiSecret ?? this.opts.externalApiSecret; }
+  get apiSecret(): string | undefined {
+    return this.secrets?.apiSecret ?? this.opts.externalApiSecret;
+  }
 
   /** The VideoRoom admin_key of the bundled Janus; an external one is used without. */
-  get roomAdminKey(): string | undefined { return this.secrets?.roomAdminKey; }
+  get roomAdminKey(): string | undefined {
+    return this.secrets?.roomAdminKey;
+  }
 
   status(): JanusStatus {
     return {
-      state: this.state, restarts: this.restarts, url: this.wsUrl, since: this.since.toISOString(),
+      state: this.state,
+      restarts: this.restarts,
+      url: this.wsUrl,
+      since: this.since.toISOString(),
       ...(this.lastExitCode !== undefined && { lastExitCode: this.lastExitCode }),
       ...(this.proc && { pid: this.proc.pid }),
     };
@@ -153,7 +164,14 @@ export class JanusSupervisor {
 
   private async launch() {
     const { media, dataDir, logLevel } = this.opts;
-    const rendered = renderJanusConfig({ media, dataDir, wsPort: this.wsPort, adminWsPort: this.adminWsPort, logLevel, secrets: this.secrets! });
+    const rendered = renderJanusConfig({
+      media,
+      dataDir,
+      wsPort: this.wsPort,
+      adminWsPort: this.adminWsPort,
+      logLevel,
+      secrets: this.secrets!,
+    });
     if (this.stopping) throw new Error('Janus supervisor stopped');
     const proc = this.spawn([this.janusBin(), '-F', rendered.configsFolder, '-C', rendered.coreConfigFile]);
     const startedAt = Date.now();
@@ -167,12 +185,21 @@ export class JanusSupervisor {
     }
     this.runningSince = Date.now();
     this.setState('running');
-    this.opts.log.info('Janus ready', { pid: proc.pid, url: this.wsUrl, version: info.version_string, ms: this.runningSince - startedAt });
+    this.opts.log.info('Janus ready', {
+      pid: proc.pid,
+      url: this.wsUrl,
+      version: info.version_string,
+      ms: this.runningSince - startedAt,
+    });
   }
 
   private janusBin(): string {
     const bin = Bun.which(this.opts.media.janusBin);
-    if (!bin) throw new ConfigError('JANUS_BIN', `"${this.opts.media.janusBin}" is not an executable on this machine: install Debian's janus package or set JANUS_BIN to the janus binary`);
+    if (!bin)
+      throw new ConfigError(
+        'JANUS_BIN',
+        `"${this.opts.media.janusBin}" is not an executable on this machine: install Debian's janus package or set JANUS_BIN to the janus binary`,
+      );
     return bin;
   }
 
@@ -182,7 +209,9 @@ export class JanusSupervisor {
     // running stop(), even by SIGKILL. The signal follows the spawning thread:
     // Bun spawns on its JS thread, so do not run the supervisor in a Worker.
     const setpriv = process.platform === 'linux' ? Bun.which('setpriv') : null;
-    const proc = Bun.spawn(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...cmd] : cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = Bun.spawn(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...cmd] : cmd, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc = proc;
     this.tailOf = proc;
     this.tail.length = 0;
@@ -204,7 +233,8 @@ export class JanusSupervisor {
   private scheduleRestart() {
     if (this.stopping) return;
     // A Janus that ran a while died of something new: start the back-off over.
-    if (this.runningSince && Date.now() - this.runningSince >= this.backoff.resetAfterMs) this.delay = this.backoff.initialMs;
+    if (this.runningSince && Date.now() - this.runningSince >= this.backoff.resetAfterMs)
+      this.delay = this.backoff.initialMs;
     this.runningSince = 0;
     const wait = this.delay;
     this.delay = Math.min(this.delay * 2, this.backoff.maxMs);
@@ -236,7 +266,9 @@ export class JanusSupervisor {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         // Its last words may still be in the pipe.
         await within(this.relayed, 1_000);
-        throw new Error(`Janus (${this.opts.media.janusBin}) exited with ${proc.signalCode ?? `code ${proc.exitCode}`} before it answered${this.lastLines()}`);
+        throw new Error(
+          `Janus (${this.opts.media.janusBin}) exited with ${proc.signalCode ?? `code ${proc.exitCode}`} before it answered${this.lastLines()}`,
+        );
       }
       try {
         return await checkJanus(this.wsUrl, this.apiSecret, Math.max(100, Math.min(2_000, deadline - Date.now())));
@@ -291,7 +323,9 @@ export class JanusSupervisor {
 
   private fire(handlers: Set<Handler>) {
     for (const handler of handlers) {
-      Promise.resolve().then(handler).catch((err: unknown) => this.opts.log.error('Janus ready/restart handler failed', { err }));
+      Promise.resolve()
+        .then(handler)
+        .catch((err: unknown) => this.opts.log.error('Janus ready/restart handler failed', { err }));
     }
   }
 
@@ -313,7 +347,10 @@ export function askJanus(url: string, request: JanusMessage, timeoutMs = 2_000):
       ws.close();
       settle();
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`no answer from ${url} within ${timeoutMs} ms`))), timeoutMs);
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`no answer from ${url} within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
     ws.onopen = () => ws.send(JSON.stringify({ ...request, transaction }));
     ws.onmessage = (event) => {
       let message: JanusMessage;
@@ -330,7 +367,11 @@ export function askJanus(url: string, request: JanusMessage, timeoutMs = 2_000):
 }
 
 /** Janus's `info`, checked: it must be Janus and have the VideoRoom plugin. */
-export async function checkJanus(url: string, apiSecret: string | undefined, timeoutMs?: number): Promise<JanusMessage> {
+export async function checkJanus(
+  url: string,
+  apiSecret: string | undefined,
+  timeoutMs?: number,
+): Promise<JanusMessage> {
   const info = await askJanus(url, { janus: 'info', ...(apiSecret && { apisecret: apiSecret }) }, timeoutMs);
   if (info.janus !== 'server_info') throw new Error(`${url} answered info with ${JSON.stringify(info).slice(0, 200)}`);
   const plugins = (info.plugins ?? {}) as Record<string, unknown>;
@@ -348,7 +389,9 @@ function freeLoopbackPort(): number {
 
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   const result = await Promise.race([promise.then(() => true as const), timeout]);
   clearTimeout(timer);
   return result;

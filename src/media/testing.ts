@@ -26,7 +26,9 @@ export async function startTestMedia(deps: Deps): Promise<TestMedia> {
   const unfollow = followSessions(deps, media);
   const ask = await VideoRoomAdmin.connect(janus.url, janus.apiSecret, undefined);
   return {
-    janus, media, ask,
+    janus,
+    media,
+    ask,
     async stop() {
       unfollow();
       await ask.close();

@@ -27,22 +27,30 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test.skipIf(!hasJanus)('creates a private room only Loupe knows, and destroys it', async () => {
-  const room = await admin.createRoom('Router at Jansen');
-  expect(await admin.exists(room.id)).toBe(true);
-  // Private: not in Janus's room list, even for an API client.
-  const other = await VideoRoomAdmin.connect(janus.url, janus.apiSecret, undefined);
-  try {
-    // Without Loupe's admin key nobody can create rooms; without the room secret nobody can destroy it.
-    await expect(other.createRoom('intruder')).rejects.toThrow(/VideoRoom create/);
-    await expect(other.destroyRoom({ id: room.id, secret: 'wrong' })).rejects.toThrow(/VideoRoom destroy/);
-  } finally {
-    await other.close();
-  }
-  await admin.destroyRoom(room);
-  expect(await admin.exists(room.id)).toBe(false);
-}, 30_000);
+test.skipIf(!hasJanus)(
+  'creates a private room only Loupe knows, and destroys it',
+  async () => {
+    const room = await admin.createRoom('Router at Jansen');
+    expect(await admin.exists(room.id)).toBe(true);
+    // Private: not in Janus's room list, even for an API client.
+    const other = await VideoRoomAdmin.connect(janus.url, janus.apiSecret, undefined);
+    try {
+      // Without Loupe's admin key nobody can create rooms; without the room secret nobody can destroy it.
+      await expect(other.createRoom('intruder')).rejects.toThrow(/VideoRoom create/);
+      await expect(other.destroyRoom({ id: room.id, secret: 'wrong' })).rejects.toThrow(/VideoRoom destroy/);
+    } finally {
+      await other.close();
+    }
+    await admin.destroyRoom(room);
+    expect(await admin.exists(room.id)).toBe(false);
+  },
+  30_000,
+);
 
-test.skipIf(!hasJanus)('a wrong API secret cannot even connect', async () => {
-  await expect(VideoRoomAdmin.connect(janus.url, 'not the secret', janus.roomAdminKey)).rejects.toBeDefined();
-}, 30_000);
+test.skipIf(!hasJanus)(
+  'a wrong API secret cannot even connect',
+  async () => {
+    await expect(VideoRoomAdmin.connect(janus.url, 'not the secret', janus.roomAdminKey)).rejects.toBeDefined();
+  },
+  30_000,
+);

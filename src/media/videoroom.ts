@@ -8,9 +8,17 @@ export type Room = { id: number; secret: string };
 export class VideoRoomError extends Error {}
 
 export class VideoRoomAdmin {
-  private constructor(readonly link: JanusLink, private readonly handle: PluginHandle, private readonly adminKey: string | undefined) {}
+  private constructor(
+    readonly link: JanusLink,
+    private readonly handle: PluginHandle,
+    private readonly adminKey: string | undefined,
+  ) {}
 
-  static async connect(url: string, apiSecret: string | undefined, adminKey: string | undefined): Promise<VideoRoomAdmin> {
+  static async connect(
+    url: string,
+    apiSecret: string | undefined,
+    adminKey: string | undefined,
+  ): Promise<VideoRoomAdmin> {
     const link = await JanusLink.connect(url, apiSecret);
     try {
       return new VideoRoomAdmin(link, await link.attach(), adminKey);
@@ -24,7 +32,9 @@ export class VideoRoomAdmin {
     try {
       return (await this.handle.request(body)).data;
     } catch (err) {
-      throw new VideoRoomError(err instanceof JanusRequestError ? err.message : `VideoRoom ${String(body.request)}: ${String(err)}`);
+      throw new VideoRoomError(
+        err instanceof JanusRequestError ? err.message : `VideoRoom ${String(body.request)}: ${String(err)}`,
+      );
     }
   }
 
@@ -32,8 +42,16 @@ export class VideoRoomAdmin {
   async createRoom(description: string): Promise<Room> {
     const room = { id: randomInt(1, 2 ** 48), secret: randomBytes(24).toString('base64url') };
     await this.request({
-      request: 'create', ...(this.adminKey && { admin_key: this.adminKey }), room: room.id, secret: room.secret, is_private: true, permanent: false,
-      description: description.slice(0, 64), publishers: 2, videocodec: 'vp8,h264', audiocodec: 'opus',
+      request: 'create',
+      ...(this.adminKey && { admin_key: this.adminKey }),
+      room: room.id,
+      secret: room.secret,
+      is_private: true,
+      permanent: false,
+      description: description.slice(0, 64),
+      publishers: 2,
+      videocodec: 'vp8,h264',
+      audiocodec: 'opus',
       // Frequent keyframes: a technician joining late should not wait for the picture.
       fir_freq: 2,
       // Phones send their rotation in this RTP extension rather than re-encoding:

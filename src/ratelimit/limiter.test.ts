@@ -38,19 +38,95 @@ describe('fixed-window limiter', () => {
 
   test('several keys in one call: each counted in its own window, and released together', async () => {
     const long = { max: 2, windowMs: 600_000 };
-    expect(await recordEach(db, [['a', limit], ['b', limit], ['c', long]], at(0))).toEqual(new Map([['a', 1], ['b', 1], ['c', 1]]));
-    expect(await recordEach(db, [['a', limit], ['c', long]], at(1_000))).toEqual(new Map([['a', 2], ['c', 2]]));
+    expect(
+      await recordEach(
+        db,
+        [
+          ['a', limit],
+          ['b', limit],
+          ['c', long],
+        ],
+        at(0),
+      ),
+    ).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+      ]),
+    );
+    expect(
+      await recordEach(
+        db,
+        [
+          ['a', limit],
+          ['c', long],
+        ],
+        at(1_000),
+      ),
+    ).toEqual(
+      new Map([
+        ['a', 2],
+        ['c', 2],
+      ]),
+    );
     // At 61 s "a" is in a new window; "c"'s longer window still runs.
-    expect(await recordEach(db, [['a', limit], ['c', long]], at(61_000))).toEqual(new Map([['a', 1], ['c', 3]]));
+    expect(
+      await recordEach(
+        db,
+        [
+          ['a', limit],
+          ['c', long],
+        ],
+        at(61_000),
+      ),
+    ).toEqual(
+      new Map([
+        ['a', 1],
+        ['c', 3],
+      ]),
+    );
     expect(await blockedFor(db, 'c', long, at(61_000))).toBeGreaterThan(0);
     await releaseEach(db, ['a', 'c', 'unknown']);
     await release(db, 'b');
     await releaseEach(db, []);
-    expect(await recordEach(db, [['a', limit], ['b', limit], ['c', long]], at(62_000))).toEqual(new Map([['a', 1], ['b', 1], ['c', 3]]));
+    expect(
+      await recordEach(
+        db,
+        [
+          ['a', limit],
+          ['b', limit],
+          ['c', long],
+        ],
+        at(62_000),
+      ),
+    ).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 1],
+        ['c', 3],
+      ]),
+    );
   });
 
   test('concurrent calls over the same keys neither lose counts nor deadlock', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => recordEach(db, i % 2 ? [['x', limit], ['y', limit]] : [['y', limit], ['x', limit]], t0)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        recordEach(
+          db,
+          i % 2
+            ? [
+                ['x', limit],
+                ['y', limit],
+              ]
+            : [
+                ['y', limit],
+                ['x', limit],
+              ],
+          t0,
+        ),
+      ),
+    );
     expect(results.map((r) => r.get('x')!).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(results.map((r) => r.get('y')!).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });

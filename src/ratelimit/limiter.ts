@@ -26,7 +26,11 @@ export async function record(db: Db | Tx, key: string, limit: Limit, now: Date):
  * not per key: a PIN redeem counts two keys on every attempt). Keys are
  * written in sorted order, so concurrent callers lock them in the same order.
  */
-export async function recordEach(db: Db | Tx, entries: [key: string, limit: Limit][], now: Date): Promise<Map<string, number>> {
+export async function recordEach(
+  db: Db | Tx,
+  entries: [key: string, limit: Limit][],
+  now: Date,
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const byWindow = new Map<number, string[]>();
   for (const [key, limit] of entries) byWindow.set(limit.windowMs, [...(byWindow.get(limit.windowMs) ?? []), key]);
@@ -34,7 +38,9 @@ export async function recordEach(db: Db | Tx, entries: [key: string, limit: Limi
     // Bound as text with a cast: postgres-js does not serialise a Date inside a raw sql fragment.
     const windowOpenedAfter = sql`${new Date(now.getTime() - windowMs).toISOString()}::timestamptz`;
     const nowValue = sql`${now.toISOString()}::timestamptz`;
-    const rows = await db.insert(rateLimits).values([...new Set(keys)].sort().map((key) => ({ key, windowStart: now, count: 1 })))
+    const rows = await db
+      .insert(rateLimits)
+      .values([...new Set(keys)].sort().map((key) => ({ key, windowStart: now, count: 1 })))
       .onConflictDoUpdate({
         target: rateLimits.key,
         set: {
@@ -56,7 +62,10 @@ export async function release(db: Db, key: string): Promise<void> {
 /** Takes back one event from each key, in one statement. */
 export async function releaseEach(db: Db, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
-  await db.update(rateLimits).set({ count: sql`greatest(${rateLimits.count} - 1, 0)` }).where(inArray(rateLimits.key, keys));
+  await db
+    .update(rateLimits)
+    .set({ count: sql`greatest(${rateLimits.count} - 1, 0)` })
+    .where(inArray(rateLimits.key, keys));
 }
 
 export async function clear(db: Db, key: string): Promise<void> {

@@ -36,7 +36,7 @@ export const websocket: WebSocketHandler<SocketEvents> = {
 export function upgradeTo(c: Context, events: SocketEvents): Response {
   // app.fetch(req, server) in src/main.ts (and the tests): the environment is Bun's server.
   const server = c.env as Server<SocketEvents> | undefined;
-  if (!server?.upgrade) throw new TypeError('WebSocket routes need Bun\'s server as the fetch environment');
+  if (!server?.upgrade) throw new TypeError("WebSocket routes need Bun's server as the fetch environment");
   if (server.upgrade(c.req.raw, { data: events })) return new Response(null);
   return c.json(errorBody('upgrade_failed', 'The connection could not be upgraded to a WebSocket.'), 400);
 }

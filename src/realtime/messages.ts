@@ -6,12 +6,14 @@ export const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
 
 // An SDP for one audio and one video stream is 3–6 KB; a candidate line well under 1 KB.
 const sdp = z.string().min(10).max(14_000).startsWith('v=0', 'must be an SDP');
-const candidate = z.strictObject({
-  candidate: z.string().max(1024),
-  sdpMid: z.string().max(64).nullish(),
-  sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
-  usernameFragment: z.string().max(256).nullish(),
-}).nullable();
+const candidate = z
+  .strictObject({
+    candidate: z.string().max(1024),
+    sdpMid: z.string().max(64).nullish(),
+    sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
+    usernameFragment: z.string().max(256).nullish(),
+  })
+  .nullable();
 const pc = z.enum(['publish', 'subscribe']);
 const peerState = { muted: z.boolean(), camera: z.boolean(), background: z.boolean() };
 const sessionId = z.uuid();
@@ -48,7 +50,8 @@ export type ErrorMessage = { type: 'error'; code: string; message: string };
 
 export function parseClientMessage<S extends z.ZodType>(raw: unknown, schema: S): z.output<S> | ErrorMessage {
   if (typeof raw !== 'string') return { type: 'error', code: 'invalid_message', message: 'Send JSON text messages.' };
-  if (raw.length > MAX_SOCKET_MESSAGE_BYTES) return { type: 'error', code: 'message_too_large', message: 'The message is too large.' };
+  if (raw.length > MAX_SOCKET_MESSAGE_BYTES)
+    return { type: 'error', code: 'message_too_large', message: 'The message is too large.' };
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -59,7 +62,11 @@ export function parseClientMessage<S extends z.ZodType>(raw: unknown, schema: S)
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
-    return { type: 'error', code: 'invalid_message', message: `Unknown or malformed message: ${issue?.message ?? 'invalid'}${where}.` };
+    return {
+      type: 'error',
+      code: 'invalid_message',
+      message: `Unknown or malformed message: ${issue?.message ?? 'invalid'}${where}.`,
+    };
   }
   return parsed.data;
 }

@@ -78,7 +78,10 @@ const IDLE = Promise.resolve();
 class Batch<T> {
   private readonly spare: T[] = [];
 
-  constructor(private readonly make: () => T, private readonly size = 64) {}
+  constructor(
+    private readonly make: () => T,
+    private readonly size = 64,
+  ) {}
 
   take(): T {
     if (this.spare.length === 0) for (let i = 0; i < this.size; i++) this.spare.push(this.make());
@@ -100,7 +103,10 @@ abstract class Socket implements Peer, SocketEvents {
   ws?: RawSocket = undefined;
   private chain = IDLE;
 
-  constructor(protected readonly deps: Deps, private readonly what: 'console' | 'lens') {}
+  constructor(
+    protected readonly deps: Deps,
+    private readonly what: 'console' | 'lens',
+  ) {}
 
   /** Peer: media signals for this socket's page. */
   send(message: unknown): void {
@@ -116,10 +122,14 @@ abstract class Socket implements Peer, SocketEvents {
   }
 
   queue(work: () => Promise<void>): void {
-    const next = this.chain.then(work).catch((err) => this.deps.log.error(`${this.what} socket update failed`, { err }));
+    const next = this.chain
+      .then(work)
+      .catch((err) => this.deps.log.error(`${this.what} socket update failed`, { err }));
     this.chain = next;
     // An idle socket goes back to the shared settled promise instead of keeping its last one.
-    void next.then(() => { if (this.chain === next) this.chain = IDLE; });
+    void next.then(() => {
+      if (this.chain === next) this.chain = IDLE;
+    });
   }
 }
 
@@ -197,7 +207,12 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     opened(ws: RawSocket): void {
       this.ws = ws;
       sockets.add(ws);
-      this.queue(async () => this.send({ type: 'snapshot', sessions: await technicianSessions(deps.db, deps.config, this.technicianId, deps.clock.now()) }));
+      this.queue(async () =>
+        this.send({
+          type: 'snapshot',
+          sessions: await technicianSessions(deps.db, deps.config, this.technicianId, deps.clock.now()),
+        }),
+      );
       consoles.add(this.key, this);
       watchSignIn(this);
     }
@@ -219,7 +234,8 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
       const message = parseClientMessage(data, consoleMessage);
       if (message.type === 'ping') return send(ws, { type: 'pong' });
       if (message.type === 'error') return send(ws, message);
-      if (message.type === 'media.join' || message.type === 'rtc.offer') (this.joined ??= new Set()).add(message.sessionId);
+      if (message.type === 'media.join' || message.type === 'rtc.offer')
+        (this.joined ??= new Set()).add(message.sessionId);
       this.queue(() => consoleSignal(deps, media, this.technicianId, this, (m) => send(ws, m), message));
     }
 
@@ -235,7 +251,9 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
   // The customer is gone only when the last Lens socket of the session closes.
   const openLensSockets = (sessionId: string) => {
     let open = 0;
-    lenses.forEach(uuidKey(sessionId), (socket) => { if (socket.sessionId === sessionId) open++; });
+    lenses.forEach(uuidKey(sessionId), (socket) => {
+      if (socket.sessionId === sessionId) open++;
+    });
     return open;
   };
   // Presence writes for one session run in order on one chain, whichever socket
@@ -243,12 +261,16 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
   // may have opened in the meantime.
   const presence = new Map<string, Promise<void>>();
   const presenceOf = (sessionId: string) => {
-    const work = (presence.get(sessionId) ?? Promise.resolve()).then(async () => {
-      if (openLensSockets(sessionId) > 0) await customerArrived(deps, sessionId);
-      else await customerLeft(deps, sessionId);
-    }).catch((err) => deps.log.error('customer presence not recorded', { sessionId, err }));
+    const work = (presence.get(sessionId) ?? Promise.resolve())
+      .then(async () => {
+        if (openLensSockets(sessionId) > 0) await customerArrived(deps, sessionId);
+        else await customerLeft(deps, sessionId);
+      })
+      .catch((err) => deps.log.error('customer presence not recorded', { sessionId, err }));
     presence.set(sessionId, work);
-    void work.then(() => { if (presence.get(sessionId) === work) presence.delete(sessionId); });
+    void work.then(() => {
+      if (presence.get(sessionId) === work) presence.delete(sessionId);
+    });
   };
 
   class LensSocket extends Socket {
@@ -317,7 +339,8 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     if (!sameOrigin(c.req.url, c.req.header('origin'), deps.config.publicUrl.origin)) {
       return c.json(errorBody('cross_origin', 'Socket connections from other sites are not accepted.'), 403);
     }
-    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.json(errorBody('upgrade_required', 'This is a WebSocket endpoint.'), 426);
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
+      return c.json(errorBody('upgrade_required', 'This is a WebSocket endpoint.'), 426);
     return undefined;
   };
 

@@ -26,8 +26,12 @@ afterAll(async () => {
   await server?.stop(true);
   await media?.stop();
 });
-beforeEach(async () => { if (hasJanus) tess = await technician(h); }, DATABASE_HOOK);
-afterEach(() => { for (const ws of sockets.splice(0)) ws.close(); });
+beforeEach(async () => {
+  if (hasJanus) tess = await technician(h);
+}, DATABASE_HOOK);
+afterEach(() => {
+  for (const ws of sockets.splice(0)) ws.close();
+});
 
 function connect(path: string, cookie: string) {
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, {
@@ -39,16 +43,24 @@ function connect(path: string, cookie: string) {
   ws.onmessage = (e) => {
     const m = JSON.parse(String(e.data)) as Message;
     const w = waiters.shift();
-    if (w) w(m); else inbox.push(m);
+    if (w) w(m);
+    else inbox.push(m);
   };
-  const opened = new Promise<void>((resolve) => { ws.onopen = () => resolve(); });
+  const opened = new Promise<void>((resolve) => {
+    ws.onopen = () => resolve();
+  });
   /** The next message that is not a state/session/snapshot update. */
   const next = async (ms = 5_000): Promise<Message> => {
     for (;;) {
-      const m = inbox.shift() ?? await new Promise<Message>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no message')), ms);
-        waiters.push((msg) => { clearTimeout(timer); resolve(msg); });
-      });
+      const m =
+        inbox.shift() ??
+        (await new Promise<Message>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no message')), ms);
+          waiters.push((msg) => {
+            clearTimeout(timer);
+            resolve(msg);
+          });
+        }));
       if (!['state', 'session', 'snapshot'].includes(m.type)) return m;
     }
   };
@@ -58,11 +70,19 @@ function connect(path: string, cookie: string) {
 
 /** A session the customer joined, optionally started; with the customer's cookie. */
 async function session(owner: TestTechnician, start: boolean): Promise<{ s: SessionView; customer: string }> {
-  const call = (path: string, cookie?: string, body?: unknown) => fetch(`http://127.0.0.1:${server.port}${path}`, {
-    method: 'POST', headers: { origin: `http://127.0.0.1:${server.port}`, 'content-type': 'application/json', ...(cookie && { cookie }) },
-    body: JSON.stringify(body ?? {}),
-  });
-  const s = await (await call('/api/sessions', owner.cookie, { type: 'lens', name: 'Tap', method: 'link' })).json() as SessionView;
+  const call = (path: string, cookie?: string, body?: unknown) =>
+    fetch(`http://127.0.0.1:${server.port}${path}`, {
+      method: 'POST',
+      headers: {
+        origin: `http://127.0.0.1:${server.port}`,
+        'content-type': 'application/json',
+        ...(cookie && { cookie }),
+      },
+      body: JSON.stringify(body ?? {}),
+    });
+  const s = (await (
+    await call('/api/sessions', owner.cookie, { type: 'lens', name: 'Tap', method: 'link' })
+  ).json()) as SessionView;
   const redeemed = await call('/api/lens/redeem', undefined, { pin: s.pin });
   const customer = redeemed.headers.getSetCookie()[0]!.split(';')[0]!;
   await call('/api/lens/eula', customer, { accept: true });
@@ -73,17 +93,22 @@ async function session(owner: TestTechnician, start: boolean): Promise<{ s: Sess
 const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
 
 describe.skipIf(!hasJanus)('media signalling', () => {
-  test('the technician joins their own active session and hears about the customer\'s media', async () => {
+  test("the technician joins their own active session and hears about the customer's media", async () => {
     const { s } = await session(tess, true);
     const sock = connect('/ws/console', tess.cookie);
     await sock.opened;
     sock.send({ type: 'media.join', sessionId: s.id });
     expect(await sock.next()).toEqual({
-      type: 'media.peer', sessionId: s.id, side: 'customer', offering: false, publishing: false, state: { muted: false, camera: true, background: false },
+      type: 'media.peer',
+      sessionId: s.id,
+      side: 'customer',
+      offering: false,
+      publishing: false,
+      state: { muted: false, camera: true, background: false },
     });
   });
 
-  test('another technician\'s session, a session not started, a bad id: refused, no media made', async () => {
+  test("another technician's session, a session not started, a bad id: refused, no media made", async () => {
     const mine = await session(tess, false);
     const other = await technician(h);
     const theirs = await session(other, true);
@@ -190,7 +215,8 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     expect(room).not.toBeNull();
     expect((await sessionRow(h, waiting.s.id)).state).toBe('waiting');
     await fetch(`http://127.0.0.1:${server.port}/api/sessions/${waiting.s.id}/end`, {
-      method: 'POST', headers: { origin: `http://127.0.0.1:${server.port}`, cookie: tess.cookie },
+      method: 'POST',
+      headers: { origin: `http://127.0.0.1:${server.port}`, cookie: tess.cookie },
     });
     const deadline = Date.now() + 5_000;
     while ((await sessionRow(h, waiting.s.id)).roomId !== null && Date.now() < deadline) await Bun.sleep(50);
@@ -198,7 +224,7 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     expect(media.media.has(waiting.s.id)).toBe(false);
   });
 
-  test('the customer\'s state reaches the technician\'s console', async () => {
+  test("the customer's state reaches the technician's console", async () => {
     const { s, customer } = await session(tess, true);
     const tech = connect('/ws/console', tess.cookie);
     await tech.opened;
@@ -210,7 +236,12 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     expect(await lens.next()).toMatchObject({ type: 'media.peer', side: 'technician' });
     lens.send({ type: 'media.state', muted: true, camera: false, background: true });
     expect(await tech.next()).toEqual({
-      type: 'media.peer', sessionId: s.id, side: 'customer', offering: false, publishing: false, state: { muted: true, camera: false, background: true },
+      type: 'media.peer',
+      sessionId: s.id,
+      side: 'customer',
+      offering: false,
+      publishing: false,
+      state: { muted: true, camera: false, background: true },
     });
   });
 
@@ -239,13 +270,17 @@ describe.skipIf(!hasJanus)('media signalling', () => {
     const sock = connect('/ws/console', tess.cookie);
     await sock.opened;
     await fetch(`http://127.0.0.1:${server.port}/api/sessions/${s.id}/end`, {
-      method: 'POST', headers: { origin: `http://127.0.0.1:${server.port}`, cookie: tess.cookie },
+      method: 'POST',
+      headers: { origin: `http://127.0.0.1:${server.port}`, cookie: tess.cookie },
     });
     sock.send({ type: 'media.join', sessionId: s.id });
     expect(await sock.next()).toMatchObject({ type: 'error', code: 'invalid_state' });
     // Straight at the service (as a message checked just before the end would arrive):
-    await expect(media.media.join({ id: s.id, name: 'x', state: 'active', roomId: null, roomSecret: null }, 'technician', { send() {} }))
-      .rejects.toThrow('ended');
+    await expect(
+      media.media.join({ id: s.id, name: 'x', state: 'active', roomId: null, roomSecret: null }, 'technician', {
+        send() {},
+      }),
+    ).rejects.toThrow('ended');
     expect(media.media.has(s.id)).toBe(false);
   });
 

@@ -22,39 +22,84 @@ const MEDIA_STATES = ['active', 'on_hold'];
 
 /** What a page may send while waiting for Start: the phone its publishing connection, the console its receiving one. */
 function allowedWhileWaiting(side: Side, message: MediaMessage): boolean {
-  if (side === 'customer') return message.type === 'rtc.offer' || (message.type === 'rtc.candidate' && message.pc === 'publish');
-  return message.type === 'media.join' || message.type === 'rtc.answer' || message.type === 'media.leave' || (message.type === 'rtc.candidate' && message.pc === 'subscribe');
+  if (side === 'customer')
+    return message.type === 'rtc.offer' || (message.type === 'rtc.candidate' && message.pc === 'publish');
+  return (
+    message.type === 'media.join' ||
+    message.type === 'rtc.answer' ||
+    message.type === 'media.leave' ||
+    (message.type === 'rtc.candidate' && message.pc === 'subscribe')
+  );
 }
 
 async function liveSession(deps: Deps, id: string) {
-  const [row] = await deps.db.select({
-    id: lensSessions.id, name: lensSessions.name, state: lensSessions.state, technicianId: lensSessions.technicianId,
-    roomId: lensSessions.roomId, roomSecret: lensSessions.roomSecret,
-  }).from(lensSessions).where(eq(lensSessions.id, id));
+  const [row] = await deps.db
+    .select({
+      id: lensSessions.id,
+      name: lensSessions.name,
+      state: lensSessions.state,
+      technicianId: lensSessions.technicianId,
+      roomId: lensSessions.roomId,
+      roomSecret: lensSessions.roomSecret,
+    })
+    .from(lensSessions)
+    .where(eq(lensSessions.id, id));
   return row;
 }
 
 // Async so that a synchronous refusal becomes a rejection; the service still
 // queues the work before the first await, so the socket's order is kept.
-async function relay(media: MediaService, session: SessionRef, side: Side, peer: Peer, message: MediaMessage): Promise<void> {
+async function relay(
+  media: MediaService,
+  session: SessionRef,
+  side: Side,
+  peer: Peer,
+  message: MediaMessage,
+): Promise<void> {
   switch (message.type) {
-    case 'media.join': return media.join(session, side, peer);
-    case 'rtc.offer': return media.publish(session, side, peer, message.sdp);
-    case 'rtc.answer': return media.answer(session.id, side, message.sdp, message.subscription);
-    case 'rtc.candidate': return media.candidate(session.id, side, message.pc, message.candidate);
-    case 'media.state': return media.reportState(session.id, side, { muted: message.muted, camera: message.camera, background: message.background });
-    case 'media.leave': return media.leave(session.id, side, peer);
+    case 'media.join':
+      return media.join(session, side, peer);
+    case 'rtc.offer':
+      return media.publish(session, side, peer, message.sdp);
+    case 'rtc.answer':
+      return media.answer(session.id, side, message.sdp, message.subscription);
+    case 'rtc.candidate':
+      return media.candidate(session.id, side, message.pc, message.candidate);
+    case 'media.state':
+      return media.reportState(session.id, side, {
+        muted: message.muted,
+        camera: message.camera,
+        background: message.background,
+      });
+    case 'media.leave':
+      return media.leave(session.id, side, peer);
   }
 }
 
 async function handle(
-  deps: Deps, media: MediaService | undefined, session: Awaited<ReturnType<typeof liveSession>>, side: Side, peer: Peer, reply: Reply, message: MediaMessage,
+  deps: Deps,
+  media: MediaService | undefined,
+  session: Awaited<ReturnType<typeof liveSession>>,
+  side: Side,
+  peer: Peer,
+  reply: Reply,
+  message: MediaMessage,
 ): Promise<void> {
   if (!session) return reply({ type: 'error', code: 'not_found', message: 'No such session.' });
   if (!MEDIA_STATES.includes(session.state) && !(session.state === 'waiting' && allowedWhileWaiting(side, message))) {
-    return reply({ type: 'error', code: 'invalid_state', message: `This session is ${session.state.replace('_', ' ')}: it has no media.` });
+    return reply({
+      type: 'error',
+      code: 'invalid_state',
+      message: `This session is ${session.state.replace('_', ' ')}: it has no media.`,
+    });
   }
-  if (!media) return reply({ type: 'media.error', sessionId: session.id, code: 'media_unavailable', message: 'Media is not available on this server.' });
+  if (!media)
+    return reply({
+      type: 'media.error',
+      sessionId: session.id,
+      code: 'media_unavailable',
+      message: 'Media is not available on this server.',
+    });
   // Not awaited: the socket's queue must not wait for Janus (its other messages,
   // state updates and sign-out checks would). Order within the session is kept by
   // the media service's own per-session chain, which relay() joins synchronously.
@@ -68,33 +113,79 @@ async function handle(
  * look at the database held the connection up by a few milliseconds. Once the
  * session ends its media is gone, and they take the checked path again.
  */
-function knownPeer(media: MediaService | undefined, sessionId: string, side: Side, peer: Peer, message: MediaMessage): media is MediaService {
-  return !!media && (message.type === 'rtc.answer' || message.type === 'rtc.candidate') && media.isPeer(sessionId, side, peer);
+function knownPeer(
+  media: MediaService | undefined,
+  sessionId: string,
+  side: Side,
+  peer: Peer,
+  message: MediaMessage,
+): media is MediaService {
+  return (
+    !!media &&
+    (message.type === 'rtc.answer' || message.type === 'rtc.candidate') &&
+    media.isPeer(sessionId, side, peer)
+  );
 }
 
-function relayKnown(deps: Deps, media: MediaService, sessionId: string, side: Side, reply: Reply, message: MediaMessage): void {
-  const work = message.type === 'rtc.answer' ? media.answer(sessionId, side, message.sdp, message.subscription)
-    : message.type === 'rtc.candidate' ? media.candidate(sessionId, side, message.pc, message.candidate)
-    : Promise.resolve();
+function relayKnown(
+  deps: Deps,
+  media: MediaService,
+  sessionId: string,
+  side: Side,
+  reply: Reply,
+  message: MediaMessage,
+): void {
+  const work =
+    message.type === 'rtc.answer'
+      ? media.answer(sessionId, side, message.sdp, message.subscription)
+      : message.type === 'rtc.candidate'
+        ? media.candidate(sessionId, side, message.pc, message.candidate)
+        : Promise.resolve();
   work.catch((err) => failed(deps, sessionId, side, reply, message, err));
 }
 
 function failed(deps: Deps, sessionId: string, side: Side, reply: Reply, message: MediaMessage, err: unknown): void {
   const known = err instanceof MediaUnavailable || err instanceof JanusRequestError;
-  deps.log.warn('media signalling failed', { sessionId, side, type: message.type, err: err instanceof Error ? err.message : String(err) });
-  reply({ type: 'media.error', sessionId, code: 'media_failed', message: known ? (err as Error).message : 'The media server refused the request.' });
+  deps.log.warn('media signalling failed', {
+    sessionId,
+    side,
+    type: message.type,
+    err: err instanceof Error ? err.message : String(err),
+  });
+  reply({
+    type: 'media.error',
+    sessionId,
+    code: 'media_failed',
+    message: known ? (err as Error).message : 'The media server refused the request.',
+  });
 }
 
-export async function consoleSignal(deps: Deps, media: MediaService | undefined, technicianId: string, peer: Peer, reply: Reply, message: Exclude<ConsoleMessage, { type: 'ping' }>) {
+export async function consoleSignal(
+  deps: Deps,
+  media: MediaService | undefined,
+  technicianId: string,
+  peer: Peer,
+  reply: Reply,
+  message: Exclude<ConsoleMessage, { type: 'ping' }>,
+) {
   const { sessionId: _, ...rest } = message;
-  if (knownPeer(media, message.sessionId, 'technician', peer, rest as MediaMessage)) return relayKnown(deps, media, message.sessionId, 'technician', reply, rest as MediaMessage);
+  if (knownPeer(media, message.sessionId, 'technician', peer, rest as MediaMessage))
+    return relayKnown(deps, media, message.sessionId, 'technician', reply, rest as MediaMessage);
   const session = await liveSession(deps, message.sessionId);
   // Another technician's session is reported as missing, like over HTTP.
   const own = session?.technicianId === technicianId ? session : undefined;
   await handle(deps, media, own, 'technician', peer, reply, rest as MediaMessage);
 }
 
-export async function lensSignal(deps: Deps, media: MediaService | undefined, sessionId: string, peer: Peer, reply: Reply, message: MediaMessage) {
-  if (knownPeer(media, sessionId, 'customer', peer, message)) return relayKnown(deps, media, sessionId, 'customer', reply, message);
+export async function lensSignal(
+  deps: Deps,
+  media: MediaService | undefined,
+  sessionId: string,
+  peer: Peer,
+  reply: Reply,
+  message: MediaMessage,
+) {
+  if (knownPeer(media, sessionId, 'customer', peer, message))
+    return relayKnown(deps, media, sessionId, 'customer', reply, message);
   await handle(deps, media, await liveSession(deps, sessionId), 'customer', peer, reply, message);
 }

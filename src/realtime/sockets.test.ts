@@ -31,7 +31,10 @@ type Message = { type: string; [k: string]: unknown };
 /** A socket that queues what it receives, so a test can await the next message. */
 function connect(path: string, opts: { cookie?: string; origin?: string } = {}) {
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, {
-    headers: { origin: opts.origin ?? `http://127.0.0.1:${server.port}`, ...(opts.cookie ? { cookie: opts.cookie } : {}) },
+    headers: {
+      origin: opts.origin ?? `http://127.0.0.1:${server.port}`,
+      ...(opts.cookie ? { cookie: opts.cookie } : {}),
+    },
   } as unknown as string[]);
   sockets.push(ws);
   const inbox: Message[] = [];
@@ -39,24 +42,36 @@ function connect(path: string, opts: { cookie?: string; origin?: string } = {}) 
   ws.onmessage = (e) => {
     const m = JSON.parse(String(e.data)) as Message;
     const w = waiters.shift();
-    if (w) w(m); else inbox.push(m);
+    if (w) w(m);
+    else inbox.push(m);
   };
-  const closed = new Promise<{ code: number }>((resolve) => { ws.onclose = (e) => resolve({ code: e.code }); });
-  const opened = new Promise<boolean>((resolve) => { ws.onopen = () => resolve(true); ws.onerror = () => resolve(false); });
-  const next = (ms = 5_000) => new Promise<Message>((resolve, reject) => {
-    const m = inbox.shift();
-    if (m) return resolve(m);
-    const timer = setTimeout(() => reject(new Error('no message')), ms);
-    waiters.push((msg) => { clearTimeout(timer); resolve(msg); });
+  const closed = new Promise<{ code: number }>((resolve) => {
+    ws.onclose = (e) => resolve({ code: e.code });
   });
+  const opened = new Promise<boolean>((resolve) => {
+    ws.onopen = () => resolve(true);
+    ws.onerror = () => resolve(false);
+  });
+  const next = (ms = 5_000) =>
+    new Promise<Message>((resolve, reject) => {
+      const m = inbox.shift();
+      if (m) return resolve(m);
+      const timer = setTimeout(() => reject(new Error('no message')), ms);
+      waiters.push((msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+    });
   return { ws, next, opened, closed };
 }
 
 const create = (cookie: string, name = 'Router') =>
-  h.call('POST', '/api/sessions', { cookie, body: { type: 'lens', name, method: 'link' } }).then((r) => r.json() as Promise<SessionView>);
+  h
+    .call('POST', '/api/sessions', { cookie, body: { type: 'lens', name, method: 'link' } })
+    .then((r) => r.json() as Promise<SessionView>);
 
 describe('/ws/console', () => {
-  test('sends a snapshot, then every change to the technician\'s own sessions, live', async () => {
+  test("sends a snapshot, then every change to the technician's own sessions, live", async () => {
     const before = await create(tess.cookie, 'Earlier');
     await h.call('POST', `/api/sessions/${before.id}/end`, { cookie: tess.cookie });
     const sock = connect('/ws/console', { cookie: tess.cookie });
@@ -72,7 +87,7 @@ describe('/ws/console', () => {
     expect(await sock.next()).toMatchObject({ type: 'session', session: { id: s.id, state: 'connecting' } });
   });
 
-  test('another technician\'s changes never reach the socket', async () => {
+  test("another technician's changes never reach the socket", async () => {
     const sock = connect('/ws/console', { cookie: tess.cookie });
     await sock.next(); // snapshot
     const other = await technician(h);
@@ -104,12 +119,18 @@ describe('/ws/console', () => {
     expect(registry.size).toBe(0);
   });
 
-  test('no cookie, a forged cookie or another site\'s page cannot connect', async () => {
-    for (const opts of [{}, { cookie: 'loupe_session=forged' }, { cookie: tess.cookie, origin: 'https://evil.example' }]) {
+  test("no cookie, a forged cookie or another site's page cannot connect", async () => {
+    for (const opts of [
+      {},
+      { cookie: 'loupe_session=forged' },
+      { cookie: tess.cookie, origin: 'https://evil.example' },
+    ]) {
       const sock = connect('/ws/console', opts);
       expect(await sock.opened).toBe(false);
     }
-    const plain = await fetch(`http://127.0.0.1:${server.port}/ws/console`, { headers: { cookie: tess.cookie, origin: ORIGIN } });
+    const plain = await fetch(`http://127.0.0.1:${server.port}/ws/console`, {
+      headers: { cookie: tess.cookie, origin: ORIGIN },
+    });
     expect(plain.status).toBe(426);
   });
 });

@@ -32,7 +32,9 @@ export function rightsFor(method: 'sms' | 'link'): Right[] {
 function assertRights(me: Pick<Me, 'rights'>, method: 'sms' | 'link') {
   const missing = rightsFor(method).filter((r) => !me.rights.includes(r));
   if (missing.length) {
-    throw new Forbidden(`Inviting by ${method === 'sms' ? 'SMS' : 'link/PIN'} needs the right(s) ${missing.map((r) => `"${r}"`).join(', ')}, which your group does not have.`);
+    throw new Forbidden(
+      `Inviting by ${method === 'sms' ? 'SMS' : 'link/PIN'} needs the right(s) ${missing.map((r) => `"${r}"`).join(', ')}, which your group does not have.`,
+    );
   }
 }
 
@@ -42,18 +44,26 @@ function assertRights(me: Pick<Me, 'rights'>, method: 'sms' | 'link') {
  * database's own guarantee on top of it.
  */
 async function takeLiveSlot(tx: Tx, technicianId: string): Promise<number> {
-  const [row] = await tx.select({ settings: groups.settings }).from(technicians)
-    .innerJoin(groups, eq(groups.id, technicians.groupId)).where(eq(technicians.id, technicianId)).for('update', { of: technicians });
+  const [row] = await tx
+    .select({ settings: groups.settings })
+    .from(technicians)
+    .innerJoin(groups, eq(groups.id, technicians.groupId))
+    .where(eq(technicians.id, technicianId))
+    .for('update', { of: technicians });
   const max = row!.settings.maxLiveLensSessions;
-  const live = await tx.select({ name: lensSessions.name, slot: lensSessions.liveSlot }).from(lensSessions)
+  const live = await tx
+    .select({ name: lensSessions.name, slot: lensSessions.liveSlot })
+    .from(lensSessions)
     .where(and(eq(lensSessions.technicianId, technicianId), inArray(lensSessions.state, [...LIVE_STATES])))
     .orderBy(desc(lensSessions.createdAt));
   if (live.length >= max) {
     const names = live.map((s) => `"${s.name}"`).join(', ');
-    throw new Conflict(max === 1
-      ? `You already have a live Lens session: ${names}. End it before starting another.`
-      : `You already have ${live.length} live Lens sessions (${names}), the most your group allows. End one before starting another.`,
-      'live_session_limit');
+    throw new Conflict(
+      max === 1
+        ? `You already have a live Lens session: ${names}. End it before starting another.`
+        : `You already have ${live.length} live Lens sessions (${names}), the most your group allows. End one before starting another.`,
+      'live_session_limit',
+    );
   }
   const taken = new Set(live.map((s) => s.slot));
   let slot = 0;
@@ -62,28 +72,38 @@ async function takeLiveSlot(tx: Tx, technicianId: string): Promise<number> {
 }
 
 /** Inserts under a savepoint, drawing a new PIN while it collides with a live one. */
-async function insertWithFreshPin(tx: Tx, values: Omit<typeof lensSessions.$inferInsert, 'pin' | 'linkToken' | 'linkTokenHash'>) {
+async function insertWithFreshPin(
+  tx: Tx,
+  values: Omit<typeof lensSessions.$inferInsert, 'pin' | 'linkToken' | 'linkTokenHash'>,
+) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await tx.transaction(async (sp) => {
         const linkToken = newLinkToken();
-        const [row] = await sp.insert(lensSessions).values({ ...values, pin: newPin(), linkToken, linkTokenHash: tokenHash(linkToken) }).returning();
+        const [row] = await sp
+          .insert(lensSessions)
+          .values({ ...values, pin: newPin(), linkToken, linkTokenHash: tokenHash(linkToken) })
+          .returning();
         return row!;
       });
     } catch (err) {
       if (pgErrorCode(err) !== UNIQUE_VIOLATION) throw err;
       if (violatedConstraint(err) === 'lens_sessions_live_slot_idx') {
-        throw new Conflict('You already have a live Lens session. End it before starting another.', 'live_session_limit');
+        throw new Conflict(
+          'You already have a live Lens session. End it before starting another.',
+          'live_session_limit',
+        );
       }
       if (attempt >= PIN_ATTEMPTS) throw err;
     }
   }
 }
 
-
 export async function createSession(deps: Deps, me: Me, input: CreateSessionInput): Promise<SessionView> {
   assertRights(me, input.method);
-  const phone = input.phone ? normalisePhone(input.phone, deps.config.defaultRegion, deps.config.smsCountries) : undefined;
+  const phone = input.phone
+    ? normalisePhone(input.phone, deps.config.defaultRegion, deps.config.smsCountries)
+    : undefined;
   const language = input.language ?? languageForCountry(phone?.country ?? deps.config.defaultRegion);
   const now = deps.clock.now();
   const actor = { type: 'technician', id: me.id } as const;
@@ -94,11 +114,25 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
     const [group] = await tx.select({ settings: groups.settings }).from(groups).where(eq(groups.id, me.groupId));
     const pinExpiresAt = new Date(now.getTime() + group!.settings.pinLifetimeMinutes * 60_000);
     const session = await insertWithFreshPin(tx, {
-      technicianId: me.id, name: input.name, state: 'invited', method: input.method, phone: phone?.e164 ?? null,
-      language, pinExpiresAt, liveSlot: slot, createdAt: now, updatedAt: now,
+      technicianId: me.id,
+      name: input.name,
+      state: 'invited',
+      method: input.method,
+      phone: phone?.e164 ?? null,
+      language,
+      pinExpiresAt,
+      liveSlot: slot,
+      createdAt: now,
+      updatedAt: now,
     });
     if (phone) await queueInvitationSms(tx, deps, session, now);
-    await audit(tx, actor, 'session.invited', { type: 'session', id: session.id }, { method: input.method, phone: phone?.e164 });
+    await audit(
+      tx,
+      actor,
+      'session.invited',
+      { type: 'session', id: session.id },
+      { method: input.method, phone: phone?.e164 },
+    );
     return (await sessionView(tx, deps.config, session.id))!;
   });
   deps.events.sessionChanged({ sessionId: view.id, technicianId: me.id });
@@ -106,18 +140,35 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
   return view;
 }
 
-async function queueInvitationSms(tx: Tx, deps: Pick<Deps, 'config'>, session: typeof lensSessions.$inferSelect, now: Date) {
+async function queueInvitationSms(
+  tx: Tx,
+  deps: Pick<Deps, 'config'>,
+  session: typeof lensSessions.$inferSelect,
+  now: Date,
+) {
   const minutes = Math.round((session.pinExpiresAt.getTime() - now.getTime()) / 60_000);
-  const text = invitationText(session.language, { link: linkFor(deps.config, session.linkToken!), pin: session.pin!, minutes });
-  await tx.insert(smsMessages).values({ sessionId: session.id, to: session.phone!, text, nextAttemptAt: now, createdAt: now, updatedAt: now });
+  const text = invitationText(session.language, {
+    link: linkFor(deps.config, session.linkToken!),
+    pin: session.pin!,
+    minutes,
+  });
+  await tx
+    .insert(smsMessages)
+    .values({ sessionId: session.id, to: session.phone!, text, nextAttemptAt: now, createdAt: now, updatedAt: now });
 }
 
 async function countSms(db: Db | Tx, technicianId: string, to: string, now: Date) {
   if ((await record(db, `sms-to:${to}`, SMS_PER_NUMBER, now)) > SMS_PER_NUMBER.max) {
-    throw new RateLimited(`${to} already got ${SMS_PER_NUMBER.max} invitations this hour. Check the number, or use the link/PIN method.`, SMS_PER_NUMBER.windowMs / 1000);
+    throw new RateLimited(
+      `${to} already got ${SMS_PER_NUMBER.max} invitations this hour. Check the number, or use the link/PIN method.`,
+      SMS_PER_NUMBER.windowMs / 1000,
+    );
   }
   if ((await record(db, `sms-by:${technicianId}`, SMS_PER_TECHNICIAN, now)) > SMS_PER_TECHNICIAN.max) {
-    throw new RateLimited(`You sent ${SMS_PER_TECHNICIAN.max} invitations this hour, the most allowed.`, SMS_PER_TECHNICIAN.windowMs / 1000);
+    throw new RateLimited(
+      `You sent ${SMS_PER_TECHNICIAN.max} invitations this hour, the most allowed.`,
+      SMS_PER_TECHNICIAN.windowMs / 1000,
+    );
   }
 }
 
@@ -130,14 +181,23 @@ export async function resendSms(deps: Deps, me: Me, id: string): Promise<Session
     if (session.method !== 'sms' || session.state !== 'invited') {
       throw new Conflict('Only an SMS invitation that has not been opened yet can be sent again.', 'invalid_state');
     }
-    const sent = await tx.select({ createdAt: smsMessages.createdAt, status: smsMessages.status }).from(smsMessages)
-      .where(eq(smsMessages.sessionId, id)).orderBy(desc(smsMessages.createdAt));
+    const sent = await tx
+      .select({ createdAt: smsMessages.createdAt, status: smsMessages.status })
+      .from(smsMessages)
+      .where(eq(smsMessages.sessionId, id))
+      .orderBy(desc(smsMessages.createdAt));
     const last = sent[0];
     if (last && (last.status === 'queued' || last.status === 'sending')) {
-      throw new Conflict('The SMS is still on its way to the gateway. Wait for its status before sending it again.', 'sms_pending');
+      throw new Conflict(
+        'The SMS is still on its way to the gateway. Wait for its status before sending it again.',
+        'sms_pending',
+      );
     }
     if (sent.length >= MAX_SMS_PER_SESSION) {
-      throw new RateLimited(`This invitation was already sent ${sent.length} times. Check the number, or create a new session.`, (session.pinExpiresAt.getTime() - now.getTime()) / 1000);
+      throw new RateLimited(
+        `This invitation was already sent ${sent.length} times. Check the number, or create a new session.`,
+        (session.pinExpiresAt.getTime() - now.getTime()) / 1000,
+      );
     }
     const wait = last ? last.createdAt.getTime() + RESEND_AFTER_MS - now.getTime() : 0;
     if (wait > 0) throw new RateLimited(`Wait ${Math.ceil(wait / 1000)} s before sending the SMS again.`, wait / 1000);

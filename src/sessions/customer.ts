@@ -32,7 +32,12 @@ export const LENS_COOKIE = 'loupe_lens';
 export const LENS_HINT_COOKIE = 'loupe_lens_open';
 
 export type LensView = {
-  state: SessionState; name: string; technicianName: string; language: 'en' | 'nl'; eula: string; pinExpiresAt: string;
+  state: SessionState;
+  name: string;
+  technicianName: string;
+  language: 'en' | 'nl';
+  eula: string;
+  pinExpiresAt: string;
   /** The EULA in every language, so the page can follow the customer's language switch. */
   eulas: Record<'en' | 'nl', string>;
   /** Why it ended (`technician`, `customer`, `customer_declined`, …), so the page can say so. */
@@ -50,8 +55,11 @@ type SessionRow = typeof lensSessions.$inferSelect;
 export async function lensView(db: Db | Tx, session: SessionRow): Promise<LensView> {
   // The technician's name and the EULA in one round trip (each Lens socket's
   // state update and each redeem runs this).
-  const [row] = await db.select({ name: technicians.name, eula: settings.value }).from(technicians)
-    .leftJoin(settings, eq(settings.key, EULA_KEY)).where(eq(technicians.id, session.technicianId));
+  const [row] = await db
+    .select({ name: technicians.name, eula: settings.value })
+    .from(technicians)
+    .leftJoin(settings, eq(settings.key, EULA_KEY))
+    .where(eq(technicians.id, session.technicianId));
   return viewOf(session, row?.name ?? '', row?.eula);
 }
 
@@ -59,15 +67,23 @@ export async function lensView(db: Db | Tx, session: SessionRow): Promise<LensVi
 function viewOf(session: SessionRow, technicianName: string, storedEula: unknown): LensView {
   const eula = eulaFrom(storedEula);
   return {
-    state: session.state, name: session.name, technicianName, language: session.language,
-    eula: eula[session.language], eulas: { en: eula.en, nl: eula.nl }, pinExpiresAt: session.pinExpiresAt.toISOString(), endReason: session.endReason,
+    state: session.state,
+    name: session.name,
+    technicianName,
+    language: session.language,
+    eula: eula[session.language],
+    eulas: { en: eula.en, nl: eula.nl },
+    pinExpiresAt: session.pinExpiresAt.toISOString(),
+    endReason: session.endReason,
   };
 }
 
 /** The customer's live session for a cookie token; undefined once the session ended. */
 export async function customerSession(db: Db | Tx, token: string | undefined): Promise<SessionRow | undefined> {
   if (!token || token.length > 128) return undefined;
-  const [session] = await db.select().from(lensSessions)
+  const [session] = await db
+    .select()
+    .from(lensSessions)
     .where(and(eq(lensSessions.customerTokenHash, tokenHash(token)), inArray(lensSessions.state, [...LIVE_STATES])));
   return session;
 }
@@ -88,7 +104,12 @@ export type Redeemed = { token: string; session: SessionRow; view: LensView };
  * outrun the limit; successful and refused attempts are never counted. The
  * all-addresses key cannot be produced from an address.
  */
-export async function redeem(deps: Deps, input: RedeemInput, address: string, currentToken?: string): Promise<Redeemed> {
+export async function redeem(
+  deps: Deps,
+  input: RedeemInput,
+  address: string,
+  currentToken?: string,
+): Promise<Redeemed> {
   const now = deps.clock.now();
   const byPin = 'pin' in input;
   const keys: [string, Limit][] = [[`lens-redeem:${address}`, REDEEM_PER_ADDRESS]];
@@ -98,14 +119,21 @@ export async function redeem(deps: Deps, input: RedeemInput, address: string, cu
   if (attempt.blocked) {
     let wait = 0;
     for (const [key, limit] of keys) wait = Math.max(wait, await blockedFor(deps.db, key, limit, now));
-    throw new RateLimited('Too many attempts. Wait a while, or ask your technician to send the link again.', Math.max(wait, 1));
+    throw new RateLimited(
+      'Too many attempts. Wait a while, or ask your technician to send the link again.',
+      Math.max(wait, 1),
+    );
   }
   if (!attempt.claimed) {
     // A reload of the very link this browser already opened: its cookie still holds the session.
     const current = 'token' in input ? await customerSession(deps.db, currentToken) : undefined;
-    if (!current || !('token' in input) || current.linkTokenHash !== tokenHash(input.token)) throw new InvitationNotFound();
+    if (!current || !('token' in input) || current.linkTokenHash !== tokenHash(input.token))
+      throw new InvitationNotFound();
     // Not a failed attempt after all: taken back.
-    await releaseEach(deps.db, keys.map(([key]) => key));
+    await releaseEach(
+      deps.db,
+      keys.map(([key]) => key),
+    );
     return { token: currentToken!, session: current, view: await lensView(deps.db, current) };
   }
   const { session, technicianName, storedEula } = attempt.claimed;
@@ -116,12 +144,18 @@ export async function redeem(deps: Deps, input: RedeemInput, address: string, cu
 type Attempt = { blocked: boolean; claimed?: { session: SessionRow; technicianName: string; storedEula: unknown } };
 
 async function claimUnlessLimited(
-  db: Db, input: RedeemInput, keys: [string, Limit][], at: { now: Date; tokenHash: string; address: string },
+  db: Db,
+  input: RedeemInput,
+  keys: [string, Limit][],
+  at: { now: Date; tokenHash: string; address: string },
 ): Promise<Attempt> {
   const byPin = 'pin' in input;
-  if (keys.length !== (byPin ? 2 : 1)) throw new Error(`a redeem by ${byPin ? 'PIN' : 'link'} has ${byPin ? 2 : 1} rate-limit keys, not ${keys.length}`);
+  if (keys.length !== (byPin ? 2 : 1))
+    throw new Error(`a redeem by ${byPin ? 'PIN' : 'link'} has ${byPin ? 2 : 1} rate-limit keys, not ${keys.length}`);
   const values: Record<string, unknown> = {
-    now: at.now.toISOString(), tokenHash: at.tokenHash, secret: byPin ? input.pin : input.token,
+    now: at.now.toISOString(),
+    tokenHash: at.tokenHash,
+    secret: byPin ? input.pin : input.token,
     details: JSON.stringify({ by: byPin ? 'pin' : 'link', address: at.address }),
   };
   keys.forEach(([key, limit], i) => {
@@ -133,8 +167,14 @@ async function claimUnlessLimited(
   if (!row) throw new Error('the redeem statement returned no row');
   if (!row.session) return { blocked: row.blocked === true };
   const session: SessionRow = {
-    ...row.session, state: 'connecting', openedAt: at.now, customerTokenHash: at.tokenHash, pin: null, linkToken: null,
-    updatedAt: at.now, customerLeftAt: at.now,
+    ...row.session,
+    state: 'connecting',
+    openedAt: at.now,
+    customerTokenHash: at.tokenHash,
+    pin: null,
+    linkToken: null,
+    updatedAt: at.now,
+    customerLeftAt: at.now,
   };
   return { blocked: false, claimed: { session, technicianName: row.technicianName ?? '', storedEula: row.storedEula } };
 }
@@ -149,16 +189,29 @@ function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
   assertTransition('invited', 'connecting');
   const p = sql.placeholder;
   const now = sql`${p('now')}::timestamptz`;
-  const limits = sql.join(Array.from({ length: keyCount }, (_, i) =>
-    sql`(${p(`key${i}`)}::text, ${p(`max${i}`)}::int, ${p(`openedAfter${i}`)}::timestamptz)`), sql`, `);
+  const limits = sql.join(
+    Array.from(
+      { length: keyCount },
+      (_, i) => sql`(${p(`key${i}`)}::text, ${p(`max${i}`)}::int, ${p(`openedAfter${i}`)}::timestamptz)`,
+    ),
+    sql`, `,
+  );
   const matches = by === 'pin' ? sql`pin = ${p('secret')}` : sql`link_token = ${p('secret')}`;
   // The limits of this attempt's keys: the most failed attempts a window may hold, and when a window still open began.
-  const attemptLimits = db.$with('attempt_limits', { key: sql<string>`key` }).as(sql`select * from (values ${limits}) as v(key, max, opened_after)`);
+  const attemptLimits = db
+    .$with('attempt_limits', { key: sql<string>`key` })
+    .as(sql`select * from (values ${limits}) as v(key, max, opened_after)`);
   // Existing counters locked, in key order (concurrent attempts then wait for each other, never deadlock).
-  const locked = db.$with('locked', { key: sql<string>`key` })
-    .as(sql`select key, count, window_start from rate_limits where key in (select key from attempt_limits) order by key for update`);
-  const blocked = db.$with('blocked', { key: sql<string>`key` })
-    .as(sql`select locked.key from locked join attempt_limits l using (key) where locked.window_start > l.opened_after and locked.count >= l.max`);
+  const locked = db
+    .$with('locked', { key: sql<string>`key` })
+    .as(
+      sql`select key, count, window_start from rate_limits where key in (select key from attempt_limits) order by key for update`,
+    );
+  const blocked = db
+    .$with('blocked', { key: sql<string>`key` })
+    .as(
+      sql`select locked.key from locked join attempt_limits l using (key) where locked.window_start > l.opened_after and locked.count >= l.max`,
+    );
   // Single use: the PIN and link die here; from now on the cookie is the customer's key.
   // Away until the page's socket connects: a customer who never does times out and frees the slot.
   const claimed = db.$with('claimed', { claimedId: sql<string>`claimed_id`.as('claimed_id') }).as(sql`
@@ -179,12 +232,15 @@ function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
     returning key`);
   // What the statement's result rows see of lens_sessions is the row before the update (a WITH's changes are
   // not visible to its own statement): the claimed values are applied in claimUnlessLimited.
-  return db.with(attemptLimits, locked, blocked, claimed, audited, failed).select({
-    session: getTableColumns(lensSessions),
-    technicianName: technicians.name,
-    storedEula: settings.value,
-    blocked: sql<boolean>`exists (select 1 from blocked)`,
-  }).from(sql`(select 1) as one`)
+  return db
+    .with(attemptLimits, locked, blocked, claimed, audited, failed)
+    .select({
+      session: getTableColumns(lensSessions),
+      technicianName: technicians.name,
+      storedEula: settings.value,
+      blocked: sql<boolean>`exists (select 1 from blocked)`,
+    })
+    .from(sql`(select 1) as one`)
     .leftJoin(claimed, sql`true`)
     .leftJoin(lensSessions, eq(lensSessions.id, claimed.claimedId))
     .leftJoin(technicians, eq(technicians.id, lensSessions.technicianId))
@@ -199,12 +255,18 @@ export async function answerEula(deps: Deps, sessionId: string, accept: boolean)
   const result = await transaction(deps.db, async (tx) => {
     const [session] = await tx.select().from(lensSessions).where(eq(lensSessions.id, sessionId)).for('update');
     if (!session || session.state !== 'connecting') {
-      throw new Conflict(session?.state === 'waiting' ? 'The EULA was already accepted.' : 'This session is not waiting for the EULA.', 'invalid_state');
+      throw new Conflict(
+        session?.state === 'waiting' ? 'The EULA was already accepted.' : 'This session is not waiting for the EULA.',
+        'invalid_state',
+      );
     }
     const actor = { type: 'customer', id: sessionId } as const;
     if (accept) {
       assertTransition(session.state, 'waiting');
-      await tx.update(lensSessions).set({ state: 'waiting', eulaAcceptedAt: now, updatedAt: now }).where(eq(lensSessions.id, sessionId));
+      await tx
+        .update(lensSessions)
+        .set({ state: 'waiting', eulaAcceptedAt: now, updatedAt: now })
+        .where(eq(lensSessions.id, sessionId));
       await audit(tx, actor, 'session.eula_accepted', { type: 'session', id: sessionId });
     } else {
       await finish(tx, now, actor, session, 'closed', 'customer_declined');

@@ -17,13 +17,29 @@ type SessionRow = typeof lensSessions.$inferSelect;
  * not reach the customer later).
  */
 export async function finish(
-  tx: Tx, now: Date, actor: Actor, session: SessionRow, state: Extract<SessionState, 'closed' | 'expired' | 'timed_out'>, reason: string,
+  tx: Tx,
+  now: Date,
+  actor: Actor,
+  session: SessionRow,
+  state: Extract<SessionState, 'closed' | 'expired' | 'timed_out'>,
+  reason: string,
 ): Promise<void> {
   assertTransition(session.state, state);
-  await tx.update(lensSessions).set({
-    state, endedAt: now, endReason: reason, pin: null, linkToken: null, liveSlot: null, updatedAt: now,
-  }).where(eq(lensSessions.id, session.id));
-  await tx.update(smsMessages).set({ status: 'failed', error: 'Withdrawn: the invitation ended before the SMS was sent.', updatedAt: now })
+  await tx
+    .update(lensSessions)
+    .set({
+      state,
+      endedAt: now,
+      endReason: reason,
+      pin: null,
+      linkToken: null,
+      liveSlot: null,
+      updatedAt: now,
+    })
+    .where(eq(lensSessions.id, session.id));
+  await tx
+    .update(smsMessages)
+    .set({ status: 'failed', error: 'Withdrawn: the invitation ended before the SMS was sent.', updatedAt: now })
     .where(and(eq(smsMessages.sessionId, session.id), eq(smsMessages.status, 'queued')));
   await audit(tx, actor, `session.${state}`, { type: 'session', id: session.id }, { from: session.state, reason });
 }
@@ -49,9 +65,12 @@ export async function endSession(deps: Deps, technicianId: string, id: string): 
 export async function expireInvitations(deps: Deps): Promise<number> {
   const now = deps.clock.now();
   const expired = await transaction(deps.db, async (tx) => {
-    const due = await tx.select().from(lensSessions)
+    const due = await tx
+      .select()
+      .from(lensSessions)
       .where(and(eq(lensSessions.state, 'invited'), lte(lensSessions.pinExpiresAt, now)))
-      .for('update', { skipLocked: true }).limit(500);
+      .for('update', { skipLocked: true })
+      .limit(500);
     for (const session of due) await finish(tx, now, { type: 'system' }, session, 'expired', 'pin_expired');
     return due;
   });
@@ -59,4 +78,3 @@ export async function expireInvitations(deps: Deps): Promise<number> {
   if (expired.length) deps.log.info('invitations expired', { count: expired.length });
   return expired.length;
 }
-

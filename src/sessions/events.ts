@@ -5,7 +5,8 @@
 import { EventEmitter } from 'node:events';
 
 export type SessionChanged = {
-  sessionId: string; technicianId: string;
+  sessionId: string;
+  technicianId: string;
   /** The state the change left the session in, when the emitter knows it: listeners that only care about some states can skip re-reading. */
   state?: string;
 };

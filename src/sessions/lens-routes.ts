@@ -6,14 +6,26 @@ import type { Deps } from '../deps.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { AppError } from '../http/errors.ts';
 import { jsonBody } from '../http/validate.ts';
-import { answerEula, customerSession, endByCustomer, LENS_COOKIE, LENS_HINT_COOKIE, lensView, redeem } from './customer.ts';
+import {
+  answerEula,
+  customerSession,
+  endByCustomer,
+  LENS_COOKIE,
+  LENS_HINT_COOKIE,
+  lensView,
+  redeem,
+} from './customer.ts';
 import { eulaInput, redeemInput } from './schemas.ts';
 
 type LensEnv = { Variables: { lensSession: NonNullable<Awaited<ReturnType<typeof customerSession>>> } };
 
 class NoLensSession extends AppError {
   constructor() {
-    super(401, 'no_lens_session', 'There is no open session in this browser. Open the link from your SMS again, or enter your PIN.');
+    super(
+      401,
+      'no_lens_session',
+      'There is no open session in this browser. Open the link from your SMS again, or enter your PIN.',
+    );
   }
 }
 
@@ -40,20 +52,24 @@ export function lensRoutes(deps: Deps) {
   app.use('/api/lens/eula', requireCustomer(deps));
   app.use('/api/lens/end', requireCustomer(deps));
 
-  return app
-    // Public: what the Lens page needs before anything else (no session yet).
-    .get('/api/lens/capabilities', (c) => c.json({ appStore: { ios: deps.config.appStore.ios ?? null, android: deps.config.appStore.android ?? null } }))
-    .post('/api/lens/redeem', async (c) => {
-      const input = await jsonBody(c, redeemInput);
-      const address = clientAddress(c, deps.config.trustProxy);
-      const result = await redeem(deps, input, address, getCookie(c, LENS_COOKIE));
-      setLensCookie(c, deps, result.token);
-      return c.json({ session: result.view });
-    })
-    .get('/api/lens/session', async (c) => c.json({ session: await lensView(deps.db, c.get('lensSession')) }))
-    .post('/api/lens/eula', async (c) => {
-      const { accept } = await jsonBody(c, eulaInput);
-      return c.json({ session: await answerEula(deps, c.get('lensSession').id, accept) });
-    })
-    .post('/api/lens/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }));
+  return (
+    app
+      // Public: what the Lens page needs before anything else (no session yet).
+      .get('/api/lens/capabilities', (c) =>
+        c.json({ appStore: { ios: deps.config.appStore.ios ?? null, android: deps.config.appStore.android ?? null } }),
+      )
+      .post('/api/lens/redeem', async (c) => {
+        const input = await jsonBody(c, redeemInput);
+        const address = clientAddress(c, deps.config.trustProxy);
+        const result = await redeem(deps, input, address, getCookie(c, LENS_COOKIE));
+        setLensCookie(c, deps, result.token);
+        return c.json({ session: result.view });
+      })
+      .get('/api/lens/session', async (c) => c.json({ session: await lensView(deps.db, c.get('lensSession')) }))
+      .post('/api/lens/eula', async (c) => {
+        const { accept } = await jsonBody(c, eulaInput);
+        return c.json({ session: await answerEula(deps, c.get('lensSession').id, accept) });
+      })
+      .post('/api/lens/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }))
+  );
 }

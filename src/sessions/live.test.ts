@@ -22,21 +22,27 @@ beforeAll(async () => {
   h = await harness();
   media = await startTestMedia(h);
 }, 60_000);
-afterAll(async () => { await media?.stop(); });
+afterAll(async () => {
+  await media?.stop();
+});
 
 beforeEach(async () => {
   if (!hasJanus) return;
   const app = createApp({ ...h, database: h.database, media: media.media });
-  call = async (method, path, cookie, body) => app.request(`${ORIGIN}${path}`, {
-    method, headers: { ...(cookie && { cookie }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  call = async (method, path, cookie, body) =>
+    app.request(`${ORIGIN}${path}`, {
+      method,
+      headers: { ...(cookie && { cookie }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   tess = await technician(h);
 }, DATABASE_HOOK);
 
 /** A session the customer has joined (PIN redeemed, EULA accepted): `waiting`. */
 async function waitingSession(cookie = tess.cookie): Promise<SessionView> {
-  const s = await (await call('POST', '/api/sessions', cookie, { type: 'lens', name: 'Boiler', method: 'link' })).json() as SessionView;
+  const s = (await (
+    await call('POST', '/api/sessions', cookie, { type: 'lens', name: 'Boiler', method: 'link' })
+  ).json()) as SessionView;
   const redeemed = await call('POST', '/api/lens/redeem', undefined, { pin: s.pin });
   const customer = redeemed.headers.getSetCookie()[0]!.split(';')[0]!;
   expect((await call('POST', '/api/lens/eula', customer, { accept: true })).status).toBe(200);
@@ -57,7 +63,7 @@ describe.skipIf(!hasJanus)('Start, hold, resume, end', () => {
     const s = await waitingSession();
     const res = await call('POST', `/api/sessions/${s.id}/start`, tess.cookie);
     expect(res.status).toBe(200);
-    const view = await res.json() as SessionView;
+    const view = (await res.json()) as SessionView;
     expect(view.state).toBe('active');
     expect(view.startedAt).not.toBeNull();
     const row = await sessionRow(h, s.id);
@@ -93,16 +99,18 @@ describe.skipIf(!hasJanus)('Start, hold, resume, end', () => {
     await call('POST', `/api/sessions/${s.id}/start`, tess.cookie);
     const again = await call('POST', `/api/sessions/${s.id}/start`, tess.cookie);
     expect(again.status).toBe(409);
-    expect((await again.json() as { error: { code: string } }).error.code).toBe('invalid_state');
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('invalid_state');
     expect((await call('POST', `/api/sessions/${s.id}/resume`, tess.cookie)).status).toBe(409);
 
     const held = await call('POST', `/api/sessions/${s.id}/hold`, tess.cookie);
     expect(held.status).toBe(200);
-    expect((await held.json() as SessionView).state).toBe('on_hold');
+    expect(((await held.json()) as SessionView).state).toBe('on_hold');
     expect((await call('POST', `/api/sessions/${s.id}/hold`, tess.cookie)).status).toBe(409);
     const resumed = await call('POST', `/api/sessions/${s.id}/resume`, tess.cookie);
-    expect((await resumed.json() as SessionView).state).toBe('active');
-    expect(await auditActions(h, s.id)).toEqual(expect.arrayContaining(['session.started', 'session.held', 'session.resumed']));
+    expect(((await resumed.json()) as SessionView).state).toBe('active');
+    expect(await auditActions(h, s.id)).toEqual(
+      expect.arrayContaining(['session.started', 'session.held', 'session.resumed']),
+    );
     await call('POST', `/api/sessions/${s.id}/end`, tess.cookie);
   });
 
@@ -119,7 +127,9 @@ describe.skipIf(!hasJanus)('Start, hold, resume, end', () => {
   });
 
   test('an invitation the customer has not accepted cannot be started', async () => {
-    const s = await (await call('POST', '/api/sessions', tess.cookie, { type: 'lens', name: 'Early', method: 'link' })).json() as SessionView;
+    const s = (await (
+      await call('POST', '/api/sessions', tess.cookie, { type: 'lens', name: 'Early', method: 'link' })
+    ).json()) as SessionView;
     expect((await call('POST', `/api/sessions/${s.id}/start`, tess.cookie)).status).toBe(409);
     expect((await sessionRow(h, s.id)).roomId).toBeNull();
     await call('POST', `/api/sessions/${s.id}/end`, tess.cookie);
@@ -128,18 +138,25 @@ describe.skipIf(!hasJanus)('Start, hold, resume, end', () => {
   test('without a media server Start answers 503 and the session stays waiting', async () => {
     const s = await waitingSession();
     const bare = createApp({ ...h, database: h.database });
-    const res = await bare.request(`${ORIGIN}/api/sessions/${s.id}/start`, { method: 'POST', headers: { cookie: tess.cookie } });
+    const res = await bare.request(`${ORIGIN}/api/sessions/${s.id}/start`, {
+      method: 'POST',
+      headers: { cookie: tess.cookie },
+    });
     expect(res.status).toBe(503);
-    expect((await res.json() as { error: { code: string } }).error.code).toBe('media_unavailable');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('media_unavailable');
     expect((await sessionRow(h, s.id)).state).toBe('waiting');
 
     // A media server that does not answer (port 9 on loopback: nothing listens): the same.
     const down = new MediaService({
       janus: { url: 'ws://127.0.0.1:9', apiSecret: undefined, roomAdminKey: undefined, onReady: () => () => {} },
-      log: silentLogger, rooms: roomStore(h),
+      log: silentLogger,
+      rooms: roomStore(h),
     });
     const app = createApp({ ...h, database: h.database, media: down });
-    const res2 = await app.request(`${ORIGIN}/api/sessions/${s.id}/start`, { method: 'POST', headers: { cookie: tess.cookie } });
+    const res2 = await app.request(`${ORIGIN}/api/sessions/${s.id}/start`, {
+      method: 'POST',
+      headers: { cookie: tess.cookie },
+    });
     expect(res2.status).toBe(503);
     expect(res2.headers.get('retry-after')).toBe('5');
     expect((await sessionRow(h, s.id)).state).toBe('waiting');

@@ -18,7 +18,12 @@ export type RoomOpener = Pick<MediaService, 'openRoom' | 'activate' | 'close'>;
 /** Starts in progress in this process: a double click must not open two rooms. */
 const starting = new Set<string>();
 
-export async function startSession(deps: Deps, media: RoomOpener, technicianId: string, id: string): Promise<SessionView> {
+export async function startSession(
+  deps: Deps,
+  media: RoomOpener,
+  technicianId: string,
+  id: string,
+): Promise<SessionView> {
   const [current] = await deps.db.select().from(lensSessions).where(eq(lensSessions.id, id));
   if (!current || current.technicianId !== technicianId) throw new NotFound('No such session.');
   assertTransition(current.state, 'active');
@@ -32,7 +37,9 @@ export async function startSession(deps: Deps, media: RoomOpener, technicianId: 
       const session = await lockOwnSession(tx, technicianId, id);
       assertTransition(session.state, 'active');
       const now = deps.clock.now();
-      await tx.update(lensSessions).set({ state: 'active', startedAt: now, roomId: room!.id, roomSecret: room!.secret, updatedAt: now })
+      await tx
+        .update(lensSessions)
+        .set({ state: 'active', startedAt: now, roomId: room!.id, roomSecret: room!.secret, updatedAt: now })
         .where(eq(lensSessions.id, id));
       await audit(tx, { type: 'technician', id: technicianId }, 'session.started', { type: 'session', id }, {});
       return (await sessionView(tx, deps.config, id))!;
@@ -44,7 +51,13 @@ export async function startSession(deps: Deps, media: RoomOpener, technicianId: 
     deps.events.sessionChanged({ sessionId: id, technicianId });
     return view;
   } catch (err) {
-    if (room) await media.close({ id, name: current.name, state: current.state, roomId: room.id, roomSecret: room.secret }, { ended: false }).catch(() => false);
+    if (room)
+      await media
+        .close(
+          { id, name: current.name, state: current.state, roomId: room.id, roomSecret: room.secret },
+          { ended: false },
+        )
+        .catch(() => false);
     if (err instanceof MediaUnavailable) throw new Unavailable(err.message, 'media_unavailable');
     throw err;
   } finally {
@@ -58,10 +71,17 @@ export async function holdSession(deps: Deps, technicianId: string, id: string, 
   const view = await transaction(deps.db, async (tx) => {
     const session = await lockOwnSession(tx, technicianId, id);
     // waiting → active is Start's move (it opens the room), not resume's.
-    if (!hold && session.state !== 'on_hold') throw new Conflict('Only a session on hold can be resumed.', 'invalid_state');
+    if (!hold && session.state !== 'on_hold')
+      throw new Conflict('Only a session on hold can be resumed.', 'invalid_state');
     assertTransition(session.state, to);
     await tx.update(lensSessions).set({ state: to, updatedAt: deps.clock.now() }).where(eq(lensSessions.id, id));
-    await audit(tx, { type: 'technician', id: technicianId }, hold ? 'session.held' : 'session.resumed', { type: 'session', id }, {});
+    await audit(
+      tx,
+      { type: 'technician', id: technicianId },
+      hold ? 'session.held' : 'session.resumed',
+      { type: 'session', id },
+      {},
+    );
     return (await sessionView(tx, deps.config, id))!;
   });
   deps.events.sessionChanged({ sessionId: id, technicianId });

@@ -9,7 +9,9 @@ export type Language = 'en' | 'nl';
 const DUTCH_SPEAKING: ReadonlySet<string> = new Set(['NL', 'BE', 'SR', 'AW', 'CW', 'SX', 'BQ']);
 
 export function normalisePhone(
-  raw: string, defaultRegion: CountryCode, allowedCountries?: ReadonlySet<string>,
+  raw: string,
+  defaultRegion: CountryCode,
+  allowedCountries?: ReadonlySet<string>,
 ): { e164: string; country: string | undefined } {
   const number = parsePhoneNumberFromString(raw, { defaultCountry: defaultRegion });
   if (!number || !number.isValid()) {
@@ -25,9 +27,15 @@ export function normalisePhone(
   }
   if (allowedCountries && !(number.country && allowedCountries.has(number.country))) {
     const allowed = [...allowedCountries].join(', ');
-    throw new Invalid(`Loupe does not send text messages to ${number.formatInternational()}: only to numbers in ${allowed}.`, [
-      { path: 'phone', message: `Only numbers in ${allowed} can be invited by SMS. Ask an administrator to allow more countries.` },
-    ]);
+    throw new Invalid(
+      `Loupe does not send text messages to ${number.formatInternational()}: only to numbers in ${allowed}.`,
+      [
+        {
+          path: 'phone',
+          message: `Only numbers in ${allowed} can be invited by SMS. Ask an administrator to allow more countries.`,
+        },
+      ],
+    );
   }
   return { e164: number.number, country: number.country };
 }

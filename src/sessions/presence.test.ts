@@ -15,7 +15,9 @@ beforeEach(async () => {
 }, DATABASE_HOOK);
 
 async function joined(): Promise<SessionView> {
-  const s = await (await h.call('POST', '/api/sessions', { cookie: tess.cookie, body: { type: 'lens', name: 'Pipe', method: 'link' } })).json() as SessionView;
+  const s = (await (
+    await h.call('POST', '/api/sessions', { cookie: tess.cookie, body: { type: 'lens', name: 'Pipe', method: 'link' } })
+  ).json()) as SessionView;
   const redeemed = await h.call('POST', '/api/lens/redeem', { body: { pin: s.pin } });
   const cookie = redeemed.headers.getSetCookie()[0]!.split(';')[0]!;
   await h.call('POST', '/api/lens/eula', { cookie, body: { accept: true } });
@@ -25,12 +27,20 @@ async function joined(): Promise<SessionView> {
 describe('customer presence', () => {
   test('a redeemed invitation counts as away until the page connects', async () => {
     const s = await joined();
-    expect((await sessionView(h.db, h.config, s.id))!.customer).toMatchObject({ connected: false, leftAt: '2026-11-25T09:00:00.000Z' });
+    expect((await sessionView(h.db, h.config, s.id))!.customer).toMatchObject({
+      connected: false,
+      leftAt: '2026-11-25T09:00:00.000Z',
+    });
     await customerArrived(h, s.id);
     expect((await sessionView(h.db, h.config, s.id))!.customer.connected).toBe(true);
     // A page that never connects: the session times out and frees the live slot.
     const other = await technician(h);
-    const t = await (await h.call('POST', '/api/sessions', { cookie: other.cookie, body: { type: 'lens', name: 'Ghost', method: 'link' } })).json() as SessionView;
+    const t = (await (
+      await h.call('POST', '/api/sessions', {
+        cookie: other.cookie,
+        body: { type: 'lens', name: 'Ghost', method: 'link' },
+      })
+    ).json()) as SessionView;
     await h.call('POST', '/api/lens/redeem', { body: { pin: t.pin } });
     h.clock.advance(300_000);
     expect(await timeOutAbsentCustomers(h)).toBe(1);
@@ -46,7 +56,10 @@ describe('customer presence', () => {
     await customerLeft(h, s.id);
     const left = (await sessionView(h.db, h.config, s.id))!;
     expect(left.customer).toEqual({
-      connected: false, leftAt: '2026-11-25T09:00:00.000Z', offlineAt: '2026-11-25T09:01:00.000Z', timesOutAt: '2026-11-25T09:05:00.000Z',
+      connected: false,
+      leftAt: '2026-11-25T09:00:00.000Z',
+      offlineAt: '2026-11-25T09:01:00.000Z',
+      timesOutAt: '2026-11-25T09:05:00.000Z',
     });
     // A second close (another tab) does not move the time.
     h.clock.advance(10_000);
@@ -54,7 +67,12 @@ describe('customer presence', () => {
     expect((await sessionRow(h, s.id)).customerLeftAt!.toISOString()).toBe('2026-11-25T09:00:00.000Z');
 
     await customerArrived(h, s.id);
-    expect((await sessionView(h.db, h.config, s.id))!.customer).toEqual({ connected: true, leftAt: null, offlineAt: null, timesOutAt: null });
+    expect((await sessionView(h.db, h.config, s.id))!.customer).toEqual({
+      connected: true,
+      leftAt: null,
+      offlineAt: null,
+      timesOutAt: null,
+    });
     expect(changes).toEqual([s.id, s.id]);
   });
 
@@ -70,7 +88,10 @@ describe('customer presence', () => {
     const row = await sessionRow(h, s.id);
     expect(row).toMatchObject({ state: 'timed_out', endReason: 'customer_gone', liveSlot: null });
     // The technician may invite again (one live session per technician).
-    const next = await h.call('POST', '/api/sessions', { cookie: tess.cookie, body: { type: 'lens', name: 'Next', method: 'link' } });
+    const next = await h.call('POST', '/api/sessions', {
+      cookie: tess.cookie,
+      body: { type: 'lens', name: 'Next', method: 'link' },
+    });
     expect(next.status).toBe(201);
   });
 
@@ -89,7 +110,12 @@ describe('customer presence', () => {
     const s = await joined();
     await customerArrived(h, s.id);
     const other = await technician(h);
-    const invited = await (await h.call('POST', '/api/sessions', { cookie: other.cookie, body: { type: 'lens', name: 'Later', method: 'link' } })).json() as SessionView;
+    const invited = (await (
+      await h.call('POST', '/api/sessions', {
+        cookie: other.cookie,
+        body: { type: 'lens', name: 'Later', method: 'link' },
+      })
+    ).json()) as SessionView;
     await markAllCustomersAway(h);
     expect((await sessionRow(h, s.id)).customerLeftAt!.toISOString()).toBe('2026-11-25T09:00:00.000Z');
     expect((await sessionRow(h, invited.id)).customerLeftAt).toBeNull();

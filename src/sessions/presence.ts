@@ -11,11 +11,16 @@ import { finish } from './end.ts';
 const PRESENT_STATES: SessionState[] = ['connecting', 'waiting', 'active', 'on_hold'];
 
 async function mark(deps: Deps, sessionId: string, leftAt: Date | null): Promise<void> {
-  const changed = await deps.db.update(lensSessions).set({ customerLeftAt: leftAt, updatedAt: deps.clock.now() })
-    .where(and(
-      eq(lensSessions.id, sessionId), inArray(lensSessions.state, PRESENT_STATES),
-      leftAt ? isNull(lensSessions.customerLeftAt) : isNotNull(lensSessions.customerLeftAt),
-    ))
+  const changed = await deps.db
+    .update(lensSessions)
+    .set({ customerLeftAt: leftAt, updatedAt: deps.clock.now() })
+    .where(
+      and(
+        eq(lensSessions.id, sessionId),
+        inArray(lensSessions.state, PRESENT_STATES),
+        leftAt ? isNull(lensSessions.customerLeftAt) : isNotNull(lensSessions.customerLeftAt),
+      ),
+    )
     .returning({ technicianId: lensSessions.technicianId });
   for (const row of changed) deps.events.sessionChanged({ sessionId, technicianId: row.technicianId });
 }
@@ -28,7 +33,9 @@ export const customerLeft = (deps: Deps, sessionId: string) => mark(deps, sessio
 
 /** At start-up no page is connected yet: every present customer counts as gone from now. */
 export async function markAllCustomersAway(deps: Deps): Promise<void> {
-  await deps.db.update(lensSessions).set({ customerLeftAt: deps.clock.now() })
+  await deps.db
+    .update(lensSessions)
+    .set({ customerLeftAt: deps.clock.now() })
     .where(and(inArray(lensSessions.state, PRESENT_STATES), isNull(lensSessions.customerLeftAt)));
 }
 
@@ -37,9 +44,12 @@ export async function timeOutAbsentCustomers(deps: Deps): Promise<number> {
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - deps.config.customerTimeoutMs);
   const ended = await transaction(deps.db, async (tx) => {
-    const due = await tx.select().from(lensSessions)
+    const due = await tx
+      .select()
+      .from(lensSessions)
       .where(and(inArray(lensSessions.state, PRESENT_STATES), lte(lensSessions.customerLeftAt, cutoff)))
-      .for('update', { skipLocked: true }).limit(500);
+      .for('update', { skipLocked: true })
+      .limit(500);
     for (const session of due) await finish(tx, now, { type: 'system' }, session, 'timed_out', 'customer_gone');
     return due;
   });

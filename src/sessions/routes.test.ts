@@ -24,7 +24,14 @@ beforeEach(async () => {
 describe('POST /api/sessions by SMS', () => {
   test('creates an invitation with a 6-digit PIN, a link and a queued SMS in one go', async () => {
     const s = await json<SessionView>(await create(tess.cookie, smsBody), 201);
-    expect(s).toMatchObject({ type: 'lens', name: 'Router at Jansen', state: 'invited', method: 'sms', phone: '+31612345678', language: 'nl' });
+    expect(s).toMatchObject({
+      type: 'lens',
+      name: 'Router at Jansen',
+      state: 'invited',
+      method: 'sms',
+      phone: '+31612345678',
+      language: 'nl',
+    });
     expect(s.pin).toMatch(/^\d{6}$/);
     expect(s.link).toMatch(/^http:\/\/localhost:8080\/l\/[A-Za-z0-9_-]{22}$/);
     expect(new Date(s.pinExpiresAt).getTime() - h.clock.now().getTime()).toBe(20 * 60_000);
@@ -40,7 +47,8 @@ describe('POST /api/sessions by SMS', () => {
   test('picks the language from the number, unless the technician chose one', async () => {
     const h2 = await harness({ LOUPE_SMS_COUNTRIES: '*' });
     const t = await technician(h2, { settings: { maxLiveLensSessions: 5 } });
-    const call = (body: Record<string, unknown>) => h2.call('POST', '/api/sessions', { cookie: t.cookie, body: { ...smsBody, ...body } });
+    const call = (body: Record<string, unknown>) =>
+      h2.call('POST', '/api/sessions', { cookie: t.cookie, body: { ...smsBody, ...body } });
     expect((await json<SessionView>(await call({ phone: '+32 470 12 34 56' }), 201)).language).toBe('nl');
     expect((await json<SessionView>(await call({ phone: '+1 650 253 0000' }), 201)).language).toBe('en');
     expect((await json<SessionView>(await call({ phone: '+31 6 12345678', language: 'en' }), 201)).language).toBe('en');
@@ -48,7 +56,10 @@ describe('POST /api/sessions by SMS', () => {
 
   test('the link/PIN method needs use_link_method and queues no SMS', async () => {
     const linker = await technician(h, { rights: LINK_RIGHTS });
-    const s = await json<SessionView>(await create(linker.cookie, { type: 'lens', name: 'Meter', method: 'link' }), 201);
+    const s = await json<SessionView>(
+      await create(linker.cookie, { type: 'lens', name: 'Meter', method: 'link' }),
+      201,
+    );
     expect(s.sms).toBeNull();
     expect(s.pin).toMatch(/^\d{6}$/);
     expect(await smsRows(h, s.id)).toEqual([]);
@@ -58,7 +69,11 @@ describe('POST /api/sessions by SMS', () => {
   });
 
   test('each right is checked on the server, and signed-out callers are refused', async () => {
-    for (const rights of [['start_private_sessions', 'use_sms_method'], ['start_lens_sessions', 'use_sms_method'], ['start_lens_sessions', 'start_private_sessions']] as const) {
+    for (const rights of [
+      ['start_private_sessions', 'use_sms_method'],
+      ['start_lens_sessions', 'use_sms_method'],
+      ['start_lens_sessions', 'start_private_sessions'],
+    ] as const) {
       const t = await technician(h, { rights: [...rights] });
       const before = await tableCounts(h);
       const res = await create(t.cookie, smsBody);
@@ -91,15 +106,24 @@ describe('POST /api/sessions by SMS', () => {
     ];
     const before = await tableCounts(h);
     for (const [body, status, path] of cases) {
-      const res = typeof body === 'string'
-        ? await h.call('POST', '/api/sessions', { cookie: tess.cookie, raw: body, headers: { 'content-type': 'application/json' } })
-        : await create(tess.cookie, body);
+      const res =
+        typeof body === 'string'
+          ? await h.call('POST', '/api/sessions', {
+              cookie: tess.cookie,
+              raw: body,
+              headers: { 'content-type': 'application/json' },
+            })
+          : await create(tess.cookie, body);
       expect(res.status).toBe(status);
       const error = await errorOf(res);
       expect(error.message.length).toBeGreaterThan(5);
       if (path) expect((error.details as { path: string }[]).map((d) => d.path)).toContain(path);
     }
-    const text = await h.call('POST', '/api/sessions', { cookie: tess.cookie, raw: 'name=x', headers: { 'content-type': 'text/plain' } });
+    const text = await h.call('POST', '/api/sessions', {
+      cookie: tess.cookie,
+      raw: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     expect(await tableCounts(h)).toEqual(before);
   });
@@ -128,11 +152,16 @@ describe('one live Lens session per technician', () => {
   for (const max of [1, 3]) {
     test(`20 concurrent requests create exactly ${max} with the group limit ${max}`, async () => {
       const t = await technician(h, { settings: { maxLiveLensSessions: max } });
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => create(t.cookie, { type: 'lens', method: 'link', name: `S${i}` })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => create(t.cookie, { type: 'lens', method: 'link', name: `S${i}` })),
+      );
       const statuses = results.map((r) => r.status).sort();
       expect(statuses.filter((s) => s === 201)).toHaveLength(max);
       expect(statuses.filter((s) => s === 409)).toHaveLength(20 - max);
-      const { sessions } = await json<{ sessions: SessionView[] }>(await h.call('GET', '/api/sessions', { cookie: t.cookie }), 200);
+      const { sessions } = await json<{ sessions: SessionView[] }>(
+        await h.call('GET', '/api/sessions', { cookie: t.cookie }),
+        200,
+      );
       expect(sessions).toHaveLength(max);
       expect(new Set(sessions.map((s) => s.pin)).size).toBe(max);
     }, 60_000);
@@ -140,24 +169,36 @@ describe('one live Lens session per technician', () => {
 });
 
 describe('listing, reading, ending and resending', () => {
-  test('a technician sees only their own sessions; another\'s are missing, not forbidden', async () => {
+  test("a technician sees only their own sessions; another's are missing, not forbidden", async () => {
     const mine = await json<SessionView>(await create(tess.cookie, smsBody), 201);
     const other = await technician(h);
-    const { sessions } = await json<{ sessions: SessionView[] }>(await h.call('GET', '/api/sessions', { cookie: other.cookie }), 200);
+    const { sessions } = await json<{ sessions: SessionView[] }>(
+      await h.call('GET', '/api/sessions', { cookie: other.cookie }),
+      200,
+    );
     expect(sessions).toEqual([]);
     const before = await tableCounts(h);
-    for (const [method, path] of [['GET', ''], ['POST', '/end'], ['POST', '/resend']] as const) {
+    for (const [method, path] of [
+      ['GET', ''],
+      ['POST', '/end'],
+      ['POST', '/resend'],
+    ] as const) {
       const res = await h.call(method, `/api/sessions/${mine.id}${path}`, { cookie: other.cookie });
       expect(res.status).toBe(404);
     }
     expect((await h.call('GET', '/api/sessions/not-a-uuid', { cookie: tess.cookie })).status).toBe(400);
     expect(await tableCounts(h)).toEqual(before);
-    expect((await json<SessionView>(await h.call('GET', `/api/sessions/${mine.id}`, { cookie: tess.cookie }), 200)).name).toBe('Router at Jansen');
+    expect(
+      (await json<SessionView>(await h.call('GET', `/api/sessions/${mine.id}`, { cookie: tess.cookie }), 200)).name,
+    ).toBe('Router at Jansen');
   });
 
   test('ending frees the PIN and the link, withdraws an unsent SMS, and cannot happen twice', async () => {
     const s = await json<SessionView>(await create(tess.cookie, smsBody), 201);
-    const ended = await json<SessionView>(await h.call('POST', `/api/sessions/${s.id}/end`, { cookie: tess.cookie }), 200);
+    const ended = await json<SessionView>(
+      await h.call('POST', `/api/sessions/${s.id}/end`, { cookie: tess.cookie }),
+      200,
+    );
     expect(ended).toMatchObject({ state: 'closed', pin: null, link: null, endReason: 'technician' });
     expect(ended.sms!.status).toBe('failed');
     const row = await sessionRow(h, s.id);
@@ -166,7 +207,10 @@ describe('listing, reading, ending and resending', () => {
     expect(again.status).toBe(409);
     expect(await auditActions(h, s.id)).toEqual(['session.invited', 'session.closed']);
     // Ended sessions stay in the list as history for a day.
-    const { sessions } = await json<{ sessions: SessionView[] }>(await h.call('GET', '/api/sessions', { cookie: tess.cookie }), 200);
+    const { sessions } = await json<{ sessions: SessionView[] }>(
+      await h.call('GET', '/api/sessions', { cookie: tess.cookie }),
+      200,
+    );
     expect(sessions.map((x) => x.state)).toEqual(['closed']);
     h.clock.advance(25 * 3_600_000);
     expect(await technicianSessions(h.db, h.config, tess.id, h.clock.now())).toEqual([]);

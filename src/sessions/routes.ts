@@ -25,7 +25,8 @@ export function sessionRoutes(deps: Deps, media?: MediaService) {
       return c.json(await createSession(deps, me(c), input), 201);
     })
     .get('/api/sessions', async (c) =>
-      c.json({ sessions: await technicianSessions(deps.db, deps.config, me(c).id, deps.clock.now()) }))
+      c.json({ sessions: await technicianSessions(deps.db, deps.config, me(c).id, deps.clock.now()) }),
+    )
     .get('/api/sessions/:id', async (c) => {
       const view = await ownSessionView(deps.db, deps.config, me(c).id, parse(idParam, c.req.param('id')));
       if (!view) throw new NotFound('No such session.');
@@ -36,8 +37,16 @@ export function sessionRoutes(deps: Deps, media?: MediaService) {
       if (!media) throw new Unavailable('Media is not available on this server.', 'media_unavailable');
       return c.json(await startSession(deps, media, me(c).id, id));
     })
-    .post('/api/sessions/:id/hold', async (c) => c.json(await holdSession(deps, me(c).id, parse(idParam, c.req.param('id')), true)))
-    .post('/api/sessions/:id/resume', async (c) => c.json(await holdSession(deps, me(c).id, parse(idParam, c.req.param('id')), false)))
-    .post('/api/sessions/:id/end', async (c) => c.json(await endSession(deps, me(c).id, parse(idParam, c.req.param('id')))))
-    .post('/api/sessions/:id/resend', async (c) => c.json(await resendSms(deps, me(c), parse(idParam, c.req.param('id')))));
+    .post('/api/sessions/:id/hold', async (c) =>
+      c.json(await holdSession(deps, me(c).id, parse(idParam, c.req.param('id')), true)),
+    )
+    .post('/api/sessions/:id/resume', async (c) =>
+      c.json(await holdSession(deps, me(c).id, parse(idParam, c.req.param('id')), false)),
+    )
+    .post('/api/sessions/:id/end', async (c) =>
+      c.json(await endSession(deps, me(c).id, parse(idParam, c.req.param('id')))),
+    )
+    .post('/api/sessions/:id/resend', async (c) =>
+      c.json(await resendSms(deps, me(c), parse(idParam, c.req.param('id')))),
+    );
 }

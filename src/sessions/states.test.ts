@@ -11,18 +11,29 @@ import { canTransition, ENDED_STATES, LIVE_STATES, type SessionState } from './s
 import { auditActions, sessionRow, technician, type TestTechnician } from './testing.ts';
 
 const LEGAL: [SessionState, SessionState][] = [
-  ['invited', 'connecting'], ['invited', 'closed'], ['invited', 'expired'],
-  ['connecting', 'waiting'], ['connecting', 'closed'], ['connecting', 'timed_out'],
-  ['waiting', 'active'], ['waiting', 'closed'], ['waiting', 'timed_out'],
-  ['active', 'on_hold'], ['active', 'closed'], ['active', 'timed_out'],
-  ['on_hold', 'active'], ['on_hold', 'closed'], ['on_hold', 'timed_out'],
+  ['invited', 'connecting'],
+  ['invited', 'closed'],
+  ['invited', 'expired'],
+  ['connecting', 'waiting'],
+  ['connecting', 'closed'],
+  ['connecting', 'timed_out'],
+  ['waiting', 'active'],
+  ['waiting', 'closed'],
+  ['waiting', 'timed_out'],
+  ['active', 'on_hold'],
+  ['active', 'closed'],
+  ['active', 'timed_out'],
+  ['on_hold', 'active'],
+  ['on_hold', 'closed'],
+  ['on_hold', 'timed_out'],
 ];
 
 describe('the transition table', () => {
   test('allows exactly the transitions of shared/DESIGN.md', () => {
-    for (const from of SESSION_STATES) for (const to of SESSION_STATES) {
-      expect([from, to, canTransition(from, to)]).toEqual([from, to, LEGAL.some(([f, t]) => f === from && t === to)]);
-    }
+    for (const from of SESSION_STATES)
+      for (const to of SESSION_STATES) {
+        expect([from, to, canTransition(from, to)]).toEqual([from, to, LEGAL.some(([f, t]) => f === from && t === to)]);
+      }
   });
   test('ended states are final and every state is live or ended', () => {
     for (const s of ENDED_STATES) expect(SESSION_STATES.filter((t) => canTransition(s, t))).toEqual([]);
@@ -48,7 +59,10 @@ describe('transitions through the verbs', () => {
   };
   async function refused(work: () => Promise<unknown>, status: number) {
     const before = await tableCounts(h);
-    const err = await work().then(() => undefined, (e: { status?: number }) => e);
+    const err = await work().then(
+      () => undefined,
+      (e: { status?: number }) => e,
+    );
     expect(err?.status).toBe(status);
     expect(await tableCounts(h)).toEqual(before);
   }
@@ -58,7 +72,12 @@ describe('transitions through the verbs', () => {
     await answerEula(h, id, true);
     await endSession(h, t.id, id);
     expect((await sessionRow(h, id)).state).toBe('closed');
-    expect(await auditActions(h, id)).toEqual(['session.invited', 'session.opened', 'session.eula_accepted', 'session.closed']);
+    expect(await auditActions(h, id)).toEqual([
+      'session.invited',
+      'session.opened',
+      'session.eula_accepted',
+      'session.closed',
+    ]);
   });
 
   test('invited → closed, invited → expired, connecting → closed (declined), waiting → closed (customer)', async () => {
@@ -72,7 +91,12 @@ describe('transitions through the verbs', () => {
     const d = await open();
     await answerEula(h, d.id, true);
     await endByCustomer(h, d.id);
-    expect(await Promise.all([a, b, c, d].map(async (s) => (await sessionRow(h, s.id)).state))).toEqual(['closed', 'expired', 'closed', 'closed']);
+    expect(await Promise.all([a, b, c, d].map(async (s) => (await sessionRow(h, s.id)).state))).toEqual([
+      'closed',
+      'expired',
+      'closed',
+      'closed',
+    ]);
     expect((await auditActions(h, b.id)).at(-1)).toBe('session.expired');
     expect((await auditActions(h, c.id)).at(-1)).toBe('session.closed');
   });
@@ -101,12 +125,28 @@ describe('the database itself', () => {
     const t = await technician(h, { settings: { maxLiveLensSessions: 2 } });
     const a = await createSession(h, t.me, { type: 'lens', name: 'A', method: 'link' });
     const row = await sessionRow(h, a.id);
-    const copy = { technicianId: t.id, linkTokenHash: 'another link', name: 'B', state: 'invited' as const, method: 'link' as const, language: 'en' as const, pinExpiresAt: row.pinExpiresAt };
+    const copy = {
+      technicianId: t.id,
+      linkTokenHash: 'another link',
+      name: 'B',
+      state: 'invited' as const,
+      method: 'link' as const,
+      language: 'en' as const,
+      pinExpiresAt: row.pinExpiresAt,
+    };
     const insert = (values: Partial<typeof lensSessions.$inferInsert>) =>
-      h.db.insert(lensSessions).values({ ...copy, ...values }).then(() => 'ok', (e) => `${pgErrorCode(e)} ${violatedConstraint(e)}`);
+      h.db
+        .insert(lensSessions)
+        .values({ ...copy, ...values })
+        .then(
+          () => 'ok',
+          (e) => `${pgErrorCode(e)} ${violatedConstraint(e)}`,
+        );
     // The index names are what createSession tells a PIN collision from the live-session limit by, on both drivers.
     expect(await insert({ pin: row.pin, liveSlot: 1 })).toBe(`${UNIQUE_VIOLATION} lens_sessions_live_pin_idx`);
-    expect(await insert({ pin: '999999', liveSlot: row.liveSlot })).toBe(`${UNIQUE_VIOLATION} lens_sessions_live_slot_idx`);
+    expect(await insert({ pin: '999999', liveSlot: row.liveSlot })).toBe(
+      `${UNIQUE_VIOLATION} lens_sessions_live_slot_idx`,
+    );
     await endSession(h, t.id, a.id);
     expect(await insert({ pin: row.pin, liveSlot: row.liveSlot })).toBe('ok'); // freed by the end
   }, 60_000);

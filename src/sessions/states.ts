@@ -28,8 +28,14 @@ export function canTransition(from: SessionState, to: SessionState): boolean {
 }
 
 const HUMAN: Record<SessionState, string> = {
-  invited: 'invited', connecting: 'opened by the customer', waiting: 'waiting for you',
-  active: 'active', on_hold: 'on hold', closed: 'closed', expired: 'expired', timed_out: 'timed out',
+  invited: 'invited',
+  connecting: 'opened by the customer',
+  waiting: 'waiting for you',
+  active: 'active',
+  on_hold: 'on hold',
+  closed: 'closed',
+  expired: 'expired',
+  timed_out: 'timed out',
 };
 
 export function assertTransition(from: SessionState, to: SessionState): void {

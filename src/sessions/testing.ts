@@ -17,13 +17,23 @@ let n = 0;
 export type TestTechnician = { id: string; me: Me; cookie: string };
 
 export async function technician(
-  h: Harness, opts: { rights?: Right[]; settings?: Partial<GroupSettings>; name?: string } = {},
+  h: Harness,
+  opts: { rights?: Right[]; settings?: Partial<GroupSettings>; name?: string } = {},
 ): Promise<TestTechnician> {
   const system = { type: 'system' } as const;
   n++;
-  const group = await createGroup(h, system, { name: `Group ${n}`, rights: opts.rights ?? [...SMS_RIGHTS, 'use_link_method'], settings: opts.settings as GroupSettings });
+  const group = await createGroup(h, system, {
+    name: `Group ${n}`,
+    rights: opts.rights ?? [...SMS_RIGHTS, 'use_link_method'],
+    settings: opts.settings as GroupSettings,
+  });
   const email = `tech${n}@example.test`;
-  const t = await createTechnician(h, system, { email, name: opts.name ?? `Tech ${n}`, password: PASSWORD, groupId: group.id });
+  const t = await createTechnician(h, system, {
+    email,
+    name: opts.name ?? `Tech ${n}`,
+    password: PASSWORD,
+    groupId: group.id,
+  });
   return { id: t.id, me: (await loadMe(h.db, t.id))!, cookie: await signIn(h, email, PASSWORD) };
 }
 
@@ -37,6 +47,10 @@ export async function smsRows(h: Pick<Harness, 'db'>, sessionId: string) {
 }
 
 export async function auditActions(h: Pick<Harness, 'db'>, sessionId: string): Promise<string[]> {
-  const rows = await h.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.subjectId, sessionId)).orderBy(auditLog.id);
+  const rows = await h.db
+    .select({ action: auditLog.action })
+    .from(auditLog)
+    .where(eq(auditLog.subjectId, sessionId))
+    .orderBy(auditLog.id);
   return rows.map((r) => r.action);
 }

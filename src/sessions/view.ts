@@ -20,10 +20,23 @@ export type SmsView = {
 };
 
 export type SessionView = {
-  id: string; type: 'lens'; name: string; state: SessionState; method: 'sms' | 'link';
-  phone: string | null; language: 'en' | 'nl'; pin: string | null; pinExpiresAt: string; link: string | null;
-  createdAt: string; openedAt: string | null; eulaAcceptedAt: string | null; startedAt: string | null;
-  endedAt: string | null; endReason: string | null; sms: SmsView | null;
+  id: string;
+  type: 'lens';
+  name: string;
+  state: SessionState;
+  method: 'sms' | 'link';
+  phone: string | null;
+  language: 'en' | 'nl';
+  pin: string | null;
+  pinExpiresAt: string;
+  link: string | null;
+  createdAt: string;
+  openedAt: string | null;
+  eulaAcceptedAt: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  endReason: string | null;
+  sms: SmsView | null;
   /** The customer's page: connected, or since when it is gone, when it counts as offline and when the session times out. */
   customer: { connected: boolean; leftAt: string | null; offlineAt: string | null; timesOutAt: string | null };
 };
@@ -51,12 +64,22 @@ function smsView(session: SessionRow, sms: SmsRow, config: Config): SmsView {
 
 export function toSessionView(session: SessionRow, sms: SmsRow | undefined, config: Config): SessionView {
   return {
-    id: session.id, type: 'lens', name: session.name, state: session.state, method: session.method,
-    phone: session.phone, language: session.language, pin: session.pin,
+    id: session.id,
+    type: 'lens',
+    name: session.name,
+    state: session.state,
+    method: session.method,
+    phone: session.phone,
+    language: session.language,
+    pin: session.pin,
     pinExpiresAt: session.pinExpiresAt.toISOString(),
     link: session.linkToken ? linkFor(config, session.linkToken) : null,
-    createdAt: session.createdAt.toISOString(), openedAt: iso(session.openedAt), eulaAcceptedAt: iso(session.eulaAcceptedAt),
-    startedAt: iso(session.startedAt), endedAt: iso(session.endedAt), endReason: session.endReason,
+    createdAt: session.createdAt.toISOString(),
+    openedAt: iso(session.openedAt),
+    eulaAcceptedAt: iso(session.eulaAcceptedAt),
+    startedAt: iso(session.startedAt),
+    endedAt: iso(session.endedAt),
+    endReason: session.endReason,
     sms: sms ? smsView(session, sms, config) : null,
     customer: customerView(session, config),
   };
@@ -67,7 +90,9 @@ function customerView(session: SessionRow, config: Config): SessionView['custome
   const after = (ms: number) => (left ? new Date(left.getTime() + ms).toISOString() : null);
   return {
     connected: !!session.openedAt && !left && !session.endedAt,
-    leftAt: iso(left), offlineAt: after(config.reconnectWindowMs), timesOutAt: after(config.customerTimeoutMs),
+    leftAt: iso(left),
+    offlineAt: after(config.reconnectWindowMs),
+    timesOutAt: after(config.customerTimeoutMs),
   };
 }
 
@@ -76,9 +101,17 @@ function customerView(session: SessionRow, config: Config): SessionView['custome
  * session's SMS index): one round trip per list or view, whatever its length.
  */
 function withLatestSms(db: Db | Tx) {
-  const latest = db.select().from(smsMessages).where(eq(smsMessages.sessionId, lensSessions.id))
-    .orderBy(desc(smsMessages.createdAt)).limit(1).as('latest_sms');
-  return db.select({ session: lensSessions, sms: latest._.selectedFields }).from(lensSessions).leftJoinLateral(latest, sql`true`);
+  const latest = db
+    .select()
+    .from(smsMessages)
+    .where(eq(smsMessages.sessionId, lensSessions.id))
+    .orderBy(desc(smsMessages.createdAt))
+    .limit(1)
+    .as('latest_sms');
+  return db
+    .select({ session: lensSessions, sms: latest._.selectedFields })
+    .from(lensSessions)
+    .leftJoinLateral(latest, sql`true`);
 }
 
 async function sessionRow(db: Db | Tx, id: string) {
@@ -91,19 +124,42 @@ export async function sessionView(db: Db | Tx, config: Config, id: string): Prom
   return row && toSessionView(row.session, row.sms ?? undefined, config);
 }
 
-const sessionsOfTechnician = preparedPerDb((db) => withLatestSms(db).where(and(
-  eq(lensSessions.technicianId, sql.placeholder('technicianId')),
-  or(inArray(lensSessions.state, [...LIVE_STATES]), gt(lensSessions.endedAt, sql.placeholder('endedSince'))),
-)).orderBy(desc(lensSessions.createdAt)).limit(200).prepare('technician_sessions'));
+const sessionsOfTechnician = preparedPerDb((db) =>
+  withLatestSms(db)
+    .where(
+      and(
+        eq(lensSessions.technicianId, sql.placeholder('technicianId')),
+        or(inArray(lensSessions.state, [...LIVE_STATES]), gt(lensSessions.endedAt, sql.placeholder('endedSince'))),
+      ),
+    )
+    .orderBy(desc(lensSessions.createdAt))
+    .limit(200)
+    .prepare('technician_sessions'),
+);
 
 /** A technician's live sessions and those that ended within the history window, newest first. */
-export async function technicianSessions(db: Db, config: Config, technicianId: string, now: Date): Promise<SessionView[]> {
-  const rows = await sessionsOfTechnician(db).execute({ technicianId, endedSince: new Date(now.getTime() - HISTORY_MS).toISOString() });
+export async function technicianSessions(
+  db: Db,
+  config: Config,
+  technicianId: string,
+  now: Date,
+): Promise<SessionView[]> {
+  const rows = await sessionsOfTechnician(db).execute({
+    technicianId,
+    endedSince: new Date(now.getTime() - HISTORY_MS).toISOString(),
+  });
   return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config));
 }
 
 /** One of the technician's own sessions; another technician's is reported as missing. */
-export async function ownSessionView(db: Db, config: Config, technicianId: string, id: string): Promise<SessionView | undefined> {
+export async function ownSessionView(
+  db: Db,
+  config: Config,
+  technicianId: string,
+  id: string,
+): Promise<SessionView | undefined> {
   const row = await sessionRow(db, id);
-  return row?.session.technicianId === technicianId ? toSessionView(row.session, row.sms ?? undefined, config) : undefined;
+  return row?.session.technicianId === technicianId
+    ? toSessionView(row.session, row.sms ?? undefined, config)
+    : undefined;
 }

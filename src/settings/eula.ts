@@ -30,7 +30,8 @@ export const DEFAULT_EULA: EulaTexts = {
 export const EULA_KEY = 'eula';
 const KEY = EULA_KEY;
 const text = z.string().trim().min(1, 'The EULA cannot be empty.').max(20_000, 'At most 20,000 characters.');
-export const updateEulaInput = z.strictObject({ en: text.optional(), nl: text.optional() })
+export const updateEulaInput = z
+  .strictObject({ en: text.optional(), nl: text.optional() })
   .refine((v) => v.en !== undefined || v.nl !== undefined, 'Send "en", "nl" or both.');
 
 export async function getEula(db: Db | Tx): Promise<EulaTexts> {
@@ -43,11 +44,17 @@ export function eulaFrom(value: unknown): EulaTexts {
   return { ...DEFAULT_EULA, ...(value as Partial<EulaTexts> | null | undefined) };
 }
 
-export async function updateEula(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, input: z.output<typeof updateEulaInput>): Promise<EulaTexts> {
+export async function updateEula(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  input: z.output<typeof updateEulaInput>,
+): Promise<EulaTexts> {
   return transaction(deps.db, async (tx) => {
     const next = { ...(await getEula(tx)), ...input };
     const now = deps.clock.now();
-    await tx.insert(settings).values({ key: KEY, value: next, updatedAt: now })
+    await tx
+      .insert(settings)
+      .values({ key: KEY, value: next, updatedAt: now })
       .onConflictDoUpdate({ target: settings.key, set: { value: next, updatedAt: now } });
     await audit(tx, actor, 'settings.eula_updated', { type: 'settings', id: KEY }, { languages: Object.keys(input) });
     return next;

@@ -11,6 +11,8 @@ export function settingsRoutes(deps: Deps) {
     .get('/api/settings/eula', async (c) => c.json({ eula: await getEula(deps.db) }))
     .put('/api/settings/eula', async (c) => {
       const input = await jsonBody(c, updateEulaInput);
-      return c.json({ eula: await updateEula(deps, { type: 'technician', id: c.get('signedIn').technician.id }, input) });
+      return c.json({
+        eula: await updateEula(deps, { type: 'technician', id: c.get('signedIn').technician.id }, input),
+      });
     });
 }

@@ -1,7 +1,16 @@
 import { describe, expect, test } from 'bun:test';
 import smpp from 'smpp';
 import {
-  concatInfo, decodeGsm7, decodeUcs2, encodeGsm7, encodeUcs2, gsm7Length, isGsm7, parseReceipt, splitSms, type EncodedSms,
+  concatInfo,
+  decodeGsm7,
+  decodeUcs2,
+  encodeGsm7,
+  encodeUcs2,
+  gsm7Length,
+  isGsm7,
+  parseReceipt,
+  splitSms,
+  type EncodedSms,
 } from './encoding.ts';
 
 // The package's own coders: an independent reading of GSM 03.38 to check ours against.
@@ -113,17 +122,26 @@ describe('splitSms', () => {
 
 describe('parseReceipt', () => {
   test('standard receipt text', () => {
-    expect(parseReceipt('id:0A1B2C sub:001 dlvrd:001 submit date:2611251000 done date:2611251001 stat:DELIVRD err:000 text:Your Loupe PIN is'))
-      .toEqual({ messageId: '0A1B2C', stat: 'DELIVRD', err: '000' });
+    expect(
+      parseReceipt(
+        'id:0A1B2C sub:001 dlvrd:001 submit date:2611251000 done date:2611251001 stat:DELIVRD err:000 text:Your Loupe PIN is',
+      ),
+    ).toEqual({ messageId: '0A1B2C', stat: 'DELIVRD', err: '000' });
   });
 
   test('failed delivery, lower-case field names, no err', () => {
-    expect(parseReceipt('id:77 sub:001 dlvrd:000 submit date:2611251000 done date:2611251001 stat:undeliv'))
-      .toEqual({ messageId: '77', stat: 'UNDELIV' });
+    expect(parseReceipt('id:77 sub:001 dlvrd:000 submit date:2611251000 done date:2611251001 stat:undeliv')).toEqual({
+      messageId: '77',
+      stat: 'UNDELIV',
+    });
   });
 
   test('the text excerpt cannot override fields', () => {
-    expect(parseReceipt('id:1 stat:EXPIRED err:001 text: id:2 stat:DELIVRD')).toEqual({ messageId: '1', stat: 'EXPIRED', err: '001' });
+    expect(parseReceipt('id:1 stat:EXPIRED err:001 text: id:2 stat:DELIVRD')).toEqual({
+      messageId: '1',
+      stat: 'EXPIRED',
+      err: '001',
+    });
   });
 
   test('not a receipt', () => {

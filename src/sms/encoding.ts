@@ -12,8 +12,16 @@ const GSM_BASIC =
 const ESCAPE = 0x1b;
 /** Extension table: sent as ESC followed by this septet. */
 const GSM_EXTENSION: ReadonlyArray<[string, number]> = [
-  ['\f', 0x0a], ['^', 0x14], ['{', 0x28], ['}', 0x29], ['\\', 0x2f],
-  ['[', 0x3c], ['~', 0x3d], [']', 0x3e], ['|', 0x40], ['€', 0x65],
+  ['\f', 0x0a],
+  ['^', 0x14],
+  ['{', 0x28],
+  ['}', 0x29],
+  ['\\', 0x2f],
+  ['[', 0x3c],
+  ['~', 0x3d],
+  [']', 0x3e],
+  ['|', 0x40],
+  ['€', 0x65],
 ];
 
 const basicSeptet = new Map<string, number>();
@@ -134,7 +142,8 @@ export function splitSms(text: string, reference: number = nextReference()): Enc
     size += sizeOf(char);
   }
   chunks.push(chunk);
-  if (chunks.length > MAX_PARTS) throw new RangeError(`text needs ${chunks.length} parts, at most ${MAX_PARTS} can be concatenated`);
+  if (chunks.length > MAX_PARTS)
+    throw new RangeError(`text needs ${chunks.length} parts, at most ${MAX_PARTS} can be concatenated`);
   return {
     dataCoding,
     parts: chunks.map((part, i) => ({ udh: concatUdh(reference, chunks.length, i + 1), message: encode(part) })),
@@ -147,7 +156,8 @@ export type ConcatInfo = { reference: number; total: number; seq: number };
 export function concatInfo(elements: readonly Buffer[]): ConcatInfo | undefined {
   for (const ie of elements) {
     if (ie[0] === 0x00 && ie[1] === 3 && ie.length >= 5) return { reference: ie[2]!, total: ie[3]!, seq: ie[4]! };
-    if (ie[0] === 0x08 && ie[1] === 4 && ie.length >= 6) return { reference: ie.readUInt16BE(2), total: ie[4]!, seq: ie[5]! };
+    if (ie[0] === 0x08 && ie[1] === 4 && ie.length >= 6)
+      return { reference: ie.readUInt16BE(2), total: ie[4]!, seq: ie[5]! };
   }
   return undefined;
 }

@@ -14,10 +14,22 @@ export type SubmitResult =
    * `outcomeUnknown` means the request may have reached the SMSC (connection lost before
    * the response): the outbox does not resend those, so a customer never gets two texts.
    */
-  | { ok: false; permanent: boolean; reason: string; commandStatus?: number; retryAfterMs?: number; outcomeUnknown?: boolean };
+  | {
+      ok: false;
+      permanent: boolean;
+      reason: string;
+      commandStatus?: number;
+      retryAfterMs?: number;
+      outcomeUnknown?: boolean;
+    };
 
 /** A delivery receipt for one part, parsed from deliver_sm. */
-export type DeliveryReport = { messageId: string; delivered: boolean; stat: string /* DELIVRD, UNDELIV, EXPIRED, REJECTD, … */; err?: string };
+export type DeliveryReport = {
+  messageId: string;
+  delivered: boolean;
+  stat: string /* DELIVRD, UNDELIV, EXPIRED, REJECTD, … */;
+  err?: string;
+};
 
 export interface SmsGateway {
   readonly kind: 'smpp' | 'console';

@@ -19,7 +19,14 @@ let tess: TestTechnician;
 let smsc: TestSmsc;
 const running: { outbox: Outbox; gateway: SmsGateway }[] = [];
 
-const FAST = { reconnectMinMs: 50, reconnectMaxMs: 200, throttleMinMs: 50, throttleMaxMs: 100, enquireLinkIntervalMs: 60_000, slotWaitMs: 500 };
+const FAST = {
+  reconnectMinMs: 50,
+  reconnectMaxMs: 200,
+  throttleMinMs: 50,
+  throttleMaxMs: 100,
+  enquireLinkIntervalMs: 60_000,
+  slotWaitMs: 500,
+};
 
 function startOutbox() {
   const gateway = createSmppGateway(smsc.settings(), silentLogger, FAST);
@@ -41,7 +48,8 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_
     await Bun.sleep(25);
   }
 }
-const invite = (phone = '+31612345678') => createSession(h, tess.me, { type: 'lens', name: 'Router', method: 'sms', phone });
+const invite = (phone = '+31612345678') =>
+  createSession(h, tess.me, { type: 'lens', name: 'Router', method: 'sms', phone });
 const statusOf = async (sessionId: string) => (await smsRows(h, sessionId)).map((r) => r.status);
 
 beforeEach(async () => {
@@ -65,10 +73,16 @@ describe('the SMS outbox', () => {
     expect(message.to).toBe('31612345678');
     expect(message.text).toContain(s.pin!);
     expect(message.text).toContain(s.link!);
-    const [sent] = await until(() => smsRows(h, s.id), (r) => r[0]?.status === 'sent');
+    const [sent] = await until(
+      () => smsRows(h, s.id),
+      (r) => r[0]?.status === 'sent',
+    );
     expect(sent!.messageIds).toEqual(message.messageIds);
     await smsc.sendReceipt(message.messageId, 'DELIVRD');
-    await until(() => statusOf(s.id), (st) => st[0] === 'delivered');
+    await until(
+      () => statusOf(s.id),
+      (st) => st[0] === 'delivered',
+    );
     expect((await sessionView(h.db, h.config, s.id))!.sms!.status).toBe('delivered');
     expect(changes.filter((id) => id === s.id).length).toBeGreaterThanOrEqual(3); // created, sent, delivered
   });
@@ -77,23 +91,38 @@ describe('the SMS outbox', () => {
     startOutbox();
     const s = await invite();
     const message = await smsc.waitForMessage();
-    await until(() => statusOf(s.id), (st) => st[0] === 'sent');
-    await h.db.update(smsMessages).set({ messageIds: [message.messageId, 'second-part'] }).where(eq(smsMessages.sessionId, s.id));
+    await until(
+      () => statusOf(s.id),
+      (st) => st[0] === 'sent',
+    );
+    await h.db
+      .update(smsMessages)
+      .set({ messageIds: [message.messageId, 'second-part'] })
+      .where(eq(smsMessages.sessionId, s.id));
     await smsc.sendReceipt(message.messageId, 'DELIVRD');
     await smsc.sendReceipt(message.messageId, 'DELIVRD');
-    const [row] = await until(() => smsRows(h, s.id), (r) => r[0]!.deliveredIds.length === 1);
+    const [row] = await until(
+      () => smsRows(h, s.id),
+      (r) => r[0]!.deliveredIds.length === 1,
+    );
     await Bun.sleep(200);
     expect(row!.status).toBe('sent');
     expect((await smsRows(h, s.id))[0]!.deliveredIds).toEqual([message.messageId]);
   });
 
-  test('a negative receipt marks the SMS failed with the network\'s reason', async () => {
+  test("a negative receipt marks the SMS failed with the network's reason", async () => {
     startOutbox();
     const s = await invite();
     const message = await smsc.waitForMessage();
-    await until(() => statusOf(s.id), (st) => st[0] === 'sent');
+    await until(
+      () => statusOf(s.id),
+      (st) => st[0] === 'sent',
+    );
     await smsc.sendReceipt(message.messageId, 'UNDELIV', { err: '001' });
-    const [row] = await until(() => smsRows(h, s.id), (r) => r[0]?.status === 'failed');
+    const [row] = await until(
+      () => smsRows(h, s.id),
+      (r) => r[0]?.status === 'failed',
+    );
     expect(row!.error).toContain('UNDELIV');
   });
 
@@ -105,7 +134,10 @@ describe('the SMS outbox', () => {
     expect(await statusOf(s.id)).toEqual(['queued']);
     await smsc.start();
     await smsc.waitForMessage();
-    await until(() => statusOf(s.id), (st) => st[0] === 'sent');
+    await until(
+      () => statusOf(s.id),
+      (st) => st[0] === 'sent',
+    );
     await Bun.sleep(300);
     expect(smsc.received).toHaveLength(1);
   });
@@ -114,14 +146,20 @@ describe('the SMS outbox', () => {
     smsc.throttleNext(1);
     const { outbox } = startOutbox();
     const s = await invite();
-    const [retrying] = await until(() => smsRows(h, s.id), (r) => r[0]?.status === 'queued' && r[0].attempts === 1);
+    const [retrying] = await until(
+      () => smsRows(h, s.id),
+      (r) => r[0]?.status === 'queued' && r[0].attempts === 1,
+    );
     expect(retrying!.error).toContain('Retrying');
     expect(smsc.received).toHaveLength(0);
     h.clock.advance(61_000); // past the back-off, on Loupe's clock
     await Bun.sleep(150); // past the gateway's own pause, on the real clock
     outbox.wake();
     await smsc.waitForMessage();
-    await until(() => statusOf(s.id), (st) => st[0] === 'sent');
+    await until(
+      () => statusOf(s.id),
+      (st) => st[0] === 'sent',
+    );
     expect(smsc.received).toHaveLength(1);
     expect((await smsRows(h, s.id))[0]!.attempts).toBe(2);
   }, 20_000); // waits out the gateway's real 1 s throttle pause; slow on a loaded 2-core machine
@@ -130,7 +168,10 @@ describe('the SMS outbox', () => {
     smsc.failNext(1, 0x0b); // ESME_RINVDSTADR
     const { outbox } = startOutbox();
     const s = await invite();
-    const [row] = await until(() => smsRows(h, s.id), (r) => r[0]?.status === 'failed');
+    const [row] = await until(
+      () => smsRows(h, s.id),
+      (r) => r[0]?.status === 'failed',
+    );
     expect(row!.error).toMatch(/0x0*b|dest/i);
     h.clock.advance(10 * 60_000);
     outbox.wake();
@@ -148,17 +189,25 @@ describe('the SMS outbox', () => {
     await smsc.start();
     startOutbox(); // ... and starts again
     await smsc.waitForMessage();
-    await until(() => statusOf(s.id), (st) => st[0] === 'sent');
+    await until(
+      () => statusOf(s.id),
+      (st) => st[0] === 'sent',
+    );
     await Bun.sleep(300);
     expect(smsc.received).toHaveLength(1);
   });
 
   test('an SMS caught mid-submit by a crash is never sent again; it is marked for Resend', async () => {
     const s = await invite();
-    await h.db.update(smsMessages).set({ status: 'sending', attempts: 1, updatedAt: new Date(h.clock.now().getTime() - STALE_SENDING_MS - 1) })
+    await h.db
+      .update(smsMessages)
+      .set({ status: 'sending', attempts: 1, updatedAt: new Date(h.clock.now().getTime() - STALE_SENDING_MS - 1) })
       .where(eq(smsMessages.sessionId, s.id));
     startOutbox();
-    const [row] = await until(() => smsRows(h, s.id), (r) => r[0]?.status === 'failed');
+    const [row] = await until(
+      () => smsRows(h, s.id),
+      (r) => r[0]?.status === 'failed',
+    );
     expect(row!.error).toContain('Resend');
     await Bun.sleep(300);
     expect(smsc.received).toHaveLength(0);
@@ -170,7 +219,10 @@ describe('the SMS outbox', () => {
     const s = await invite();
     await endSession(h, tess.id, s.id);
     await smsc.start();
-    await until(async () => smsc.boundSessions, (n) => n > 0);
+    await until(
+      async () => smsc.boundSessions,
+      (n) => n > 0,
+    );
     await Bun.sleep(300);
     expect(smsc.received).toHaveLength(0);
     expect(await statusOf(s.id)).toEqual(['failed']);

@@ -39,12 +39,18 @@ export class Outbox {
   private readonly submitting = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(private readonly deps: Deps, private readonly gateway: SmsGateway, private readonly opts: OutboxOptions = {}) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly gateway: SmsGateway,
+    private readonly opts: OutboxOptions = {},
+  ) {}
 
   start(): void {
     this.unsubscribe.push(this.deps.events.onSmsQueued(() => this.wake()));
     this.gateway.onReady(() => this.wake());
-    this.gateway.onReport((report) => void this.applyReport(report).catch((err) => this.deps.log.error('sms receipt failed', { err })));
+    this.gateway.onReport(
+      (report) => void this.applyReport(report).catch((err) => this.deps.log.error('sms receipt failed', { err })),
+    );
     this.timer = setInterval(() => this.wake(), this.opts.pollMs ?? 5_000);
     this.wake();
   }
@@ -85,7 +91,8 @@ export class Outbox {
     const claimed = await this.claim();
     for (const row of claimed) {
       this.submitting.add(row.id);
-      const work = this.gateway.submit({ reference: row.id, to: row.to, text: row.text })
+      const work = this.gateway
+        .submit({ reference: row.id, to: row.to, text: row.text })
         .then((result) => this.record(row, result))
         .catch((err) => this.deps.log.error('sms submit failed', { err, sms: row.id }))
         .finally(() => this.submitting.delete(row.id));
@@ -100,15 +107,28 @@ export class Outbox {
   private async claim(): Promise<SmsRow[]> {
     const now = this.deps.clock.now();
     return transaction(this.deps.db, async (tx) => {
-      const due = await tx.select({ id: smsMessages.id }).from(smsMessages)
+      const due = await tx
+        .select({ id: smsMessages.id })
+        .from(smsMessages)
         .innerJoin(lensSessions, eq(lensSessions.id, smsMessages.sessionId))
-        .where(and(eq(smsMessages.status, 'queued'), lte(smsMessages.nextAttemptAt, now), eq(lensSessions.state, 'invited')))
+        .where(
+          and(eq(smsMessages.status, 'queued'), lte(smsMessages.nextAttemptAt, now), eq(lensSessions.state, 'invited')),
+        )
         // Locking the session too means an invitation being ended right now is skipped, not texted.
-        .orderBy(smsMessages.nextAttemptAt).limit(this.opts.batch ?? 50).for('update', { of: [smsMessages, lensSessions], skipLocked: true });
+        .orderBy(smsMessages.nextAttemptAt)
+        .limit(this.opts.batch ?? 50)
+        .for('update', { of: [smsMessages, lensSessions], skipLocked: true });
       if (!due.length) return [];
-      return tx.update(smsMessages)
+      return tx
+        .update(smsMessages)
         .set({ status: 'sending', attempts: sql`${smsMessages.attempts} + 1`, updatedAt: now })
-        .where(inArray(smsMessages.id, due.map((d) => d.id))).returning();
+        .where(
+          inArray(
+            smsMessages.id,
+            due.map((d) => d.id),
+          ),
+        )
+        .returning();
     });
   }
 
@@ -119,17 +139,31 @@ export class Outbox {
     if (result.ok) {
       change = { status: 'sent', messageIds: result.messageIds, sentAt: now, error: null };
     } else if (result.outcomeUnknown) {
-      change = { status: 'failed', error: `The gateway connection dropped before it confirmed the SMS (${result.reason}). It may or may not arrive: use Resend if the customer got nothing.` };
+      change = {
+        status: 'failed',
+        error: `The gateway connection dropped before it confirmed the SMS (${result.reason}). It may or may not arrive: use Resend if the customer got nothing.`,
+      };
     } else if (result.permanent || attempts >= (this.opts.maxAttempts ?? 10)) {
       change = { status: 'failed', error: result.reason };
     } else {
       const backoff = BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)]!;
-      change = { status: 'queued', error: `Retrying: ${result.reason}`, nextAttemptAt: new Date(now.getTime() + Math.max(backoff, result.retryAfterMs ?? 0)) };
+      change = {
+        status: 'queued',
+        error: `Retrying: ${result.reason}`,
+        nextAttemptAt: new Date(now.getTime() + Math.max(backoff, result.retryAfterMs ?? 0)),
+      };
     }
-    const [updated] = await this.deps.db.update(smsMessages).set({ ...change, updatedAt: now })
-      .where(and(eq(smsMessages.id, row.id), eq(smsMessages.status, 'sending'))).returning();
+    const [updated] = await this.deps.db
+      .update(smsMessages)
+      .set({ ...change, updatedAt: now })
+      .where(and(eq(smsMessages.id, row.id), eq(smsMessages.status, 'sending')))
+      .returning();
     this.deps.log[result.ok ? 'info' : 'warn']('sms submitted', {
-      sms: row.id, session: row.sessionId, status: updated?.status, attempt: attempts, reason: result.ok ? undefined : result.reason,
+      sms: row.id,
+      session: row.sessionId,
+      status: updated?.status,
+      attempt: attempts,
+      reason: result.ok ? undefined : result.reason,
     });
     await this.announce(row.sessionId);
   }
@@ -137,7 +171,10 @@ export class Outbox {
   /** A receipt can overtake the write of its message id; look again shortly before giving up. */
   private async applyReport(report: DeliveryReport, tries = 0): Promise<void> {
     const now = this.deps.clock.now();
-    const [row] = await this.deps.db.select().from(smsMessages).where(sql`${report.messageId} = any(${smsMessages.messageIds})`);
+    const [row] = await this.deps.db
+      .select()
+      .from(smsMessages)
+      .where(sql`${report.messageId} = any(${smsMessages.messageIds})`);
     if (!row) {
       if (tries < 5) setTimeout(() => void this.applyReport(report, tries + 1).catch(() => {}), 200);
       else this.deps.log.warn('sms receipt for an unknown message', { messageId: report.messageId, stat: report.stat });
@@ -154,9 +191,14 @@ export class Outbox {
           updated_at = ${at}
         where id = ${row.id} and not (${report.messageId}::text = any(delivered_ids))`);
     } else {
-      await this.deps.db.update(smsMessages).set({
-        status: 'failed', error: `Not delivered: the network reported ${report.stat}${report.err && report.err !== '000' ? ` (error ${report.err})` : ''}.`, updatedAt: now,
-      }).where(and(eq(smsMessages.id, row.id), inArray(smsMessages.status, ['sent', 'delivered'])));
+      await this.deps.db
+        .update(smsMessages)
+        .set({
+          status: 'failed',
+          error: `Not delivered: the network reported ${report.stat}${report.err && report.err !== '000' ? ` (error ${report.err})` : ''}.`,
+          updatedAt: now,
+        })
+        .where(and(eq(smsMessages.id, row.id), inArray(smsMessages.status, ['sent', 'delivered'])));
     }
     await this.announce(row.sessionId);
   }
@@ -164,19 +206,30 @@ export class Outbox {
   private async failStaleSending(): Promise<void> {
     const now = this.deps.clock.now();
     const mine = [...this.submitting];
-    const stale = await this.deps.db.update(smsMessages).set({
-      status: 'failed', updatedAt: now,
-      error: 'Loupe stopped while this SMS was being submitted; it may or may not arrive. Use Resend if the customer got nothing.',
-    }).where(and(
-      eq(smsMessages.status, 'sending'), lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
-      mine.length ? notInArray(smsMessages.id, mine) : undefined,
-    )).returning();
+    const stale = await this.deps.db
+      .update(smsMessages)
+      .set({
+        status: 'failed',
+        updatedAt: now,
+        error:
+          'Loupe stopped while this SMS was being submitted; it may or may not arrive. Use Resend if the customer got nothing.',
+      })
+      .where(
+        and(
+          eq(smsMessages.status, 'sending'),
+          lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
+          mine.length ? notInArray(smsMessages.id, mine) : undefined,
+        ),
+      )
+      .returning();
     for (const row of stale) await this.announce(row.sessionId);
   }
 
   private async announce(sessionId: string): Promise<void> {
-    const [s] = await this.deps.db.select({ technicianId: lensSessions.technicianId }).from(lensSessions).where(eq(lensSessions.id, sessionId));
+    const [s] = await this.deps.db
+      .select({ technicianId: lensSessions.technicianId })
+      .from(lensSessions)
+      .where(eq(lensSessions.id, sessionId));
     if (s) this.deps.events.sessionChanged({ sessionId, technicianId: s.technicianId });
   }
 }
-

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import type { DecodedMessage } from 'smpp';
 import { createLogger, type Logger } from '../log.ts';
 import type { DeliveryReport, SmppSettings, SmsGateway } from './gateway.ts';
-import { createSmppGateway, describeStatus, destinationAddress, sourceAddress, type SmppGatewayOptions } from './smpp-gateway.ts';
+import {
+  createSmppGateway,
+  describeStatus,
+  destinationAddress,
+  sourceAddress,
+  type SmppGatewayOptions,
+} from './smpp-gateway.ts';
 import { startTestSmsc, type TestSmsc, type TestSmscOptions } from './test-smsc.ts';
 
 // Short timings so every test is over in well under a second or two.
@@ -100,9 +106,15 @@ describe('SMPP gateway against the test SMSC', () => {
     expect(result).toEqual({ ok: true, messageIds: [smsc.received[0]!.messageId] });
     const { pdu } = smsc.received[0]!;
     expect(pdu).toMatchObject({
-      source_addr_ton: 5, source_addr_npi: 0, source_addr: 'Loupe',
-      dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '31612345678',
-      data_coding: 0, registered_delivery: 1, esm_class: 0,
+      source_addr_ton: 5,
+      source_addr_npi: 0,
+      source_addr: 'Loupe',
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      destination_addr: '31612345678',
+      data_coding: 0,
+      registered_delivery: 1,
+      esm_class: 0,
     });
     expect(rawUdh(pdu)).toEqual([]);
     expect((await smsc.waitForMessage()).text).toBe(text);
@@ -111,7 +123,11 @@ describe('SMPP gateway against the test SMSC', () => {
   test('numeric senders: international and short code', async () => {
     const { smsc, gateway } = await bound({ sourceAddr: '+3197010203040' });
     await gateway.submit({ reference: 'r1', to: TO, text: 'hi' });
-    expect(smsc.received[0]!.pdu).toMatchObject({ source_addr_ton: 1, source_addr_npi: 1, source_addr: '3197010203040' });
+    expect(smsc.received[0]!.pdu).toMatchObject({
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: '3197010203040',
+    });
 
     const short = gatewayFor(smsc.settings({ sourceAddr: '4321' }));
     await whenReady(short.gateway);
@@ -121,8 +137,9 @@ describe('SMPP gateway against the test SMSC', () => {
 
   test('long UCS-2 text arrives as concatenated parts and decodes to the original', async () => {
     const { smsc, gateway } = await bound();
-    const text = 'Hoi Zoë! Je monteur wil graag meekijken via je camera 📷. Tik op de link en voer de pincode in: 482913. '
-      + 'Werkt het niet? Bel ons gerust terug — groetjes van het Loupe-team 👋🏽';
+    const text =
+      'Hoi Zoë! Je monteur wil graag meekijken via je camera 📷. Tik op de link en voer de pincode in: 482913. ' +
+      'Werkt het niet? Bel ons gerust terug — groetjes van het Loupe-team 👋🏽';
     expect(text.length).toBeGreaterThan(134);
     const result = await gateway.submit({ reference: 'r1', to: TO, text });
     if (!result.ok) throw new Error(result.reason);
@@ -155,7 +172,12 @@ describe('SMPP gateway against the test SMSC', () => {
     smsc.autoReceipt = 'DELIVRD';
     const first = await gateway.submit({ reference: 'r1', to: TO, text: 'one' });
     await until(() => reports.length === 1, 2_000, 'receipt');
-    expect(reports[0]).toEqual({ messageId: first.ok ? first.messageIds[0]! : '', delivered: true, stat: 'DELIVRD', err: '000' });
+    expect(reports[0]).toEqual({
+      messageId: first.ok ? first.messageIds[0]! : '',
+      delivered: true,
+      stat: 'DELIVRD',
+      err: '000',
+    });
 
     smsc.autoReceipt = false;
     const second = await gateway.submit({ reference: 'r2', to: TO, text: 'two' });
@@ -174,7 +196,12 @@ describe('SMPP gateway against the test SMSC', () => {
 
   test('the gateway answers the SMSC enquire_link', async () => {
     const { smsc } = await bound({}, { enquireLinkIntervalMs: 60_000 });
-    await Promise.race([smsc.enquireLinkClients(), Bun.sleep(1_000).then(() => { throw new Error('no enquire_link_resp'); })]);
+    await Promise.race([
+      smsc.enquireLinkClients(),
+      Bun.sleep(1_000).then(() => {
+        throw new Error('no enquire_link_resp');
+      }),
+    ]);
   });
 
   test('throttled: transient with retryAfterMs, all submits paused, then success', async () => {
@@ -207,13 +234,28 @@ describe('SMPP gateway against the test SMSC', () => {
     expect(invalid.ok ? '' : invalid.reason).toContain('ESME_RINVDSTADR (0x0000000B)');
 
     smsc.failNext(1, 0x0a);
-    expect(await gateway.submit({ reference: 'r2', to: TO, text: 'a' })).toMatchObject({ ok: false, permanent: true, commandStatus: 0x0a });
+    expect(await gateway.submit({ reference: 'r2', to: TO, text: 'a' })).toMatchObject({
+      ok: false,
+      permanent: true,
+      commandStatus: 0x0a,
+    });
     smsc.failNext(1, 0x14);
-    expect(await gateway.submit({ reference: 'r3', to: TO, text: 'a' })).toMatchObject({ ok: false, permanent: false, commandStatus: 0x14 });
+    expect(await gateway.submit({ reference: 'r3', to: TO, text: 'a' })).toMatchObject({
+      ok: false,
+      permanent: false,
+      commandStatus: 0x14,
+    });
     smsc.failNext(1, 0x08);
-    expect(await gateway.submit({ reference: 'r4', to: TO, text: 'a' })).toMatchObject({ ok: false, permanent: false, commandStatus: 0x08 });
+    expect(await gateway.submit({ reference: 'r4', to: TO, text: 'a' })).toMatchObject({
+      ok: false,
+      permanent: false,
+      commandStatus: 0x08,
+    });
 
-    expect(await gateway.submit({ reference: 'r5', to: '0612345678', text: 'a' })).toMatchObject({ ok: false, permanent: true });
+    expect(await gateway.submit({ reference: 'r5', to: '0612345678', text: 'a' })).toMatchObject({
+      ok: false,
+      permanent: true,
+    });
     expect(smsc.received).toHaveLength(0);
   });
 
@@ -235,7 +277,10 @@ describe('SMPP gateway against the test SMSC', () => {
     const { gateway, readyCount } = gatewayFor(smsc.settings(), { slotWaitMs: 50 });
     await Bun.sleep(150);
     expect(gateway.ready()).toBe(false);
-    expect(await gateway.submit({ reference: 'r0', to: TO, text: 'early' })).toMatchObject({ ok: false, permanent: false });
+    expect(await gateway.submit({ reference: 'r0', to: TO, text: 'early' })).toMatchObject({
+      ok: false,
+      permanent: false,
+    });
 
     await smsc.start();
     await until(() => readyCount() === 1, 2_000, 'onReady');
@@ -273,7 +318,9 @@ describe('SMPP gateway against the test SMSC', () => {
   test('window: never more than settings.window submit_sm outstanding', async () => {
     const { smsc, gateway } = await bound({ window: 2 });
     smsc.responseDelayMs = 50;
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => gateway.submit({ reference: `r${i}`, to: TO, text: `m${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => gateway.submit({ reference: `r${i}`, to: TO, text: `m${i}` })),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(smsc.received).toHaveLength(6);
     expect(smsc.maxOutstanding).toBe(2);
@@ -293,10 +340,16 @@ describe('SMPP gateway against the test SMSC', () => {
     const { gateway, entries } = gatewayFor(smsc.settings({ password: 'wrong' }), { reconnectMaxMs: 10_000 });
     await until(() => smsc.binds.length === 1, 2_000, 'first bind');
     await Bun.sleep(500); // the next attempt comes 20 ms × 2^4 = 320 ms later, the one after that 640 ms later
-    expect(smsc.binds).toEqual([{ systemId: 'loupe', accepted: false }, { systemId: 'loupe', accepted: false }]);
+    expect(smsc.binds).toEqual([
+      { systemId: 'loupe', accepted: false },
+      { systemId: 'loupe', accepted: false },
+    ]);
     expect(gateway.ready()).toBe(false);
     const error = entries.find((e) => e.level === 'error');
-    expect(error).toMatchObject({ msg: 'SMSC rejected the SMPP bind: check the system id and password in SMPP_URL', status: 'ESME_RINVPASWD (0x0000000E)' });
+    expect(error).toMatchObject({
+      msg: 'SMSC rejected the SMPP bind: check the system id and password in SMPP_URL',
+      status: 'ESME_RINVPASWD (0x0000000E)',
+    });
     expect(JSON.stringify(entries)).not.toContain('wrong'); // the password never reaches the logs
   });
 
@@ -309,7 +362,10 @@ describe('SMPP gateway against the test SMSC', () => {
     expect(await pending).toMatchObject({ ok: true });
     expect(smsc.unbinds).toBe(1);
     expect(gateway.ready()).toBe(false);
-    expect(await gateway.submit({ reference: 'r2', to: TO, text: 'too late' })).toMatchObject({ ok: false, permanent: false });
+    expect(await gateway.submit({ reference: 'r2', to: TO, text: 'too late' })).toMatchObject({
+      ok: false,
+      permanent: false,
+    });
     await Bun.sleep(100);
     expect(smsc.boundSessions).toBe(0);
     expect(smsc.binds).toHaveLength(1);
@@ -318,8 +374,27 @@ describe('SMPP gateway against the test SMSC', () => {
   test('smpps:// with the package TLS server', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loupe-smpps-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const openssl = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stderr: 'ignore' });
+    const openssl = Bun.spawnSync(
+      [
+        'openssl',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stderr: 'ignore' },
+    );
     if (!openssl.success) return void console.warn('openssl not available: smpps:// not tested');
     const cert = readFileSync(join(dir, 'cert.pem'));
     const smsc = await smscFor({ tls: { key: readFileSync(join(dir, 'key.pem')), cert } });

@@ -56,7 +56,18 @@ const { ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR, ESME_RX_T_APPN, ESME_RINVB
 const TRANSIENT_STATUSES = new Set([ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR, ESME_RX_T_APPN, ESME_RINVBNDSTS]);
 const statusNames = new Map(Object.entries(smpp.errors).map(([name, status]) => [status, name]));
 /** message_state TLV values, for receipts that carry no readable text. */
-const MESSAGE_STATES = ['SCHEDULED', 'ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'SKIPPED'];
+const MESSAGE_STATES = [
+  'SCHEDULED',
+  'ENROUTE',
+  'DELIVRD',
+  'EXPIRED',
+  'DELETED',
+  'UNDELIV',
+  'ACCEPTD',
+  'UNKNOWN',
+  'REJECTD',
+  'SKIPPED',
+];
 
 /** "ESME_RINVDSTADR (0x0000000B)" */
 export function describeStatus(status: number): string {
@@ -123,7 +134,11 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
   function connect(): void {
     reconnectTimer = undefined;
     if (closing) return;
-    const session = smpp.connect({ host: settings.host, port: settings.port, ...(settings.tls ? { tls: true, ...options.tls } : {}) });
+    const session = smpp.connect({
+      host: settings.host,
+      port: settings.port,
+      ...(settings.tls ? { tls: true, ...options.tls } : {}),
+    });
     const current: Link = { session, bound: false, boundAt: 0, dropped: false, inflight: new Set(), timers: [] };
     link = current;
     current.timers.push(setTimeout(() => drop(current, `not bound within ${responseTimeoutMs} ms`), responseTimeoutMs));
@@ -141,14 +156,23 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
   }
 
   async function bind(current: Link): Promise<void> {
-    const outcome = await request(current, (onResponse) =>
-      current.session.bind_transceiver({ system_id: settings.systemId, password: settings.password, interface_version: INTERFACE_VERSION_3_4 }, onResponse),
-    responseTimeoutMs);
+    const outcome = await request(
+      current,
+      (onResponse) =>
+        current.session.bind_transceiver(
+          { system_id: settings.systemId, password: settings.password, interface_version: INTERFACE_VERSION_3_4 },
+          onResponse,
+        ),
+      responseTimeoutMs,
+    );
     if (current.dropped) return;
     if (outcome.kind !== 'response') return drop(current, `no bind_transceiver_resp (${outcome.kind})`);
     const status = outcome.pdu.command_status;
     if (status !== 0) {
-      log.error('SMSC rejected the SMPP bind: check the system id and password in SMPP_URL', { ...where, status: describeStatus(status) });
+      log.error('SMSC rejected the SMPP bind: check the system id and password in SMPP_URL', {
+        ...where,
+        status: describeStatus(status),
+      });
       failedAttempts = Math.max(failedAttempts, BIND_REJECTED_MIN_STEPS);
       return drop(current, `bind rejected: ${describeStatus(status)}`);
     }
@@ -162,7 +186,11 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
   }
 
   async function enquireLink(current: Link): Promise<void> {
-    const outcome = await request(current, (onResponse) => current.session.enquire_link({}, onResponse), responseTimeoutMs);
+    const outcome = await request(
+      current,
+      (onResponse) => current.session.enquire_link({}, onResponse),
+      responseTimeoutMs,
+    );
     if (outcome.kind === 'timeout' || outcome.kind === 'unsent') {
       log.warn('SMSC did not answer enquire_link; reconnecting', where);
       drop(current, 'enquire_link unanswered');
@@ -219,7 +247,12 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
         log.warn('unreadable delivery receipt ignored', { from: pdu.source_addr });
         return;
       }
-      const report: DeliveryReport = { messageId, delivered: stat === 'DELIVRD', stat, ...(receipt?.err ? { err: receipt.err } : {}) };
+      const report: DeliveryReport = {
+        messageId,
+        delivered: stat === 'DELIVRD',
+        stat,
+        ...(receipt?.err ? { err: receipt.err } : {}),
+      };
       for (const handler of reportHandlers) guard('onReport handler', () => handler(report));
     });
   }
@@ -292,26 +325,48 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
         throttleMs = throttleMs ? Math.min(throttleMaxMs, throttleMs * 2) : throttleMinMs;
         pause(throttleMs);
       }
-      return { ok: false, permanent: false, commandStatus: status, retryAfterMs: pausedUntil - Date.now(), reason: `SMSC throttled: ${name}` };
+      return {
+        ok: false,
+        permanent: false,
+        commandStatus: status,
+        retryAfterMs: pausedUntil - Date.now(),
+        reason: `SMSC throttled: ${name}`,
+      };
     }
     if (TRANSIENT_STATUSES.has(status)) {
       if (status === ESME_RINVBNDSTS && link) drop(link, 'SMSC says the session is not bound');
-      return { ok: false, permanent: false, commandStatus: status, reason: `SMSC temporarily refused the message: ${name}` };
+      return {
+        ok: false,
+        permanent: false,
+        commandStatus: status,
+        reason: `SMSC temporarily refused the message: ${name}`,
+      };
     }
     return { ok: false, permanent: true, commandStatus: status, reason: `SMSC rejected the message: ${name}` };
   }
 
-  async function submitPart(fields: PduOptions, continuation: boolean): Promise<{ ok: true; messageId: string } | Failure> {
+  async function submitPart(
+    fields: PduOptions,
+    continuation: boolean,
+  ): Promise<{ ok: true; messageId: string } | Failure> {
     const deadline = Date.now() + slotWaitMs;
     for (let attempt = 1; ; attempt++) {
       const current = await acquire(deadline);
       if (!current) {
-        const reason = closing ? 'SMPP gateway closing' : link?.bound ? 'no free SMPP window slot in time' : 'not bound to the SMSC';
+        const reason = closing
+          ? 'SMPP gateway closing'
+          : link?.bound
+            ? 'no free SMPP window slot in time'
+            : 'not bound to the SMSC';
         return { ok: false, permanent: false, reason };
       }
       let outcome: Outcome;
       try {
-        outcome = await request(current, (onResponse) => current.session.submit_sm(fields, onResponse), submitTimeoutMs);
+        outcome = await request(
+          current,
+          (onResponse) => current.session.submit_sm(fields, onResponse),
+          submitTimeoutMs,
+        );
       } finally {
         releaseSlot();
       }
@@ -320,8 +375,20 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
         drop(current, 'socket not writable');
         continue;
       }
-      if (outcome.kind === 'lost') return { ok: false, permanent: false, outcomeUnknown: true, reason: 'connection to the SMSC lost before submit_sm_resp' };
-      if (outcome.kind === 'timeout') return { ok: false, permanent: false, outcomeUnknown: true, reason: `no submit_sm_resp within ${submitTimeoutMs} ms` };
+      if (outcome.kind === 'lost')
+        return {
+          ok: false,
+          permanent: false,
+          outcomeUnknown: true,
+          reason: 'connection to the SMSC lost before submit_sm_resp',
+        };
+      if (outcome.kind === 'timeout')
+        return {
+          ok: false,
+          permanent: false,
+          outcomeUnknown: true,
+          reason: `no submit_sm_resp within ${submitTimeoutMs} ms`,
+        };
       const status = outcome.pdu.command_status;
       if (status === 0) {
         if (Date.now() >= pausedUntil) throttleMs = 0;
@@ -344,20 +411,29 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
       return { ok: false, permanent: true, reason: error instanceof Error ? error.message : String(error) };
     }
     const pausedFor = pausedUntil - Date.now();
-    if (pausedFor > 0) return { ok: false, permanent: false, retryAfterMs: pausedFor, reason: 'SMSC throttling: submits paused' };
+    if (pausedFor > 0)
+      return { ok: false, permanent: false, retryAfterMs: pausedFor, reason: 'SMSC throttling: submits paused' };
 
     const messageIds: string[] = [];
     for (const [index, part] of encoded.parts.entries()) {
-      const result = await submitPart({
-        source_addr_ton: source.ton, source_addr_npi: source.npi, source_addr: source.addr,
-        dest_addr_ton: destination.ton, dest_addr_npi: destination.npi, destination_addr: destination.addr,
-        esm_class: part.udh ? ESM_CLASS_UDHI : 0,
-        registered_delivery: REGISTERED_DELIVERY_FINAL,
-        data_coding: encoded.dataCoding,
-        short_message: part.udh ? { udh: part.udh, message: part.message } : part.message,
-      }, index > 0);
+      const result = await submitPart(
+        {
+          source_addr_ton: source.ton,
+          source_addr_npi: source.npi,
+          source_addr: source.addr,
+          dest_addr_ton: destination.ton,
+          dest_addr_npi: destination.npi,
+          destination_addr: destination.addr,
+          esm_class: part.udh ? ESM_CLASS_UDHI : 0,
+          registered_delivery: REGISTERED_DELIVERY_FINAL,
+          data_coding: encoded.dataCoding,
+          short_message: part.udh ? { udh: part.udh, message: part.message } : part.message,
+        },
+        index > 0,
+      );
       if (!result.ok) {
-        const reason = encoded.parts.length > 1 ? `part ${index + 1} of ${encoded.parts.length}: ${result.reason}` : result.reason;
+        const reason =
+          encoded.parts.length > 1 ? `part ${index + 1} of ${encoded.parts.length}: ${result.reason}` : result.reason;
         log.warn('SMS not accepted by the SMSC', { reference: sms.reference, reason, permanent: result.permanent });
         return { ...result, reason };
       }
@@ -385,7 +461,11 @@ export function createSmppGateway(settings: SmppSettings, log: Logger, options: 
     if (current?.bound) {
       for (const timer of current.timers.splice(0)) clearTimeout(timer);
       current.bound = false;
-      await request(current, (onResponse) => current.session.unbind({}, onResponse), Math.min(responseTimeoutMs, 2_000));
+      await request(
+        current,
+        (onResponse) => current.session.unbind({}, onResponse),
+        Math.min(responseTimeoutMs, 2_000),
+      );
       // Many SMSCs close on unbind themselves; otherwise let our FIN go out before destroying.
       if (!current.dropped) {
         await new Promise<void>((resolve) => {

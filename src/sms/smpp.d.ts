@@ -104,11 +104,24 @@ declare module 'smpp' {
     /** Open sessions; the package removes a session when its socket closes. */
     sessions: Session[];
   }
-  export function createServer(options: { key?: Buffer | string; cert?: Buffer | string }, listener?: (session: Session) => void): Server;
+  export function createServer(
+    options: { key?: Buffer | string; cert?: Buffer | string },
+    listener?: (session: Session) => void,
+  ): Server;
 
   type KnownStatus =
-    | 'ESME_ROK' | 'ESME_RINVBNDSTS' | 'ESME_RALYBND' | 'ESME_RSYSERR' | 'ESME_RINVSRCADR' | 'ESME_RINVDSTADR'
-    | 'ESME_RBINDFAIL' | 'ESME_RINVPASWD' | 'ESME_RINVSYSID' | 'ESME_RMSGQFUL' | 'ESME_RTHROTTLED' | 'ESME_RX_T_APPN';
+    | 'ESME_ROK'
+    | 'ESME_RINVBNDSTS'
+    | 'ESME_RALYBND'
+    | 'ESME_RSYSERR'
+    | 'ESME_RINVSRCADR'
+    | 'ESME_RINVDSTADR'
+    | 'ESME_RBINDFAIL'
+    | 'ESME_RINVPASWD'
+    | 'ESME_RINVSYSID'
+    | 'ESME_RMSGQFUL'
+    | 'ESME_RTHROTTLED'
+    | 'ESME_RX_T_APPN';
   /** ESME_R* name → command_status. */
   export const errors: Readonly<Record<string, number> & Record<KnownStatus, number>>;
 

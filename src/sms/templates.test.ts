@@ -4,7 +4,11 @@ import { invitationText } from './templates.ts';
 
 describe('invitation texts', () => {
   // A realistic long public URL, the longest PIN lifetime a group allows.
-  const fields = { link: 'https://loupe.support.example-company.com/l/AbCdEfGhIjKlMnOpQrStUv', pin: '012345', minutes: 1440 };
+  const fields = {
+    link: 'https://loupe.support.example-company.com/l/AbCdEfGhIjKlMnOpQrStUv',
+    pin: '012345',
+    minutes: 1440,
+  };
 
   for (const language of ['en', 'nl'] as const) {
     test(`${language}: one GSM-7 SMS with the link and the PIN`, () => {

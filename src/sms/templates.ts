@@ -5,7 +5,8 @@ import type { Language } from '../sessions/phone.ts';
 export type InvitationFields = { link: string; pin: string; minutes: number };
 
 const TEMPLATES: Record<Language, (f: InvitationFields) => string> = {
-  en: (f) => `Your technician wants to see what your camera sees. Open ${f.link} (PIN ${f.pin}). Valid ${f.minutes} min.`,
+  en: (f) =>
+    `Your technician wants to see what your camera sees. Open ${f.link} (PIN ${f.pin}). Valid ${f.minutes} min.`,
   nl: (f) => `Je technicus wil meekijken via je camera. Open ${f.link} (pincode ${f.pin}). ${f.minutes} min geldig.`,
 };
 

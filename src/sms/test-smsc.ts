@@ -39,7 +39,13 @@ export type TestSmscOptions = {
 };
 
 const MESSAGE_STATE: Record<ReceiptStat, number> = {
-  DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6, UNKNOWN: 7, REJECTD: 8,
+  DELIVRD: 2,
+  EXPIRED: 3,
+  DELETED: 4,
+  UNDELIV: 5,
+  ACCEPTD: 6,
+  UNKNOWN: 7,
+  REJECTD: 8,
 };
 const { ESME_RTHROTTLED, ESME_RINVBNDSTS, ESME_RINVPASWD, ESME_RINVSYSID, ESME_RALYBND } = smpp.errors;
 
@@ -92,7 +98,16 @@ export class TestSmsc {
   /** Settings for createSmppGateway pointing at this SMSC. */
   settings(overrides: Partial<SmppSettings> = {}): SmppSettings {
     const { systemId, password, tls } = this.#options;
-    return { host: '127.0.0.1', port: this.#port, systemId, password, tls: !!tls, sourceAddr: 'Loupe', window: 10, ...overrides };
+    return {
+      host: '127.0.0.1',
+      port: this.#port,
+      systemId,
+      password,
+      tls: !!tls,
+      sourceAddr: 'Loupe',
+      window: 10,
+      ...overrides,
+    };
   }
 
   /** Bound sessions right now. */
@@ -130,7 +145,10 @@ export class TestSmsc {
   }
 
   /** The first complete text matching `predicate`, including ones that arrived before the call. */
-  waitForMessage(predicate: (message: ReceivedMessage) => boolean = () => true, timeoutMs = 5_000): Promise<ReceivedMessage> {
+  waitForMessage(
+    predicate: (message: ReceivedMessage) => boolean = () => true,
+    timeoutMs = 5_000,
+  ): Promise<ReceivedMessage> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = this.messages().find(predicate);
@@ -142,7 +160,9 @@ export class TestSmsc {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`test SMSC: no matching message within ${timeoutMs} ms (${this.received.length} parts received)`));
+        reject(
+          new Error(`test SMSC: no matching message within ${timeoutMs} ms (${this.received.length} parts received)`),
+        );
       }, timeoutMs);
       if (!check()) this.#waiters.add(check);
     });
@@ -152,13 +172,19 @@ export class TestSmsc {
    * Sends a delivery receipt for a message id through the session that submitted it, or any
    * bound session; queued until the next bind when none is bound. Resolves on deliver_sm_resp.
    */
-  sendReceipt(messageId: string, stat: ReceiptStat = 'DELIVRD', extra: { err?: string; tlvs?: boolean } = {}): Promise<void> {
+  sendReceipt(
+    messageId: string,
+    stat: ReceiptStat = 'DELIVRD',
+    extra: { err?: string; tlvs?: boolean } = {},
+  ): Promise<void> {
     const part = this.received.find((p) => p.messageId === messageId);
     const now = receiptDate(new Date());
     const excerpt = (part?.text ?? '').slice(0, 20);
     const text = `id:${messageId} sub:001 dlvrd:${stat === 'DELIVRD' ? '001' : '000'} submit date:${now} done date:${now} stat:${stat} err:${extra.err ?? '000'} text:${excerpt}`;
     const options: PduOptions = {
-      source_addr_ton: 1, source_addr_npi: 1, source_addr: part?.to ?? '',
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: part?.to ?? '',
       destination_addr: part?.from ?? '',
       esm_class: 0x04, // MC delivery receipt
       data_coding: 0,
@@ -175,13 +201,22 @@ export class TestSmsc {
   /** Sends a mobile-originated text (not a receipt) to every bound session. */
   sendMobileOriginated(from: string, to: string, text: string): void {
     for (const session of this.#bound) {
-      session.deliver_sm({ source_addr_ton: 1, source_addr_npi: 1, source_addr: from, destination_addr: to, data_coding: 8, short_message: text });
+      session.deliver_sm({
+        source_addr_ton: 1,
+        source_addr_npi: 1,
+        source_addr: from,
+        destination_addr: to,
+        data_coding: 8,
+        short_message: text,
+      });
     }
   }
 
   /** Sends enquire_link to every bound session; resolves when all have answered. */
   enquireLinkClients(): Promise<void> {
-    return Promise.all([...this.#bound].map((session) => new Promise<void>((answered) => session.enquire_link({}, () => answered())))).then(() => {});
+    return Promise.all(
+      [...this.#bound].map((session) => new Promise<void>((answered) => session.enquire_link({}, () => answered()))),
+    ).then(() => {});
   }
 
   /** Listens (again) on 127.0.0.1, on the same port after the first start. */
@@ -207,7 +242,9 @@ export class TestSmsc {
     if (!server) return;
     this.#server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all([...this.#sessions].map((session) => new Promise<void>((resolve) => session.destroy(() => resolve()))));
+    await Promise.all(
+      [...this.#sessions].map((session) => new Promise<void>((resolve) => session.destroy(() => resolve()))),
+    );
     await closed;
   }
 
@@ -280,7 +317,9 @@ function sessionOf(part: ReceivedPart): Session {
 
 function receivedPart(pdu: PDU, messageId: string): ReceivedPart {
   // Long texts may come in message_payload instead, with an empty short_message.
-  const body = decodedBody(pdu.short_message)?.message.length ? decodedBody(pdu.short_message) : decodedBody(pdu.message_payload);
+  const body = decodedBody(pdu.short_message)?.message.length
+    ? decodedBody(pdu.short_message)
+    : decodedBody(pdu.message_payload);
   const message = body?.message ?? '';
   const concat = body?.udh ? concatInfo(body.udh) : undefined;
   return {
@@ -302,7 +341,14 @@ function decodedBody(field: PDU['short_message']): DecodedMessage | undefined {
 function joinParts(parts: ReceivedPart[]): ReceivedMessage {
   const first = parts[0]!;
   const messageIds = parts.map((p) => p.messageId);
-  return { to: first.to, from: first.from, text: parts.map((p) => p.text).join(''), messageId: messageIds[0]!, messageIds, parts };
+  return {
+    to: first.to,
+    from: first.from,
+    text: parts.map((p) => p.text).join(''),
+    messageId: messageIds[0]!,
+    messageIds,
+    parts,
+  };
 }
 
 /** YYMMDDhhmm, the receipt's date format. */

@@ -11,7 +11,9 @@ export async function lockAdministrators(tx: Tx): Promise<void> {
 }
 
 export async function countAdministrators(tx: Tx): Promise<number> {
-  const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(technicians)
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(technicians)
     .innerJoin(groups, eq(groups.id, technicians.groupId))
     .where(and(eq(technicians.disabled, false), sql`'administer' = any(${groups.rights})`));
   return row?.n ?? 0;
@@ -19,6 +21,9 @@ export async function countAdministrators(tx: Tx): Promise<number> {
 
 export async function assertAnAdministratorRemains(tx: Tx): Promise<void> {
   if ((await countAdministrators(tx)) === 0) {
-    throw new Conflict('Loupe needs at least one enabled administrator; this change would leave none.', 'last_administrator');
+    throw new Conflict(
+      'Loupe needs at least one enabled administrator; this change would leave none.',
+      'last_administrator',
+    );
   }
 }

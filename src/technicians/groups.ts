@@ -1,7 +1,14 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { audit, type Actor } from '../audit/audit.ts';
 import { groups, type GroupSettings } from '../db/schema.ts';
-import { FOREIGN_KEY_VIOLATION, pgErrorCode, RESTRICT_VIOLATION, transaction, UNIQUE_VIOLATION, type Tx } from '../db/transaction.ts';
+import {
+  FOREIGN_KEY_VIOLATION,
+  pgErrorCode,
+  RESTRICT_VIOLATION,
+  transaction,
+  UNIQUE_VIOLATION,
+  type Tx,
+} from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { Conflict, NotFound } from '../http/errors.ts';
 import { assertAnAdministratorRemains, lockAdministrators } from './administrators.ts';
@@ -22,8 +29,12 @@ export type GroupView = {
 const technicianCount = sql<number>`(select count(*)::int from technicians t where t.group_id = "groups"."id")`;
 
 const viewColumns = {
-  id: groups.id, name: groups.name, rights: groups.rights, settings: groups.settings,
-  technicianCount, createdAt: groups.createdAt,
+  id: groups.id,
+  name: groups.name,
+  rights: groups.rights,
+  settings: groups.settings,
+  technicianCount,
+  createdAt: groups.createdAt,
 };
 
 function toView(row: { createdAt: Date } & Omit<GroupView, 'createdAt'>): GroupView {
@@ -42,29 +53,46 @@ async function groupView(tx: Tx, id: string): Promise<GroupView> {
 }
 
 function nameTaken(err: unknown, name: string | undefined): never {
-  if (pgErrorCode(err) === UNIQUE_VIOLATION) throw new Conflict(`A group named "${name}" already exists.`, 'duplicate_name');
+  if (pgErrorCode(err) === UNIQUE_VIOLATION)
+    throw new Conflict(`A group named "${name}" already exists.`, 'duplicate_name');
   throw err;
 }
 
 export async function createGroup(deps: Pick<Deps, 'db'>, actor: Actor, input: CreateGroupInput): Promise<GroupView> {
   return transaction(deps.db, async (tx) => {
     const settings = { ...DEFAULT_GROUP_SETTINGS, ...input.settings };
-    const [row] = await tx.insert(groups).values({ name: input.name, rights: input.rights, settings })
-      .returning({ id: groups.id }).catch((e) => nameTaken(e, input.name));
-    await audit(tx, actor, 'group.created', { type: 'group', id: row!.id }, { name: input.name, rights: input.rights, settings });
+    const [row] = await tx
+      .insert(groups)
+      .values({ name: input.name, rights: input.rights, settings })
+      .returning({ id: groups.id })
+      .catch((e) => nameTaken(e, input.name));
+    await audit(
+      tx,
+      actor,
+      'group.created',
+      { type: 'group', id: row!.id },
+      { name: input.name, rights: input.rights, settings },
+    );
     return groupView(tx, row!.id);
   });
 }
 
-export async function updateGroup(deps: Pick<Deps, 'db'>, actor: Actor, id: string, input: UpdateGroupInput): Promise<GroupView> {
+export async function updateGroup(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor,
+  id: string,
+  input: UpdateGroupInput,
+): Promise<GroupView> {
   return transaction(deps.db, async (tx) => {
     if (input.rights) await lockAdministrators(tx);
     const [current] = await tx.select().from(groups).where(eq(groups.id, id)).for('update');
     if (!current) throw new NotFound('No such group.');
     const settings = input.settings ? { ...DEFAULT_GROUP_SETTINGS, ...current.settings, ...input.settings } : undefined;
-    await tx.update(groups)
+    await tx
+      .update(groups)
       .set({ name: input.name, rights: input.rights, settings, updatedAt: new Date() })
-      .where(eq(groups.id, id)).catch((e) => nameTaken(e, input.name));
+      .where(eq(groups.id, id))
+      .catch((e) => nameTaken(e, input.name));
     if (input.rights) await assertAnAdministratorRemains(tx);
     await audit(tx, actor, 'group.updated', { type: 'group', id }, { ...input });
     return groupView(tx, id);
@@ -75,13 +103,20 @@ export async function deleteGroup(deps: Pick<Deps, 'db'>, actor: Actor, id: stri
   await transaction(deps.db, async (tx) => {
     const view = await groupView(tx, id);
     if (view.technicianCount > 0) {
-      throw new Conflict(`The group "${view.name}" still has ${view.technicianCount} technician(s); move them first.`, 'group_not_empty');
+      throw new Conflict(
+        `The group "${view.name}" still has ${view.technicianCount} technician(s); move them first.`,
+        'group_not_empty',
+      );
     }
-    await tx.delete(groups).where(eq(groups.id, id)).catch((e) => {
-      // A technician added to the group meanwhile: the foreign key refuses the delete.
-      if ([FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION].includes(pgErrorCode(e) ?? '')) throw new Conflict(`The group "${view.name}" still has technicians.`, 'group_not_empty');
-      throw e;
-    });
+    await tx
+      .delete(groups)
+      .where(eq(groups.id, id))
+      .catch((e) => {
+        // A technician added to the group meanwhile: the foreign key refuses the delete.
+        if ([FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION].includes(pgErrorCode(e) ?? ''))
+          throw new Conflict(`The group "${view.name}" still has technicians.`, 'group_not_empty');
+        throw e;
+      });
     await audit(tx, actor, 'group.deleted', { type: 'group', id }, { name: view.name });
   });
 }

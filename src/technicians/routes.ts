@@ -5,7 +5,12 @@ import type { Deps } from '../deps.ts';
 import { jsonBody, parse } from '../http/validate.ts';
 import { createGroup, deleteGroup, listGroups, updateGroup } from './groups.ts';
 import {
-  createGroupInput, createTechnicianInput, idParam, resetPasswordInput, updateGroupInput, updateTechnicianInput,
+  createGroupInput,
+  createTechnicianInput,
+  idParam,
+  resetPasswordInput,
+  updateGroupInput,
+  updateTechnicianInput,
 } from './schemas.ts';
 import { createTechnician, listTechnicians, resetPassword, updateTechnician } from './technicians.ts';
 

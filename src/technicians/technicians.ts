@@ -20,60 +20,102 @@ export type TechnicianView = {
 };
 
 const viewColumns = {
-  id: technicians.id, email: technicians.email, name: technicians.name, groupId: technicians.groupId,
-  groupName: groups.name, disabled: technicians.disabled, createdAt: technicians.createdAt, lastLoginAt: technicians.lastLoginAt,
+  id: technicians.id,
+  email: technicians.email,
+  name: technicians.name,
+  groupId: technicians.groupId,
+  groupName: groups.name,
+  disabled: technicians.disabled,
+  createdAt: technicians.createdAt,
+  lastLoginAt: technicians.lastLoginAt,
 };
 
-function toView(row: { createdAt: Date; lastLoginAt: Date | null } & Omit<TechnicianView, 'createdAt' | 'lastLoginAt'>): TechnicianView {
+function toView(
+  row: { createdAt: Date; lastLoginAt: Date | null } & Omit<TechnicianView, 'createdAt' | 'lastLoginAt'>,
+): TechnicianView {
   return { ...row, createdAt: row.createdAt.toISOString(), lastLoginAt: row.lastLoginAt?.toISOString() ?? null };
 }
 
 export async function listTechnicians(deps: Pick<Deps, 'db'>): Promise<TechnicianView[]> {
-  const rows = await deps.db.select(viewColumns).from(technicians)
-    .innerJoin(groups, eq(groups.id, technicians.groupId)).orderBy(asc(technicians.name), asc(technicians.email));
+  const rows = await deps.db
+    .select(viewColumns)
+    .from(technicians)
+    .innerJoin(groups, eq(groups.id, technicians.groupId))
+    .orderBy(asc(technicians.name), asc(technicians.email));
   return rows.map(toView);
 }
 
 async function technicianView(tx: Tx, id: string): Promise<TechnicianView> {
-  const [row] = await tx.select(viewColumns).from(technicians)
-    .innerJoin(groups, eq(groups.id, technicians.groupId)).where(eq(technicians.id, id));
+  const [row] = await tx
+    .select(viewColumns)
+    .from(technicians)
+    .innerJoin(groups, eq(groups.id, technicians.groupId))
+    .where(eq(technicians.id, id));
   if (!row) throw new NotFound('No such technician.');
   return toView(row);
 }
 
 function explainWriteError(err: unknown, email: string | undefined): never {
   const code = pgErrorCode(err);
-  if (code === UNIQUE_VIOLATION) throw new Conflict(`A technician with the email ${email} already exists.`, 'duplicate_email');
-  if (code === FOREIGN_KEY_VIOLATION) throw new Invalid('No such group.', [{ path: 'groupId', message: 'No such group.' }]);
+  if (code === UNIQUE_VIOLATION)
+    throw new Conflict(`A technician with the email ${email} already exists.`, 'duplicate_email');
+  if (code === FOREIGN_KEY_VIOLATION)
+    throw new Invalid('No such group.', [{ path: 'groupId', message: 'No such group.' }]);
   throw err;
 }
 
 /** Used by the setup flow too, inside its own transaction. */
-export async function insertTechnician(tx: Tx, actor: Actor, input: Omit<CreateTechnicianInput, 'password'>, passwordHash: string) {
-  const [row] = await tx.insert(technicians)
+export async function insertTechnician(
+  tx: Tx,
+  actor: Actor,
+  input: Omit<CreateTechnicianInput, 'password'>,
+  passwordHash: string,
+) {
+  const [row] = await tx
+    .insert(technicians)
     .values({ email: input.email, name: input.name, groupId: input.groupId, passwordHash })
     .returning({ id: technicians.id })
     .catch((e) => explainWriteError(e, input.email));
-  await audit(tx, actor, 'technician.created', { type: 'technician', id: row!.id }, { email: input.email, groupId: input.groupId });
+  await audit(
+    tx,
+    actor,
+    'technician.created',
+    { type: 'technician', id: row!.id },
+    { email: input.email, groupId: input.groupId },
+  );
   return technicianView(tx, row!.id);
 }
 
-export async function createTechnician(deps: Pick<Deps, 'db'>, actor: Actor, input: CreateTechnicianInput): Promise<TechnicianView> {
+export async function createTechnician(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor,
+  input: CreateTechnicianInput,
+): Promise<TechnicianView> {
   // Hash before the transaction: argon2 takes a few hundred ms and must not hold locks.
   const passwordHash = await hashPassword(input.password);
   return transaction(deps.db, (tx) => insertTechnician(tx, actor, input, passwordHash));
 }
 
 export async function updateTechnician(
-  deps: Pick<Deps, 'db'>, actor: Actor, id: string, input: UpdateTechnicianInput,
+  deps: Pick<Deps, 'db'>,
+  actor: Actor,
+  id: string,
+  input: UpdateTechnicianInput,
 ): Promise<TechnicianView> {
   return transaction(deps.db, async (tx) => {
     const affectsAdministrators = input.disabled !== undefined || input.groupId !== undefined;
     if (affectsAdministrators) await lockAdministrators(tx);
     const [current] = await tx.select().from(technicians).where(eq(technicians.id, id)).for('update');
     if (!current) throw new NotFound('No such technician.');
-    await tx.update(technicians)
-      .set({ email: input.email, name: input.name, groupId: input.groupId, disabled: input.disabled, updatedAt: new Date() })
+    await tx
+      .update(technicians)
+      .set({
+        email: input.email,
+        name: input.name,
+        groupId: input.groupId,
+        disabled: input.disabled,
+        updatedAt: new Date(),
+      })
       .where(eq(technicians.id, id))
       .catch((e) => explainWriteError(e, input.email));
     if (affectsAdministrators) await assertAnAdministratorRemains(tx);
@@ -86,17 +128,25 @@ export async function updateTechnician(
 
 /** Sets a new password and ends the technician's other login sessions. */
 export async function resetPassword(
-  deps: Pick<Deps, 'db'>, actor: Actor, id: string, password: string, keepAuthSessionId?: string,
+  deps: Pick<Deps, 'db'>,
+  actor: Actor,
+  id: string,
+  password: string,
+  keepAuthSessionId?: string,
 ): Promise<void> {
   const passwordHash = await hashPassword(password);
   await transaction(deps.db, async (tx) => {
-    const [row] = await tx.update(technicians).set({ passwordHash, updatedAt: new Date() })
-      .where(eq(technicians.id, id)).returning({ id: technicians.id });
+    const [row] = await tx
+      .update(technicians)
+      .set({ passwordHash, updatedAt: new Date() })
+      .where(eq(technicians.id, id))
+      .returning({ id: technicians.id });
     if (!row) throw new NotFound('No such technician.');
-    await tx.delete(authSessions).where(and(
-      eq(authSessions.technicianId, id),
-      keepAuthSessionId ? ne(authSessions.id, keepAuthSessionId) : undefined,
-    ));
+    await tx
+      .delete(authSessions)
+      .where(
+        and(eq(authSessions.technicianId, id), keepAuthSessionId ? ne(authSessions.id, keepAuthSessionId) : undefined),
+      );
     await audit(tx, actor, 'technician.password_reset', { type: 'technician', id });
   });
 }

@@ -21,7 +21,15 @@ export type FakeClock = Clock & { advance(ms: number): void; set(d: Date): void 
 
 export function fakeClock(start = new Date('2026-11-25T09:00:00Z')): FakeClock {
   let now = start.getTime();
-  return { now: () => new Date(now), advance: (ms) => { now += ms; }, set: (d) => { now = d.getTime(); } };
+  return {
+    now: () => new Date(now),
+    advance: (ms) => {
+      now += ms;
+    },
+    set: (d) => {
+      now = d.getTime();
+    },
+  };
 }
 
 export type Harness = Deps & { app: Hono; database: Database; clock: FakeClock; call: Caller };

@@ -14,7 +14,10 @@ let root: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'loupe-web-'));
   mkdirSync(join(root, '_app/immutable'), { recursive: true });
-  writeFileSync(join(root, '200.html'), `<!doctype html><html><body><div>app</div><script>${BOOT}</script><script src="/x.js"></script></body></html>`);
+  writeFileSync(
+    join(root, '200.html'),
+    `<!doctype html><html><body><div>app</div><script>${BOOT}</script><script src="/x.js"></script></body></html>`,
+  );
   writeFileSync(join(root, '_app/immutable/start.js'), 'console.log(1)');
   writeFileSync(join(root, 'favicon.svg'), '<svg/>');
   // As scripts/precompress.ts leaves them: compressed copies beside the originals.
@@ -71,7 +74,7 @@ describe('serving the web build', () => {
     expect(await small.text()).toBe('console.log(1)');
   });
 
-  test('Accept-Encoding: the coding\'s own q decides, * covers the rest', () => {
+  test("Accept-Encoding: the coding's own q decides, * covers the rest", () => {
     expect(acceptsEncoding('gzip, br', 'br')).toBe(true);
     expect(acceptsEncoding('gzip;q=1.0, br;q=0.5', 'br')).toBe(true);
     expect(acceptsEncoding('br;q=0', 'br')).toBe(false);
@@ -91,7 +94,12 @@ describe('serving the web build', () => {
   });
 
   test('paths cannot climb out of the build folder', async () => {
-    for (const path of ['/../loupe-secret.txt', '/%2e%2e/loupe-secret.txt', '/_app/%2e%2e/%2e%2e/loupe-secret.txt', '/%E0%A4%A']) {
+    for (const path of [
+      '/../loupe-secret.txt',
+      '/%2e%2e/loupe-secret.txt',
+      '/_app/%2e%2e/%2e%2e/loupe-secret.txt',
+      '/%E0%A4%A',
+    ]) {
       const res = await app.request(path);
       expect(await res.text()).not.toBe('secret');
     }
@@ -112,7 +120,9 @@ describe('serving the web build', () => {
 
 describe('CSP for the inline boot script', () => {
   test('the hash matches what a browser computes for the inline script', () => {
-    const hashes = inlineScriptHashes(`<script>${BOOT}</script><script src="/a.js"></script><script type="module">  </script>`);
+    const hashes = inlineScriptHashes(
+      `<script>${BOOT}</script><script src="/a.js"></script><script type="module">  </script>`,
+    );
     const expected = new Bun.CryptoHasher('sha256').update(BOOT).digest('base64');
     expect(hashes).toEqual([`sha256-${expected}`]);
     expect(loadWebBuild(root)!.scriptHashes).toEqual(hashes);

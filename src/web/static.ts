@@ -16,7 +16,8 @@ export function loadWebBuild(root = defaultWebRoot): WebBuild | undefined {
   if (!existsSync(fallback)) return undefined;
   const hashes = new Set<string>();
   for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
-    if (file.endsWith('.html')) for (const h of inlineScriptHashes(readFileSync(join(root, file), 'utf8'))) hashes.add(h);
+    if (file.endsWith('.html'))
+      for (const h of inlineScriptHashes(readFileSync(join(root, file), 'utf8'))) hashes.add(h);
   }
   return { root, fallback, scriptHashes: [...hashes] };
 }
@@ -62,12 +63,21 @@ export function acceptsEncoding(header: string | undefined, coding: string): boo
  * The file as the browser can take it: the .br or .gz the build wrote beside it
  * (scripts/precompress.ts), else as it is. The type is the original file's.
  */
-export function encodedFile(path: string, acceptEncoding: string | undefined, headers: Record<string, string>): Response {
+export function encodedFile(
+  path: string,
+  acceptEncoding: string | undefined,
+  headers: Record<string, string>,
+): Response {
   const accepts = (coding: string) => acceptsEncoding(acceptEncoding, coding);
   const type = Bun.file(path).type;
-  for (const [coding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
+  for (const [coding, ext] of [
+    ['br', '.br'],
+    ['gzip', '.gz'],
+  ] as const) {
     if (accepts(coding) && existsSync(path + ext)) {
-      return new Response(Bun.file(path + ext), { headers: { ...headers, 'content-type': type, 'content-encoding': coding, vary: 'accept-encoding' } });
+      return new Response(Bun.file(path + ext), {
+        headers: { ...headers, 'content-type': type, 'content-encoding': coding, vary: 'accept-encoding' },
+      });
     }
   }
   return new Response(Bun.file(path), { headers: { ...headers, 'content-type': type, vary: 'accept-encoding' } });
@@ -85,7 +95,9 @@ export function serveWeb(build: WebBuild | undefined) {
     const file = fileUnder(build.root, urlPath);
     if (file) {
       const immutable = urlPath.startsWith('/_app/immutable/');
-      return encodedFile(file, c.req.header('accept-encoding'), { 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' });
+      return encodedFile(file, c.req.header('accept-encoding'), {
+        'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      });
     }
     if (urlPath.startsWith('/_app/') || /\.[a-z0-9]{1,8}$/i.test(urlPath)) {
       return c.text('Not found', 404);

@@ -18,7 +18,7 @@ export function frameNumberedY4m(): string {
   const file = join(tmpdir(), `loupe-bench-frames-${WIDTH}x${HEIGHT}-${FRAMES}.y4m`);
   if (existsSync(file)) return file;
   const ySize = WIDTH * HEIGHT;
-  const frameSize = 6 + ySize * 3 / 2;
+  const frameSize = 6 + (ySize * 3) / 2;
   const header = Buffer.from(`YUV4MPEG2 W${WIDTH} H${HEIGHT} F${FPS}:1 Ip A1:1 C420jpeg\n`);
   const out = Buffer.alloc(header.length + frameSize * FRAMES);
   header.copy(out, 0);
@@ -37,7 +37,7 @@ export function frameNumberedY4m(): string {
         out[y + row * WIDTH + col] = edge ? 60 : bit ? 235 : 16;
       }
     }
-    out.fill(128, y + ySize, y + ySize * 3 / 2);
+    out.fill(128, y + ySize, y + (ySize * 3) / 2);
   }
   writeFileSync(file, out);
   return file;
@@ -73,7 +73,9 @@ export function latencies(sender: Seen[], receiver: Seen[]): number[] {
  * kbit/s of Chromium's static fake pattern. 30 frames, looped by Chromium.
  */
 export function busyY4m(): string {
-  const w = 640, h = 480, frames = 30;
+  const w = 640,
+    h = 480,
+    frames = 30;
   const file = join(tmpdir(), `loupe-bench-busy2-${w}x${h}-${frames}.y4m`);
   if (existsSync(file)) return file;
   const header = Buffer.from(`YUV4MPEG2 W${w} H${h} F${FPS}:1 Ip A1:1 C420jpeg\n`);
@@ -91,11 +93,18 @@ export function busyY4m(): string {
       for (let bx = 0; bx < w / 16; bx++) {
         const cell = by * (w / 16) + bx;
         if (k > 0 && (cell + k) % 3 !== 0) {
-          for (let row = 0; row < 16; row++) out.copy(out, y + (by * 16 + row) * w + bx * 16, y - frameSize + (by * 16 + row) * w + bx * 16, y - frameSize + (by * 16 + row) * w + bx * 16 + 16);
+          for (let row = 0; row < 16; row++)
+            out.copy(
+              out,
+              y + (by * 16 + row) * w + bx * 16,
+              y - frameSize + (by * 16 + row) * w + bx * 16,
+              y - frameSize + (by * 16 + row) * w + bx * 16 + 16,
+            );
           continue;
         }
         const v = Math.floor(60 + rand() * 80 + ((bx + by + k * 2) % 48));
-        for (let row = 0; row < 16; row++) out.fill(v, y + (by * 16 + row) * w + bx * 16, y + (by * 16 + row) * w + bx * 16 + 16);
+        for (let row = 0; row < 16; row++)
+          out.fill(v, y + (by * 16 + row) * w + bx * 16, y + (by * 16 + row) * w + bx * 16 + 16);
       }
     }
     out.fill(128, y + w * h, y + (w * h * 3) / 2);
@@ -116,7 +125,13 @@ export function paired(a: Seen[], b: Seen[]): number[] {
   for (const x of a) {
     if (x.rx === undefined) continue;
     let best: number | undefined;
-    for (const y of byK.get(x.k) ?? []) if (y.rx !== undefined && Math.abs(x.rx - y.rx) < 1_000 && (best === undefined || Math.abs(x.rx - y.rx) < Math.abs(best))) best = x.rx - y.rx;
+    for (const y of byK.get(x.k) ?? [])
+      if (
+        y.rx !== undefined &&
+        Math.abs(x.rx - y.rx) < 1_000 &&
+        (best === undefined || Math.abs(x.rx - y.rx) < Math.abs(best))
+      )
+        best = x.rx - y.rx;
     if (best !== undefined) out.push(best);
   }
   return out;

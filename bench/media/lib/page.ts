@@ -19,7 +19,11 @@ export type BenchPcInfo = {
   created: number;
   /** True once it had a remote offer (it receives: the subscriber leg). */
   receives: boolean;
-  states: { t: number; what: 'ice' | 'conn' | 'dtls' | 'rtp' | 'signaling' | 'gathering' | 'candidate'; state: string }[];
+  states: {
+    t: number;
+    what: 'ice' | 'conn' | 'dtls' | 'rtp' | 'signaling' | 'gathering' | 'candidate';
+    state: string;
+  }[];
 };
 
 /** Runs in every page before its own scripts. */
@@ -28,17 +32,27 @@ export function benchInstrument() {
   const w = window as Win;
   if (w.__bench) return;
   const marks: { t: number; ev: string; pc?: number; detail?: string }[] = [];
-  const pcs: { index: number; created: number; receives: boolean; states: { t: number; what: string; state: string }[]; pc: RTCPeerConnection }[] = [];
+  const pcs: {
+    index: number;
+    created: number;
+    receives: boolean;
+    states: { t: number; what: string; state: string }[];
+    pc: RTCPeerConnection;
+  }[] = [];
   const frames: Record<string, { k: number; at: number; rx?: number }[]> = {};
   const own: Record<string, RTCPeerConnection> = {};
-  const mark = (ev: string, extra: { pc?: number; detail?: string } = {}) => marks.push({ t: performance.now(), ev, ...extra });
+  const mark = (ev: string, extra: { pc?: number; detail?: string } = {}) =>
+    marks.push({ t: performance.now(), ev, ...extra });
 
   // Main-thread tasks over 50 ms (they hold up a new video element's first frame).
   try {
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) marks.push({ t: e.startTime, ev: 'longtask', detail: String(Math.round(e.duration)) });
+      for (const e of list.getEntries())
+        marks.push({ t: e.startTime, ev: 'longtask', detail: String(Math.round(e.duration)) });
     }).observe({ type: 'longtask', buffered: true });
-  } catch { /* not supported */ }
+  } catch {
+    /* not supported */
+  }
 
   // Socket messages (type, and for media.peer the side and whether it publishes).
   const OriginalWs = window.WebSocket;
@@ -50,26 +64,33 @@ export function benchInstrument() {
           const m = JSON.parse(String(e.data)) as { type?: string; side?: string; publishing?: boolean; pc?: string };
           const detail = m.type === 'media.peer' ? `${m.side}:${m.publishing ? 'publishing' : 'not'}` : m.pc;
           mark(`ws:${m.type}`, { detail });
-        } catch { /* not JSON */ }
+        } catch {
+          /* not JSON */
+        }
       });
     }
-    override send(data: Parameters<WebSocket["send"]>[0]) {
+    override send(data: Parameters<WebSocket['send']>[0]) {
       try {
         const m = JSON.parse(String(data)) as { type?: string; pc?: string };
         mark(`send:${m.type}`, { detail: m.pc });
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
       super.send(data);
     }
   } as typeof WebSocket;
 
   // The answer to POST /api/sessions/:id/start (headers and body in).
   const originalFetch = window.fetch.bind(window);
-  window.fetch = Object.assign(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const res = await originalFetch(input, init);
-    if (/\/api\/sessions\/[^/]+\/start$/.test(url)) mark('start:response', { detail: String(res.status) });
-    return res;
-  }, { preconnect: window.fetch.preconnect }) as typeof fetch;
+  window.fetch = Object.assign(
+    async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const res = await originalFetch(input, init);
+      if (/\/api\/sessions\/[^/]+\/start$/.test(url)) mark('start:response', { detail: String(res.status) });
+      return res;
+    },
+    { preconnect: window.fetch.preconnect },
+  ) as typeof fetch;
 
   // A receiver's first video packet and first decoded frame (getStats every 5 ms, for 3 s); again on each call.
   const pollRtp = (info: (typeof pcs)[number]) => {
@@ -79,8 +100,15 @@ export function benchInstrument() {
       const report = await info.pc.getStats().catch(() => null);
       report?.forEach((st: { type: string; kind?: string; packetsReceived?: number; framesDecoded?: number }) => {
         if (st.type !== 'inbound-rtp' || st.kind !== 'video') return;
-        if (!packet && (st.packetsReceived ?? 0) > 0) { packet = true; info.states.push({ t: performance.now(), what: 'rtp', state: 'first-packet' }); }
-        if ((st.framesDecoded ?? 0) > 0) { info.states.push({ t: performance.now(), what: 'rtp', state: 'first-decoded' }); packet = true; start = -1e9; }
+        if (!packet && (st.packetsReceived ?? 0) > 0) {
+          packet = true;
+          info.states.push({ t: performance.now(), what: 'rtp', state: 'first-packet' });
+        }
+        if ((st.framesDecoded ?? 0) > 0) {
+          info.states.push({ t: performance.now(), what: 'rtp', state: 'first-decoded' });
+          packet = true;
+          start = -1e9;
+        }
       });
       if (performance.now() - start < 3_000) setTimeout(() => void poll(), 5);
     };
@@ -92,9 +120,17 @@ export function benchInstrument() {
   window.RTCPeerConnection = class extends OriginalPc {
     constructor(config?: RTCConfiguration) {
       super(config);
-      const info = { index: pcs.length, created: performance.now(), receives: false, states: [] as { t: number; what: string; state: string }[], pc: this as RTCPeerConnection };
+      const info = {
+        index: pcs.length,
+        created: performance.now(),
+        receives: false,
+        states: [] as { t: number; what: string; state: string }[],
+        pc: this as RTCPeerConnection,
+      };
       pcs.push(info);
-      this.addEventListener('iceconnectionstatechange', () => info.states.push({ t: performance.now(), what: 'ice', state: this.iceConnectionState }));
+      this.addEventListener('iceconnectionstatechange', () =>
+        info.states.push({ t: performance.now(), what: 'ice', state: this.iceConnectionState }),
+      );
       this.addEventListener('connectionstatechange', () => {
         info.states.push({ t: performance.now(), what: 'conn', state: this.connectionState });
         // A receiver once connected: when its first video packet and first decoded frame came.
@@ -104,8 +140,16 @@ export function benchInstrument() {
         if (this.signalingState === 'have-remote-offer') info.receives = true;
         info.states.push({ t: performance.now(), what: 'signaling', state: this.signalingState });
       });
-      this.addEventListener('icegatheringstatechange', () => info.states.push({ t: performance.now(), what: 'gathering', state: this.iceGatheringState }));
-      this.addEventListener('icecandidate', (e) => info.states.push({ t: performance.now(), what: 'candidate', state: e.candidate ? e.candidate.candidate.split(' ').slice(4, 8).join(' ') : 'end' }));
+      this.addEventListener('icegatheringstatechange', () =>
+        info.states.push({ t: performance.now(), what: 'gathering', state: this.iceGatheringState }),
+      );
+      this.addEventListener('icecandidate', (e) =>
+        info.states.push({
+          t: performance.now(),
+          what: 'candidate',
+          state: e.candidate ? e.candidate.candidate.split(' ').slice(4, 8).join(' ') : 'end',
+        }),
+      );
       // The DTLS transport exists once a description is set; watch it from then on.
       let watched = false;
       const watchDtls = () => {
@@ -113,7 +157,9 @@ export function benchInstrument() {
         const transport = this.getReceivers()[0]?.transport ?? this.getSenders()[0]?.transport;
         if (!transport) return;
         watched = true;
-        transport.addEventListener('statechange', () => info.states.push({ t: performance.now(), what: 'dtls', state: transport.state }));
+        transport.addEventListener('statechange', () =>
+          info.states.push({ t: performance.now(), what: 'dtls', state: transport.state }),
+        );
       };
       this.addEventListener('signalingstatechange', watchDtls);
       this.addEventListener('track', watchDtls);
@@ -132,14 +178,24 @@ export function benchInstrument() {
     ctx.drawImage(video, 0, 0, 80, 60);
     const data = ctx.getImageData(0, 0, 80, 60).data;
     const bit = (col: number, row: number) => {
-      const x = col * 16 + 8, y = row * 15 + 7;
+      const x = col * 16 + 8,
+        y = row * 15 + 7;
       let sum = 0;
-      for (const [dx, dy] of [[0, 0], [-3, 0], [3, 0], [0, -3], [0, 3]]) sum += data[((y + dy!) * 80 + x + dx!) * 4 + 1]!;
+      for (const [dx, dy] of [
+        [0, 0],
+        [-3, 0],
+        [3, 0],
+        [0, -3],
+        [0, 3],
+      ])
+        sum += data[((y + dy!) * 80 + x + dx!) * 4 + 1]!;
       return sum / 5 > 128 ? 1 : 0;
     };
-    let k = 0, check = 0;
+    let k = 0,
+      check = 0;
     for (let b = 0; b < 10; b++) {
-      const col = b % 5, row = Math.floor(b / 5);
+      const col = b % 5,
+        row = Math.floor(b / 5);
       k |= bit(col, row) << b;
       check |= bit(col, row + 2) << b;
     }
@@ -148,10 +204,13 @@ export function benchInstrument() {
 
   const reading = new Set<string>();
   const watchVideo = (video: HTMLVideoElement, label: string) => {
-    if ((video as HTMLVideoElement & { __benchWatched?: boolean }).__benchWatched) return (video as HTMLVideoElement & { __benchFirst?: () => void }).__benchFirst?.();
+    if ((video as HTMLVideoElement & { __benchWatched?: boolean }).__benchWatched)
+      return (video as HTMLVideoElement & { __benchFirst?: () => void }).__benchFirst?.();
     (video as HTMLVideoElement & { __benchWatched?: boolean }).__benchWatched = true;
     let first = true;
-    (video as HTMLVideoElement & { __benchFirst?: () => void }).__benchFirst = () => { first = true; };
+    (video as HTMLVideoElement & { __benchFirst?: () => void }).__benchFirst = () => {
+      first = true;
+    };
     const onFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
       if (first) {
         first = false;
@@ -160,7 +219,12 @@ export function benchInstrument() {
       if (reading.has(label)) {
         const k = readCode(video);
         // receiveTime: when the frame's last packet arrived (remote frames only; not held to the compositor's ticks).
-        if (k !== null) (frames[label] ??= []).push({ k, at: performance.timeOrigin + meta.presentationTime, ...(meta.receiveTime !== undefined && { rx: performance.timeOrigin + meta.receiveTime }) });
+        if (k !== null)
+          (frames[label] ??= []).push({
+            k,
+            at: performance.timeOrigin + meta.presentationTime,
+            ...(meta.receiveTime !== undefined && { rx: performance.timeOrigin + meta.receiveTime }),
+          });
       }
       video.requestVideoFrameCallback(onFrame);
     };
@@ -170,7 +234,9 @@ export function benchInstrument() {
   const src = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'srcObject')!;
   Object.defineProperty(HTMLMediaElement.prototype, 'srcObject', {
     configurable: true,
-    get() { return src.get!.call(this); },
+    get() {
+      return src.get!.call(this);
+    },
     set(value: MediaStream | null) {
       src.set!.call(this, value);
       if (value && this instanceof HTMLVideoElement) {
@@ -181,17 +247,30 @@ export function benchInstrument() {
   });
 
   // Reference PeerConnections the benchmark drives from outside (no app code involved).
-  const gathered = (pc: RTCPeerConnection) => new Promise<void>((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    const done = () => { if (pc.iceGatheringState === 'complete') resolve(); };
-    pc.addEventListener('icegatheringstatechange', done);
-    setTimeout(resolve, 1_000);
-  });
+  const gathered = (pc: RTCPeerConnection) =>
+    new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') return resolve();
+      const done = () => {
+        if (pc.iceGatheringState === 'complete') resolve();
+      };
+      pc.addEventListener('icegatheringstatechange', done);
+      setTimeout(resolve, 1_000);
+    });
   const bench = {
-    marks, pcs, frames,
-    mark, pollRtp,
-    read(label: string, on: boolean) { if (on) reading.add(label); else reading.delete(label); },
-    takeFrames(label: string) { const f = frames[label] ?? []; frames[label] = []; return f; },
+    marks,
+    pcs,
+    frames,
+    mark,
+    pollRtp,
+    read(label: string, on: boolean) {
+      if (on) reading.add(label);
+      else reading.delete(label);
+    },
+    takeFrames(label: string) {
+      const f = frames[label] ?? [];
+      frames[label] = [];
+      return f;
+    },
     /** The camera track: the Lens preview's, or a new getUserMedia one. */
     camera: null as MediaStream | null,
     constraints: { video: true, audio: true } as MediaStreamConstraints,
@@ -199,7 +278,10 @@ export function benchInstrument() {
       if (kind === 'preview') {
         // What the Lens publishes: the camera and microphone tracks of its sending PeerConnection (it shows no preview while live).
         const tracks: MediaStreamTrack[] = [];
-        for (const p of pcs) for (const sender of p.pc.getSenders()) if (sender.track?.readyState === 'live' && !tracks.some((t) => t.kind === sender.track!.kind)) tracks.push(sender.track);
+        for (const p of pcs)
+          for (const sender of p.pc.getSenders())
+            if (sender.track?.readyState === 'live' && !tracks.some((t) => t.kind === sender.track!.kind))
+              tracks.push(sender.track);
         if (tracks.some((t) => t.kind === 'video')) return new MediaStream(tracks);
         const v = document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]');
         const s = v?.srcObject as MediaStream | null;
@@ -226,11 +308,20 @@ export function benchInstrument() {
     /** A sending PeerConnection with Loupe's encodings; its offer once ICE gathering is complete. */
     async offer(id: string, kind: 'preview' | 'camera'): Promise<string> {
       const stream = await bench.source(kind);
-      if (kind === 'camera' && !document.getElementById('camera-local')) bench.show(new MediaStream(stream.getVideoTracks()), 'camera-local');
+      if (kind === 'camera' && !document.getElementById('camera-local'))
+        bench.show(new MediaStream(stream.getVideoTracks()), 'camera-local');
       const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
       own[id] = pc;
       for (const track of stream.getTracks()) {
-        pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: [track.kind === 'video' ? { priority: 'low', networkPriority: 'low', maxBitrate: 1_500_000 } : { priority: 'high', networkPriority: 'high' }] });
+        pc.addTransceiver(track, {
+          direction: 'sendonly',
+          streams: [stream],
+          sendEncodings: [
+            track.kind === 'video'
+              ? { priority: 'low', networkPriority: 'low', maxBitrate: 1_500_000 }
+              : { priority: 'high', networkPriority: 'high' },
+          ],
+        });
       }
       await pc.setLocalDescription(await pc.createOffer());
       await gathered(pc);
@@ -264,10 +355,16 @@ export function benchInstrument() {
       for (const p of pcs) {
         if (!p.receives || p.pc.connectionState === 'closed') continue;
         const ownId = Object.entries(own).find(([, v]) => v === p.pc)?.[0];
-        (await p.pc.getStats()).forEach((st: { type: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
-          if (st.type !== 'inbound-rtp' || !st.jitterBufferEmittedCount) return;
-          out.push({ ...(ownId && { own: ownId }), kind: st.kind ?? '?', ms: ((st.jitterBufferDelay ?? 0) / st.jitterBufferEmittedCount) * 1000 });
-        });
+        (await p.pc.getStats()).forEach(
+          (st: { type: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
+            if (st.type !== 'inbound-rtp' || !st.jitterBufferEmittedCount) return;
+            out.push({
+              ...(ownId && { own: ownId }),
+              kind: st.kind ?? '?',
+              ms: ((st.jitterBufferDelay ?? 0) / st.jitterBufferEmittedCount) * 1000,
+            });
+          },
+        );
       }
       return out;
     },
@@ -305,7 +402,11 @@ export function inPage<A, R>(page: Page, fn: (bench: BenchApi, arg: A) => R | Pr
 
 /** The page's PeerConnection records (without the objects). */
 export function pcInfos(page: Page): Promise<BenchPcInfo[]> {
-  return inPage(page, (b) => b.pcs.map(({ index, created, receives, states }) => ({ index, created, receives, states })), null);
+  return inPage(
+    page,
+    (b) => b.pcs.map(({ index, created, receives, states }) => ({ index, created, receives, states })),
+    null,
+  );
 }
 
 /**
@@ -317,10 +418,16 @@ export function pcInfos(page: Page): Promise<BenchPcInfo[]> {
  */
 export async function inFront(page: Page): Promise<number> {
   await page.bringToFront();
-  return page.evaluate(() => new Promise<number>((resolve) => {
-    let frames = 0;
-    const start = performance.now();
-    const tick = (now: number) => (now - start < 250 ? (frames++, requestAnimationFrame(tick)) : resolve(Math.round((frames * 1000) / (now - start))));
-    requestAnimationFrame(tick);
-  }));
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        let frames = 0;
+        const start = performance.now();
+        const tick = (now: number) =>
+          now - start < 250
+            ? (frames++, requestAnimationFrame(tick))
+            : resolve(Math.round((frames * 1000) / (now - start)));
+        requestAnimationFrame(tick);
+      }),
+  );
 }

@@ -12,7 +12,15 @@ import { inPage } from './page.ts';
 import { sleep } from './util.ts';
 
 type Rec = { at: number; rtp: RtpPacket };
-export type Recording = { video: Rec[]; audio: Rec[]; durationMs: number; videoFrames: number; fps: number; kbps: number; width?: number };
+export type Recording = {
+  video: Rec[];
+  audio: Rec[];
+  durationMs: number;
+  videoFrames: number;
+  fps: number;
+  kbps: number;
+  width?: number;
+};
 
 async function gathered(pc: RTCPeerConnection, ms = 3_000) {
   const end = Date.now() + ms;
@@ -65,11 +73,17 @@ export async function recordFromChromium(page: Page, ms: number, kbps = 1_000): 
     try {
       const p = Vp8RtpPayload.deSerialize(r.rtp.payload);
       return p.sBit === 1 && p.pid === 0 && p.isKeyframe;
-    } catch { return false; }
+    } catch {
+      return false;
+    }
   };
   const first = video.findIndex(keyframeStart);
   let last = video.length - 1;
-  for (let i = video.length - 1; i > first; i--) if (keyframeStart(video[i]!)) { last = i - 1; break; }
+  for (let i = video.length - 1; i > first; i--)
+    if (keyframeStart(video[i]!)) {
+      last = i - 1;
+      break;
+    }
   if (first < 0) throw new Error(`no VP8 keyframe in ${video.length} recorded packets`);
   const v = video.slice(first, last + 1);
   const start = v[0]!.at;
@@ -82,7 +96,14 @@ export async function recordFromChromium(page: Page, ms: number, kbps = 1_000): 
     r.rtp.header.extensions = [];
   }
   const bytes = v.reduce((n, r) => n + r.rtp.payload.length, 0);
-  return { video: v, audio: a, durationMs, videoFrames: frames, fps: (frames * 1000) / durationMs, kbps: (bytes * 8) / durationMs };
+  return {
+    video: v,
+    audio: a,
+    durationMs,
+    videoFrames: frames,
+    fps: (frames * 1000) / durationMs,
+    kbps: (bytes * 8) / durationMs,
+  };
 }
 
 type Sink = { video: MediaStreamTrack; audio: MediaStreamTrack };
@@ -97,7 +118,8 @@ export class Replay {
   private readonly span: { video: number; audio: number };
 
   constructor(private readonly rec: Recording) {
-    const ts = (list: Rec[], step: number) => (list.length ? ((list.at(-1)!.rtp.header.timestamp - list[0]!.rtp.header.timestamp) >>> 0) + step : 0);
+    const ts = (list: Rec[], step: number) =>
+      list.length ? ((list.at(-1)!.rtp.header.timestamp - list[0]!.rtp.header.timestamp) >>> 0) + step : 0;
     this.span = { video: ts(rec.video, 3000), audio: ts(rec.audio, 960) };
   }
 
@@ -172,27 +194,52 @@ export class SimSession {
   private unplug: () => void = () => {};
   problems: string[] = [];
 
-  private constructor(readonly id: string, readonly techCookie: string) {}
+  private constructor(
+    readonly id: string,
+    readonly techCookie: string,
+  ) {}
 
   /** A link invitation → redeemed, EULA accepted, Lens socket open → Start → phone publishes, technician subscribes. */
   static async open(url: string, techCookie: string, replay: Replay, name: string): Promise<SimSession> {
     const post = async (path: string, body: unknown, cookie: string) => {
-      const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, origin: url }, body: JSON.stringify(body) });
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, origin: url },
+        body: JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res;
     };
-    const created = await (await post('/api/sessions', { type: 'lens', name, method: 'link', language: 'en' }, techCookie)).json() as { id: string; link: string };
+    const created = (await (
+      await post('/api/sessions', { type: 'lens', name, method: 'link', language: 'en' }, techCookie)
+    ).json()) as { id: string; link: string };
     const s = new SimSession(created.id, techCookie);
     const token = created.link.split('/').at(-1)!;
     const redeemed = await post('/api/lens/redeem', { token }, '');
-    const lensCookie = redeemed.headers.getSetCookie().find((c) => c.startsWith('loupe_lens='))!.split(';')[0]!;
+    const lensCookie = redeemed.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('loupe_lens='))!
+      .split(';')[0]!;
     await post('/api/lens/eula', { accept: true }, lensCookie);
     const wsUrl = url.replace(/^http/, 'ws');
-    s.lensWs = await socket(`${wsUrl}/ws/lens`, lensCookie, url, (m) => void s.onLens(m).catch((e) => s.problems.push(`lens: ${String(e)}`)));
-    s.consoleWs = await socket(`${wsUrl}/ws/console`, techCookie, url, (m) => void s.onConsole(m).catch((e) => s.problems.push(`console: ${String(e)}`)));
+    s.lensWs = await socket(
+      `${wsUrl}/ws/lens`,
+      lensCookie,
+      url,
+      (m) => void s.onLens(m).catch((e) => s.problems.push(`lens: ${String(e)}`)),
+    );
+    s.consoleWs = await socket(
+      `${wsUrl}/ws/console`,
+      techCookie,
+      url,
+      (m) => void s.onConsole(m).catch((e) => s.problems.push(`console: ${String(e)}`)),
+    );
     // Start once the phone's socket made the session "waiting".
     for (let attempt = 0; ; attempt++) {
-      const res = await fetch(`${url}/api/sessions/${s.id}/start`, { method: 'POST', headers: { cookie: techCookie, origin: url } });
+      const res = await fetch(`${url}/api/sessions/${s.id}/start`, {
+        method: 'POST',
+        headers: { cookie: techCookie, origin: url },
+      });
       if (res.ok) break;
       if (attempt > 40) throw new Error(`start: ${res.status} ${await res.text()}`);
       await sleep(100);
@@ -216,8 +263,10 @@ export class SimSession {
   }
 
   private async onLens(m: Msg) {
-    if (m.type === 'rtc.answer' && this.phone) await this.phone.setRemoteDescription({ type: 'answer', sdp: String(m.sdp) });
-    else if (m.type === 'rtc.candidate' && m.pc === 'publish' && candidateOf(m)) await this.phone?.addIceCandidate(candidateOf(m)!);
+    if (m.type === 'rtc.answer' && this.phone)
+      await this.phone.setRemoteDescription({ type: 'answer', sdp: String(m.sdp) });
+    else if (m.type === 'rtc.candidate' && m.pc === 'publish' && candidateOf(m))
+      await this.phone?.addIceCandidate(candidateOf(m)!);
     else if (m.type === 'media.error') this.problems.push(`lens media.error: ${String(m.message)}`);
   }
 
@@ -237,8 +286,7 @@ export class SimSession {
           if (this.highest < 0) {
             this.highest = seq;
             this.base = seq - this.expected;
-          }
-          else {
+          } else {
             const delta = ((seq - (this.highest & 0xffff) + 0x8000) & 0xffff) - 0x8000;
             if (delta > 0) this.highest += delta;
           }
@@ -250,15 +298,26 @@ export class SimSession {
       await pc.setRemoteDescription({ type: 'offer', sdp: String(m.sdp) });
       await pc.setLocalDescription(await pc.createAnswer());
       await gathered(pc);
-      this.consoleWs!.send(JSON.stringify({ type: 'rtc.answer', sessionId: this.id, sdp: pc.localDescription!.sdp, subscription: m.subscription }));
-    } else if (m.type === 'rtc.candidate' && m.pc === 'subscribe' && candidateOf(m)) await this.tech?.addIceCandidate(candidateOf(m)!);
+      this.consoleWs!.send(
+        JSON.stringify({
+          type: 'rtc.answer',
+          sessionId: this.id,
+          sdp: pc.localDescription!.sdp,
+          subscription: m.subscription,
+        }),
+      );
+    } else if (m.type === 'rtc.candidate' && m.pc === 'subscribe' && candidateOf(m))
+      await this.tech?.addIceCandidate(candidateOf(m)!);
     else if (m.type === 'media.error') this.problems.push(`console media.error: ${String(m.message)}`);
   }
 
   async close(url: string) {
     const techCookie = this.techCookie;
     this.unplug();
-    await fetch(`${url}/api/sessions/${this.id}/end`, { method: 'POST', headers: { cookie: techCookie, origin: url } }).catch(() => {});
+    await fetch(`${url}/api/sessions/${this.id}/end`, {
+      method: 'POST',
+      headers: { cookie: techCookie, origin: url },
+    }).catch(() => {});
     this.lensWs?.close();
     this.consoleWs?.close();
     await Promise.allSettled([this.phone?.close(), this.tech?.close()]);

@@ -16,7 +16,9 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   let timer: ReturnType<typeof setTimeout>;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms); }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
+    }),
   ]);
 }
 
@@ -45,7 +47,9 @@ export function findPid(needle: string): number {
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
       if (cmd.includes(needle) && !cmd.includes('pgrep')) found.push(Number(entry));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   if (found.length !== 1) throw new Error(`expected one process matching ${needle}, found ${found.length}`);
   return found[0]!;
@@ -55,9 +59,12 @@ export function findPid(needle: string): number {
 export class CpuMeter {
   private t0 = performance.now();
   private c0: number;
-  constructor(private readonly pid: number) { this.c0 = cpuSeconds(pid); }
+  constructor(private readonly pid: number) {
+    this.c0 = cpuSeconds(pid);
+  }
   percent(): number {
-    const c = cpuSeconds(this.pid), t = performance.now();
+    const c = cpuSeconds(this.pid),
+      t = performance.now();
     return (100 * (c - this.c0)) / ((t - this.t0) / 1000);
   }
 }
@@ -71,7 +78,11 @@ export function udpDrops(min: number, max: number): { inRange: number; outside: 
   const out = { inRange: 0, outside: 0 };
   for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
     let text = '';
-    try { text = readFileSync(file, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length < 13) continue;

@@ -29,7 +29,10 @@ export async function api<T = void>(
 		response = await fetcher(path, {
 			method,
 			credentials: 'same-origin',
-			headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+			headers:
+				body === undefined
+					? { accept: 'application/json' }
+					: { accept: 'application/json', 'content-type': 'application/json' },
 			body: body === undefined ? undefined : JSON.stringify(body)
 		});
 	} catch {
@@ -42,7 +45,10 @@ export async function api<T = void>(
 	if (response.ok) return payload as T;
 
 	const error = (payload as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-	const message = typeof error?.message === 'string' && error.message ? error.message : `The server answered ${response.status}. Try again.`;
+	const message =
+		typeof error?.message === 'string' && error.message
+			? error.message
+			: `The server answered ${response.status}. Try again.`;
 	const code = typeof error?.code === 'string' ? error.code : 'http_' + response.status;
 	const details = Array.isArray(error?.details) ? (error.details as ErrorDetail[]) : [];
 	throw new ApiError(response.status, code, message, details);

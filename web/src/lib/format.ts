@@ -6,7 +6,9 @@ import { m } from '#lib/paraglide/messages.js';
 export function formatDateTime(iso: string | null): string {
 	if (!iso) return m.format_never();
 	const date = new Date(iso);
-	return Number.isNaN(date.getTime()) ? '—' : new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+	return Number.isNaN(date.getTime())
+		? '—'
+		: new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
 
 /** "20 minutes", "2 hours": whole hours as hours. */

@@ -9,7 +9,14 @@
 // dialogs, forms and the live session as they are, no reload needed.
 import { ApiError } from '#lib/api.ts';
 import { m } from '#lib/paraglide/messages.js';
-import { baseLocale, isLocale, localStorageKey, locales, overwriteGetLocale, type Locale } from '#lib/paraglide/runtime.js';
+import {
+	baseLocale,
+	isLocale,
+	localStorageKey,
+	locales,
+	overwriteGetLocale,
+	type Locale
+} from '#lib/paraglide/runtime.js';
 
 export type { Locale };
 
@@ -85,7 +92,8 @@ export function errorMessage(error: unknown): string {
 	if (error instanceof ApiError) {
 		// api.ts's own words (no answer, or an answer without a message) are English: say them here instead.
 		if (error.code === 'network') return m.common_network_error();
-		if (error.message === `The server answered ${error.status}. Try again.`) return m.common_server_answered({ status: String(error.status) });
+		if (error.message === `The server answered ${error.status}. Try again.`)
+			return m.common_server_answered({ status: String(error.status) });
 	}
 	return error instanceof Error ? error.message : m.common_something_wrong();
 }

@@ -4,8 +4,16 @@ import { m } from '#lib/paraglide/messages.js';
 
 export const RIGHTS = [
 	{ value: 'administer', label: m.right_administer, description: m.right_administer_description },
-	{ value: 'start_lens_sessions', label: m.right_start_lens_sessions, description: m.right_start_lens_sessions_description },
-	{ value: 'start_private_sessions', label: m.right_start_private_sessions, description: m.right_start_private_sessions_description },
+	{
+		value: 'start_lens_sessions',
+		label: m.right_start_lens_sessions,
+		description: m.right_start_lens_sessions_description
+	},
+	{
+		value: 'start_private_sessions',
+		label: m.right_start_private_sessions,
+		description: m.right_start_private_sessions_description
+	},
 	{ value: 'use_sms_method', label: m.right_use_sms_method, description: m.right_use_sms_method_description },
 	{ value: 'use_link_method', label: m.right_use_link_method, description: m.right_use_link_method_description }
 ] as const;

@@ -36,7 +36,15 @@ export type Technician = {
 
 // Lens sessions, as the technician sees them (GET /api/sessions and /ws/console).
 
-export type SessionState = 'invited' | 'connecting' | 'waiting' | 'active' | 'on_hold' | 'closed' | 'expired' | 'timed_out';
+export type SessionState =
+	| 'invited'
+	| 'connecting'
+	| 'waiting'
+	| 'active'
+	| 'on_hold'
+	| 'closed'
+	| 'expired'
+	| 'timed_out';
 
 export type SmsStatus = 'queued' | 'sent' | 'delivered' | 'failed';
 

@@ -100,9 +100,15 @@ class LensCall {
 		if (!stream) return;
 		const leg = this.#leg(stream);
 		this.#ready = leg;
-		leg.silence().then(() => leg.prepare()).then(() => this.#warm(), () => {
-			if (this.#ready === leg) this.#rewarm(RETRY_MS);
-		});
+		leg
+			.silence()
+			.then(() => leg.prepare())
+			.then(
+				() => this.#warm(),
+				() => {
+					if (this.#ready === leg) this.#rewarm(RETRY_MS);
+				}
+			);
 		// A connection that was never offered (no socket yet) is made anew now and then: the network may have changed.
 		this.#readyTimer = setTimeout(() => {
 			if (this.#ready === leg && !leg.offered) this.#rewarm(0);
@@ -113,11 +119,14 @@ class LensCall {
 	#warm() {
 		const leg = this.#ready;
 		if (!leg || leg.offered || !this.#send || this.#wanted) return;
-		void leg.prepare().then(() => {
-			if (this.#ready === leg && this.#send && !this.#wanted) return leg.offer();
-		}).catch(() => {
-			if (this.#ready === leg) this.#rewarm(RETRY_MS);
-		});
+		void leg
+			.prepare()
+			.then(() => {
+				if (this.#ready === leg && this.#send && !this.#wanted) return leg.offer();
+			})
+			.catch(() => {
+				if (this.#ready === leg) this.#rewarm(RETRY_MS);
+			});
 	}
 
 	/** The waiting connection failed or was refused: a new one, now or in a moment. */
@@ -252,12 +261,16 @@ class LensCall {
 	}
 
 	#leg(stream: MediaStream): PublishLeg {
-		const leg: PublishLeg = new PublishLeg(stream, (m) => this.#send?.(m), (s) => {
-			if (leg === this.#ready && s === 'failed') return this.#rewarm(RETRY_MS);
-			if (leg !== this.#pub) return;
-			if (s === 'connected') this.status = 'live';
-			else if (s === 'failed') this.#again();
-		});
+		const leg: PublishLeg = new PublishLeg(
+			stream,
+			(m) => this.#send?.(m),
+			(s) => {
+				if (leg === this.#ready && s === 'failed') return this.#rewarm(RETRY_MS);
+				if (leg !== this.#pub) return;
+				if (s === 'connected') this.status = 'live';
+				else if (s === 'failed') this.#again();
+			}
+		);
 		return leg;
 	}
 

@@ -154,9 +154,10 @@ class Lens {
 			return;
 		}
 		this.#socket = socket;
-		socket.onopen = () => call.socketOpened((m) => {
-			if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(m));
-		});
+		socket.onopen = () =>
+			call.socketOpened((m) => {
+				if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(m));
+			});
 		socket.onmessage = (event) => {
 			if (typeof event.data !== 'string') return;
 			let message: { type?: unknown; session?: unknown };
@@ -165,7 +166,8 @@ class Lens {
 			} catch {
 				return;
 			}
-			if (typeof message.type === 'string' && message.type !== 'state') return call.receive(message as { type: string });
+			if (typeof message.type === 'string' && message.type !== 'state')
+				return call.receive(message as { type: string });
 			if (message.type !== 'state' || !message.session || typeof message.session !== 'object') return;
 			this.reconnecting = false;
 			this.#delay = MIN_DELAY;

@@ -17,7 +17,10 @@ type Text = () => string;
 const none: Text = () => '';
 
 /** The console socket, as the call needs it. */
-export type CallSocket = { send(message: Record<string, unknown>): void; listen(listener: (m: Message) => void): () => void };
+export type CallSocket = {
+	send(message: Record<string, unknown>): void;
+	listen(listener: (m: Message) => void): () => void;
+};
 
 // ICE over UDP usually connects within a second or two; after this, say what is wrong.
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -111,7 +114,10 @@ export class ConsoleCall {
 			this.#join(true);
 		}
 		try {
-			this.#mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
+			this.#mic = await navigator.mediaDevices.getUserMedia({
+				audio: { echoCancellation: true, noiseSuppression: true },
+				video: false
+			});
 		} catch (error) {
 			const name = error instanceof DOMException ? error.name : '';
 			this.#micProblem = name === 'NotAllowedError' ? m.call_mic_blocked : m.call_mic_missing;
@@ -187,7 +193,11 @@ export class ConsoleCall {
 		if (this.#waiting) return;
 		this.#micDue = true;
 		if (!this.#mic || this.#pub || this.#stopped || this.status === 'displaced') return;
-		const pub = new PublishLeg(this.#mic, (message) => this.#send(message), (s) => this.#legState(s));
+		const pub = new PublishLeg(
+			this.#mic,
+			(message) => this.#send(message),
+			(s) => this.#legState(s)
+		);
 		this.#pub = pub;
 		void pub.offer().catch(() => this.#fail(m.call_mic_offer_failed));
 	}
@@ -196,7 +206,11 @@ export class ConsoleCall {
 	#armConnectTimer() {
 		clearTimeout(this.#connectTimer);
 		this.#connectTimer = setTimeout(() => {
-			if (this.status !== 'live' && this.status !== 'interrupted' && (this.#customerOffered || this.customerPublishing)) {
+			if (
+				this.status !== 'live' &&
+				this.status !== 'interrupted' &&
+				(this.#customerOffered || this.customerPublishing)
+			) {
 				this.#fail(m.call_connect_timeout);
 			}
 		}, CONNECT_TIMEOUT_MS);
@@ -229,7 +243,8 @@ export class ConsoleCall {
 						this.#customerOffered = true;
 						this.#armConnectTimer();
 					}
-					if (!this.customerPublishing && (this.status === 'live' || this.status === 'connecting')) this.status = 'no_camera';
+					if (!this.customerPublishing && (this.status === 'live' || this.status === 'connecting'))
+						this.status = 'no_camera';
 				}
 				break;
 			case 'media.interrupted':
@@ -267,7 +282,11 @@ export class ConsoleCall {
 		this.#sub?.close();
 		this.customerPublishing = true;
 		if (this.status === 'no_camera') this.status = 'connecting';
-		const sub = new SubscribeLeg((message) => this.#send(message), (s) => this.#legState(s, sub), (stream) => (this.remote = stream));
+		const sub = new SubscribeLeg(
+			(message) => this.#send(message),
+			(s) => this.#legState(s, sub),
+			(stream) => (this.remote = stream)
+		);
 		this.#sub = sub;
 		this.#reader = new StatsReader();
 		void sub.offered(sdp, subscription).catch(() => this.#fail(m.call_receive_failed));

@@ -93,7 +93,11 @@ export class PublishLeg extends Leg {
 		super('publish', signal, onState);
 		for (const track of stream.getTracks()) {
 			const kind = track.kind as 'audio' | 'video';
-			const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: [ENCODING[kind]] });
+			const transceiver = this.pc.addTransceiver(track, {
+				direction: 'sendonly',
+				streams: [stream],
+				sendEncodings: [ENCODING[kind]]
+			});
 			this.senders.set(kind, transceiver.sender);
 		}
 	}

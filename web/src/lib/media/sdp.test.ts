@@ -38,7 +38,10 @@ describe('withStartBitrate', () => {
 	});
 
 	test('appends to an existing fmtp line of a video codec', () => {
-		const h264 = ANSWER.replace('a=rtpmap:96 VP8/90000', 'a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f;packetization-mode=1');
+		const h264 = ANSWER.replace(
+			'a=rtpmap:96 VP8/90000',
+			'a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f;packetization-mode=1'
+		);
 		const out = withStartBitrate(h264, 800);
 		expect(out).toContain('a=fmtp:96 profile-level-id=42e01f;packetization-mode=1;x-google-start-bitrate=800\r\n');
 		expect(out.match(/x-google-start-bitrate/g)).toHaveLength(1);

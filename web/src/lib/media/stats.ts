@@ -22,8 +22,14 @@ export class StatsReader {
 
 	async read(pc: RTCPeerConnection): Promise<MediaStats> {
 		const report = await pc.getStats();
-		let width = 0, height = 0, fps = 0, framesDecoded = 0, audioPackets = 0;
-		let bytes = 0, packets = 0, lost = 0;
+		let width = 0,
+			height = 0,
+			fps = 0,
+			framesDecoded = 0,
+			audioPackets = 0;
+		let bytes = 0,
+			packets = 0,
+			lost = 0;
 		let rttMs: number | null = null;
 		report.forEach((s) => {
 			if (s.type === 'inbound-rtp') {
@@ -38,7 +44,12 @@ export class StatsReader {
 				} else if (s.kind === 'audio') {
 					audioPackets = s.packetsReceived ?? audioPackets;
 				}
-			} else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && typeof s.currentRoundTripTime === 'number') {
+			} else if (
+				s.type === 'candidate-pair' &&
+				s.nominated &&
+				s.state === 'succeeded' &&
+				typeof s.currentRoundTripTime === 'number'
+			) {
 				rttMs = Math.round(s.currentRoundTripTime * 1000);
 			}
 		});
@@ -50,6 +61,15 @@ export class StatsReader {
 		const dPackets = last ? packets - last.packets : packets;
 		const dLost = last ? lost - last.lost : lost;
 		const lossPercent = dPackets + dLost > 0 ? (100 * Math.max(0, dLost)) / (dPackets + Math.max(0, dLost)) : 0;
-		return { width, height, fps: Math.round(fps), kbps: Math.round(kbps), lossPercent: Math.round(lossPercent * 10) / 10, rttMs, framesDecoded, audioPackets };
+		return {
+			width,
+			height,
+			fps: Math.round(fps),
+			kbps: Math.round(kbps),
+			lossPercent: Math.round(lossPercent * 10) / 10,
+			rttMs,
+			framesDecoded,
+			audioPackets
+		};
 	}
 }

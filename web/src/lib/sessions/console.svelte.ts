@@ -179,7 +179,11 @@ export class ConsoleStore {
 			const reconnected = this.#everConnected;
 			this.#everConnected = true;
 			if (reconnected) for (const listener of this.#listeners) listener({ type: 'socket.open' });
-		} else if (message.type === 'session' && message.session && typeof (message.session as SessionView).id === 'string') {
+		} else if (
+			message.type === 'session' &&
+			message.session &&
+			typeof (message.session as SessionView).id === 'string'
+		) {
 			this.#put(message.session as SessionView);
 		} else if (typeof message.type === 'string') {
 			for (const listener of this.#listeners) listener(message as { type: string });

@@ -80,7 +80,8 @@ export function formatWhen(iso: string | null, now = Date.now()): string {
 	if (!iso) return '—';
 	const date = new Date(iso);
 	if (Number.isNaN(date.getTime())) return '—';
-	if (new Date(now).toDateString() === date.toDateString()) return new Intl.DateTimeFormat(intlLocale(), { timeStyle: 'short' }).format(date);
+	if (new Date(now).toDateString() === date.toDateString())
+		return new Intl.DateTimeFormat(intlLocale(), { timeStyle: 'short' }).format(date);
 	return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
 

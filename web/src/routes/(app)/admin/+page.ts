@@ -17,6 +17,9 @@ export const load: PageLoad = async ({ fetch, parent, depends }) => {
 		return { allowed: true, groups, technicians };
 	} catch (err) {
 		if (err instanceof ApiError && err.status === 403) return { allowed: false, groups: [], technicians: [] };
-		error(err instanceof ApiError && err.status >= 400 ? err.status : 503, err instanceof Error ? err.message : m.common_unreachable());
+		error(
+			err instanceof ApiError && err.status >= 400 ? err.status : 503,
+			err instanceof Error ? err.message : m.common_unreachable()
+		);
 	}
 };
