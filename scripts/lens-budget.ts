@@ -35,6 +35,9 @@ export const CONSOLE_CODE: { pattern: RegExp; why: string }[] = [
     pattern: /^src\/lib\/media\/(LiveView\.svelte|console-call\.svelte\.ts|stats\.ts)$/,
     why: "the console's live view",
   },
+  // The contract's schemas are for the server (and the console if it wants them);
+  // the Lens imports only its types and constants (src/contract/{states,limits,rights}.ts).
+  { pattern: /(^|\/)node_modules\/zod\//, why: "zod, from the contract's schemas" },
 ];
 
 export type FileSize = { path: string; why: string; raw: number; gzip: number; brotli: number };

@@ -1,15 +1,7 @@
 // Passwords: argon2id via the `argon2` package (the only hashing library we use).
 import argon2 from 'argon2';
-import { z } from 'zod';
 
-export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 256;
-
-/** The documented rule: 12 to 256 characters. Length beats composition rules (NIST SP 800-63B). */
-export const passwordSchema = z
-  .string()
-  .min(PASSWORD_MIN, `The password must be at least ${PASSWORD_MIN} characters.`)
-  .max(PASSWORD_MAX, `The password must be at most ${PASSWORD_MAX} characters.`);
+// The password rule (12 to 256 characters) is in the contract: src/contract/inputs.ts.
 
 export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, { type: argon2.argon2id });

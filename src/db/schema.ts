@@ -15,8 +15,10 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { GroupSettings } from '../contract/rights.ts';
+import type { SessionState } from '../contract/states.ts';
 
-export type GroupSettings = { maxLiveLensSessions: number; pinLifetimeMinutes: number };
+export type { GroupSettings };
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -95,17 +97,7 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_at_idx').on(t.at)],
 );
 
-export const SESSION_STATES = [
-  'invited',
-  'connecting',
-  'waiting',
-  'active',
-  'on_hold',
-  'closed',
-  'expired',
-  'timed_out',
-] as const;
-export type SessionState = (typeof SESSION_STATES)[number];
+export { SESSION_STATES, type SessionState } from '../contract/states.ts';
 
 /**
  * A Lens session from invitation to its end. The PIN is kept only while the

@@ -3,7 +3,8 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { Invalid } from '../http/errors.ts';
 
-export type Language = 'en' | 'nl';
+export type { Language } from '../contract/limits.ts';
+import type { Language } from '../contract/limits.ts';
 
 /** Countries whose customers get the Dutch texts by default. */
 const DUTCH_SPEAKING: ReadonlySet<string> = new Set(['NL', 'BE', 'SR', 'AW', 'CW', 'SX', 'BQ']);

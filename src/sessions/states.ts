@@ -1,10 +1,11 @@
-// The Lens session's state machine (shared/DESIGN.md, "The Lens session").
+// The Lens session's state machine (docs/architecture.md, "The Lens session").
 // Verbs change `state` only through `assertTransition`, so an illegal change
-// is refused before anything is written.
-import type { SessionState } from '../db/schema.ts';
+// is refused before anything is written. The states and their groups are in
+// the contract shared with the web app.
+import { ENDED_STATES, isLiveState, LIVE_STATES, MEDIA_STATES, type SessionState } from '../contract/states.ts';
 import { Conflict } from '../http/errors.ts';
 
-export type { SessionState };
+export { ENDED_STATES, LIVE_STATES, MEDIA_STATES, type SessionState };
 
 const NEXT: Record<SessionState, readonly SessionState[]> = {
   invited: ['connecting', 'closed', 'expired'],
@@ -17,11 +18,7 @@ const NEXT: Record<SessionState, readonly SessionState[]> = {
   timed_out: [],
 };
 
-/** States in which a session counts against the technician's live-session limit. */
-export const LIVE_STATES: readonly SessionState[] = ['invited', 'connecting', 'waiting', 'active', 'on_hold'];
-export const ENDED_STATES: readonly SessionState[] = ['closed', 'expired', 'timed_out'];
-
-export const isLive = (state: SessionState) => LIVE_STATES.includes(state);
+export const isLive = isLiveState;
 
 export function canTransition(from: SessionState, to: SessionState): boolean {
   return NEXT[from].includes(to);

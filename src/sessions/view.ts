@@ -3,43 +3,16 @@ import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import { publicBase, type Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { preparedPerDb } from '../db/prepared.ts';
-import { lensSessions, smsMessages, type SessionState } from '../db/schema.ts';
+import { lensSessions, smsMessages } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
+import type { SessionView, SmsView } from '../contract/views.ts';
 import { LIVE_STATES } from './states.ts';
 
 export const RESEND_AFTER_MS = 60_000;
 /** Ended sessions stay in the console's list this long. */
 export const HISTORY_MS = 24 * 3_600_000;
 
-export type SmsView = {
-  status: 'queued' | 'sent' | 'delivered' | 'failed';
-  error: string | null;
-  gateway: 'smpp' | 'console';
-  updatedAt: string;
-  resendAvailableAt: string | null;
-};
-
-export type SessionView = {
-  id: string;
-  type: 'lens';
-  name: string;
-  state: SessionState;
-  method: 'sms' | 'link';
-  phone: string | null;
-  language: 'en' | 'nl';
-  pin: string | null;
-  pinExpiresAt: string;
-  link: string | null;
-  createdAt: string;
-  openedAt: string | null;
-  eulaAcceptedAt: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  endReason: string | null;
-  sms: SmsView | null;
-  /** The customer's page: connected, or since when it is gone, when it counts as offline and when the session times out. */
-  customer: { connected: boolean; leftAt: string | null; offlineAt: string | null; timesOutAt: string | null };
-};
+export type { SessionView, SmsView };
 
 type SessionRow = typeof lensSessions.$inferSelect;
 type SmsRow = typeof smsMessages.$inferSelect;

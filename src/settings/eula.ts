@@ -1,7 +1,7 @@
 // The EULA a customer accepts before the technician may start. An
 // administrator sets its text per language; until then the defaults apply.
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
+import { type UpdateEulaInput, updateEulaInput } from '../contract/inputs.ts';
 import { audit, type Actor } from '../audit/audit.ts';
 import type { Db } from '../db/client.ts';
 import { settings } from '../db/schema.ts';
@@ -29,10 +29,7 @@ export const DEFAULT_EULA: EulaTexts = {
 /** The settings row that holds the texts. */
 export const EULA_KEY = 'eula';
 const KEY = EULA_KEY;
-const text = z.string().trim().min(1, 'The EULA cannot be empty.').max(20_000, 'At most 20,000 characters.');
-export const updateEulaInput = z
-  .strictObject({ en: text.optional(), nl: text.optional() })
-  .refine((v) => v.en !== undefined || v.nl !== undefined, 'Send "en", "nl" or both.');
+export { updateEulaInput };
 
 export async function getEula(db: Db | Tx): Promise<EulaTexts> {
   const [row] = await db.select().from(settings).where(eq(settings.key, KEY));
@@ -47,7 +44,7 @@ export function eulaFrom(value: unknown): EulaTexts {
 export async function updateEula(
   deps: Pick<Deps, 'db' | 'clock'>,
   actor: Actor,
-  input: z.output<typeof updateEulaInput>,
+  input: UpdateEulaInput,
 ): Promise<EulaTexts> {
   return transaction(deps.db, async (tx) => {
     const next = { ...(await getEula(tx)), ...input };

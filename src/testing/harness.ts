@@ -3,6 +3,8 @@
 import { sql } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { createApp } from '../app.ts';
+import { contractViolation, routeKey } from '../contract/routes.ts';
+import { errorBodySchema } from '../contract/views.ts';
 import { ensureFirstAdministrator } from '../auth/setup.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -51,9 +53,36 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    return Promise.resolve(app.request(`${ORIGIN}${path}`, { method, headers, body }));
+    return Promise.resolve(app.request(`${ORIGIN}${path}`, { method, headers, body })).then((res) =>
+      keepsContract(method, path, res),
+    );
   };
   return { ...deps, clock, app, database, call };
+}
+
+/**
+ * Every answer a route test gets is checked against the contract's table
+ * (src/contract/routes.ts): a route that answers a body the contract rejects
+ * fails the test that called it, whatever that test asserts.
+ */
+export async function keepsContract(method: string, path: string, res: Response): Promise<Response> {
+  const pathname = new URL(path, ORIGIN).pathname;
+  const key = routeKey(method, pathname);
+  if (!key && !pathname.startsWith('/api/')) return res;
+  const text = await res.clone().text();
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  const problem = key
+    ? contractViolation(key, res.status, body)
+    : errorBodySchema.safeParse(body).success
+      ? null
+      : `${method} ${pathname} (no such route) answered ${res.status} without the error body`;
+  if (problem) throw new Error(`Contract: ${problem}`);
+  return res;
 }
 
 /** The `name=value` part of the session cookie a response set. */

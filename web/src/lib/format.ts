@@ -20,5 +20,4 @@ export function formatMinutes(minutes: number): string {
 	return minutes === 1 ? m.format_minute() : m.format_minutes({ count: minutes });
 }
 
-export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 256;
+export { PASSWORD_MAX, PASSWORD_MIN } from '$contract/limits.ts';

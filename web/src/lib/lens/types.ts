@@ -1,21 +1,4 @@
-// What the customer's Lens pages get from the server (/api/lens/*, /ws/lens).
-import type { SessionState } from '../types.ts';
-
-export type { SessionState };
-
-export type LensView = {
-	state: SessionState;
-	/** The session's name as the technician typed it. */
-	name: string;
-	technicianName: string;
-	language: 'en' | 'nl';
-	/** The EULA in `language`. */
-	eula: string;
-	/** The EULA in every language (the page follows the customer's language switch). */
-	eulas?: Record<'en' | 'nl', string>;
-	pinExpiresAt: string;
-};
-
-export const ENDED: readonly SessionState[] = ['closed', 'expired', 'timed_out'];
-
-export const isEndedState = (state: SessionState) => ENDED.includes(state);
+// What the customer's Lens pages get from the server (/api/lens/*, /ws/lens):
+// the server's contract (src/contract/), never declared again here.
+export type { LensView } from '$contract/views.ts';
+export { isEndedState, type SessionState } from '$contract/states.ts';

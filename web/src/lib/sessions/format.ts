@@ -1,15 +1,14 @@
 // How sessions read in the console: state names, SMS status, countdowns.
 import { intlLocale } from '#lib/i18n.svelte.ts';
 import { m } from '#lib/paraglide/messages.js';
+import { isEndedState, isInvitationState, isSessionListState } from '$contract/states.ts';
 import type { SessionState, SessionView, SmsStatus } from '#lib/types.ts';
 
-export const INVITATION_STATES: readonly SessionState[] = ['invited', 'connecting'];
-export const LIVE_STATES: readonly SessionState[] = ['waiting', 'active', 'on_hold'];
-export const ENDED_STATES: readonly SessionState[] = ['closed', 'expired', 'timed_out'];
-
-export const isInvitation = (s: SessionView) => INVITATION_STATES.includes(s.state);
-export const isLive = (s: SessionView) => LIVE_STATES.includes(s.state);
-export const isEnded = (s: SessionView) => ENDED_STATES.includes(s.state);
+/** In the console's Invitations: invited, or opened by the customer. */
+export const isInvitation = (s: SessionView) => isInvitationState(s.state);
+/** In the console's session list: the customer accepted the EULA (waiting, active, on hold). */
+export const isLive = (s: SessionView) => isSessionListState(s.state);
+export const isEnded = (s: SessionView) => isEndedState(s.state);
 
 // Message functions, called when a label is shown: the words follow the console's language.
 const STATE_LABELS: Record<SessionState, () => string> = {

@@ -1,0 +1,148 @@
+// What the API accepts: the request bodies. Strict: an unknown field is an
+// error, not ignored. The server validates with these (src/http/validate.ts);
+// the web app uses the limits in limits.ts for its forms rather than these
+// schemas, so zod stays off the Lens's critical path.
+import { z } from 'zod';
+import {
+  EMAIL_MAX,
+  EULA_MAX,
+  GROUP_NAME_MAX,
+  LANGUAGES,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  PERSON_NAME_MAX,
+  PHONE_INPUT_MAX,
+  SESSION_NAME_MAX,
+} from './limits.ts';
+import { GROUP_SETTING_LIMITS, RIGHTS } from './rights.ts';
+
+const id = z.uuid('Not a valid id.');
+/** A path parameter naming a row. */
+export const idParam = id;
+
+/** The documented rule: 12 to 256 characters. Length beats composition rules (NIST SP 800-63B). */
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN, `The password must be at least ${PASSWORD_MIN} characters.`)
+  .max(PASSWORD_MAX, `The password must be at most ${PASSWORD_MAX} characters.`);
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(EMAIL_MAX, `The email must be at most ${EMAIL_MAX} characters.`)
+  .pipe(z.email('This is not a valid email address.'));
+
+const personName = z
+  .string()
+  .trim()
+  .min(1, 'The name must not be empty.')
+  .max(PERSON_NAME_MAX, `The name must be at most ${PERSON_NAME_MAX} characters.`);
+
+export const rightSchema = z.enum(RIGHTS);
+
+const setting = (limits: { min: number; max: number }) => z.number().int().min(limits.min).max(limits.max);
+export const groupSettingsSchema = z.strictObject({
+  maxLiveLensSessions: setting(GROUP_SETTING_LIMITS.maxLiveLensSessions),
+  pinLifetimeMinutes: setting(GROUP_SETTING_LIMITS.pinLifetimeMinutes),
+});
+
+// ---- sign-in and setup
+
+export const loginInput = z.strictObject({
+  // Not the full email rule: a malformed address is simply a wrong login.
+  email: z.string().min(1, 'Enter your email.').max(EMAIL_MAX),
+  password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX),
+});
+
+// ---- administration
+
+export const createGroupInput = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'The group name must not be empty.')
+    .max(GROUP_NAME_MAX, `The group name must be at most ${GROUP_NAME_MAX} characters.`),
+  rights: z
+    .array(rightSchema)
+    .max(32)
+    .transform((r) => [...new Set(r)]),
+  settings: groupSettingsSchema.partial().optional(),
+});
+export const updateGroupInput = createGroupInput
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.');
+
+export const createTechnicianInput = z.strictObject({
+  email: emailSchema,
+  name: personName,
+  password: passwordSchema,
+  groupId: id,
+});
+export const updateTechnicianInput = z
+  .strictObject({
+    email: emailSchema.optional(),
+    name: personName.optional(),
+    groupId: id.optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.');
+
+export const resetPasswordInput = z.strictObject({ password: passwordSchema });
+
+/** The first administrator, with the one-time setup link's token. */
+export const setupInput = createTechnicianInput.omit({ groupId: true }).extend({ token: z.string().min(1).max(100) });
+
+const eulaText = z
+  .string()
+  .trim()
+  .min(1, 'The EULA cannot be empty.')
+  .max(EULA_MAX, `At most ${EULA_MAX.toLocaleString('en')} characters.`);
+export const updateEulaInput = z
+  .strictObject({ en: eulaText.optional(), nl: eulaText.optional() })
+  .refine((v) => v.en !== undefined || v.nl !== undefined, 'Send "en", "nl" or both.');
+
+export type CreateGroupInput = z.output<typeof createGroupInput>;
+export type UpdateGroupInput = z.output<typeof updateGroupInput>;
+export type CreateTechnicianInput = z.output<typeof createTechnicianInput>;
+export type UpdateTechnicianInput = z.output<typeof updateTechnicianInput>;
+export type UpdateEulaInput = z.output<typeof updateEulaInput>;
+
+// ---- Lens sessions
+
+// Names end up in lists and tabs: no control characters (C0, DEL, C1), trimmed, 1–64 characters.
+const sessionName = z
+  .string()
+  .trim()
+  .min(1, 'Give the session a name.')
+  .max(SESSION_NAME_MAX, `At most ${SESSION_NAME_MAX} characters.`)
+  .refine((s) => !/\p{Cc}/u.test(s), 'No control characters.');
+
+export const createSessionInput = z
+  .strictObject({
+    type: z.literal('lens', { error: 'Only "lens" sessions can be created.' }),
+    name: sessionName,
+    method: z.enum(['sms', 'link'], { error: 'method must be "sms" or "link".' }),
+    phone: z.string().trim().min(1).max(PHONE_INPUT_MAX, `At most ${PHONE_INPUT_MAX} characters.`).optional(),
+    language: z.enum(LANGUAGES, { error: 'language must be "en" or "nl".' }).optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.method === 'sms' && !input.phone)
+      ctx.addIssue({ code: 'custom', path: ['phone'], message: "Enter the customer's phone number." });
+    if (input.method === 'link' && input.phone)
+      ctx.addIssue({ code: 'custom', path: ['phone'], message: 'A link/PIN invitation has no phone number.' });
+  });
+export type CreateSessionInput = z.output<typeof createSessionInput>;
+
+// ---- the customer's page
+
+export const redeemInput = z.union(
+  [
+    z.strictObject({ pin: z.string().regex(/^\d{6}$/, 'The PIN has 6 digits.') }),
+    z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'This link is not valid.') }),
+  ],
+  { error: 'Send {"pin"} or {"token"}.' },
+);
+export type RedeemInput = z.output<typeof redeemInput>;
+
+export const eulaInput = z.strictObject({ accept: z.boolean({ error: 'accept must be true or false.' }) });

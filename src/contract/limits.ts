@@ -1,0 +1,27 @@
+// Sizes the API accepts, shared by the server's validation and the web app's
+// forms (maxlength, hints). No zod here (the web app imports this file).
+
+export const LANGUAGES = ['en', 'nl'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** 12 to 256 characters, no composition rules (NIST SP 800-63B). */
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 256;
+
+export const EMAIL_MAX = 254;
+/** A technician's display name. */
+export const PERSON_NAME_MAX = 100;
+export const GROUP_NAME_MAX = 64;
+/** A session's name, shown in lists and on its tab. */
+export const SESSION_NAME_MAX = 64;
+/** A phone number as typed, before it is parsed into E.164. */
+export const PHONE_INPUT_MAX = 32;
+export const EULA_MAX = 20_000;
+
+export const PIN_DIGITS = 6;
+
+/** A socket message larger than this is refused unread. */
+export const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
+/** An SDP for one audio and one video stream is 3–6 KB. */
+export const SDP_MAX = 14_000;
+export const CANDIDATE_MAX = 1024;

@@ -1,0 +1,100 @@
+// Every route of the API with the body it answers on success. A refusal
+// answers `errorBodySchema` with any 4xx/5xx status. Route tests check every
+// answer they get against this table (src/testing/harness.ts), and
+// routes.test.ts checks that the app serves no route missing from it.
+import { z } from 'zod';
+import {
+  errorBodySchema,
+  eulaSchema,
+  groupSchema,
+  healthSchema,
+  lensViewSchema,
+  meSchema,
+  sessionViewSchema,
+  technicianSchema,
+} from './views.ts';
+
+export type RouteAnswer = { status: number; body: z.ZodType | null };
+type Answers = RouteAnswer[];
+
+const ok = (body: z.ZodType, status = 200): Answers => [{ status, body }];
+const noContent: Answers = [{ status: 204, body: null }];
+const technician = z.strictObject({ technician: meSchema });
+const session = sessionViewSchema;
+const lens = z.strictObject({ session: lensViewSchema });
+
+/** `METHOD /path/:param` → the success answers it may give. */
+export const ROUTES: Record<string, Answers> = {
+  'POST /api/auth/login': ok(technician),
+  'POST /api/auth/logout': noContent,
+  'GET /api/auth/me': ok(technician),
+  'GET /api/setup/:token': ok(z.strictObject({ valid: z.literal(true) })),
+  'POST /api/setup': ok(technician, 201),
+
+  'GET /api/groups': ok(z.strictObject({ groups: z.array(groupSchema) })),
+  'POST /api/groups': ok(groupSchema, 201),
+  'PATCH /api/groups/:id': ok(groupSchema),
+  'DELETE /api/groups/:id': noContent,
+  'GET /api/technicians': ok(z.strictObject({ technicians: z.array(technicianSchema) })),
+  'POST /api/technicians': ok(technicianSchema, 201),
+  'PATCH /api/technicians/:id': ok(technicianSchema),
+  'POST /api/technicians/:id/password': noContent,
+  'GET /api/settings/eula': ok(z.strictObject({ eula: eulaSchema })),
+  'PUT /api/settings/eula': ok(z.strictObject({ eula: eulaSchema })),
+
+  'POST /api/sessions': ok(session, 201),
+  'GET /api/sessions': ok(z.strictObject({ sessions: z.array(sessionViewSchema) })),
+  'GET /api/sessions/:id': ok(session),
+  'POST /api/sessions/:id/start': ok(session),
+  'POST /api/sessions/:id/hold': ok(session),
+  'POST /api/sessions/:id/resume': ok(session),
+  'POST /api/sessions/:id/end': ok(session),
+  'POST /api/sessions/:id/resend': ok(session),
+
+  'GET /api/lens/capabilities': ok(
+    z.strictObject({ appStore: z.strictObject({ ios: z.url().nullable(), android: z.url().nullable() }) }),
+  ),
+  'POST /api/lens/redeem': ok(lens),
+  'GET /api/lens/session': ok(lens),
+  'POST /api/lens/eula': ok(lens),
+  'POST /api/lens/end': ok(lens),
+
+  // 503 with the same body when something is down.
+  'GET /healthz': [
+    { status: 200, body: healthSchema },
+    { status: 503, body: healthSchema },
+  ],
+  // Only an upgrade succeeds (101, no body); any other request is refused.
+  'GET /ws/console': [],
+  'GET /ws/lens': [],
+};
+
+/** The table's key of a request, e.g. `GET /api/sessions/:id`; undefined for a path outside the API. */
+export function routeKey(method: string, path: string): string | undefined {
+  const exact = `${method} ${path}`;
+  if (exact in ROUTES) return exact;
+  const parts = path.split('/');
+  return Object.keys(ROUTES).find((key) => {
+    const [m, pattern] = key.split(' ') as [string, string];
+    const want = pattern.split('/');
+    return m === method && want.length === parts.length && want.every((p, i) => p.startsWith(':') || p === parts[i]);
+  });
+}
+
+/**
+ * Why an answer breaks the contract, or null when it keeps it. `body` is the
+ * parsed JSON (undefined for an empty body).
+ */
+export function contractViolation(key: string, status: number, body: unknown): string | null {
+  const answers = ROUTES[key];
+  if (!answers) return `${key} is not in the contract (src/contract/routes.ts)`;
+  const expected = answers.find((a) => a.status === status);
+  const schema = expected ? expected.body : status >= 400 ? errorBodySchema : undefined;
+  if (schema === undefined) return `${key} answered ${status}, which the contract does not list`;
+  if (schema === null)
+    return body === undefined ? null : `${key} answered ${status} with a body; the contract has none`;
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return null;
+  const issue = parsed.error.issues[0];
+  return `${key} answered ${status} with a body the contract rejects: ${issue?.message} at ${issue?.path.join('.') || '(root)'}`;
+}

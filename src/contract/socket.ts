@@ -1,0 +1,126 @@
+// Every message on the two sockets, both directions. /ws/console carries the
+// technician's session list and the media signalling of the session being
+// viewed; /ws/lens the customer's session state and its media signalling.
+// The server validates what browsers send with the `*Message` schemas; the
+// `*Event` schemas are what it sends, checked in tests.
+import { z } from 'zod';
+import { CANDIDATE_MAX, MAX_SOCKET_MESSAGE_BYTES, SDP_MAX } from './limits.ts';
+import { lensViewSchema, sessionViewSchema } from './views.ts';
+
+export { MAX_SOCKET_MESSAGE_BYTES };
+
+const sdp = z.string().min(10).max(SDP_MAX).startsWith('v=0', 'must be an SDP');
+const candidate = z
+  .strictObject({
+    candidate: z.string().max(CANDIDATE_MAX),
+    sdpMid: z.string().max(64).nullish(),
+    sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
+    usernameFragment: z.string().max(256).nullish(),
+  })
+  .nullable();
+const pc = z.enum(['publish', 'subscribe']);
+const side = z.enum(['customer', 'technician']);
+const peerState = { muted: z.boolean(), camera: z.boolean(), background: z.boolean() };
+const sessionId = z.uuid();
+/** Echoes the `subscription` of the offer being answered. */
+const subscription = z.number().int().positive();
+
+const ping = z.strictObject({ type: z.literal('ping') });
+
+// ---- from the browser
+
+/** /ws/console: every media message names the session; the server checks it is the technician's own. */
+export const consoleMessage = z.discriminatedUnion('type', [
+  ping,
+  z.strictObject({ type: z.literal('media.join'), sessionId }),
+  z.strictObject({ type: z.literal('media.leave'), sessionId }),
+  z.strictObject({ type: z.literal('rtc.offer'), sessionId, sdp }),
+  z.strictObject({ type: z.literal('rtc.answer'), sessionId, sdp, subscription }),
+  z.strictObject({ type: z.literal('rtc.candidate'), sessionId, pc, candidate }),
+  z.strictObject({ type: z.literal('media.state'), sessionId, ...peerState }),
+]);
+export type ConsoleMessage = z.output<typeof consoleMessage>;
+
+/** /ws/lens: the socket belongs to one session (the cookie's); no message can name another. */
+export const lensMessage = z.discriminatedUnion('type', [
+  ping,
+  z.strictObject({ type: z.literal('media.join') }),
+  z.strictObject({ type: z.literal('media.leave') }),
+  z.strictObject({ type: z.literal('rtc.offer'), sdp }),
+  z.strictObject({ type: z.literal('rtc.answer'), sdp, subscription }),
+  z.strictObject({ type: z.literal('rtc.candidate'), pc, candidate }),
+  z.strictObject({ type: z.literal('media.state'), ...peerState }),
+]);
+export type LensMessage = z.output<typeof lensMessage>;
+
+// ---- from the server
+
+/** What the other side's page says about itself; relayed as is. */
+export const peerStateSchema = z.strictObject(peerState);
+export type PeerState = z.output<typeof peerStateSchema>;
+
+/** Media messages from Loupe to a page (over /ws/console and /ws/lens alike). */
+export const mediaSignalSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('rtc.answer'), sessionId, pc: z.literal('publish'), sdp: z.string() }),
+  /** `subscription` comes back with the answer, so an answer to a replaced subscription is recognised. */
+  z.strictObject({
+    type: z.literal('rtc.offer'),
+    sessionId,
+    pc: z.literal('subscribe'),
+    sdp: z.string(),
+    subscription,
+  }),
+  z.strictObject({
+    type: z.literal('rtc.candidate'),
+    sessionId,
+    pc,
+    // Janus's candidates: no usernameFragment.
+    candidate: z
+      .strictObject({
+        candidate: z.string(),
+        sdpMid: z.string().nullish(),
+        sdpMLineIndex: z.number().int().nullish(),
+      })
+      .nullable(),
+  }),
+  /** `offering`: the side sent its media offer; `publishing`: Janus receives it (its PeerConnection is up). */
+  z.strictObject({
+    type: z.literal('media.peer'),
+    sessionId,
+    side,
+    state: peerStateSchema,
+    offering: z.boolean(),
+    publishing: z.boolean(),
+  }),
+  z.strictObject({ type: z.literal('media.interrupted'), sessionId, reason: z.literal('media_server_down') }),
+  /** Janus is back (or the room was replaced): publish and join again. */
+  z.strictObject({ type: z.literal('media.restart'), sessionId }),
+  /** Another page (a second tab) took over this side of the session; this one should stop. */
+  z.strictObject({ type: z.literal('media.displaced'), sessionId }),
+  z.strictObject({ type: z.literal('media.error'), sessionId, code: z.string(), message: z.string() }),
+]);
+export type MediaSignal = z.output<typeof mediaSignalSchema>;
+
+/** A refused message; the socket stays open. */
+export const socketErrorSchema = z.strictObject({ type: z.literal('error'), code: z.string(), message: z.string() });
+export type SocketError = z.output<typeof socketErrorSchema>;
+const pong = z.strictObject({ type: z.literal('pong') });
+
+/** /ws/console, server to console: the technician's sessions (a snapshot on connect, then one session per change). */
+export const consoleEvent = z.union([
+  z.strictObject({ type: z.literal('snapshot'), sessions: z.array(sessionViewSchema) }),
+  z.strictObject({ type: z.literal('session'), session: sessionViewSchema }),
+  pong,
+  socketErrorSchema,
+  mediaSignalSchema,
+]);
+export type ConsoleEvent = z.output<typeof consoleEvent>;
+
+/** /ws/lens, server to the customer's page: the session's state on connect and on every change. */
+export const lensEvent = z.union([
+  z.strictObject({ type: z.literal('state'), session: lensViewSchema }),
+  pong,
+  socketErrorSchema,
+  mediaSignalSchema,
+]);
+export type LensEvent = z.output<typeof lensEvent>;
