@@ -1,13 +1,15 @@
 // Loupe's side of the VideoRoom plugin: one private room per Lens session,
 // created and destroyed by the server, which alone knows its id and secret.
 import { randomBytes, randomInt } from 'node:crypto';
+import type { VideoRoomGateway } from './gateway.ts';
 import { JanusLink, JanusRequestError, type PluginHandle } from './janus-link.ts';
 
 export type Room = { id: number; secret: string };
 
 export class VideoRoomError extends Error {}
 
-export class VideoRoomAdmin {
+/** The real VideoRoomGateway: janus-gateway-js's connection, with one handle kept for room administration. */
+export class VideoRoomAdmin implements VideoRoomGateway {
   private constructor(
     readonly link: JanusLink,
     private readonly handle: PluginHandle,
@@ -26,6 +28,19 @@ export class VideoRoomAdmin {
       await link.close();
       throw err;
     }
+  }
+
+  get isClosed(): boolean {
+    return this.link.isClosed;
+  }
+
+  onClose(listener: () => void): () => void {
+    return this.link.onClose(listener);
+  }
+
+  /** A VideoRoom handle for a publisher or a subscriber. */
+  attach(): Promise<PluginHandle> {
+    return this.link.attach();
   }
 
   private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
