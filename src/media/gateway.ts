@@ -21,6 +21,18 @@ export interface VideoRoomHandle {
   detach(): Promise<void>;
 }
 
+/**
+ * One API connection to Janus (a Janus session on it) that attaches VideoRoom
+ * handles: JanusLink, or FakeJanus's in-memory one. VideoRoomAdmin makes a
+ * VideoRoomGateway of either.
+ */
+export interface JanusApiLink {
+  readonly isClosed: boolean;
+  onClose(listener: () => void): () => void;
+  attach(): Promise<VideoRoomHandle>;
+  close(): Promise<void>;
+}
+
 /** One API connection to Janus's VideoRoom plugin. */
 export interface VideoRoomGateway {
   readonly isClosed: boolean;
