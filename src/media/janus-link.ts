@@ -48,7 +48,8 @@ type Lib = {
 };
 type LibPlugin = Awaited<ReturnType<Lib['session']['attachPlugin']>>;
 
-const REQUEST_TIMEOUT_MS = 10_000;
+/** How long a request waits for its answer; FakeJanus times its never-answered requests out the same way. */
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 export class JanusLink {
   private readonly pending = new Map<string, Pending>();

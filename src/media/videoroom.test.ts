@@ -1,14 +1,14 @@
 // Rooms on a real Janus (API on loopback; no media here, that needs a network namespace).
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { silentLogger } from '../log.ts';
 import { JanusSupervisor } from './supervisor.ts';
+import { hasJanus } from './testing.ts';
 import { VideoRoomAdmin } from './videoroom.ts';
 
-const hasJanus = existsSync('/usr/bin/janus');
 if (!hasJanus) console.warn('videoroom.test: /usr/bin/janus is missing (apt-get install janus): skipping');
 const dataDir = mkdtempSync(join(tmpdir(), 'loupe-videoroom-'));
 let janus: JanusSupervisor;

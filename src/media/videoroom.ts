@@ -1,25 +1,31 @@
 // Loupe's side of the VideoRoom plugin: one private room per Lens session,
 // created and destroyed by the server, which alone knows its id and secret.
 import { randomBytes, randomInt } from 'node:crypto';
-import { JanusLink, JanusRequestError, type PluginHandle } from './janus-link.ts';
+import type { JanusApiLink, VideoRoomGateway, VideoRoomHandle } from './gateway.ts';
+import { JanusLink, JanusRequestError } from './janus-link.ts';
 
 export type Room = { id: number; secret: string };
 
-export class VideoRoomError extends Error {}
+/** A refused room request; `code` is Janus's (e.g. 426 no such room, 427 room exists, 433 unauthorized). */
+export class VideoRoomError extends Error {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message);
+  }
+}
 
-export class VideoRoomAdmin {
+/** The real VideoRoomGateway: janus-gateway-js's connection, with one handle kept for room administration. */
+export class VideoRoomAdmin implements VideoRoomGateway {
   private constructor(
-    readonly link: JanusLink,
-    private readonly handle: PluginHandle,
+    readonly link: JanusApiLink,
+    private readonly handle: VideoRoomHandle,
     private readonly adminKey: string | undefined,
   ) {}
 
-  static async connect(
-    url: string,
-    apiSecret: string | undefined,
-    adminKey: string | undefined,
-  ): Promise<VideoRoomAdmin> {
-    const link = await JanusLink.connect(url, apiSecret);
+  /** Room administration on a link already made (FakeJanus's, in tests). */
+  static async on(link: JanusApiLink, adminKey: string | undefined): Promise<VideoRoomAdmin> {
     try {
       return new VideoRoomAdmin(link, await link.attach(), adminKey);
     } catch (err) {
@@ -28,13 +34,33 @@ export class VideoRoomAdmin {
     }
   }
 
+  static async connect(
+    url: string,
+    apiSecret: string | undefined,
+    adminKey: string | undefined,
+  ): Promise<VideoRoomAdmin> {
+    return VideoRoomAdmin.on(await JanusLink.connect(url, apiSecret), adminKey);
+  }
+
+  get isClosed(): boolean {
+    return this.link.isClosed;
+  }
+
+  onClose(listener: () => void): () => void {
+    return this.link.onClose(listener);
+  }
+
+  /** A VideoRoom handle for a publisher or a subscriber. */
+  attach(): Promise<VideoRoomHandle> {
+    return this.link.attach();
+  }
+
   private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     try {
       return (await this.handle.request(body)).data;
     } catch (err) {
-      throw new VideoRoomError(
-        err instanceof JanusRequestError ? err.message : `VideoRoom ${String(body.request)}: ${String(err)}`,
-      );
+      if (err instanceof JanusRequestError) throw new VideoRoomError(err.message, err.code);
+      throw new VideoRoomError(`VideoRoom ${String(body.request)}: ${String(err)}`);
     }
   }
 

@@ -8,15 +8,21 @@
 // web/src/lib/lens/call.svelte.ts), and the console its receiving connection,
 // which Janus keeps paused until Start (MediaService.activate). The phone
 // subscribes to nothing and the technician publishes nothing before Start.
-import { eq } from 'drizzle-orm';
-import { lensSessions } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import type { Logger } from '../log.ts';
 import { JanusRequestError } from '../media/janus-link.ts';
-import { MediaUnavailable, type MediaService, type Peer, type SessionRef, type Side } from '../media/service.ts';
+import { type MediaService, MediaUnavailable, type Peer, type Side } from '../media/service.ts';
 import type { ConsoleMessage, LensMessage } from './messages.ts';
+import { findSignallingSession, type SignallingSession } from './signalling-session.ts';
 
 type Reply = (message: unknown) => void;
-type MediaMessage = Exclude<LensMessage, { type: 'ping' }>;
+export type MediaMessage = Exclude<LensMessage, { type: 'ping' }>;
+
+/** What signalling needs besides the media service: where to log, and how to look a session up. */
+export type SignallingDeps = {
+  log: Logger;
+  findSession(id: string): Promise<SignallingSession | undefined>;
+};
 
 const MEDIA_STATES = ['active', 'on_hold'];
 
@@ -32,26 +38,11 @@ function allowedWhileWaiting(side: Side, message: MediaMessage): boolean {
   );
 }
 
-async function liveSession(deps: Deps, id: string) {
-  const [row] = await deps.db
-    .select({
-      id: lensSessions.id,
-      name: lensSessions.name,
-      state: lensSessions.state,
-      technicianId: lensSessions.technicianId,
-      roomId: lensSessions.roomId,
-      roomSecret: lensSessions.roomSecret,
-    })
-    .from(lensSessions)
-    .where(eq(lensSessions.id, id));
-  return row;
-}
-
 // Async so that a synchronous refusal becomes a rejection; the service still
 // queues the work before the first await, so the socket's order is kept.
 async function relay(
   media: MediaService,
-  session: SessionRef,
+  session: SignallingSession,
   side: Side,
   peer: Peer,
   message: MediaMessage,
@@ -77,9 +68,9 @@ async function relay(
 }
 
 async function handle(
-  deps: Deps,
+  deps: SignallingDeps,
   media: MediaService | undefined,
-  session: Awaited<ReturnType<typeof liveSession>>,
+  session: SignallingSession | undefined,
   side: Side,
   peer: Peer,
   reply: Reply,
@@ -128,7 +119,7 @@ function knownPeer(
 }
 
 function relayKnown(
-  deps: Deps,
+  deps: SignallingDeps,
   media: MediaService,
   sessionId: string,
   side: Side,
@@ -144,7 +135,14 @@ function relayKnown(
   work.catch((err) => failed(deps, sessionId, side, reply, message, err));
 }
 
-function failed(deps: Deps, sessionId: string, side: Side, reply: Reply, message: MediaMessage, err: unknown): void {
+function failed(
+  deps: SignallingDeps,
+  sessionId: string,
+  side: Side,
+  reply: Reply,
+  message: MediaMessage,
+  err: unknown,
+): void {
   const known = err instanceof MediaUnavailable || err instanceof JanusRequestError;
   deps.log.warn('media signalling failed', {
     sessionId,
@@ -160,8 +158,36 @@ function failed(deps: Deps, sessionId: string, side: Side, reply: Reply, message
   });
 }
 
-export async function consoleSignal(
+/** The socket routes' entry points: the session is read from the database. */
+export function consoleSignal(
   deps: Deps,
+  media: MediaService | undefined,
+  technicianId: string,
+  peer: Peer,
+  reply: Reply,
+  message: Exclude<ConsoleMessage, { type: 'ping' }>,
+) {
+  return signalFromConsole(signallingDeps(deps), media, technicianId, peer, reply, message);
+}
+
+export function lensSignal(
+  deps: Deps,
+  media: MediaService | undefined,
+  sessionId: string,
+  peer: Peer,
+  reply: Reply,
+  message: MediaMessage,
+) {
+  return signalFromLens(signallingDeps(deps), media, sessionId, peer, reply, message);
+}
+
+function signallingDeps(deps: Deps): SignallingDeps {
+  return { log: deps.log, findSession: (id) => findSignallingSession(deps, id) };
+}
+
+/** A media message from the technician's console, for the session it names. */
+export async function signalFromConsole(
+  deps: SignallingDeps,
   media: MediaService | undefined,
   technicianId: string,
   peer: Peer,
@@ -171,14 +197,15 @@ export async function consoleSignal(
   const { sessionId: _, ...rest } = message;
   if (knownPeer(media, message.sessionId, 'technician', peer, rest as MediaMessage))
     return relayKnown(deps, media, message.sessionId, 'technician', reply, rest as MediaMessage);
-  const session = await liveSession(deps, message.sessionId);
+  const session = await deps.findSession(message.sessionId);
   // Another technician's session is reported as missing, like over HTTP.
   const own = session?.technicianId === technicianId ? session : undefined;
   await handle(deps, media, own, 'technician', peer, reply, rest as MediaMessage);
 }
 
-export async function lensSignal(
-  deps: Deps,
+/** A media message from the customer's Lens page, for the session its cookie is bound to. */
+export async function signalFromLens(
+  deps: SignallingDeps,
   media: MediaService | undefined,
   sessionId: string,
   peer: Peer,
@@ -187,5 +214,5 @@ export async function lensSignal(
 ) {
   if (knownPeer(media, sessionId, 'customer', peer, message))
     return relayKnown(deps, media, sessionId, 'customer', reply, message);
-  await handle(deps, media, await liveSession(deps, sessionId), 'customer', peer, reply, message);
+  await handle(deps, media, await deps.findSession(sessionId), 'customer', peer, reply, message);
 }

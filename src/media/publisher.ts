@@ -1,0 +1,80 @@
+// A side publishing into the session's room: its offer to Janus, Janus's
+// answer back to the page, and what Janus then says of that PeerConnection
+// (up: the other side can subscribe; hung up: the other side's subscription goes).
+import type { VideoRoomGateway, VideoRoomHandle } from './gateway.ts';
+import type { JanusEvent } from './janus-link.ts';
+import { dropPublisher, dropSubscriber, other, runInOrder, type SessionMedia, tellOther } from './session-media.ts';
+import { MediaUnavailable, type Peer, type Side } from './signals.ts';
+import { type MediaContext, subscribe, subscribeFailed, toBrowser } from './subscription.ts';
+
+/** Replaces this side's publisher (and the other side's subscription to it) with one on `sdp`. Runs on the session's queue. */
+export async function publishOffer(
+  ctx: MediaContext,
+  media: SessionMedia,
+  gateway: VideoRoomGateway,
+  side: Side,
+  peer: Peer,
+  sdp: string,
+): Promise<void> {
+  const me = media[side];
+  await dropSubscriber(media[other(side)]);
+  await dropPublisher(me);
+  const handle = await gateway.attach();
+  me.pub = handle;
+  handle.onEvent((event) => onPublisherEvent(ctx, media, side, handle, event));
+  try {
+    const { data, jsep } = await handle.request(
+      { request: 'joinandconfigure', ptype: 'publisher', room: media.room!.id, display: side },
+      { type: 'offer', sdp },
+    );
+    if (jsep?.type !== 'answer') throw new MediaUnavailable('Janus did not answer the offer.');
+    me.feed = Number(data.id);
+    peer.send({ type: 'rtc.answer', sessionId: media.sessionId, pc: 'publish', sdp: jsep.sdp });
+  } catch (err) {
+    if (me.pub === handle) await dropPublisher(me);
+    throw err;
+  }
+  tellOther(media, side);
+  // The other side subscribes when Janus reports this PeerConnection up (onPublisherEvent).
+}
+
+function onPublisherEvent(
+  ctx: MediaContext,
+  media: SessionMedia,
+  side: Side,
+  handle: VideoRoomHandle,
+  event: JanusEvent,
+): void {
+  const me = media[side];
+  if (me.pub !== handle) return;
+  if (event.janus === 'trickle')
+    me.peer?.send({
+      type: 'rtc.candidate',
+      sessionId: media.sessionId,
+      pc: 'publish',
+      candidate: toBrowser(event.candidate),
+    });
+  else if (event.janus === 'webrtcup') {
+    me.up = true;
+    tellOther(media, side);
+    void runInOrder(media, async () => {
+      const gateway = ctx.gateway();
+      if (me.pub !== handle || !gateway) return;
+      await subscribe(ctx, media, gateway, other(side));
+    }).catch((err) => subscribeFailed(ctx, media, other(side), err));
+  } else if (event.janus === 'hangup' || event.janus === 'detached') {
+    ctx.log.info('media publisher gone', { sessionId: media.sessionId, side, reason: event.reason ?? event.janus });
+    me.pub = undefined;
+    me.feed = undefined;
+    me.up = false;
+    tellOther(media, side);
+    // Its handle is of no use any more, and the other side's subscription has
+    // nothing left to receive: both go; they are made anew when this side publishes again.
+    if (event.janus === 'hangup') {
+      void runInOrder(media, async () => {
+        await handle.detach();
+        await dropSubscriber(media[other(side)]);
+      }).catch(() => {});
+    }
+  }
+}
