@@ -19,7 +19,10 @@ const candidate = z
   })
   .nullable();
 const pc = z.enum(['publish', 'subscribe']);
+/** Which of the page's two PeerConnections: the one it sends on, or the one it receives on. */
+export type PcName = z.output<typeof pc>;
 const side = z.enum(['customer', 'technician']);
+export type Side = z.output<typeof side>;
 const peerState = { muted: z.boolean(), camera: z.boolean(), background: z.boolean() };
 const sessionId = z.uuid();
 /** Echoes the `subscription` of the offer being answered. */
@@ -59,6 +62,14 @@ export type LensMessage = z.output<typeof lensMessage>;
 export const peerStateSchema = z.strictObject(peerState);
 export type PeerState = z.output<typeof peerStateSchema>;
 
+// Janus's candidates, as relayed to a page: no usernameFragment.
+const janusCandidate = z.strictObject({
+  candidate: z.string(),
+  sdpMid: z.string().nullish(),
+  sdpMLineIndex: z.number().int().nullish(),
+});
+export type BrowserCandidate = z.output<typeof janusCandidate>;
+
 /** Media messages from Loupe to a page (over /ws/console and /ws/lens alike). */
 export const mediaSignalSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('rtc.answer'), sessionId, pc: z.literal('publish'), sdp: z.string() }),
@@ -74,14 +85,7 @@ export const mediaSignalSchema = z.discriminatedUnion('type', [
     type: z.literal('rtc.candidate'),
     sessionId,
     pc,
-    // Janus's candidates: no usernameFragment.
-    candidate: z
-      .strictObject({
-        candidate: z.string(),
-        sdpMid: z.string().nullish(),
-        sdpMLineIndex: z.number().int().nullish(),
-      })
-      .nullable(),
+    candidate: janusCandidate.nullable(),
   }),
   /** `offering`: the side sent its media offer; `publishing`: Janus receives it (its PeerConnection is up). */
   z.strictObject({

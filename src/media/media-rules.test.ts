@@ -3,6 +3,7 @@
 // no ICE: the scenarios that need Janus's own events or faults are fake-only).
 // The real run is what keeps the fake honest.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mediaSignalSchema } from '../contract/socket.ts';
 import type { FakeJanus } from './fake-janus.ts';
 import type { MediaSignal, Peer, SessionRef } from './service.ts';
 import { fakeBackend, hasJanus, type MediaBackend, realBackend } from './testing.ts';
@@ -13,7 +14,8 @@ export function page(): Peer & { inbox: MediaSignal[]; next(type: string, ms?: n
   const inbox: MediaSignal[] = [];
   return {
     inbox,
-    send: (signal) => inbox.push(signal),
+    // Every signal keeps the contract the pages read (src/contract/socket.ts).
+    send: (signal) => inbox.push(mediaSignalSchema.parse(signal)),
     async next(type, ms = 2_000) {
       const deadline = Date.now() + ms;
       for (;;) {

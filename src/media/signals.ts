@@ -1,29 +1,11 @@
 // What the media layer says to pages and what it needs from the rest of
 // Loupe: the signals sent over /ws/console and /ws/lens, the session as the
 // media layer sees it, and where Janus is.
+// The signals' shapes are the contract's (src/contract/socket.ts), shared with the web app.
+import type { BrowserCandidate, MediaSignal, PcName, PeerState, Side } from '../contract/socket.ts';
 import type { Room } from './videoroom.ts';
 
-export type Side = 'customer' | 'technician';
-export type PcName = 'publish' | 'subscribe';
-export type BrowserCandidate = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null };
-
-/** What the other side's page says about itself; relayed as is. */
-export type PeerState = { muted: boolean; camera: boolean; background: boolean };
-
-/** Messages from Loupe to a page about media (over /ws/console and /ws/lens). */
-export type MediaSignal =
-  | { type: 'rtc.answer'; sessionId: string; pc: 'publish'; sdp: string }
-  /** `subscription` comes back with the answer, so an answer to a replaced subscription is recognised. */
-  | { type: 'rtc.offer'; sessionId: string; pc: 'subscribe'; sdp: string; subscription: number }
-  | { type: 'rtc.candidate'; sessionId: string; pc: PcName; candidate: BrowserCandidate | null }
-  /** `offering`: the side sent its media offer; `publishing`: Janus receives it (its PeerConnection is up). */
-  | { type: 'media.peer'; sessionId: string; side: Side; state: PeerState; offering: boolean; publishing: boolean }
-  | { type: 'media.interrupted'; sessionId: string; reason: 'media_server_down' }
-  /** Janus is back (or the room was replaced): publish and join again. */
-  | { type: 'media.restart'; sessionId: string }
-  /** Another page (a second tab) took over this side of the session; this one should stop. */
-  | { type: 'media.displaced'; sessionId: string }
-  | { type: 'media.error'; sessionId: string; code: string; message: string };
+export type { BrowserCandidate, MediaSignal, PcName, PeerState, Side };
 
 export type Peer = { send(signal: MediaSignal): void };
 

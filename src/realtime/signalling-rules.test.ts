@@ -4,6 +4,7 @@
 // socket-level tests (signalling.test.ts) check the same over real sockets
 // and the database.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { consoleEvent } from '../contract/socket.ts';
 import { silentLogger } from '../log.ts';
 import type { MediaSignal } from '../media/service.ts';
 import { fakeBackend, hasJanus, type MediaBackend, realBackend } from '../media/testing.ts';
@@ -59,8 +60,9 @@ function world() {
 /** A page's socket: replies to it and signals from the media service, in one inbox. */
 function socket() {
   const inbox: { type: string; code?: string; [k: string]: unknown }[] = [];
-  const peer = { send: (m: MediaSignal) => inbox.push(m) };
-  const reply = (m: unknown) => inbox.push(m as { type: string });
+  // What reaches a page keeps the contract the pages read (both sockets carry the same media events).
+  const peer = { send: (m: MediaSignal) => inbox.push(consoleEvent.parse(m)) };
+  const reply = (m: unknown) => inbox.push(consoleEvent.parse(m) as { type: string });
   return { inbox, peer, reply };
 }
 
