@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# README's test command: every test. Route and verb tests on embedded PGlite
+# README's test command: every test. Biome's lint and format check, the type
+# checks (tsc, svelte-check), route and verb tests on embedded PGlite
 # (and the web app's own unit tests), the same server tests again on a
 # throwaway PostgreSQL server, then the e2e tests in
 # Chromium, the live media ones inside a private network namespace, then every
@@ -30,7 +31,8 @@ step() {
   if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); echo "== $label failed (exit $rc)"; fi
 }
 
-step "typecheck" npm run --silent typecheck
+step "lint and format (Biome)" npm run --silent lint
+step "typecheck (server, e2e, bench; web app with svelte-check)" npm run --silent typecheck
 step "build the web app" scripts/install.sh build
 step "server tests on PGlite" "$BUN" test src
 step "web app unit tests" "$BUN" test web/src
