@@ -16,7 +16,7 @@ const RETRY_MS = 3_000;
 /** A connection made ready while waiting is made anew after this long (the network may have changed). */
 const READY_MS = 60_000;
 
-class LensCall {
+export class LensCall {
 	status = $state<LensCallStatus>('idle');
 	muted = $state(false);
 	cameraOff = $state(false);
@@ -336,5 +336,3 @@ class LensCall {
 function usable(leg: PublishLeg): boolean {
 	return !leg.closed && leg.pc.connectionState !== 'failed' && leg.pc.connectionState !== 'closed';
 }
-
-export const call = new LensCall();

@@ -35,7 +35,10 @@ export function platformOf(ua: string): Platform {
 	return 'other';
 }
 
-export function detectCapability(win: Window = window): Capability {
+/** What the check reads of the window: RTCPeerConnection is missing altogether in the browsers it looks for. */
+type CheckedWindow = Pick<Window, 'navigator' | 'isSecureContext'> & { RTCPeerConnection?: unknown };
+
+export function detectCapability(win: CheckedWindow = window): Capability {
 	const ua = win.navigator.userAgent;
 	const platform = platformOf(ua);
 	const app = IN_APP.find(([re]) => re.test(ua))?.[1];

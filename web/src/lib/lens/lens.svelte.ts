@@ -1,10 +1,11 @@
 // The customer's one Lens session: redeeming the PIN or link, the EULA answer,
 // and /ws/lens, which reports every state change (reconnecting with back-off,
-// 1 s doubling to 30 s). Module state, so every screen sees the same session.
+// 1 s doubling to 30 s). One per Lens, made with its call and camera by
+// provideLens (context.ts), so every screen sees the same session.
 import { api, ApiError } from '#lib/api.ts';
 import { browserLang, storedLang, storeLang, translate, type Lang, type MessageKey } from './i18n.ts';
-import { call } from './call.svelte.ts';
-import { media } from './media.svelte.ts';
+import type { LensCall } from './call.svelte.ts';
+import type { LensMedia } from './media.svelte.ts';
 import { forgetSessionHint } from './session-hint.ts';
 import { isEndedState, type LensView } from './types.ts';
 
@@ -18,7 +19,7 @@ type SessionWire = LensView & { eulas?: Partial<Record<Lang, string>> };
 const MIN_DELAY = 1_000;
 const MAX_DELAY = 30_000;
 
-class Lens {
+export class Lens {
 	#session = $state<SessionWire | null>(null);
 	/** The language the customer picked with the switch (remembered on this device). */
 	#chosen = $state<Lang | undefined>(storedLang());
@@ -47,6 +48,12 @@ class Lens {
 	#socket: WebSocket | null = null;
 	#delay = MIN_DELAY;
 	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+	/** The session's call gets the socket's signalling; both are let go when the session ends. */
+	constructor(
+		private readonly call: LensCall,
+		private readonly media: LensMedia
+	) {}
 
 	get session(): LensView | null {
 		return this.#view;
@@ -119,7 +126,7 @@ class Lens {
 	/** Forget the session (e.g. to type a new PIN after one ended). */
 	reset() {
 		this.#closeSocket();
-		media.stop();
+		this.media.stop();
 		this.session = null;
 		this.declined = false;
 	}
@@ -132,8 +139,8 @@ class Lens {
 
 	#finish() {
 		this.#closeSocket();
-		call.hangUp();
-		media.stop();
+		this.call.hangUp();
+		this.media.stop();
 	}
 
 	#closeSocket() {
@@ -155,7 +162,7 @@ class Lens {
 		}
 		this.#socket = socket;
 		socket.onopen = () =>
-			call.socketOpened((m) => {
+			this.call.socketOpened((m) => {
 				if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(m));
 			});
 		socket.onmessage = (event) => {
@@ -167,19 +174,19 @@ class Lens {
 				return;
 			}
 			if (typeof message.type === 'string' && message.type !== 'state')
-				return call.receive(message as { type: string });
+				return this.call.receive(message as { type: string });
 			if (message.type !== 'state' || !message.session || typeof message.session !== 'object') return;
 			this.reconnecting = false;
 			this.#delay = MIN_DELAY;
 			// Start reaches the call before the screen changes (see call.stateChanged).
-			call.stateChanged((message.session as LensView).state);
+			this.call.stateChanged((message.session as LensView).state);
 			this.session = message.session as LensView;
 			if (isEndedState(this.session.state)) this.#finish();
 		};
 		socket.onclose = () => {
 			if (this.#socket !== socket) return;
 			this.#socket = null;
-			call.socketClosed();
+			this.call.socketClosed();
 			if (this.ended) return;
 			this.reconnecting = true;
 			this.#retry();
@@ -209,5 +216,3 @@ class Lens {
 		if (!this.#socket && !this.ended) this.#connect();
 	}
 }
-
-export const lens = new Lens();

@@ -1,6 +1,7 @@
-// The customer's camera and microphone. Kept here, outside any screen, so the
-// preview survives moving from screen to screen (and so the media work can
-// publish this same stream once the technician clicks Start).
+// The customer's camera and microphone. One per Lens (see context.ts), owned
+// by the /l layout rather than any screen, so the preview survives moving from
+// screen to screen (and so the call can publish this same stream once the
+// technician clicks Start).
 
 export type MediaProblem = 'denied' | 'notFound' | 'busy' | 'unsupported' | 'other';
 
@@ -17,7 +18,7 @@ function problemOf(error: unknown): MediaProblem {
 	return 'other';
 }
 
-class LensMedia {
+export class LensMedia {
 	stream = $state.raw<MediaStream | null>(null);
 	problem = $state<MediaProblem | null>(null);
 	asking = $state(false);
@@ -94,5 +95,3 @@ class LensMedia {
 		}
 	}
 }
-
-export const media = new LensMedia();

@@ -1,9 +1,10 @@
 // The technician's side of a live session: the customer's camera and voice
 // coming in, the technician's microphone going out, and the numbers that say
-// how well it runs. One per session opened in the console; it re-joins by
-// itself after a socket reconnect, a failed connection or a media server restart.
-// While the customer waits for Start, the selected session's call connects its
-// receiving side ahead (prepare()): Janus keeps it paused, so nothing arrives
+// how well it runs. One per session opened in the console, owned by its live
+// view; it re-joins by itself after a socket reconnect, a failed connection or
+// a media server restart. While the customer waits for Start, the selected
+// session's detail makes its call and connects the receiving side ahead
+// (prepare(), see prepared-calls.ts): Janus keeps it paused, so nothing arrives
 // before Start, and Start then needs no new connection before the picture.
 import { m } from '#lib/paraglide/messages.js';
 import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
@@ -122,7 +123,10 @@ export class ConsoleCall {
 			const name = error instanceof DOMException ? error.name : '';
 			this.#micProblem = name === 'NotAllowedError' ? m.call_mic_blocked : m.call_mic_missing;
 		}
-		if (this.#stopped) return this.#mic?.getTracks().forEach((t) => t.stop());
+		if (this.#stopped) {
+			for (const t of this.#mic?.getTracks() ?? []) t.stop();
+			return;
+		}
 		if (this.#micDue && this.status !== 'displaced') this.#publishMic();
 	}
 
@@ -143,7 +147,7 @@ export class ConsoleCall {
 		this.#pub?.close();
 		this.#sub?.close();
 		this.#pub = this.#sub = null;
-		this.#mic?.getTracks().forEach((t) => t.stop());
+		for (const t of this.#mic?.getTracks() ?? []) t.stop();
 		this.#mic = null;
 		this.remote = null;
 	}
@@ -329,32 +333,4 @@ export class ConsoleCall {
 			/* a PeerConnection closed in the meantime */
 		}
 	}
-}
-
-/**
- * Calls prepared for sessions waiting for Start, by session id: the session's
- * detail makes one, and its live view takes it over on Start (or the detail
- * lets it go when it shows something else).
- */
-const preparedCalls = new Map<string, ConsoleCall>();
-
-export function prepareCall(sessionId: string, socket: CallSocket): void {
-	if (preparedCalls.has(sessionId)) return;
-	const call = new ConsoleCall(sessionId, socket);
-	preparedCalls.set(sessionId, call);
-	call.prepare();
-}
-
-/** The prepared call for the session, now the caller's to start and stop; or a new one. */
-export function takeCall(sessionId: string, socket: CallSocket): ConsoleCall {
-	const call = preparedCalls.get(sessionId);
-	preparedCalls.delete(sessionId);
-	return call ?? new ConsoleCall(sessionId, socket);
-}
-
-/** Lets a prepared call go, unless a live view took it. */
-export function releaseCall(sessionId: string): void {
-	const call = preparedCalls.get(sessionId);
-	preparedCalls.delete(sessionId);
-	call?.stop();
 }
