@@ -5,32 +5,18 @@
 // keeps what was typed), the choice survives a reload, and <html lang> follows.
 // Screenshots of the Dutch screens go to e2e/screenshots/ (gitignored).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { postJson } from './lens-world.ts';
-import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { pageProblems, shot, startLoupeWithTechnician } from './helpers.ts';
+import { CHROMIUM, type LoupeProcess } from './loupe-process.ts';
 
-const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
-const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const TECH = { email: 'daan@example.test', password: 'daan password 123', name: 'Daan Visser' };
 const VIEWPORT = { width: 1280, height: 800 };
 
 let loupe: LoupeProcess;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
-const problems: string[] = [];
-
-function watch(page: Page, label: string) {
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('status of 401')) problems.push(`${label} console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
-}
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
-
-const api = (path: string, body: unknown, cookie?: string) => postJson(loupe.url, path, body, cookie);
-const cookieOf = (res: Response) => res.headers.getSetCookie()[0]!.split(';')[0]!;
+// 401: signed out, the console's pages ask /api/auth/me who is signed in.
+const { problems, watch } = pageProblems(/status of 401/);
 
 /** A fresh browser profile speaking `lang` (navigator.languages and Accept-Language). */
 async function pageIn(lang: 'nl' | 'en', label: string): Promise<Page> {
@@ -56,22 +42,25 @@ async function signIn(page: Page, email: string, password: string, button: strin
 const htmlLang = (page: Page) => page.evaluate(() => document.documentElement.lang);
 const heading = (page: Page, name: string) => page.getByRole('heading', { name, exact: true });
 
+/** A new browser speaking `lang` opens the sign-in page, which already speaks it (its `title`, <html lang>, the switch). */
+async function signInPageIn(lang: 'nl' | 'en', title: string): Promise<Page> {
+  const page = await pageIn(lang, lang);
+  await page.goto(`${loupe.url}/login`);
+  await heading(page, title).waitFor();
+  expect(await htmlLang(page)).toBe(lang);
+  expect(await page.getByTestId('language-switch').inputValue()).toBe(lang);
+  return page;
+}
+
 beforeAll(async () => {
-  loupe = await startLoupe({ LOUPE_ADMIN_EMAIL: ADMIN.email, LOUPE_ADMIN_PASSWORD: ADMIN.password });
-  await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
-  const admin = cookieOf(await api('/api/auth/login', ADMIN));
   // One technician who may do everything: console, New session (SMS and link) and the admin page.
-  const group = (await (
-    await api(
-      '/api/groups',
-      {
-        name: 'Servicedesk',
-        rights: ['administer', 'start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
-      },
-      admin,
-    )
-  ).json()) as { id: string };
-  await api('/api/technicians', { ...TECH, groupId: group.id }, admin);
+  loupe = await startLoupeWithTechnician(
+    {
+      name: 'Servicedesk',
+      rights: ['administer', 'start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
+    },
+    TECH,
+  );
   browser = await chromium.launch(CHROMIUM);
 }, 120_000);
 
@@ -83,11 +72,7 @@ afterAll(async () => {
 
 describe('console language', () => {
   test('a Dutch browser gets the sign-in page, the console, New session and the admin page in Dutch', async () => {
-    const page = await pageIn('nl', 'nl');
-    await page.goto(`${loupe.url}/login`);
-    await heading(page, 'Inloggen').waitFor();
-    expect(await htmlLang(page)).toBe('nl');
-    expect(await page.getByTestId('language-switch').inputValue()).toBe('nl');
+    const page = await signInPageIn('nl', 'Inloggen');
     await page.getByLabel('E-mailadres').fill(TECH.email);
     await page.getByLabel('Wachtwoord').fill(TECH.password);
     await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
@@ -168,7 +153,7 @@ describe('console language', () => {
     await page.getByRole('columnheader', { name: 'Laatst ingelogd' }).waitFor();
     await page.getByLabel('Engels').waitFor(); // the English EULA text
     await shot(page, 'nl-03-admin');
-    await page.screenshot({ path: `${SHOTS}nl-04-admin-full.png`, fullPage: true });
+    await shot(page, 'nl-04-admin-full', { fullPage: true });
 
     // The group dialog: rights with their Dutch descriptions.
     await groupRow.getByRole('button', { name: 'Bewerken' }).click();
@@ -182,11 +167,7 @@ describe('console language', () => {
   }, 60_000);
 
   test('an English browser gets English', async () => {
-    const page = await pageIn('en', 'en');
-    await page.goto(`${loupe.url}/login`);
-    await heading(page, 'Sign in').waitFor();
-    expect(await htmlLang(page)).toBe('en');
-    expect(await page.getByTestId('language-switch').inputValue()).toBe('en');
+    const page = await signInPageIn('en', 'Sign in');
     await signIn(page, TECH.email, TECH.password, 'Sign in');
     await heading(page, 'Invitations').waitFor();
     await page.getByRole('button', { name: 'New session' }).waitFor();

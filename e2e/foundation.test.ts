@@ -2,27 +2,34 @@
 // fresh data dir → setup link from the log → first administrator → a group and
 // a technician → the technician signs in and sees the console.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
-
-const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { pageProblems, shot as screenshot, submitSignIn } from './helpers.ts';
+import { CHROMIUM, type LoupeProcess, startLoupe } from './loupe-process.ts';
 
 let loupe: LoupeProcess;
 let browser: Browser;
-const problems: string[] = [];
+// 401s are expected here (signed out, a wrong password); anything else is not.
+const { problems, watch } = pageProblems(/status of 401/);
 
-function watch(page: Page) {
-  // A CSP violation or a script error means a page is half-broken even if it looks fine.
-  // 401s are expected here (signed out, a wrong password); anything else is not.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('status of 401')) problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+// The whole page: the admin pages are longer than the window.
+const shot = (page: Page, name: string) => screenshot(page, name, { fullPage: true });
+
+/** A new browser (its own cookies), its pages watched for problems. */
+async function newBrowserPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  watch(page);
+  return { context, page };
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+/** A new browser opens `path` signed out; Loupe sends it to the sign-in page, where `who` signs in. */
+async function signInVia(path: string, who: { email: string; password: string }) {
+  const opened = await newBrowserPage();
+  await opened.page.goto(`${loupe.url}${path}`);
+  await opened.page.waitForURL('**/login**');
+  await submitSignIn(opened.page, who);
+  return opened;
+}
 
 beforeAll(async () => {
   loupe = await startLoupe();
@@ -39,9 +46,7 @@ describe('first day with Loupe', () => {
     const { setupUrl } = await loupe.waitForLog((l) => typeof l.setupUrl === 'string');
     expect(String(setupUrl)).toStartWith(`${loupe.url}/setup?token=`);
 
-    const adminContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await adminContext.newPage();
-    watch(page);
+    const { context: adminContext, page } = await newBrowserPage();
 
     // The setup page creates the first administrator.
     await page.goto(String(setupUrl));
@@ -108,14 +113,10 @@ describe('first day with Loupe', () => {
     await adminContext.close();
 
     // The technician signs in on another browser.
-    const techContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const tech = await techContext.newPage();
-    watch(tech);
-    await tech.goto(`${loupe.url}/console`);
-    await tech.waitForURL('**/login**');
-    await tech.getByLabel('Email').fill('tom@example.test');
-    await tech.getByLabel('Password').fill('wrong password!!');
-    await tech.getByRole('button', { name: 'Sign in' }).click();
+    const { context: techContext, page: tech } = await signInVia('/console', {
+      email: 'tom@example.test',
+      password: 'wrong password!!',
+    });
     await tech.getByText('Wrong email or password').waitFor();
     await shot(tech, '05-login-error');
     await tech.getByLabel('Password').fill('tom field password');
@@ -138,14 +139,10 @@ describe('first day with Loupe', () => {
   }, 120_000);
 
   test('the administrator disables, re-enables and resets the password of a technician in the admin pages', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    watch(page);
-    await page.goto(`${loupe.url}/admin`);
-    await page.waitForURL('**/login**');
-    await page.getByLabel('Email').fill('ada@example.test');
-    await page.getByLabel('Password').fill('first admin password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { context, page } = await signInVia('/admin', {
+      email: 'ada@example.test',
+      password: 'first admin password',
+    });
     await page.waitForURL('**/admin');
 
     const signInAs = (password: string) =>

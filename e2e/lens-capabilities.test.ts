@@ -5,54 +5,29 @@
 // two cameras get a switch, and a reload while waiting resumes the session.
 // Capabilities are varied by user agent and by removing APIs in an init script.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync } from 'node:fs';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { LoupeProcess } from './loupe-process.ts';
-import { postJson, startLensWorld, stopLensWorld } from './lens-world.ts';
+import type { Page } from 'playwright-core';
+import {
+  inviteByLink,
+  type LensWorld,
+  lensAllowCamera,
+  newPhone,
+  phoneWith,
+  PHONE_UA as UA,
+  shot,
+  startLensWorld,
+  stopLensWorld,
+} from './helpers.ts';
 
-const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
 const TECH = { email: 'ilse@example.test', password: 'ilse password 123', name: 'Ilse Smit' };
 const STORE_ANDROID = 'https://play.example.test/store/apps/details?id=org.loupe.lens';
-const UA = {
-  chromeAndroid:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
-  instagramAndroid:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 Instagram 312.0.0.32.112 Android',
-  facebookIos:
-    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.41.103;FBBV/612345678]',
-  safariIos:
-    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-};
-const phoneOptions = (userAgent: string) => ({
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  userAgent,
-  locale: 'en-GB',
-});
 
-let loupe: LoupeProcess;
-let browser: Browser;
-let techCookie: string;
-const contexts: BrowserContext[] = [];
-
-const post = (path: string, body: unknown, cookie?: string) => postJson(loupe.url, path, body, cookie);
+let world: LensWorld;
 
 /** A link/PIN invitation in English; its link. */
-async function invitation(name: string): Promise<string> {
-  const s = (await (
-    await post('/api/sessions', { type: 'lens', name, method: 'link', language: 'en' }, techCookie)
-  ).json()) as { link: string };
-  return s.link;
-}
+const invitation = async (name: string) => (await inviteByLink(world, name)).link;
 
 async function phone(userAgent: string, init?: () => void): Promise<Page> {
-  const context = await browser.newContext(phoneOptions(userAgent));
-  contexts.push(context);
-  await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: loupe.url });
-  if (init) await context.addInitScript(init);
+  const context = await newPhone(world, { userAgent, init, locale: 'en-GB', clipboard: true });
   // The store is never reached: the test answers for it, nothing leaves loopback.
   await context.route('https://play.example.test/**', (route) =>
     route.fulfill({
@@ -65,10 +40,10 @@ async function phone(userAgent: string, init?: () => void): Promise<Page> {
 }
 
 beforeAll(async () => {
-  ({ loupe, browser, techCookie } = await startLensWorld(TECH, { APP_STORE_URL_ANDROID: STORE_ANDROID }));
+  world = await startLensWorld(TECH, { APP_STORE_URL_ANDROID: STORE_ANDROID });
 }, 120_000);
 
-afterAll(() => stopLensWorld({ loupe, browser }, contexts), 30_000);
+afterAll(() => stopLensWorld(world), 30_000);
 
 describe('capabilities before anything else', () => {
   test('Instagram on Android: open-in-browser screen with an intent to Chrome and a copy button; the link is not used up', async () => {
@@ -83,7 +58,7 @@ describe('capabilities before anything else', () => {
     await page.getByTestId('copy-link').click();
     await page.getByTestId('link-copied').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
-    await page.screenshot({ path: `${SHOTS}24-lens-in-app.png` });
+    await shot(page, '24-lens-in-app');
 
     // In the phone's own browser the same link still opens the session.
     const chrome = await phone(UA.chromeAndroid);
@@ -101,86 +76,50 @@ describe('capabilities before anything else', () => {
   }, 30_000);
 
   test('no WebRTC on Android with a store page configured: sent to the store', async () => {
-    const page = await phone(UA.chromeAndroid, () => {
-      delete (window as { RTCPeerConnection?: unknown }).RTCPeerConnection;
-    });
+    const page = await phone(UA.chromeAndroid, phoneWith.noWebRtc);
     await page.goto(await invitation('Boiler'));
     await page.waitForURL(STORE_ANDROID, { timeout: 15_000 });
     expect(await page.locator('h1').innerText()).toBe('Loupe Lens in the store');
   }, 30_000);
 
   test('no WebRTC on iOS with no store page for iOS: a clear explanation', async () => {
-    const page = await phone(UA.safariIos, () => {
-      delete (window as { RTCPeerConnection?: unknown }).RTCPeerConnection;
-    });
-    await page.goto(`${loupe.url}/l`);
+    const page = await phone(UA.safariIos, phoneWith.noWebRtc);
+    await page.goto(`${world.loupe.url}/l`);
     const screen = page.getByTestId('lens-unsupported');
     await screen.waitFor();
     expect(await screen.getAttribute('data-reason')).toBe('no_webrtc');
     expect(await screen.innerText()).toContain('up-to-date Chrome, Safari');
-    await page.screenshot({ path: `${SHOTS}25-lens-unsupported.png` });
+    await shot(page, '25-lens-unsupported');
   }, 30_000);
 });
 
 describe('camera permission', () => {
-  const denied = () => {
-    navigator.mediaDevices.getUserMedia = () =>
-      Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
-  };
-
   for (const [label, ua, browserKind, words] of [
     ['Chrome on Android', UA.chromeAndroid, 'chrome-android', 'Permissions'],
     ['Safari on iOS', UA.safariIos, 'safari-ios', 'Website Settings'],
   ] as const) {
     test(`denied in ${label}: instructions for that browser, and a retry`, async () => {
-      const page = await phone(ua, denied);
-      await page.goto(await invitation(`Denied ${browserKind}`));
-      await page.getByTestId('tutorial-ok').click();
-      await page.getByTestId('permission-allow').click();
+      const page = await phone(ua, phoneWith.cameraDenied);
+      await lensAllowCamera(page, await invitation(`Denied ${browserKind}`));
       const help = page.getByTestId('permission-help');
       await help.waitFor();
       expect(await help.getAttribute('data-browser')).toBe(browserKind);
       expect(await help.innerText()).toContain(words);
       expect(await page.getByTestId('permission-problem').innerText()).toContain('blocked');
       expect(await page.getByTestId('permission-allow').innerText()).toBe('Try again');
-      if (browserKind === 'chrome-android') await page.screenshot({ path: `${SHOTS}26-lens-permission-denied.png` });
+      if (browserKind === 'chrome-android') await shot(page, '26-lens-permission-denied');
     }, 30_000);
   }
 
   test('a camera busy in another app is named as such', async () => {
-    const page = await phone(UA.chromeAndroid, () => {
-      navigator.mediaDevices.getUserMedia = () =>
-        Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
-    });
-    await page.goto(await invitation('Busy'));
-    await page.getByTestId('tutorial-ok').click();
-    await page.getByTestId('permission-allow').click();
+    const page = await phone(UA.chromeAndroid, phoneWith.cameraBusy);
+    await lensAllowCamera(page, await invitation('Busy'));
     expect(await page.getByTestId('permission-problem').innerText()).toContain('in use by another app');
   }, 30_000);
 
   test('two cameras: a switch button swaps to the other camera and the preview keeps playing; one camera: no button', async () => {
-    const two = await phone(UA.chromeAndroid, () => {
-      const real = navigator.mediaDevices.enumerateDevices.bind(navigator.mediaDevices);
-      navigator.mediaDevices.enumerateDevices = async () => {
-        const devices = await real();
-        const cam = devices.find((d) => d.kind === 'videoinput');
-        return cam
-          ? [
-              ...devices,
-              {
-                ...cam.toJSON(),
-                deviceId: 'second-camera',
-                label: 'Front camera',
-                kind: 'videoinput',
-                toJSON: () => ({}),
-              } as MediaDeviceInfo,
-            ]
-          : devices;
-      };
-    });
-    await two.goto(await invitation('Two cameras'));
-    await two.getByTestId('tutorial-ok').click();
-    await two.getByTestId('permission-allow').click();
+    const two = await phone(UA.chromeAndroid, phoneWith.twoCameras);
+    await lensAllowCamera(two, await invitation('Two cameras'));
     await two.getByTestId('switch-camera').click();
     await two.waitForFunction(
       () => {
@@ -200,9 +139,7 @@ describe('camera permission', () => {
         return devices.filter((d) => d.kind !== 'videoinput').concat(cams.slice(0, 1));
       };
     });
-    await one.goto(await invitation('One camera'));
-    await one.getByTestId('tutorial-ok').click();
-    await one.getByTestId('permission-allow').click();
+    await lensAllowCamera(one, await invitation('One camera'));
     await one.getByTestId('permission-continue').waitFor();
     await one.waitForTimeout(500);
     expect(await one.getByTestId('switch-camera').count()).toBe(0);
@@ -211,9 +148,7 @@ describe('camera permission', () => {
 
 test('a reload while waiting resumes the session (camera once more, then waiting)', async () => {
   const page = await phone(UA.chromeAndroid);
-  await page.goto(await invitation('Reload me'));
-  await page.getByTestId('tutorial-ok').click();
-  await page.getByTestId('permission-allow').click();
+  await lensAllowCamera(page, await invitation('Reload me'));
   await page.getByTestId('permission-continue').click();
   await page.getByTestId('eula-accept').click();
   await page.getByTestId('lens-waiting').waitFor();

@@ -4,80 +4,42 @@
 // PDU and opens it on a phone-sized page with a fake camera; tutorial,
 // permission, EULA; the session appears in the console without a reload.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestSmsc, type TestSmsc } from '../src/sms/test-smsc.ts';
-import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
+import {
+  launchWithFakeCamera,
+  PROVOKED_STATUSES,
+  pageProblems,
+  phoneDevice,
+  sendSmsInvitation,
+  shot,
+  signInToConsole,
+  startLoupeWithTechnician,
+} from './helpers.ts';
+import type { LoupeProcess } from './loupe-process.ts';
 
-const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
-const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const TECH = { email: 'tess@example.test', password: 'tess password 123', name: 'Tess de Vries' };
-const PHONE_DEVICE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
-};
 
 let smsc: TestSmsc;
 let loupe: LoupeProcess;
 let browser: Browser;
 let console_: Page;
 let phone: BrowserContext;
-const problems: string[] = [];
-
-function watch(page: Page, label: string) {
-  page.on('console', (m) => {
-    // 401 (signed out), 404 (a used link), 409 (the one-session limit) are answers this test provokes.
-    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text()))
-      problems.push(`${label} console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
-}
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
-
-async function api(path: string, body: unknown, cookie?: string) {
-  const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res;
-}
+// 401 (signed out), 404 (a used link), 409 (the one-session limit) are answers this test provokes.
+const { problems, watch } = pageProblems(PROVOKED_STATUSES);
 
 beforeAll(async () => {
   smsc = await startTestSmsc({ systemId: 'loupe', password: 'smsc secret' });
-  loupe = await startLoupe({
-    SMPP_URL: smsc.url,
-    SMPP_SOURCE_ADDR: 'Loupe',
-    LOUPE_ADMIN_EMAIL: ADMIN.email,
-    LOUPE_ADMIN_PASSWORD: ADMIN.password,
-  });
-  await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
-  const admin = (await api('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = (await (
-    await api(
-      '/api/groups',
-      {
-        name: 'Field',
-        rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
-      },
-      admin,
-    )
-  ).json()) as { id: string };
-  await api('/api/technicians', { ...TECH, groupId: group.id }, admin);
+  loupe = await startLoupeWithTechnician(
+    { name: 'Field', rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'] },
+    TECH,
+    { SMPP_URL: smsc.url, SMPP_SOURCE_ADDR: 'Loupe' },
+  );
 
-  browser = await chromium.launch({
-    ...CHROMIUM,
-    args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-  });
+  browser = await launchWithFakeCamera();
   console_ = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   watch(console_, 'console');
-  phone = await browser.newContext(PHONE_DEVICE);
+  phone = await browser.newContext(phoneDevice());
   await phone.grantPermissions(['camera', 'microphone'], { origin: loupe.url });
 }, 120_000);
 
@@ -92,21 +54,13 @@ describe('Lens invitation by SMS', () => {
   let pin: string;
 
   test('the technician sends an SMS; the PIN shows in the dialog and the SMSC receives the text', async () => {
-    await console_.goto(`${loupe.url}/login`);
-    await console_.getByLabel('Email').fill(TECH.email);
-    await console_.getByLabel('Password').fill(TECH.password);
-    await console_.getByRole('button', { name: 'Sign in' }).click();
-    await console_.waitForURL('**/console');
+    await signInToConsole(console_, loupe.url, TECH);
     // Marks this page load: if the console reloaded, the marker would be gone.
     await console_.evaluate(() => {
       (window as unknown as { loupeMarker: number }).loupeMarker = 42;
     });
 
-    await console_.getByTestId('new-session').click();
-    const dialog = console_.getByTestId('new-session-dialog');
-    await dialog.getByLabel('Name').fill('Router at Jansen');
-    await dialog.getByLabel('To:').fill('06 12345678');
-    await dialog.getByRole('button', { name: 'Send SMS' }).click();
+    const dialog = await sendSmsInvitation(console_, 'Router at Jansen', '06 12345678');
 
     const pinText = (await dialog.getByTestId('session-pin').innerText()).replace(/\D/g, '');
     expect(pinText).toMatch(/^\d{6}$/);
@@ -183,11 +137,7 @@ describe('Lens invitation by SMS', () => {
   }, 30_000);
 
   test('a second session by the same technician gets the clear one-session message', async () => {
-    await console_.getByTestId('new-session').click();
-    const dialog = console_.getByTestId('new-session-dialog');
-    await dialog.getByLabel('Name').fill('Meter upstairs');
-    await dialog.getByLabel('To:').fill('06 87654321');
-    await dialog.getByRole('button', { name: 'Send SMS' }).click();
+    const dialog = await sendSmsInvitation(console_, 'Meter upstairs', '06 87654321');
     const error = dialog.getByTestId('new-session-error');
     await error.waitFor();
     expect(await error.innerText()).toContain('"Router at Jansen"');
@@ -207,7 +157,7 @@ describe('Lens invitation by SMS', () => {
     await shot(page, '18-lens-ended');
     await console_.getByTestId('history').waitFor();
 
-    const other = await browser.newContext(PHONE_DEVICE);
+    const other = await browser.newContext(phoneDevice());
     const fresh = await other.newPage();
     await fresh.goto(link);
     await fresh.getByTestId('lens-invalid').waitFor();
@@ -224,7 +174,7 @@ describe('Lens invitation by SMS', () => {
     const typed = (await dialog.getByTestId('session-pin').innerText()).replace(/\D/g, '');
     await dialog.getByTestId('done').click();
 
-    const other = await browser.newContext(PHONE_DEVICE);
+    const other = await browser.newContext(phoneDevice());
     const page = await other.newPage();
     watch(page, 'pin-phone');
     const lookedUp: string[] = [];

@@ -4,24 +4,18 @@
 // follows, the choice survives a reload and beats the session's language;
 // the EULA shows in the session's language.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync } from 'node:fs';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { LoupeProcess } from './loupe-process.ts';
-import { postJson, startLensWorld, stopLensWorld } from './lens-world.ts';
+import type { Page } from 'playwright-core';
+import {
+  inviteByLink,
+  type LensWorld,
+  newPhone,
+  pageProblems,
+  shot,
+  startLensWorld,
+  stopLensWorld,
+} from './helpers.ts';
 
-const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
 const TECH = { email: 'noor@example.test', password: 'noor password 123', name: 'Noor Bakker' };
-const ANDROID =
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
-const phoneOptions = (locale: string) => ({
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  userAgent: ANDROID,
-  locale,
-});
 
 // The words the test looks for, straight from the catalogues.
 const EN = {
@@ -39,38 +33,21 @@ const NL = {
   waiting: 'Wachten op je technicus',
 };
 
-let loupe: LoupeProcess;
-let browser: Browser;
-let techCookie: string;
-const contexts: BrowserContext[] = [];
-const problems: string[] = [];
-
-const post = (path: string, body: unknown, cookie?: string) => postJson(loupe.url, path, body, cookie);
+let world: LensWorld;
+// 401: /l asks for a session this browser does not have yet.
+const { problems, watch } = pageProblems(/status of 401/);
 
 /** A link/PIN invitation in the given language. */
-async function invitation(name: string, language: 'en' | 'nl'): Promise<{ link: string; pin: string }> {
-  return (await (await post('/api/sessions', { type: 'lens', name, method: 'link', language }, techCookie)).json()) as {
-    link: string;
-    pin: string;
-  };
-}
+const invitation = (name: string, language: 'en' | 'nl') => inviteByLink(world, name, language);
 
 async function phone(locale: string): Promise<Page> {
-  const context = await browser.newContext(phoneOptions(locale));
-  contexts.push(context);
-  await context.grantPermissions(['camera', 'microphone'], { origin: loupe.url });
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    // 401: /l asks for a session this browser does not have yet.
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`${locale} console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${locale} pageerror: ${e.message}`));
+  const page = await (await newPhone(world, { locale })).newPage();
+  watch(page, locale);
   return page;
 }
 
 const heading = (page: Page) => page.locator('#lens-title').innerText();
 const htmlLang = (page: Page) => page.evaluate(() => document.documentElement.lang);
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
 
 async function enterPin(page: Page, pin: string) {
   await page.getByTestId('pin-input').fill(pin);
@@ -88,10 +65,10 @@ async function toEula(page: Page) {
 }
 
 beforeAll(async () => {
-  ({ loupe, browser, techCookie } = await startLensWorld(TECH));
+  world = await startLensWorld(TECH);
 }, 120_000);
 
-afterAll(() => stopLensWorld({ loupe, browser }, contexts), 30_000);
+afterAll(() => stopLensWorld(world), 30_000);
 
 describe("the Lens speaks the customer's language", () => {
   let dutch: Page;
@@ -99,7 +76,7 @@ describe("the Lens speaks the customer's language", () => {
   test('a Dutch browser gets the Dutch PIN page and, with a Dutch invitation, the Dutch tutorial', async () => {
     const { pin } = await invitation('Meterkast bij De Vries', 'nl');
     dutch = await phone('nl-NL');
-    await dutch.goto(`${loupe.url}/l`);
+    await dutch.goto(`${world.loupe.url}/l`);
     await dutch.getByTestId('pin-input').waitFor();
     expect(await heading(dutch)).toBe(NL.pinTitle);
     expect(await htmlLang(dutch)).toBe('nl');
@@ -115,7 +92,7 @@ describe("the Lens speaks the customer's language", () => {
   test('an English browser gets English', async () => {
     const { link } = await invitation('Router in the hall', 'en');
     const page = await phone('en-GB');
-    await page.goto(`${loupe.url}/l`);
+    await page.goto(`${world.loupe.url}/l`);
     await page.getByTestId('pin-input').waitFor();
     expect(await heading(page)).toBe(EN.pinTitle);
     expect(await htmlLang(page)).toBe('en');

@@ -9,27 +9,18 @@
 // Also: the size budget check passes, and the committed icons are the ones
 // scripts/build-icons.ts draws.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { decodePng } from '../scripts/build-icons.ts';
 import { analyseLens, BUILD, MODULE_MAP } from '../scripts/lens-budget.ts';
-import { CHROMIUM, startLoupe, type LoupeProcess } from './loupe-process.ts';
+import { pageProblems, phoneDevice, shot } from './helpers.ts';
+import { CHROMIUM, type LoupeProcess, startLoupe } from './loupe-process.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
 const SW_FILE = join(ROOT, 'web/build/service-worker.js');
 const BUN = process.execPath;
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
-};
 type WebManifest = {
   name: string;
   short_name: string;
@@ -49,16 +40,8 @@ let page: Page;
 let swOriginal: string;
 // The build's compressed copies of the worker (scripts/precompress.ts): put aside while the test changes the worker.
 let swCompressed: { path: string; bytes: Buffer }[] = [];
-const problems: string[] = [];
-
-function watch(p: Page) {
-  p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  p.on('console', (m) => {
-    // Offline, the page's own API calls fail: that is the point of those steps.
-    if (m.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|Failed to fetch|status of 401/.test(m.text()))
-      problems.push(`console: ${m.text()}`);
-  });
-}
+// Offline, the page's own API calls fail: that is the point of those steps.
+const { problems, watch } = pageProblems(/ERR_INTERNET_DISCONNECTED|Failed to fetch|status of 401/);
 
 async function run(cmd: string[], timeoutMs = 60_000) {
   const proc = Bun.spawn(cmd, { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
@@ -91,7 +74,7 @@ beforeAll(async () => {
   loupe = await startLoupe();
   await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
   profile = mkdtempSync(join(tmpdir(), 'loupe-pwa-profile-'));
-  context = await chromium.launchPersistentContext(profile, { ...CHROMIUM, ...PHONE, serviceWorkers: 'allow' });
+  context = await chromium.launchPersistentContext(profile, { ...CHROMIUM, ...phoneDevice(), serviceWorkers: 'allow' });
   page = context.pages()[0] ?? (await context.newPage());
   watch(page);
 }, 120_000);
@@ -296,7 +279,7 @@ describe('the Lens PWA', () => {
     const res = await page.goto(`${loupe.url}/l/sometoken`, { timeout: 15_000 });
     expect(res?.fromServiceWorker()).toBe(true);
     await page.locator(lensScreen).first().waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: `${SHOTS}lens-pwa-offline-link.png` });
+    await shot(page, 'lens-pwa-offline-link');
     expect(page.url()).toBe(`${loupe.url}/l/sometoken`);
     expect(await page.evaluate(() => location.protocol)).toBe('http:');
   }, 30_000);
@@ -319,7 +302,7 @@ describe('the Lens PWA', () => {
       const offline = page.getByTestId('lens-offline');
       await offline.waitFor({ timeout: 15_000 });
       text = await offline.innerText();
-      await page.screenshot({ path: `${SHOTS}lens-pwa-offline-page.png`, fullPage: true });
+      await shot(page, 'lens-pwa-offline-page', { fullPage: true });
     } finally {
       await context.setOffline(false);
     }

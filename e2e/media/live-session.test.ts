@@ -6,53 +6,22 @@
 // through the bundled Janus while both hear each other. Then hold and resume,
 // a reload of the phone, Janus killed mid-session, and the end.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestSmsc, type TestSmsc } from '../../src/sms/test-smsc.ts';
-import { CHROMIUM, startLoupe, type LoupeProcess } from '../loupe-process.ts';
-import { JanusAdmin } from './janus-admin.ts';
-import { mediaOf, recordPeerConnections, waitForMedia } from './rtc-stats.ts';
+import { sendSmsInvitation, shot } from '../helpers.ts';
+import type { LoupeProcess } from '../loupe-process.ts';
+import type { JanusAdmin } from './janus-admin.ts';
+import { expectFlowing, expectStopped, frames, mediaOf, waitForMedia } from './rtc-stats.ts';
+import { lensToWaiting, type Scene, startScene } from './scene.ts';
 
-const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
-const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const TECH = { email: 'tess@example.test', password: 'tess password 123', name: 'Tess de Vries' };
-const PHONE_DEVICE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
-};
 
 let smsc: TestSmsc;
+let scene: Scene;
 let loupe: LoupeProcess;
 let janus: JanusAdmin;
-let browser: Browser;
 let tech: Page;
-let phoneContext: BrowserContext;
 let phone: Page;
-const problems: string[] = [];
-
-function watch(page: Page, label: string) {
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|404|409)/.test(m.text()))
-      problems.push(`${label} console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${label} pageerror: ${e.message}`));
-}
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
-
-async function api(path: string, body: unknown, cookie?: string) {
-  const res = await fetch(`${loupe.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res;
-}
 
 async function healthz() {
   return (await (await fetch(`${loupe.url}/healthz`)).json()) as {
@@ -72,62 +41,19 @@ function janusPid(): number {
   return Number(out[0]);
 }
 
-/** The customer's camera as the console decodes it, sampled twice. */
-async function framesAdvance(page: Page, ms = 1_500): Promise<{ before: number; after: number }> {
-  const before = (await mediaOf(page)).framesDecoded;
-  await page.waitForTimeout(ms);
-  return { before, after: (await mediaOf(page)).framesDecoded };
-}
-
 beforeAll(async () => {
-  if (!process.env.LOUPE_TEST_NETNS)
-    throw new Error('Run media tests inside a network namespace: scripts/netns.sh bun test e2e/media');
   smsc = await startTestSmsc({ systemId: 'loupe', password: 'smsc secret' });
-  loupe = await startLoupe({
-    SMPP_URL: smsc.url,
-    SMPP_SOURCE_ADDR: 'Loupe',
-    LOUPE_ADMIN_EMAIL: ADMIN.email,
-    LOUPE_ADMIN_PASSWORD: ADMIN.password,
-    LOUPE_ICE_INTERFACE: process.env.LOUPE_TEST_NETNS,
-    LOUPE_JANUS_ADMIN_API: 'true',
-    LOUPE_RTP_PORTS: '40000-40099',
+  // The technician is signed in to the console, the phone not yet opened.
+  scene = await startScene({
+    rtpPorts: '40000-40099',
+    env: { SMPP_URL: smsc.url, SMPP_SOURCE_ADDR: 'Loupe' },
+    technician: TECH,
   });
-  await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
-  await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
-  janus = JanusAdmin.of(loupe.dataDir);
-  const admin = (await api('/api/auth/login', ADMIN)).headers.getSetCookie()[0]!.split(';')[0]!;
-  const group = (await (
-    await api(
-      '/api/groups',
-      {
-        name: 'Field',
-        rights: ['start_lens_sessions', 'start_private_sessions', 'use_sms_method', 'use_link_method'],
-      },
-      admin,
-    )
-  ).json()) as { id: string };
-  await api('/api/technicians', { ...TECH, groupId: group.id }, admin);
-
-  browser = await chromium.launch({
-    ...CHROMIUM,
-    args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-  });
-  const techContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await techContext.grantPermissions(['microphone'], { origin: loupe.url });
-  await techContext.addInitScript(recordPeerConnections);
-  tech = await techContext.newPage();
-  watch(tech, 'console');
-  phoneContext = await browser.newContext(PHONE_DEVICE);
-  await phoneContext.grantPermissions(['camera', 'microphone'], { origin: loupe.url });
-  await phoneContext.addInitScript(recordPeerConnections);
+  ({ loupe, janus, tech } = scene);
 }, 120_000);
 
 afterAll(async () => {
-  if (process.env.LOUPE_TEST_DEBUG)
-    for (const l of loupe?.logs ?? [])
-      if (l.level !== 'info' || /media|Janus/i.test(String(l.msg))) console.log(JSON.stringify(l).slice(0, 400));
-  await browser?.close();
-  await loupe?.stop();
+  await scene?.stop();
   await smsc?.stop();
 });
 
@@ -135,31 +61,14 @@ describe('a live Lens session through the bundled Janus', () => {
   let room: number | undefined;
 
   test('invitation by SMS → tutorial, permission, EULA: nothing of the camera leaves the phone before Start', async () => {
-    await tech.goto(`${loupe.url}/login`);
-    await tech.getByLabel('Email').fill(TECH.email);
-    await tech.getByLabel('Password').fill(TECH.password);
-    await tech.getByRole('button', { name: 'Sign in' }).click();
-    await tech.waitForURL('**/console');
-    await tech.getByTestId('new-session').click();
-    const dialog = tech.getByTestId('new-session-dialog');
-    await dialog.getByLabel('Name').fill('Meter cupboard');
-    await dialog.getByLabel('To:').fill('06 12345678');
-    await dialog.getByRole('button', { name: 'Send SMS' }).click();
+    const dialog = await sendSmsInvitation(tech, 'Meter cupboard', '06 12345678');
     const message = await smsc.waitForMessage((m) => m.to === '31612345678', 15_000);
     const link = message.text.match(/https?:\/\/\S+\/l\/[A-Za-z0-9_-]+/)![0];
     await dialog.getByTestId('done').click();
 
-    phone = await phoneContext.newPage();
-    watch(phone, 'phone');
-    await phone.goto(link);
-    await phone.getByTestId('tutorial-ok').click();
-    await phone.getByTestId('permission-allow').click();
-    await phone.waitForFunction(
-      () => (document.querySelector<HTMLVideoElement>('[data-testid="lens-preview"]')?.videoWidth ?? 0) > 0,
-    );
-    await phone.getByTestId('permission-continue').click();
-    await phone.getByTestId('eula-accept').click();
-    await phone.getByTestId('lens-waiting').waitFor();
+    phone = await scene.phoneContext.newPage();
+    scene.watch(phone, 'phone');
+    await lensToWaiting(phone, link);
 
     await tech.getByTestId('session-row').filter({ hasText: 'Meter cupboard' }).click();
     await tech.getByTestId('start-session').waitFor();
@@ -195,8 +104,7 @@ describe('a live Lens session through the bundled Janus', () => {
     await tech.getByTestId('start-session').click();
     await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 20_000 });
     await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.frameWidth > 0 && m.audioPacketsReceived > 0, 20_000);
-    const { before, after } = await framesAdvance(tech);
-    expect(after).toBeGreaterThan(before);
+    await expectFlowing(tech, frames);
     const seen = await mediaOf(tech);
     expect(seen.frameWidth).toBeGreaterThan(0);
     expect(seen.frameHeight).toBeGreaterThan(0);
@@ -291,8 +199,7 @@ describe('a live Lens session through the bundled Janus', () => {
     await tech.getByTestId('hold-session').click();
     await phone.locator('[data-testid="lens-live"][data-state="on_hold"]').waitFor();
     await tech.waitForTimeout(1_000);
-    const held = await framesAdvance(tech, 2_000);
-    expect(held.after).toBe(held.before);
+    const held = await expectStopped(tech, frames, 2_000);
     const phoneHeld = await mediaOf(phone);
     await phone.waitForTimeout(1_500);
     expect((await mediaOf(phone)).audioPacketsReceived).toBe(phoneHeld.audioPacketsReceived);
@@ -314,8 +221,7 @@ describe('a live Lens session through the bundled Janus', () => {
     await phone.getByTestId('lens-live').waitFor({ timeout: 15_000 });
     // A new receiving connection in the console, decoding again.
     await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.framesDecoded !== beforeReload, 20_000);
-    const { before, after } = await framesAdvance(tech);
-    expect(after).toBeGreaterThan(before);
+    await expectFlowing(tech, frames);
   }, 60_000);
 
   test('Janus killed mid-session: the console says so, the supervisor restarts it, the picture comes back; Loupe keeps serving', async () => {
@@ -332,8 +238,7 @@ describe('a live Lens session through the bundled Janus', () => {
       ).status,
     ).toBe(200);
     await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 30_000 });
-    const { before: f0, after: f1 } = await framesAdvance(tech);
-    expect(f1).toBeGreaterThan(f0);
+    await expectFlowing(tech, frames);
     const { checks: after } = await healthz();
     expect(after.janus).toBe('running');
     expect(after.janusRestarts).toBeGreaterThanOrEqual(1);
@@ -357,6 +262,6 @@ describe('a live Lens session through the bundled Janus', () => {
     expect(room).toBeDefined();
     const exists = await janus.roomExists(room!);
     expect(exists).toBe(false);
-    expect(problems).toEqual([]);
+    expect(scene.problems).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 // What a page's WebRTC really does, from getStats: an init script records
 // every RTCPeerConnection the page makes (test instrumentation only), and
 // mediaOf() sums their statistics.
+import { expect } from 'bun:test';
 import type { Page } from 'playwright-core';
 
 /** Runs in the page before its own scripts. */
@@ -87,4 +88,39 @@ export async function waitForMedia(page: Page, ok: (m: PageMedia) => boolean, ti
     last = await mediaOf(page);
   }
   return last;
+}
+
+/**
+ * One getStats number sampled twice, `ms` apart (after `settleMs` for packets
+ * and frames already in flight when a control changed): whether media flows
+ * or stopped is told by the difference, not by one reading.
+ */
+export async function sample(
+  page: Page,
+  pick: (m: PageMedia) => number,
+  ms = 1_500,
+  settleMs = 0,
+): Promise<{ before: number; after: number }> {
+  if (settleMs) await page.waitForTimeout(settleMs);
+  const before = pick(await mediaOf(page));
+  await page.waitForTimeout(ms);
+  return { before, after: pick(await mediaOf(page)) };
+}
+export const frames = (m: PageMedia) => m.framesDecoded;
+export const audioOut = (m: PageMedia) => m.audioBytesSent;
+export const videoOut = (m: PageMedia) => m.videoBytesSent;
+export const audioIn = (m: PageMedia) => m.audioPacketsReceived;
+
+/** Expects the number to grow over `ms` (media flows); the sample, for what the test checks next. */
+export async function expectFlowing(page: Page, pick: (m: PageMedia) => number, ms?: number, settleMs?: number) {
+  const s = await sample(page, pick, ms, settleMs);
+  expect(s.after).toBeGreaterThan(s.before);
+  return s;
+}
+
+/** Expects the number to stand still over `ms` (media stopped); the sample, for what the test checks next. */
+export async function expectStopped(page: Page, pick: (m: PageMedia) => number, ms?: number, settleMs?: number) {
+  const s = await sample(page, pick, ms, settleMs);
+  expect(s.after).toBe(s.before);
+  return s;
 }
