@@ -36,13 +36,15 @@ export default defineConfig({
 		sveltekit({
 			// The server serves build/ and answers every unknown path with 200.html.
 			adapter: adapter({ fallback: '200.html' }),
-			// The API's contract, shared with the server: views, states, rights, limits, socket messages.
-			alias: { $contract: '../src/contract' },
 			// src/service-worker.ts is the Lens's alone: routes/l/+layout.svelte
 			// registers it with scope /l, so the console never gets one.
 			// scripts/pwa-build.ts injects its precache list after the build.
 			serviceWorker: { register: false }
 		}),
 		chunkModules()
-	]
+	],
+	// The API's contract, shared with the server (views, states, rights, limits, socket
+	// messages): a folder outside this package, so an alias rather than a subpath import
+	// (those may not point outside the package); web/tsconfig.json names the same path.
+	resolve: { alias: { $contract: resolve(import.meta.dirname, '../src/contract') } }
 });

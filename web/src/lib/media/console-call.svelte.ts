@@ -6,12 +6,12 @@
 // session's detail makes its call and connects the receiving side ahead
 // (prepare(), see prepared-calls.ts): Janus keeps it paused, so nothing arrives
 // before Start, and Start then needs no new connection before the picture.
+import type { PeerState } from '$contract/socket.ts';
 import { m } from '#lib/paraglide/messages.js';
 import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
 import { StatsReader, type MediaStats } from './stats.ts';
 
 export type CallStatus = 'connecting' | 'live' | 'no_camera' | 'interrupted' | 'failed' | 'displaced';
-export type PeerState = { muted: boolean; camera: boolean; background: boolean };
 type Message = { type: string; sessionId?: string; [k: string]: unknown };
 /** This side's words are message functions, so a shown problem follows a language switch; the server's own words are kept as they are. */
 type Text = () => string;

@@ -6,7 +6,7 @@ import { api } from '#lib/api.ts';
 import { errorMessage } from '#lib/i18n.svelte.ts';
 import { m } from '#lib/paraglide/messages.js';
 import type { SessionView } from '#lib/types.ts';
-import { isEnded, isInvitation, isLive } from './format.ts';
+import { isEnded, isInvitation, inSessionList } from './format.ts';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
@@ -37,7 +37,7 @@ export class ConsoleStore {
 	now = $state(Date.now());
 
 	invitations = $derived(this.sessions.filter(isInvitation));
-	live = $derived(this.sessions.filter(isLive));
+	live = $derived(this.sessions.filter(inSessionList));
 	/** Ended in the last 24 hours, most recently ended first. */
 	history = $derived(
 		this.sessions

@@ -7,7 +7,7 @@ import type { SessionState, SessionView, SmsStatus } from '#lib/types.ts';
 /** In the console's Invitations: invited, or opened by the customer. */
 export const isInvitation = (s: SessionView) => isInvitationState(s.state);
 /** In the console's session list: the customer accepted the EULA (waiting, active, on hold). */
-export const isLive = (s: SessionView) => isSessionListState(s.state);
+export const inSessionList = (s: SessionView) => isSessionListState(s.state);
 export const isEnded = (s: SessionView) => isEndedState(s.state);
 
 // Message functions, called when a label is shown: the words follow the console's language.
