@@ -4,7 +4,9 @@
 // package.json); pglite-adapter.test.ts fails on an upgrade that changes any
 // of it, and says what to re-verify.
 //
-// Why it exists (bench/pglite-ab.ts measures it against PGlite's query()):
+// Why it exists (bench/pglite-ab.ts and bench/pglite-ab-queries.ts measure it
+// against PGlite's query(); December 2026, a list-shaped query: 0.17 ms here,
+// 0.41 ms prepared but read by PGlite's reader, 1.1 ms by query()):
 // - PGlite's query() sends a fresh unnamed Parse each time, so Postgres parses,
 //   analyses and plans every statement again. Here a statement is prepared once
 //   under a name and afterwards only bound and executed, in one round trip.
