@@ -132,6 +132,7 @@ describe('PGlite with prepared statements', () => {
     expect(String(closed)).toContain('Transaction is closed');
   });
 
+  // Two PGlites on disk, the first one created fresh (~5 s alone, far more on a busy machine).
   test('writes reach the data folder, inside and outside transactions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loupe-pglite-prepared-'));
     folders.push(dir);
@@ -146,5 +147,5 @@ describe('PGlite with prepared statements', () => {
       { name: 'inside' },
       { name: 'outside' },
     ]);
-  });
+  }, 120_000);
 });

@@ -6,63 +6,15 @@
 // trip. On this machine a two-table lookup by key went from ~0.24 ms to
 // ~0.04 ms. Results, parsers, serializers, errors, transactions and the
 // write-back to the data folder behave as PGlite's own query() does.
-// It takes the same two locks as PGlite's query() (`_runExclusiveTransaction`,
-// `_runExclusiveQuery`, PGlite 0.5's internals, pinned in package.json): if an
-// upgrade changes them, pglite-prepared.test.ts fails.
-import {
-  messages as pgMessages,
-  parse,
-  protocol,
-  type PGlite,
-  type QueryOptions,
-  type Results,
-  type Transaction,
-} from '@electric-sql/pglite';
-import { RawOutput, readResultMessages } from './pglite-wire.ts';
-
-const { serialize } = protocol;
-
-/** PGlite's own locks (the same ones its query() and transaction() take). */
-type Locks = {
-  _checkReady(): Promise<void>;
-  _runExclusiveQuery<T>(fn: () => Promise<T>): Promise<T>;
-  _runExclusiveTransaction<T>(fn: () => Promise<T>): Promise<T>;
-};
+// PGlite's locks, the protocol and the reading of its output are in
+// pglite-adapter.ts, the one file that touches PGlite's internals.
+import { parse, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
+import { pgliteAdapter } from './pglite-adapter.ts';
 
 type Prepared = { name: string; paramTypes: number[] };
 
 /** How many statements stay prepared; the least recently used one is closed beyond that. */
 export const MAX_PREPARED = 256;
-
-type BackendMessages = Parameters<typeof parse.parseResults>[0];
-
-/**
- * PGlite's own reading of a round trip's output (pglite-wire.ts steps aside
- * for anything but plain results): its first error is thrown as PGlite's
- * query() throws it; later messages are dropped, as PGlite drops them.
- * Notices and notifications are not passed on: Loupe asks for neither.
- */
-function readByPglite(bytes: Uint8Array): BackendMessages {
-  const read: BackendMessages = [];
-  let error: InstanceType<typeof pgMessages.DatabaseError> | undefined;
-  new protocol.Parser().parse(bytes.slice(), (message) => {
-    if (error) return;
-    if (message instanceof pgMessages.DatabaseError) error = message;
-    else read.push(message);
-  });
-  if (error) throw error;
-  return read;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * The same PGlite, whose query() (also inside transaction()) runs prepared
@@ -70,9 +22,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
  * private fields, which a Proxy as `this` could not reach).
  */
 export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
-  const locks = pg as unknown as Locks;
+  const adapter = pgliteAdapter(pg);
   const prepared = new Map<string, Prepared>(); // in order of last use
-  const output = new RawOutput(); // one round trip at a time: run() holds PGlite's query lock
   let counter = 0;
 
   async function prepare(text: string, options: QueryOptions | undefined): Promise<Prepared> {
@@ -82,21 +33,14 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
       prepared.set(text, known);
       return known;
     }
-    const messages: Uint8Array[] = [];
+    let close: string | undefined;
     if (prepared.size >= max) {
       const [oldest, statement] = prepared.entries().next().value as [string, Prepared];
       prepared.delete(oldest);
-      messages.push(serialize.close({ type: 'S', name: statement.name }));
+      close = statement.name;
     }
     const name = `loupe_${++counter}`;
-    messages.push(
-      serialize.parse({ name, text, types: options?.paramTypes ?? [] }),
-      serialize.describe({ type: 'S', name }),
-      serialize.sync(),
-    );
-    const { messages: answer } = await pg.execProtocol(concat(messages), { syncToFs: false });
-    const description = answer.find((m) => m.name === 'parameterDescription') as { dataTypeIDs?: number[] } | undefined;
-    const statement = { name, paramTypes: description?.dataTypeIDs ?? [] };
+    const statement = { name, paramTypes: await adapter.prepare(name, text, options?.paramTypes ?? [], close) };
     prepared.set(text, statement);
     return statement;
   }
@@ -127,7 +71,7 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
     options: QueryOptions | undefined,
     inTransaction: boolean,
   ): Promise<Results<T>> {
-    return locks._runExclusiveQuery(async () => {
+    return adapter.exclusive(async () => {
       try {
         const statement = await prepare(text, options);
         const values = (params ?? []).map((value, i) => {
@@ -136,20 +80,7 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
           const serializer = options?.serializers?.[type] ?? pg.serializers[type];
           return serializer ? serializer(value) : String(value);
         });
-        output.reset();
-        await pg.execProtocolRawStream(
-          concat([
-            serialize.bind({ statement: statement.name, values }),
-            serialize.describe({ type: 'P' }),
-            serialize.execute({}),
-            serialize.sync(),
-          ]),
-          { syncToFs: false, onRawData: (chunk) => output.append(chunk) },
-        );
-        // parseResults reads only the fields ResultMessage has.
-        const messages =
-          (readResultMessages(output.bytes()) as unknown as BackendMessages | undefined) ??
-          readByPglite(output.bytes());
+        const messages = await adapter.execute(statement.name, values);
         // As PGlite's query(): written to the data folder after each statement outside a transaction, at COMMIT inside one.
         if (!inTransaction) await pg.syncToFs();
         return parse.parseResults(messages, ...parsersFor(options))[0] as Results<T>;
@@ -161,8 +92,8 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
   }
 
   const query = async <T>(text: string, params?: unknown[], options?: QueryOptions) => {
-    await locks._checkReady();
-    return locks._runExclusiveTransaction(() => run<T>(text, params, options, false));
+    await adapter.checkReady();
+    return adapter.outsideTransactions(() => run<T>(text, params, options, false));
   };
   const transaction = <T>(fn: (tx: Transaction) => Promise<T>) =>
     pg.transaction((tx) =>
