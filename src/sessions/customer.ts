@@ -44,6 +44,11 @@ export type LensView = {
   endReason: string | null;
 };
 
+/** What the Lens page needs before it has a session: where the native apps are. */
+export function lensCapabilities(config: Pick<Deps['config'], 'appStore'>) {
+  return { appStore: { ios: config.appStore.ios ?? null, android: config.appStore.android ?? null } };
+}
+
 export class InvitationNotFound extends AppError {
   constructor() {
     super(404, 'invitation_not_found', 'This PIN or link is not valid (any more). Ask your technician for a new one.');
@@ -254,7 +259,7 @@ export async function answerEula(deps: Deps, sessionId: string, accept: boolean)
   const now = deps.clock.now();
   const result = await transaction(deps.db, async (tx) => {
     const [session] = await tx.select().from(lensSessions).where(eq(lensSessions.id, sessionId)).for('update');
-    if (!session || session.state !== 'connecting') {
+    if (session?.state !== 'connecting') {
       throw new Conflict(
         session?.state === 'waiting' ? 'The EULA was already accepted.' : 'This session is not waiting for the EULA.',
         'invalid_state',
