@@ -2,7 +2,7 @@
 // the tests call createApp with the dependencies they built.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { authRoutes } from './auth/routes.ts';
+import { authRoutes, setupRoutes } from './auth/routes.ts';
 import type { Database } from './db/client.ts';
 import type { Deps } from './deps.ts';
 import { AppError, errorBody, PayloadTooLarge } from './http/errors.ts';
@@ -13,9 +13,10 @@ import type { JanusStatus } from './media/supervisor.ts';
 import { SocketRegistry } from './realtime/registry.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
+import { Starts } from './sessions/live.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { settingsRoutes } from './settings/routes.ts';
-import { adminRoutes } from './technicians/routes.ts';
+import { groupRoutes, technicianRoutes } from './technicians/routes.ts';
 import { serveWeb, type WebBuild } from './web/static.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -44,17 +45,15 @@ export function createApp(parts: AppParts): Hono {
     return c.json(errorBody('internal', 'Something went wrong on the server. The error was logged.'), 500);
   });
 
-  app.use('*', async (c, next) => {
+  app.use('/api/*', async (c, next) => {
     const started = performance.now();
     await next();
-    if (c.req.path.startsWith('/api/')) {
-      log.info('request', {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(performance.now() - started),
-      });
-    }
+    log.info('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
   });
   app.use(
     '*',
@@ -74,16 +73,20 @@ export function createApp(parts: AppParts): Hono {
   );
   app.use('/api/*', refuseCrossSite([config.publicUrl.origin]));
 
+  // Each router at its prefix, so its middleware (sign-in, rights) runs once per request.
   app.route(
-    '/',
+    '/healthz',
     healthRoutes({ database: parts.database, log, startedAt: parts.startedAt ?? new Date(), media: parts.janus }),
   );
-  app.route('/', authRoutes(parts));
-  app.route('/', adminRoutes(parts));
-  app.route('/', settingsRoutes(parts));
-  app.route('/', sessionRoutes(parts, parts.media));
-  app.route('/', lensRoutes(parts));
-  app.route('/', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
+  app.route('/api/auth', authRoutes(parts));
+  app.route('/api/setup', setupRoutes(parts));
+  app.route('/api/groups', groupRoutes(parts));
+  app.route('/api/technicians', technicianRoutes(parts));
+  app.route('/api/settings', settingsRoutes(parts));
+  // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
+  app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
+  app.route('/api/lens', lensRoutes(parts));
+  app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
   return app;

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 import { Forbidden, RateLimited, Unauthorized } from '../http/errors.ts';
 import { blockedFor, clear, record, type Limit } from '../ratelimit/limiter.ts';
 import { burnVerifyTime, verifyPassword } from './passwords.ts';
-import { createAuthSession, loadMe, type Me } from './sessions.ts';
+import { createAuthSession, endAuthSession, loadMe, type Me } from './sessions.ts';
 
 // Failed attempts allowed per window. Per address stops spraying many accounts
 // from one place; per account stops guessing one password from many places.
@@ -33,9 +33,9 @@ export async function login(
     throw new RateLimited(`Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, wait);
 
   const [found] = await deps.db.select().from(technicians).where(eq(technicians.email, email));
-  const ok = found
-    ? await verifyPassword(found.passwordHash, input.password)
-    : (await burnVerifyTime(input.password), false);
+  let ok = false;
+  if (found) ok = await verifyPassword(found.passwordHash, input.password);
+  else await burnVerifyTime(input.password); // an unknown email takes as long as a wrong password
   if (!found || !ok) {
     await record(deps.db, addressKey, LOGIN_LIMITS.address, now);
     await record(deps.db, accountKey, LOGIN_LIMITS.account, now);
@@ -56,4 +56,12 @@ export async function login(
     );
     return { token: session.token, expiresAt: session.expiresAt, technician: (await loadMe(tx, found.id))! };
   });
+}
+
+/** Ends the sign-in behind a cookie token (if it is still known) and audits who signed out. */
+export async function logout(deps: Pick<Deps, 'db'>, token: string | undefined): Promise<void> {
+  if (!token) return;
+  const technicianId = await endAuthSession(deps.db, token);
+  if (technicianId)
+    await transaction(deps.db, (tx) => audit(tx, { type: 'technician', id: technicianId }, 'auth.logout'));
 }

@@ -9,9 +9,7 @@ export type AuthEnv = { Variables: { signedIn: SignedIn } };
 
 export function requireTechnician(deps: Deps): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    // Routers guard both `/api/x` and `/api/x/*`, and Hono matches `/api/x` with
-    // both patterns: resolve the cookie once per request, not once per pattern.
-    if (c.get('signedIn')) return next();
+    // Each router is mounted at its prefix and runs this once for it (src/app.ts): one cookie lookup per request.
     const signedIn = await resolveAuthSession(deps, getCookie(c, SESSION_COOKIE) ?? '');
     if (!signedIn) throw new Unauthorized('Your session has ended. Sign in again.');
     c.set('signedIn', signedIn);

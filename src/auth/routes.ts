@@ -1,18 +1,16 @@
-import { Hono } from 'hono';
+// Sign-in (mounted at /api/auth) and the first administrator's setup link (at /api/setup).
+import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { audit } from '../audit/audit.ts';
-import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { NotFound } from '../http/errors.ts';
 import { jsonBody } from '../http/validate.ts';
 import { createTechnicianInput } from '../technicians/schemas.ts';
 import { clearSessionCookie, setSessionCookie } from './cookie.ts';
-import { login } from './login.ts';
+import { login, logout } from './login.ts';
 import { requireTechnician, type AuthEnv } from './middleware.ts';
-import { endAuthSession, SESSION_COOKIE } from './sessions.ts';
-import { completeSetup, isSetupTokenValid } from './setup.ts';
+import { SESSION_COOKIE } from './sessions.ts';
+import { checkSetupToken, completeSetup } from './setup.ts';
 
 const loginInput = z.strictObject({
   // Not the full email rule: a malformed address is simply a wrong login.
@@ -22,40 +20,37 @@ const loginInput = z.strictObject({
 
 const setupInput = createTechnicianInput.omit({ groupId: true }).extend({ token: z.string().min(1).max(100) });
 
-export function authRoutes(deps: Deps) {
-  const meta = (c: Parameters<typeof clientAddress>[0]) => ({
-    address: clientAddress(c, deps.config.trustProxy),
-    userAgent: c.req.header('user-agent') ?? '',
-  });
+/** Where a sign-in comes from, for its auth session row and the audit log. */
+const meta = (deps: Deps, c: Context) => ({
+  address: clientAddress(c, deps.config.trustProxy),
+  userAgent: c.req.header('user-agent') ?? '',
+});
 
+export function authRoutes(deps: Deps) {
   return new Hono<AuthEnv>()
-    .post('/api/auth/login', async (c) => {
+    .post('/login', async (c) => {
       const input = await jsonBody(c, loginInput);
-      const result = await login(deps, { ...input, ...meta(c) });
+      const result = await login(deps, { ...input, ...meta(deps, c) });
       setSessionCookie(c, deps.config, result.token, result.expiresAt);
       return c.json({ technician: result.technician });
     })
-    .post('/api/auth/logout', async (c) => {
-      const token = getCookie(c, SESSION_COOKIE);
-      if (token) {
-        const technicianId = await endAuthSession(deps.db, token);
-        if (technicianId)
-          await transaction(deps.db, (tx) => audit(tx, { type: 'technician', id: technicianId }, 'auth.logout'));
-      }
+    .post('/logout', async (c) => {
+      await logout(deps, getCookie(c, SESSION_COOKIE));
       clearSessionCookie(c, deps.config);
       return c.body(null, 204);
     })
-    .get('/api/auth/me', requireTechnician(deps), (c) => c.json({ technician: c.get('signedIn').technician }))
-    .get('/api/setup/:token', async (c) => {
-      if (!(await isSetupTokenValid(deps, c.req.param('token')))) {
-        throw new NotFound('This setup link is invalid or was already used. Restart Loupe to get a new one.');
-      }
+    .get('/me', requireTechnician(deps), (c) => c.json({ technician: c.get('signedIn').technician }));
+}
+
+export function setupRoutes(deps: Deps) {
+  return new Hono()
+    .get('/:token', async (c) => {
+      await checkSetupToken(deps, c.req.param('token'));
       return c.json({ valid: true });
     })
-    .post('/api/setup', async (c) => {
+    .post('/', async (c) => {
       const input = await jsonBody(c, setupInput);
-      const result = await completeSetup(deps, { ...input, ...meta(c) });
-      deps.log.info('first administrator created through the setup link', { email: input.email });
+      const result = await completeSetup(deps, { ...input, ...meta(deps, c) });
       setSessionCookie(c, deps.config, result.token, result.expiresAt);
       return c.json({ technician: result.technician }, 201);
     });

@@ -82,6 +82,13 @@ export async function ensureFirstAdministrator(deps: Deps): Promise<StartupAdmin
   });
 }
 
+const SETUP_LINK_UNUSABLE = 'This setup link is invalid or was already used. Restart Loupe to get a new one.';
+
+/** Throws NotFound unless the setup link's token is known and unused (the setup page asks before showing its form). */
+export async function checkSetupToken(deps: Pick<Deps, 'db'>, token: string): Promise<void> {
+  if (!(await isSetupTokenValid(deps, token))) throw new NotFound(SETUP_LINK_UNUSABLE);
+}
+
 export async function isSetupTokenValid(deps: Pick<Deps, 'db'>, token: string): Promise<boolean> {
   if (!token || token.length > 100) return false;
   const [row] = await deps.db
@@ -105,14 +112,14 @@ export async function completeSetup(
   input: SetupInput,
 ): Promise<{ token: string; expiresAt: Date; technician: Me }> {
   const passwordHash = await hashPassword(input.password);
-  return transaction(deps.db, async (tx) => {
+  const result = await transaction(deps.db, async (tx) => {
     await lockAdministrators(tx);
     const [used] = await tx
       .update(setupTokens)
       .set({ usedAt: deps.clock.now() })
       .where(and(eq(setupTokens.tokenHash, tokenHash(input.token)), isNull(setupTokens.usedAt)))
       .returning({ tokenHash: setupTokens.tokenHash });
-    if (!used) throw new NotFound('This setup link is invalid or was already used. Restart Loupe to get a new one.');
+    if (!used) throw new NotFound(SETUP_LINK_UNUSABLE);
     if ((await countAdministrators(tx)) > 0)
       throw new Conflict('An administrator already exists; sign in instead.', 'already_set_up');
     const groupId = await administratorsGroup(tx, system);
@@ -121,4 +128,6 @@ export async function completeSetup(
     await audit(tx, { type: 'technician', id: created.id }, 'setup.completed', { type: 'technician', id: created.id });
     return { token: session.token, expiresAt: session.expiresAt, technician: (await loadMe(tx, created.id))! };
   });
+  deps.log.info('first administrator created through the setup link', { email: input.email });
+  return result;
 }

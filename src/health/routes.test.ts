@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { Hono } from 'hono';
 import { openDatabase } from '../db/client.ts';
 import { DATABASE_HOOK, harness } from '../testing/harness.ts';
 import { silentLogger } from '../log.ts';
@@ -22,7 +23,8 @@ describe('GET /healthz', () => {
     // A real PostgreSQL client pointed at a loopback port where nothing listens.
     const database = await openDatabase({ url: 'postgres://loupe@127.0.0.1:9/loupe' });
     try {
-      const res = await healthRoutes({ database, log: silentLogger, startedAt: new Date() }).request('/healthz');
+      const app = new Hono().route('/healthz', healthRoutes({ database, log: silentLogger, startedAt: new Date() }));
+      const res = await app.request('/healthz');
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ status: 'unavailable', checks: { database: 'error' } });
     } finally {

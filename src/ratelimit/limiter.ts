@@ -1,19 +1,55 @@
 // Fixed-window counters in the database, so limits hold across restarts and
 // across several Loupe nodes sharing one PostgreSQL.
-import { eq, inArray, lt, sql } from 'drizzle-orm';
+import { eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { Tx } from '../db/transaction.ts';
 import { rateLimits } from '../db/schema.ts';
 
 export type Limit = { max: number; windowMs: number };
 
+/*
+ * The fixed-window rule, defined once here and used by every counter: by
+ * blockedFor and recordEach below and by the redeem statement
+ * (src/sessions/customer.ts), which counts in the database within its one
+ * statement. A counter's window opens at its first event; it is over once
+ * `windowMs` have passed since then, and the next event opens a new window with
+ * a count of 1. While its window is open, a counter holding `max` events refuses.
+ * src/ratelimit/window-rule.test.ts runs the same attempts through both users.
+ */
+
+/** A window that opened after this moment is still open at `now`. */
+export function openedAfter(limit: Pick<Limit, 'windowMs'>, now: Date): Date {
+  return new Date(now.getTime() - limit.windowMs);
+}
+
+/** The rule on a counter read into memory: is it over, and does it refuse? */
+export const windowRule = {
+  over: (windowStart: Date, after: Date): boolean => windowStart.getTime() <= after.getTime(),
+  refuses: (counter: { windowStart: Date; count: number }, limit: Limit, now: Date): boolean =>
+    !windowRule.over(counter.windowStart, openedAfter(limit, now)) && counter.count >= limit.max,
+};
+
+/**
+ * The same rule in SQL, over a counter's columns (or any expressions for
+ * them) and `after`, the bound openedAfter of the limit.
+ */
+export const windowSql = {
+  over: (windowStart: SQL, after: SQL): SQL => sql`${windowStart} <= ${after}`,
+  refuses: (counter: { windowStart: SQL; count: SQL }, after: SQL, max: SQL): SQL =>
+    sql`not (${windowSql.over(counter.windowStart, after)}) and ${counter.count} >= ${max}`,
+  /** The count after one more event. */
+  countAfterEvent: (counter: { windowStart: SQL; count: SQL }, after: SQL): SQL =>
+    sql`case when ${windowSql.over(counter.windowStart, after)} then 1 else ${counter.count} + 1 end`,
+  /** The window's start after one more event at `now`. */
+  startAfterEvent: (counter: { windowStart: SQL }, after: SQL, now: SQL): SQL =>
+    sql`case when ${windowSql.over(counter.windowStart, after)} then ${now} else ${counter.windowStart} end`,
+};
+
 /** Seconds until the key may be used again, or 0 when it is under its limit. */
 export async function blockedFor(db: Db, key: string, limit: Limit, now: Date): Promise<number> {
   const [row] = await db.select().from(rateLimits).where(eq(rateLimits.key, key));
-  if (!row) return 0;
-  const endsAt = row.windowStart.getTime() + limit.windowMs;
-  if (endsAt <= now.getTime() || row.count < limit.max) return 0;
-  return (endsAt - now.getTime()) / 1000;
+  if (!row || !windowRule.refuses(row, limit, now)) return 0;
+  return (row.windowStart.getTime() + limit.windowMs - now.getTime()) / 1000;
 }
 
 /** Counts one event against the key, starting a new window when the old one is over. */
@@ -36,16 +72,17 @@ export async function recordEach(
   for (const [key, limit] of entries) byWindow.set(limit.windowMs, [...(byWindow.get(limit.windowMs) ?? []), key]);
   for (const [windowMs, keys] of byWindow) {
     // Bound as text with a cast: postgres-js does not serialise a Date inside a raw sql fragment.
-    const windowOpenedAfter = sql`${new Date(now.getTime() - windowMs).toISOString()}::timestamptz`;
+    const after = sql`${openedAfter({ windowMs }, now).toISOString()}::timestamptz`;
     const nowValue = sql`${now.toISOString()}::timestamptz`;
+    const counter = { windowStart: sql`${rateLimits.windowStart}`, count: sql`${rateLimits.count}` };
     const rows = await db
       .insert(rateLimits)
       .values([...new Set(keys)].sort().map((key) => ({ key, windowStart: now, count: 1 })))
       .onConflictDoUpdate({
         target: rateLimits.key,
         set: {
-          count: sql`case when ${rateLimits.windowStart} <= ${windowOpenedAfter} then 1 else ${rateLimits.count} + 1 end`,
-          windowStart: sql`case when ${rateLimits.windowStart} <= ${windowOpenedAfter} then ${nowValue} else ${rateLimits.windowStart} end`,
+          count: windowSql.countAfterEvent(counter, after),
+          windowStart: windowSql.startAfterEvent(counter, after, nowValue),
         },
       })
       .returning({ key: rateLimits.key, count: rateLimits.count });

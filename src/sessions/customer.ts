@@ -8,7 +8,7 @@ import type { Db } from '../db/client.ts';
 import { preparedPerDb } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
-import { blockedFor, releaseEach, type Limit } from '../ratelimit/limiter.ts';
+import { blockedFor, openedAfter, releaseEach, windowSql, type Limit } from '../ratelimit/limiter.ts';
 import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
 import { finish } from './end.ts';
 import type { RedeemInput } from './schemas.ts';
@@ -43,6 +43,11 @@ export type LensView = {
   /** Why it ended (`technician`, `customer`, `customer_declined`, …), so the page can say so. */
   endReason: string | null;
 };
+
+/** What the Lens page needs before it has a session: where the native apps are. */
+export function lensCapabilities(config: Pick<Deps['config'], 'appStore'>) {
+  return { appStore: { ios: config.appStore.ios ?? null, android: config.appStore.android ?? null } };
+}
 
 export class InvitationNotFound extends AppError {
   constructor() {
@@ -161,7 +166,7 @@ async function claimUnlessLimited(
   keys.forEach(([key, limit], i) => {
     values[`key${i}`] = key;
     values[`max${i}`] = limit.max;
-    values[`openedAfter${i}`] = new Date(at.now.getTime() - limit.windowMs).toISOString();
+    values[`openedAfter${i}`] = openedAfter(limit, at.now).toISOString();
   });
   const [row] = await (byPin ? redeemByPin : redeemByLink)(db).execute(values);
   if (!row) throw new Error('the redeem statement returned no row');
@@ -207,10 +212,12 @@ function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
     .as(
       sql`select key, count, window_start from rate_limits where key in (select key from attempt_limits) order by key for update`,
     );
+  // Keys at their limit (the fixed-window rule of src/ratelimit/limiter.ts).
+  const lockedCounter = { windowStart: sql`locked.window_start`, count: sql`locked.count` };
   const blocked = db
     .$with('blocked', { key: sql<string>`key` })
     .as(
-      sql`select locked.key from locked join attempt_limits l using (key) where locked.window_start > l.opened_after and locked.count >= l.max`,
+      sql`select locked.key from locked join attempt_limits l using (key) where ${windowSql.refuses(lockedCounter, sql`l.opened_after`, sql`l.max`)}`,
     );
   // Single use: the PIN and link die here; from now on the cookie is the customer's key.
   // Away until the page's socket connects: a customer who never does times out and frees the slot.
@@ -222,13 +229,15 @@ function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
   const audited = db.$with('audited', { id: sql<string>`id` }).as(sql`
     insert into audit_log (actor_type, actor_id, action, subject_type, subject_id, details)
     select 'customer', claimed_id::text, 'session.opened', 'session', claimed_id::text, ${p('details')}::jsonb from claimed returning id`);
-  // A failed attempt is counted: in a new window when the old one is over (as recordEach does).
+  // A failed attempt is counted: in a new window when the old one is over (the rule recordEach uses too).
+  const counted = { windowStart: sql`rate_limits.window_start`, count: sql`rate_limits.count` };
+  const after = sql`(select opened_after from attempt_limits l where l.key = excluded.key)`;
   const failed = db.$with('failed', { key: sql<string>`key` }).as(sql`
     insert into rate_limits (key, window_start, count)
     select key, ${now}, 1 from attempt_limits where not exists (select 1 from claimed) and not exists (select 1 from blocked)
     on conflict (key) do update set
-      count = case when rate_limits.window_start <= (select opened_after from attempt_limits l where l.key = excluded.key) then 1 else rate_limits.count + 1 end,
-      window_start = case when rate_limits.window_start <= (select opened_after from attempt_limits l where l.key = excluded.key) then excluded.window_start else rate_limits.window_start end
+      count = ${windowSql.countAfterEvent(counted, after)},
+      window_start = ${windowSql.startAfterEvent(counted, after, sql`excluded.window_start`)}
     returning key`);
   // What the statement's result rows see of lens_sessions is the row before the update (a WITH's changes are
   // not visible to its own statement): the claimed values are applied in claimUnlessLimited.
@@ -254,7 +263,7 @@ export async function answerEula(deps: Deps, sessionId: string, accept: boolean)
   const now = deps.clock.now();
   const result = await transaction(deps.db, async (tx) => {
     const [session] = await tx.select().from(lensSessions).where(eq(lensSessions.id, sessionId)).for('update');
-    if (!session || session.state !== 'connecting') {
+    if (session?.state !== 'connecting') {
       throw new Conflict(
         session?.state === 'waiting' ? 'The EULA was already accepted.' : 'This session is not waiting for the EULA.',
         'invalid_state',

@@ -1,4 +1,4 @@
-// The customer's API (the Lens page at /l). No sign-in: the PIN or link is
+// The customer's API (the Lens page at /l), mounted at /api/lens. No sign-in: the PIN or link is
 // redeemed for an HttpOnly cookie that is only good while the session lives.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -12,6 +12,7 @@ import {
   endByCustomer,
   LENS_COOKIE,
   LENS_HINT_COOKIE,
+  lensCapabilities,
   lensView,
   redeem,
 } from './customer.ts';
@@ -47,29 +48,27 @@ function setLensCookie(c: Context, deps: Deps, token: string) {
 }
 
 export function lensRoutes(deps: Deps) {
-  const app = new Hono<LensEnv>();
-  app.use('/api/lens/session', requireCustomer(deps));
-  app.use('/api/lens/eula', requireCustomer(deps));
-  app.use('/api/lens/end', requireCustomer(deps));
-
+  const customer = requireCustomer(deps);
   return (
-    app
+    new Hono<LensEnv>()
+      // Every method on these paths needs the cookie (a wrong method without one is 401, not 404).
+      .use('/session', customer)
+      .use('/eula', customer)
+      .use('/end', customer)
       // Public: what the Lens page needs before anything else (no session yet).
-      .get('/api/lens/capabilities', (c) =>
-        c.json({ appStore: { ios: deps.config.appStore.ios ?? null, android: deps.config.appStore.android ?? null } }),
-      )
-      .post('/api/lens/redeem', async (c) => {
+      .get('/capabilities', (c) => c.json(lensCapabilities(deps.config)))
+      .post('/redeem', async (c) => {
         const input = await jsonBody(c, redeemInput);
         const address = clientAddress(c, deps.config.trustProxy);
         const result = await redeem(deps, input, address, getCookie(c, LENS_COOKIE));
         setLensCookie(c, deps, result.token);
         return c.json({ session: result.view });
       })
-      .get('/api/lens/session', async (c) => c.json({ session: await lensView(deps.db, c.get('lensSession')) }))
-      .post('/api/lens/eula', async (c) => {
+      .get('/session', async (c) => c.json({ session: await lensView(deps.db, c.get('lensSession')) }))
+      .post('/eula', async (c) => {
         const { accept } = await jsonBody(c, eulaInput);
         return c.json({ session: await answerEula(deps, c.get('lensSession').id, accept) });
       })
-      .post('/api/lens/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }))
+      .post('/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }))
   );
 }

@@ -7,6 +7,7 @@ import { hasJanus, startTestMedia, type TestMedia } from '../media/testing.ts';
 import { silentLogger } from '../log.ts';
 import { roomStore } from '../media/lifecycle.ts';
 import { harness, ORIGIN, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
+import { Starts } from './live.ts';
 import { auditActions, sessionRow, technician, type TestTechnician } from './testing.ts';
 import type { SessionView } from './view.ts';
 
@@ -163,5 +164,17 @@ describe.skipIf(!hasJanus)('Start, hold, resume, end', () => {
     expect((await sessionRow(h, s.id)).roomId).toBeNull();
     await down.stop();
     await call('POST', `/api/sessions/${s.id}/end`, tess.cookie);
+  });
+});
+
+describe('Starts', () => {
+  test('a session starts once at a time in one app; another app (its own Starts) does not see it', () => {
+    const app = new Starts();
+    const otherApp = new Starts();
+    expect(app.claim('session')).toBe(true);
+    expect(app.claim('session')).toBe(false);
+    expect(otherApp.claim('session')).toBe(true);
+    app.done('session');
+    expect(app.claim('session')).toBe(true);
   });
 });

@@ -15,20 +15,40 @@ import { sessionView, type SessionView } from './view.ts';
 
 export type RoomOpener = Pick<MediaService, 'openRoom' | 'activate' | 'close'>;
 
-/** Starts in progress in this process: a double click must not open two rooms. */
-const starting = new Set<string>();
+/**
+ * Starts in progress in one app: a double click must not open two rooms. One per
+ * app (createApp makes it), not per module, so two apps in one process (tests)
+ * do not see each other's starts.
+ */
+export class Starts {
+  private readonly starting = new Set<string>();
+
+  /** Claims the session's start; false when one is already running. */
+  claim(sessionId: string): boolean {
+    if (this.starting.has(sessionId)) return false;
+    this.starting.add(sessionId);
+    return true;
+  }
+
+  done(sessionId: string): void {
+    this.starting.delete(sessionId);
+  }
+}
+
+/** What Start needs beside Deps: the media service (absent: Start answers 503) and the app's Starts. */
+export type StartParts = { media?: RoomOpener; starts: Starts };
 
 export async function startSession(
   deps: Deps,
-  media: RoomOpener,
+  { media, starts }: StartParts,
   technicianId: string,
   id: string,
 ): Promise<SessionView> {
+  if (!media) throw new Unavailable('Media is not available on this server.', 'media_unavailable');
   const [current] = await deps.db.select().from(lensSessions).where(eq(lensSessions.id, id));
   if (!current || current.technicianId !== technicianId) throw new NotFound('No such session.');
   assertTransition(current.state, 'active');
-  if (starting.has(id)) throw new Conflict('This session is already starting.', 'invalid_state');
-  starting.add(id);
+  if (!starts.claim(id)) throw new Conflict('This session is already starting.', 'invalid_state');
   let room: Room | undefined;
   try {
     // The room is made before the transaction: no database lock waits for Janus.
@@ -61,7 +81,7 @@ export async function startSession(
     if (err instanceof MediaUnavailable) throw new Unavailable(err.message, 'media_unavailable');
     throw err;
   } finally {
-    starting.delete(id);
+    starts.done(id);
   }
 }
 

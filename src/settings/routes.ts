@@ -1,3 +1,4 @@
+// Mounted at /api/settings; every route needs the `administer` right.
 import { Hono } from 'hono';
 import { requireRight, requireTechnician, type AuthEnv } from '../auth/middleware.ts';
 import type { Deps } from '../deps.ts';
@@ -5,11 +6,10 @@ import { jsonBody } from '../http/validate.ts';
 import { getEula, updateEula, updateEulaInput } from './eula.ts';
 
 export function settingsRoutes(deps: Deps) {
-  const app = new Hono<AuthEnv>();
-  app.use('/api/settings/*', requireTechnician(deps), requireRight('administer'));
-  return app
-    .get('/api/settings/eula', async (c) => c.json({ eula: await getEula(deps.db) }))
-    .put('/api/settings/eula', async (c) => {
+  return new Hono<AuthEnv>()
+    .use(requireTechnician(deps), requireRight('administer'))
+    .get('/eula', async (c) => c.json({ eula: await getEula(deps.db) }))
+    .put('/eula', async (c) => {
       const input = await jsonBody(c, updateEulaInput);
       return c.json({
         eula: await updateEula(deps, { type: 'technician', id: c.get('signedIn').technician.id }, input),

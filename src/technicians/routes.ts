@@ -14,45 +14,48 @@ import {
 } from './schemas.ts';
 import { createTechnician, listTechnicians, resetPassword, updateTechnician } from './technicians.ts';
 
-export function adminRoutes(deps: Deps) {
-  const app = new Hono<AuthEnv>();
-  app.use('/api/groups', requireTechnician(deps), requireRight('administer'));
-  app.use('/api/groups/*', requireTechnician(deps), requireRight('administer'));
-  app.use('/api/technicians', requireTechnician(deps), requireRight('administer'));
-  app.use('/api/technicians/*', requireTechnician(deps), requireRight('administer'));
+type ActorContext = { get(k: 'signedIn'): { technician: { id: string } } };
+const actor = (c: ActorContext) => ({ type: 'technician', id: c.get('signedIn').technician.id }) as const;
+const id = (c: { req: { param(name: 'id'): string } }) => parse(idParam, c.req.param('id'));
 
-  const actor = (c: { get(k: 'signedIn'): { technician: { id: string } } }) =>
-    ({ type: 'technician', id: c.get('signedIn').technician.id }) as const;
-
-  return app
-    .get('/api/groups', async (c) => c.json({ groups: await listGroups(deps) }))
-    .post('/api/groups', async (c) => {
+/** Mounted at /api/groups. */
+export function groupRoutes(deps: Deps) {
+  return new Hono<AuthEnv>()
+    .use(requireTechnician(deps), requireRight('administer'))
+    .get('/', async (c) => c.json({ groups: await listGroups(deps) }))
+    .post('/', async (c) => {
       const input = await jsonBody(c, createGroupInput);
       return c.json(await createGroup(deps, actor(c), input), 201);
     })
-    .patch('/api/groups/:id', async (c) => {
-      const id = parse(idParam, c.req.param('id'));
+    .patch('/:id', async (c) => {
+      const groupId = id(c);
       const input = await jsonBody(c, updateGroupInput);
-      return c.json(await updateGroup(deps, actor(c), id, input));
+      return c.json(await updateGroup(deps, actor(c), groupId, input));
     })
-    .delete('/api/groups/:id', async (c) => {
-      await deleteGroup(deps, actor(c), parse(idParam, c.req.param('id')));
+    .delete('/:id', async (c) => {
+      await deleteGroup(deps, actor(c), id(c));
       return c.body(null, 204);
-    })
-    .get('/api/technicians', async (c) => c.json({ technicians: await listTechnicians(deps) }))
-    .post('/api/technicians', async (c) => {
+    });
+}
+
+/** Mounted at /api/technicians. */
+export function technicianRoutes(deps: Deps) {
+  return new Hono<AuthEnv>()
+    .use(requireTechnician(deps), requireRight('administer'))
+    .get('/', async (c) => c.json({ technicians: await listTechnicians(deps) }))
+    .post('/', async (c) => {
       const input = await jsonBody(c, createTechnicianInput);
       return c.json(await createTechnician(deps, actor(c), input), 201);
     })
-    .patch('/api/technicians/:id', async (c) => {
-      const id = parse(idParam, c.req.param('id'));
+    .patch('/:id', async (c) => {
+      const technicianId = id(c);
       const input = await jsonBody(c, updateTechnicianInput);
-      return c.json(await updateTechnician(deps, actor(c), id, input));
+      return c.json(await updateTechnician(deps, actor(c), technicianId, input));
     })
-    .post('/api/technicians/:id/password', async (c) => {
-      const id = parse(idParam, c.req.param('id'));
+    .post('/:id/password', async (c) => {
+      const technicianId = id(c);
       const { password } = await jsonBody(c, resetPasswordInput);
-      await resetPassword(deps, actor(c), id, password, c.get('signedIn').authSessionId);
+      await resetPassword(deps, actor(c), technicianId, password, c.get('signedIn').authSessionId);
       return c.body(null, 204);
     });
 }

@@ -1,0 +1,155 @@
+// /ws/console (technician cookie): a snapshot of the technician's sessions, then
+// each change; media signalling for the sessions the console joins.
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { resolveAuthSession, resolveAuthSessionByHash, SESSION_COOKIE } from '../auth/sessions.ts';
+import type { Deps } from '../deps.ts';
+import { errorBody } from '../http/errors.ts';
+import type { MediaService } from '../media/service.ts';
+import type { SessionChanged } from '../sessions/events.ts';
+import { sessionView, technicianSessions } from '../sessions/view.ts';
+import { upgradeTo, type RawSocket } from './bun-socket.ts';
+import { consoleMessage, parseClientMessage } from './messages.ts';
+import type { SocketRegistry } from './registry.ts';
+import { consoleSignal } from './signalling.ts';
+import { Batch, Socket, SocketIndex, sendTo, type SocketKind } from './socket.ts';
+import { hexAt, uuidAt, uuidKey, writeTokenHash, writeUuid } from './socket-ids.ts';
+
+/** Sign-ins end (logout, disabled technician) without the socket hearing of it: check now and then. */
+const RECHECK_MS = 60_000;
+/** How often the one shared timer looks for console sockets due for that check. */
+const RECHECK_TICK_MS = 1_000;
+
+/** Every console socket of one app: the index by technician, the shared sign-in re-check, the upgrade. */
+export class ConsoleSockets implements SocketKind {
+  readonly what = 'console';
+  /** Keyed by the technician's uuidKey (socket-ids.ts): the index keeps no string per socket; a listener compares the full id. */
+  readonly open = new SocketIndex<ConsoleSocket>();
+  private readonly objects = new Batch(() => new ConsoleSocket(this));
+  private watched = 0;
+  private recheckTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    readonly deps: Deps,
+    readonly registry: SocketRegistry,
+    readonly media: MediaService | undefined,
+  ) {}
+
+  /** Upgrades a signed-in technician's request; 401 without a valid sign-in. */
+  async upgrade(c: Context): Promise<Response> {
+    const cookie = getCookie(c, SESSION_COOKIE) ?? '';
+    const signedIn = await resolveAuthSession(this.deps, cookie);
+    if (!signedIn) return c.json(errorBody('unauthorized', 'Sign in first.'), 401);
+    return upgradeTo(c, this.objects.take().signedIn(cookie, signedIn.technician.id));
+  }
+
+  /** A session changed: the sockets of its technician send it. */
+  changed(change: SessionChanged): void {
+    this.open.forEach(uuidKey(change.technicianId), (socket) => {
+      if (socket.technicianId === change.technicianId) socket.changed(change.sessionId);
+    });
+  }
+
+  // One timer re-checks every console socket's sign-in, each RECHECK_MS after the
+  // last check, instead of one interval timer per socket. It runs only while a
+  // console socket is open. When a socket is due is a field of the socket, not a
+  // map entry: every object an idle socket adds costs (see bench/sockets.ts).
+  watchSignIn(socket: ConsoleSocket): void {
+    socket.recheckAt = Date.now() + RECHECK_MS;
+    this.watched++;
+    this.recheckTimer ??= setInterval(() => this.recheckDue(), RECHECK_TICK_MS);
+  }
+
+  unwatchSignIn(): void {
+    this.watched--;
+    if (this.watched === 0 && this.recheckTimer) {
+      clearInterval(this.recheckTimer);
+      this.recheckTimer = undefined;
+    }
+  }
+
+  private recheckDue(): void {
+    const now = Date.now();
+    this.open.all((socket) => {
+      if (socket.recheckAt > now) return;
+      socket.recheckAt = now + RECHECK_MS;
+      socket.recheck();
+    });
+  }
+}
+
+class ConsoleSocket extends Socket<ConsoleSockets> {
+  /** Sessions this socket joined the media of (made on the first join: most consoles never do). */
+  private joined?: Set<string> = undefined;
+
+  /**
+   * Set once, by signedIn(), before the upgrade (the object itself is made
+   * earlier, in a Batch): the sign-in cookie's hash and the technician's id,
+   * as bytes, not strings (see socket-ids.ts). An idle socket holds no secret either.
+   */
+  private readonly ids = new Uint8Array(48); // 0–31 the cookie's SHA-256, 32–47 the technician
+  private key = 0;
+  /** When the shared timer next re-checks the sign-in (ms since the epoch). */
+  recheckAt = 0;
+
+  signedIn(cookie: string, technicianId: string): this {
+    writeTokenHash(this.ids, 0, cookie);
+    writeUuid(this.ids, 32, technicianId);
+    this.key = uuidKey(technicianId);
+    return this;
+  }
+
+  get technicianId(): string {
+    return uuidAt(this.ids, 32);
+  }
+
+  opened(ws: RawSocket): void {
+    const { deps } = this.kind;
+    this.ws = ws;
+    this.kind.registry.add(ws);
+    this.queue(async () =>
+      this.send({
+        type: 'snapshot',
+        sessions: await technicianSessions(deps.db, deps.config, this.technicianId, deps.clock.now()),
+      }),
+    );
+    this.kind.open.add(this.key, this);
+    this.kind.watchSignIn(this);
+  }
+
+  changed(sessionId: string): void {
+    const { deps } = this.kind;
+    this.queue(async () => {
+      const session = await sessionView(deps.db, deps.config, sessionId);
+      if (session) this.send({ type: 'session', session });
+    });
+  }
+
+  recheck(): void {
+    this.queue(async () => {
+      if (!(await resolveAuthSessionByHash(this.kind.deps, hexAt(this.ids, 0, 32)))) this.ws?.close(4401, 'signed out');
+    });
+  }
+
+  received(ws: RawSocket, data: string | Buffer): void {
+    const message = parseClientMessage(data, consoleMessage);
+    if (message.type === 'ping' || message.type === 'error') {
+      sendTo(ws, message.type === 'ping' ? { type: 'pong' } : message);
+      return;
+    }
+    if (message.type === 'media.join' || message.type === 'rtc.offer') {
+      this.joined ??= new Set();
+      this.joined.add(message.sessionId);
+    }
+    const { deps, media } = this.kind;
+    this.queue(() => consoleSignal(deps, media, this.technicianId, this, (m) => sendTo(ws, m), message));
+  }
+
+  closed(ws: RawSocket): void {
+    this.ws = undefined;
+    this.kind.registry.delete(ws);
+    this.kind.open.delete(this.key, this);
+    this.kind.unwatchSignIn();
+    for (const id of this.joined ?? []) this.kind.media?.disconnect(id, 'technician', this);
+  }
+}
