@@ -14,10 +14,9 @@ import { silentLogger } from '../../src/log.ts';
 import { createSession } from '../../src/sessions/create.ts';
 import { redeem } from '../../src/sessions/customer.ts';
 import { Events } from '../../src/sessions/events.ts';
-import { createSessionInput } from '../../src/sessions/schemas.ts';
+import { createSessionInput, createGroupInput } from '../../src/contract/inputs.ts';
 import { createGroup } from '../../src/technicians/groups.ts';
 import { insertTechnician } from '../../src/technicians/technicians.ts';
-import { createGroupInput } from '../../src/technicians/schemas.ts';
 
 export type SeedGroup = {
   /** Group and technician name prefix, and the key of its result. */

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Deps } from '../deps.ts';
 import { Forbidden, Unauthorized } from '../http/errors.ts';
-import type { Right } from '../technicians/rights.ts';
+import type { Right } from '../contract/rights.ts';
 import { resolveAuthSession, SESSION_COOKIE, type SignedIn } from './sessions.ts';
 
 export type AuthEnv = { Variables: { signedIn: SignedIn } };

@@ -1,24 +1,15 @@
 // Sign-in (mounted at /api/auth) and the first administrator's setup link (at /api/setup).
+import { loginInput, setupInput } from '../contract/inputs.ts';
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { jsonBody } from '../http/validate.ts';
-import { createTechnicianInput } from '../technicians/schemas.ts';
 import { clearSessionCookie, setSessionCookie } from './cookie.ts';
 import { login, logout } from './login.ts';
 import { requireTechnician, type AuthEnv } from './middleware.ts';
 import { SESSION_COOKIE } from './sessions.ts';
 import { checkSetupToken, completeSetup } from './setup.ts';
-
-const loginInput = z.strictObject({
-  // Not the full email rule: a malformed address is simply a wrong login.
-  email: z.string().min(1, 'Enter your email.').max(254),
-  password: z.string().min(1, 'Enter your password.').max(256),
-});
-
-const setupInput = createTechnicianInput.omit({ groupId: true }).extend({ token: z.string().min(1).max(100) });
 
 /** Where a sign-in comes from, for its auth session row and the audit log. */
 const meta = (deps: Deps, c: Context) => ({

@@ -1,4 +1,5 @@
 // Server-side login sessions with an idle and an absolute expiry.
+import type { Me } from '../contract/views.ts';
 import { eq, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { preparedPerDb } from '../db/prepared.ts';
@@ -10,7 +11,8 @@ import { newToken, tokenHash } from './tokens.ts';
 export const SESSION_COOKIE = 'loupe_session';
 
 /** The signed-in technician as the API and the console see them. */
-export type Me = { id: string; email: string; name: string; groupId: string; groupName: string; rights: string[] };
+/** The signed-in technician, as the API shows them: the contract's shape. */
+export type { Me };
 export type SignedIn = { authSessionId: string; technician: Me };
 
 // Writing last_seen on every request would turn each read into a write.

@@ -9,7 +9,7 @@ import { transaction, type Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { Conflict, NotFound } from '../http/errors.ts';
 import { countAdministrators, lockAdministrators } from '../technicians/administrators.ts';
-import { DEFAULT_GROUP_SETTINGS, RIGHTS } from '../technicians/rights.ts';
+import { DEFAULT_GROUP_SETTINGS, RIGHTS } from '../contract/rights.ts';
 import { insertTechnician } from '../technicians/technicians.ts';
 import { hashPassword } from './passwords.ts';
 import { createAuthSession, loadMe, type Me } from './sessions.ts';

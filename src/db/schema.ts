@@ -15,7 +15,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { GroupSettings } from '../contract/rights.ts';
+import type { GroupSettings, Right } from '../contract/rights.ts';
 import type { SessionState } from '../contract/states.ts';
 
 export type { GroupSettings };
@@ -25,7 +25,7 @@ const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull(
 export const groups = pgTable('groups', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull().unique(),
-  rights: text('rights').array().notNull().default(sql`'{}'::text[]`),
+  rights: text('rights').array().$type<Right[]>().notNull().default(sql`'{}'::text[]`),
   settings: jsonb('settings').$type<GroupSettings>().notNull(),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

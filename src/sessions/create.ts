@@ -11,11 +11,11 @@ import type { Db } from '../db/client.ts';
 import type { Deps } from '../deps.ts';
 import { Conflict, Forbidden, RateLimited } from '../http/errors.ts';
 import { invitationText } from '../sms/templates.ts';
-import type { Right } from '../technicians/rights.ts';
+import type { Right } from '../contract/rights.ts';
 import { lockOwnSession } from './end.ts';
 import { languageForCountry, normalisePhone } from './phone.ts';
 import { newLinkToken, newPin } from './pin.ts';
-import type { CreateSessionInput } from './schemas.ts';
+import type { CreateSessionInput } from '../contract/inputs.ts';
 import { LIVE_STATES } from './states.ts';
 import { linkFor, RESEND_AFTER_MS, sessionView, type SessionView } from './view.ts';
 

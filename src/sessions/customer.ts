@@ -1,4 +1,5 @@
 // The customer's side of the invitation: redeeming the PIN or link, and the EULA.
+import type { LensView } from '../contract/views.ts';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
 import { newToken, tokenHash } from '../auth/tokens.ts';
@@ -11,7 +12,7 @@ import { AppError, Conflict, RateLimited } from '../http/errors.ts';
 import { blockedFor, openedAfter, releaseEach, windowSql, type Limit } from '../ratelimit/limiter.ts';
 import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
 import { finish } from './end.ts';
-import type { RedeemInput } from './schemas.ts';
+import type { RedeemInput } from '../contract/inputs.ts';
 import { assertTransition, LIVE_STATES, type SessionState } from './states.ts';
 
 /** Failed attempts per address: enough for typos, far too few to guess a 6-digit PIN. */
@@ -31,18 +32,7 @@ export const LENS_COOKIE = 'loupe_lens';
  */
 export const LENS_HINT_COOKIE = 'loupe_lens_open';
 
-export type LensView = {
-  state: SessionState;
-  name: string;
-  technicianName: string;
-  language: 'en' | 'nl';
-  eula: string;
-  pinExpiresAt: string;
-  /** The EULA in every language, so the page can follow the customer's language switch. */
-  eulas: Record<'en' | 'nl', string>;
-  /** Why it ended (`technician`, `customer`, `customer_declined`, …), so the page can say so. */
-  endReason: string | null;
-};
+export type { LensView };
 
 /** What the Lens page needs before it has a session: where the native apps are. */
 export function lensCapabilities(config: Pick<Deps['config'], 'appStore'>) {

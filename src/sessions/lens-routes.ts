@@ -16,7 +16,7 @@ import {
   lensView,
   redeem,
 } from './customer.ts';
-import { eulaInput, redeemInput } from './schemas.ts';
+import { eulaInput, redeemInput } from '../contract/inputs.ts';
 
 type LensEnv = { Variables: { lensSession: NonNullable<Awaited<ReturnType<typeof customerSession>>> } };
 

@@ -4,12 +4,11 @@ import { requireTechnician, type AuthEnv } from '../auth/middleware.ts';
 import type { SignedIn } from '../auth/sessions.ts';
 import type { Deps } from '../deps.ts';
 import { jsonBody, parse } from '../http/validate.ts';
-import { idParam } from '../technicians/schemas.ts';
+import { idParam, createSessionInput } from '../contract/inputs.ts';
 import { createSession, resendSms } from './create.ts';
 import { endSession } from './end.ts';
 import { holdSession, startSession, type StartParts } from './live.ts';
 import { listOwnSessions, ownSession } from './read.ts';
-import { createSessionInput } from './schemas.ts';
 
 export function sessionRoutes(deps: Deps, start: StartParts) {
   const me = (c: { get(k: 'signedIn'): SignedIn }) => c.get('signedIn').technician;

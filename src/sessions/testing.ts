@@ -6,7 +6,7 @@ import { auditLog, lensSessions, smsMessages } from '../db/schema.ts';
 import type { GroupSettings } from '../db/schema.ts';
 import { signIn, type Harness } from '../testing/harness.ts';
 import { createGroup } from '../technicians/groups.ts';
-import type { Right } from '../technicians/rights.ts';
+import type { Right } from '../contract/rights.ts';
 import { createTechnician } from '../technicians/technicians.ts';
 
 export const SMS_RIGHTS: Right[] = ['start_lens_sessions', 'start_private_sessions', 'use_sms_method'];

@@ -2,6 +2,7 @@
 // administrator sets its text per language; until then the defaults apply.
 import { eq } from 'drizzle-orm';
 import { type UpdateEulaInput, updateEulaInput } from '../contract/inputs.ts';
+import type { Eula } from '../contract/views.ts';
 import { audit, type Actor } from '../audit/audit.ts';
 import type { Db } from '../db/client.ts';
 import { settings } from '../db/schema.ts';
@@ -9,7 +10,8 @@ import { transaction, type Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import type { Language } from '../sessions/phone.ts';
 
-export type EulaTexts = Record<Language, string>;
+/** The EULA's text per language: the contract's shape. */
+export type EulaTexts = Eula;
 
 export const DEFAULT_EULA: EulaTexts = {
   en: `By tapping Accept you allow the technician of this organisation to see the picture of your phone's camera and to talk with you during this support session.

@@ -1,4 +1,5 @@
 import { asc, eq, sql } from 'drizzle-orm';
+import type { Group as GroupView } from '../contract/views.ts';
 import { audit, type Actor } from '../audit/audit.ts';
 import { groups, type GroupSettings } from '../db/schema.ts';
 import {
@@ -12,17 +13,8 @@ import {
 import type { Deps } from '../deps.ts';
 import { Conflict, NotFound } from '../http/errors.ts';
 import { assertAnAdministratorRemains, lockAdministrators } from './administrators.ts';
-import { DEFAULT_GROUP_SETTINGS } from './rights.ts';
-import type { CreateGroupInput, UpdateGroupInput } from './schemas.ts';
-
-export type GroupView = {
-  id: string;
-  name: string;
-  rights: string[];
-  settings: GroupSettings;
-  technicianCount: number;
-  createdAt: string;
-};
+import { DEFAULT_GROUP_SETTINGS } from '../contract/rights.ts';
+import type { CreateGroupInput, UpdateGroupInput } from '../contract/inputs.ts';
 
 // Written out: drizzle drops table qualifiers from columns in a single-table select,
 // which would make this correlated subquery compare technicians with themselves.

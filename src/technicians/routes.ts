@@ -11,7 +11,7 @@ import {
   resetPasswordInput,
   updateGroupInput,
   updateTechnicianInput,
-} from './schemas.ts';
+} from '../contract/inputs.ts';
 import { createTechnician, listTechnicians, resetPassword, updateTechnician } from './technicians.ts';
 
 type ActorContext = { get(k: 'signedIn'): { technician: { id: string } } };

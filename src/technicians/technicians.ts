@@ -1,4 +1,5 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
+import type { Technician as TechnicianView } from '../contract/views.ts';
 import { audit, type Actor } from '../audit/audit.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { authSessions, groups, technicians } from '../db/schema.ts';
@@ -6,18 +7,9 @@ import { FOREIGN_KEY_VIOLATION, pgErrorCode, transaction, UNIQUE_VIOLATION, type
 import type { Deps } from '../deps.ts';
 import { Conflict, Invalid, NotFound } from '../http/errors.ts';
 import { assertAnAdministratorRemains, lockAdministrators } from './administrators.ts';
-import type { CreateTechnicianInput, UpdateTechnicianInput } from './schemas.ts';
+import type { CreateTechnicianInput, UpdateTechnicianInput } from '../contract/inputs.ts';
 
-export type TechnicianView = {
-  id: string;
-  email: string;
-  name: string;
-  groupId: string;
-  groupName: string;
-  disabled: boolean;
-  createdAt: string;
-  lastLoginAt: string | null;
-};
+export type { TechnicianView };
 
 const viewColumns = {
   id: technicians.id,

@@ -7,7 +7,7 @@
 // technician starts the session over HTTP and subscribes over /ws/console, and
 // counts the video frames it receives (RTP marker bits).
 import type { Page } from 'playwright-core';
-import { MediaStreamTrack, RTCPeerConnection, RtpPacket, Vp8RtpPayload, type RTCRtpTransceiver } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection, type RtpPacket, Vp8RtpPayload, type RTCRtpTransceiver } from 'werift';
 import { inPage } from './page.ts';
 import { sleep } from './util.ts';
 

@@ -19,5 +19,3 @@ export function formatMinutes(minutes: number): string {
 	}
 	return minutes === 1 ? m.format_minute() : m.format_minutes({ count: minutes });
 }
-
-export { PASSWORD_MAX, PASSWORD_MIN } from '$contract/limits.ts';

@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/api.ts';
-import type { Me } from '#lib/types.ts';
+import type { Me } from '$contract/views.ts';
 import type { PageLoad } from './$types';
 
 // "/" has no page of its own: signed-in technicians go to the console.

@@ -7,7 +7,8 @@ import { browserLang, storedLang, storeLang, translate, type Lang, type MessageK
 import type { LensCall } from './call.svelte.ts';
 import type { LensMedia } from './media.svelte.ts';
 import { forgetSessionHint } from './session-hint.ts';
-import { isEndedState, type LensView } from './types.ts';
+import { isEndedState } from '$contract/states.ts';
+import type { LensView } from '$contract/views.ts';
 
 /**
  * What the server may send besides the view: the EULA in every language, so

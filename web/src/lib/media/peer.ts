@@ -2,10 +2,12 @@
 // one publishes this side's tracks (Loupe returns Janus's answer), one receives
 // the other side (Janus offers, this page answers). Loupe relays ICE candidates
 // both ways; candidates that arrive before the remote description wait.
+import type { BrowserCandidate, PcName } from '$contract/socket.ts';
 import { asDtlsServer, withStartBitrate } from './sdp.ts';
 
-export type Candidate = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
-export type PcName = 'publish' | 'subscribe';
+export type { PcName };
+/** A candidate Loupe relays from Janus; null once Janus has sent them all. */
+export type Candidate = BrowserCandidate | null;
 /** Sends one signalling message over the page's socket (the console adds the session id). */
 export type Signal = (message: Record<string, unknown>) => void;
 

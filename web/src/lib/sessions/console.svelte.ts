@@ -5,7 +5,7 @@
 import { api } from '#lib/api.ts';
 import { errorMessage } from '#lib/i18n.svelte.ts';
 import { m } from '#lib/paraglide/messages.js';
-import type { SessionView } from '#lib/types.ts';
+import type { SessionView } from '$contract/views.ts';
 import { isEnded, isInvitation, inSessionList } from './format.ts';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';

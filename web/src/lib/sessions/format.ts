@@ -2,7 +2,8 @@
 import { intlLocale } from '#lib/i18n.svelte.ts';
 import { m } from '#lib/paraglide/messages.js';
 import { isEndedState, isInvitationState, isSessionListState } from '$contract/states.ts';
-import type { SessionState, SessionView, SmsStatus } from '#lib/types.ts';
+import type { SessionState, SmsStatus } from '$contract/states.ts';
+import type { SessionView } from '$contract/views.ts';
 
 /** In the console's Invitations: invited, or opened by the customer. */
 export const isInvitation = (s: SessionView) => isInvitationState(s.state);

@@ -1,7 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/api.ts';
 import { m } from '#lib/paraglide/messages.js';
-import type { Me } from '#lib/types.ts';
+import type { Me } from '$contract/views.ts';
 import type { LayoutLoad } from './$types';
 
 // Every console and admin page needs the signed-in technician; without one, sign in first.

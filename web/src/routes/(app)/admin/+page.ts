@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { api, ApiError } from '#lib/api.ts';
 import { m } from '#lib/paraglide/messages.js';
-import type { Group, Technician } from '#lib/types.ts';
+import type { Group, Technician } from '$contract/views.ts';
 import type { PageLoad } from './$types';
 
 // Re-run after every change with invalidate('loupe:admin'), so the tables always show the server's truth.
