@@ -9,6 +9,11 @@ import type { Page } from 'playwright-core';
 
 const AXE = join(dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js');
 let axeSource: string | undefined;
+/** axe-core's script, read once per test process. */
+function axeSourceText(): string {
+  axeSource ??= readFileSync(AXE, 'utf8');
+  return axeSource;
+}
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
 type AxeNode = { target: string[]; html: string; failureSummary?: string };
@@ -18,8 +23,7 @@ type AxeResult = { id: string; impact: string | null; help: string; helpUrl: str
 export async function axe(page: Page): Promise<AxeResult[]> {
   // Evaluated rather than added as a <script>: the Lens's CSP (rightly) refuses inline scripts, and
   // DevTools evaluation is not subject to it, so the page under test keeps its real CSP.
-  if (!(await page.evaluate(() => 'axe' in window)))
-    await page.evaluate(`${(axeSource ??= readFileSync(AXE, 'utf8'))}\n;void 0`);
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${axeSourceText()}\n;void 0`);
   return page.evaluate(async (tags) => {
     const run = (
       window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeResult[] }> } }

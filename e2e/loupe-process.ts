@@ -55,8 +55,7 @@ export async function startLoupe(
       const s = decoder.decode(chunk, { stream: true });
       text += s;
       buffered += s;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
         const line = buffered.slice(0, nl).trim();
         buffered = buffered.slice(nl + 1);
         if (line.startsWith('{'))
@@ -66,7 +65,7 @@ export async function startLoupe(
             /* not a log line */
           }
       }
-      waiters.splice(0).forEach((w) => w());
+      for (const w of waiters.splice(0)) w();
     }
   };
   void pump(proc.stdout);

@@ -104,6 +104,6 @@ describe('the Loupe process', () => {
     });
     expect(login.status).toBe(200);
     expect(login.headers.getSetCookie()[0]).toContain('Secure');
-    await expect(fetch(loupe.url.replace('https:', 'http:') + '/healthz')).rejects.toThrow();
+    await expect(fetch(`${loupe.url.replace('https:', 'http:')}/healthz`)).rejects.toThrow();
   }, 90_000);
 });

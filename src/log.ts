@@ -12,7 +12,7 @@ export type Logger = {
 
 export function createLogger(
   level: Level,
-  write: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+  write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Logger {
   const emit = (at: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (rank[at] < rank[level]) return;

@@ -9,7 +9,9 @@ export function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T>
 
 /** The PostgreSQL error code of a failed query (drizzle wraps the driver's error). */
 export function pgErrorCode(err: unknown): string | undefined {
-  for (let e: any = err; e; e = e.cause) if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  // drizzle wraps the driver's error in `cause`, once or more.
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
   return undefined;
 }
 

@@ -51,8 +51,10 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.volumes).sort()).toEqual(['loupe-data', 'postgres-data']);
     expect(postgres?.ports).toBeUndefined();
     expect(loupe?.ports).toEqual([
+      // biome-ignore-start lint/suspicious/noTemplateCurlyInString: compose's own ${VAR:-default} syntax, not a template.
       '${LOUPE_HTTP_PORT:-8080}:8080',
       '${LOUPE_RTP_PORTS:-20000-20199}:${LOUPE_RTP_PORTS:-20000-20199}/udp',
+      // biome-ignore-end lint/suspicious/noTemplateCurlyInString: compose syntax above.
     ]);
   });
 

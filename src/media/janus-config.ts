@@ -126,7 +126,7 @@ export function renderTemplate(template: string, values: Values): string {
 
 /** A value that ends up inside a quoted libconfig string: no way out of the quotes. */
 function setting(variable: string, value: string | undefined): string | undefined {
-  if (value !== undefined && /["\\\x00-\x1f\x7f]/.test(value)) {
+  if (value !== undefined && /["\\\p{Cc}]/u.test(value)) {
     throw new ConfigError(variable, 'must not contain quotes, backslashes, line breaks or other control characters');
   }
   return value;

@@ -37,7 +37,7 @@ function create(file: string) {
   // Written aside and linked into place: never a half-written file, and if two
   // processes race, the first one's secrets win and both read the same file.
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(temp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   try {
     linkSync(temp, file);
   } catch (err) {

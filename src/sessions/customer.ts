@@ -13,7 +13,7 @@ import { blockedFor, openedAfter, releaseEach, windowSql, type Limit } from '../
 import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
 import { finish } from './end.ts';
 import type { RedeemInput } from '../contract/inputs.ts';
-import { assertTransition, LIVE_STATES, type SessionState } from './states.ts';
+import { assertTransition, LIVE_STATES } from './states.ts';
 
 /** Failed attempts per address: enough for typos, far too few to guess a 6-digit PIN. */
 export const REDEEM_PER_ADDRESS: Limit = { max: 10, windowMs: 15 * 60_000 };

@@ -272,7 +272,7 @@ describe('the customer session and the EULA', () => {
     const before = await tableCounts(h);
     expect((await eula(true, '')).status).toBe(401);
     expect((await eula(true, 'loupe_lens=forged')).status).toBe(401);
-    expect((await h.call('GET', '/api/lens/session', { cookie: 'loupe_lens=' + 'x'.repeat(300) })).status).toBe(401);
+    expect((await h.call('GET', '/api/lens/session', { cookie: `loupe_lens=${'x'.repeat(300)}` })).status).toBe(401);
     for (const accept of ['yes', 1, null, undefined]) expect((await eula(accept)).status).toBe(400);
     expect(await tableCounts(h)).toEqual(before);
   });

@@ -15,7 +15,7 @@ export function normalisePhone(
   allowedCountries?: ReadonlySet<string>,
 ): { e164: string; country: string | undefined } {
   const number = parsePhoneNumberFromString(raw, { defaultCountry: defaultRegion });
-  if (!number || !number.isValid()) {
+  if (!number?.isValid()) {
     throw new Invalid(`"${raw}" is not a valid phone number.`, [
       { path: 'phone', message: `Not a valid phone number. Write it with the country code, e.g. +31 6 12345678.` },
     ]);

@@ -8,7 +8,6 @@ import type { Db } from '../db/client.ts';
 import { settings } from '../db/schema.ts';
 import { transaction, type Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
-import type { Language } from '../sessions/phone.ts';
 
 /** The EULA's text per language: the contract's shape. */
 export type EulaTexts = Eula;

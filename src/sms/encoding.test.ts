@@ -75,7 +75,7 @@ describe('splitSms', () => {
   });
 
   test('GSM-7 multipart: 153 septets per part, escape pairs kept whole', () => {
-    const text = 'a'.repeat(152) + '€' + 'b'.repeat(200);
+    const text = `${'a'.repeat(152)}€${'b'.repeat(200)}`;
     const sms = splitSms(text, 42);
     expect(sms.dataCoding).toBe(0);
     expect(sms.parts.map((p) => p.message.length)).toEqual([152, 153, 49]); // € (2 septets) would not fit at 153
@@ -90,7 +90,7 @@ describe('splitSms', () => {
     expect(splitSms('ë'.repeat(70)).parts).toHaveLength(1);
     expect(splitSms('ë'.repeat(70)).dataCoding).toBe(8);
     expect(splitSms('📷'.repeat(35)).parts).toHaveLength(1); // 70 UTF-16 units
-    const text = 'ë'.repeat(66) + '📷' + 'Zoë'.repeat(30);
+    const text = `${'ë'.repeat(66)}📷${'Zoë'.repeat(30)}`;
     const sms = splitSms(text, 7);
     expect(sms.dataCoding).toBe(8);
     expect(sms.parts[0]!.message).toHaveLength(66 * 2); // the emoji would not fit in unit 67 and 68

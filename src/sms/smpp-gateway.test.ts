@@ -160,7 +160,7 @@ describe('SMPP gateway against the test SMSC', () => {
 
   test('long GSM-7 text arrives as concatenated parts with data_coding 0', async () => {
     const { smsc, gateway } = await bound();
-    const text = 'Uw PIN: 123456. '.repeat(12) + '{€}';
+    const text = `${'Uw PIN: 123456. '.repeat(12)}{€}`;
     const result = await gateway.submit({ reference: 'r1', to: TO, text });
     expect(result.ok && result.messageIds.length).toBe(2);
     expect(smsc.received.map((p) => p.pdu.data_coding)).toEqual([0, 0]);

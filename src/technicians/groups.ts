@@ -1,7 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Group as GroupView } from '../contract/views.ts';
 import { audit, type Actor } from '../audit/audit.ts';
-import { groups, type GroupSettings } from '../db/schema.ts';
+import { groups } from '../db/schema.ts';
 import {
   FOREIGN_KEY_VIOLATION,
   pgErrorCode,

@@ -83,7 +83,10 @@ export function busyY4m(): string {
   const out = Buffer.alloc(header.length + frameSize * frames);
   header.copy(out, 0);
   let seed = 12345;
-  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
   for (let k = 0; k < frames; k++) {
     const base = header.length + k * frameSize;
     out.write('FRAME\n', base);

@@ -219,12 +219,14 @@ export function benchInstrument() {
       if (reading.has(label)) {
         const k = readCode(video);
         // receiveTime: when the frame's last packet arrived (remote frames only; not held to the compositor's ticks).
-        if (k !== null)
-          (frames[label] ??= []).push({
+        if (k !== null) {
+          frames[label] ??= [];
+          frames[label].push({
             k,
             at: performance.timeOrigin + meta.presentationTime,
             ...(meta.receiveTime !== undefined && { rx: performance.timeOrigin + meta.receiveTime }),
           });
+        }
       }
       video.requestVideoFrameCallback(onFrame);
     };
@@ -423,10 +425,11 @@ export async function inFront(page: Page): Promise<number> {
       new Promise<number>((resolve) => {
         let frames = 0;
         const start = performance.now();
-        const tick = (now: number) =>
-          now - start < 250
-            ? (frames++, requestAnimationFrame(tick))
-            : resolve(Math.round((frames * 1000) / (now - start)));
+        const tick = (now: number) => {
+          if (now - start >= 250) return resolve(Math.round((frames * 1000) / (now - start)));
+          frames++;
+          requestAnimationFrame(tick);
+        };
         requestAnimationFrame(tick);
       }),
   );

@@ -49,7 +49,7 @@ export async function api<T = void>(
 		typeof error?.message === 'string' && error.message
 			? error.message
 			: `The server answered ${response.status}. Try again.`;
-	const code = typeof error?.code === 'string' ? error.code : 'http_' + response.status;
+	const code = typeof error?.code === 'string' ? error.code : `http_${response.status}`;
 	const details = Array.isArray(error?.details) ? (error.details as ErrorDetail[]) : [];
 	throw new ApiError(response.status, code, message, details);
 }

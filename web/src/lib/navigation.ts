@@ -3,6 +3,6 @@
  * "//host" and "/\host" would leave the site, so only a single leading slash counts.
  */
 export function safeNext(next: string | null): string {
-	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/console';
+	if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/console';
 	return next;
 }
