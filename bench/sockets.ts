@@ -35,7 +35,7 @@ const CAUSE =
   'What was done about it, measured the same way (1,000 of each, full GC), console / Lens KiB per socket: 80.5 / 60.1 at first, when each socket also held 60–80 more objects ' +
   "(its own interval timer, event listener, queue and peer closures, hono's WSContext, the session row); 42.9 / 16.5 once a socket was one object with one shared sign-in timer and one change listener; " +
   "~30 / ~21 once Bun's socket events went straight to that object (src/realtime/bun-socket.ts; hono/bun's helper kept a URL and a data object per socket) and PGlite queries stopped copying its parser table; " +
-  '~26 / ~13.5 once socket objects were made 64 at a time (Batch in src/realtime/routes.ts), so they share heap blocks instead of each pinning one; ' +
+  '~26 / ~13.5 once socket objects were made 64 at a time (Batch in src/realtime/socket.ts), so they share heap blocks instead of each pinning one; ' +
   "~13.5 / ~11.7 now that a socket keeps no string made during its upgrade (src/realtime/socket-ids.ts): the technician or session id and the sign-in cookie's hash are bytes " +
   "in an array made with the socket, and the open-socket indexes are keyed by numbers. The cookie string alone had cost ~8 KiB (a slice that kept the request's headers alive), " +
   'each other string ~4 KiB.';

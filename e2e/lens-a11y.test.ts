@@ -3,7 +3,7 @@
 // accessibility: axe-core with the WCAG 2.0/2.1/2.2 A and AA rules and its best
 // practices finds no serious or critical violation; every visible control is a
 // touch target of at least 44×44 CSS px; Tab reaches the screen's main action.
-// Each screen is saved as e2e/screenshots/lens-<screen>.png (the README's come
+// Each screen is saved as e2e/screenshots/lens-<screen>.png (docs/lens.md's come
 // from these). The live screen needs Janus: e2e/media/lens-a11y-live.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Page } from 'playwright-core';

@@ -1,7 +1,7 @@
 // In-process notifications after a commit: a session changed (the console and
 // Lens sockets re-read it) or an SMS was queued (the outbox wakes up).
 // Emitted only after the transaction committed, so listeners read what was written.
-// Several nodes would relay these over PostgreSQL LISTEN/NOTIFY (DESIGN.md, Scale-out).
+// Several nodes would relay these over PostgreSQL LISTEN/NOTIFY (docs/architecture.md, "One node today").
 import { EventEmitter } from 'node:events';
 
 export type SessionChanged = {

@@ -29,7 +29,7 @@ const LEGAL: [SessionState, SessionState][] = [
 ];
 
 describe('the transition table', () => {
-  test('allows exactly the transitions of shared/DESIGN.md', () => {
+  test('allows exactly the transitions of docs/architecture.md', () => {
     for (const from of SESSION_STATES)
       for (const to of SESSION_STATES) {
         expect([from, to, canTransition(from, to)]).toEqual([from, to, LEGAL.some(([f, t]) => f === from && t === to)]);
