@@ -1,0 +1,39 @@
+import { describe, expect, test } from 'bun:test';
+import { invitationBody, placeErrors } from './new-session.ts';
+
+describe('invitationBody', () => {
+	test('an SMS carries the trimmed phone and the language only when one is chosen', () => {
+		expect(invitationBody('sms', 'Boiler', ' +31 6 1 ', '')).toEqual({
+			type: 'lens',
+			name: 'Boiler',
+			method: 'sms',
+			phone: '+31 6 1'
+		});
+		expect(invitationBody('sms', 'Boiler', '+31', 'nl')).toMatchObject({ language: 'nl' });
+	});
+
+	test('a link carries no phone', () => {
+		expect(invitationBody('link', 'Boiler', '+31', 'nl')).toEqual({ type: 'lens', name: 'Boiler', method: 'link' });
+	});
+});
+
+describe('placeErrors', () => {
+	test('a complaint about a field is shown beside it and not again at the top', () => {
+		const placed = placeErrors('Too long', [{ path: 'name', message: 'Too long' }]);
+		expect(placed).toEqual({ error: '', nameError: 'Too long', phoneError: '' });
+	});
+
+	test('a path given as an array or with a sub-field names its first field', () => {
+		const raw = [{ path: ['phone', 0] as unknown as string, message: 'Not a number' }];
+		expect(placeErrors('Not a number', raw).phoneError).toBe('Not a number');
+		expect(placeErrors('x', [{ path: 'name.first', message: 'Bad' }]).nameError).toBe('Bad');
+	});
+
+	test('a complaint about nothing in the form is shown at the top', () => {
+		expect(placeErrors('Too many live sessions', [])).toEqual({
+			error: 'Too many live sessions',
+			nameError: '',
+			phoneError: ''
+		});
+	});
+});

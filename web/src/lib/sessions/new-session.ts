@@ -1,0 +1,30 @@
+/**
+ * The "New session" form's rules that need no screen: the request body for
+ * the chosen method, and where each of the server's complaints is shown.
+ */
+import type { ErrorDetail } from '#lib/api.ts';
+
+export type Method = 'sms' | 'link';
+export type SmsLanguage = '' | 'en' | 'nl';
+
+export function invitationBody(method: Method, name: string, phone: string, language: SmsLanguage) {
+	return method === 'sms'
+		? { type: 'lens', name, method: 'sms', phone: phone.trim(), ...(language ? { language } : {}) }
+		: { type: 'lens', name, method: 'link' };
+}
+
+export type PlacedErrors = { error: string; nameError: string; phoneError: string };
+
+/** Beside the field when the server's complaint is about one, else at the top; said once. */
+export function placeErrors(message: string, details: readonly ErrorDetail[]): PlacedErrors {
+	let nameError = '';
+	let phoneError = '';
+	for (const detail of details) {
+		const raw = detail.path as unknown;
+		const field = String(Array.isArray(raw) ? raw[0] : raw).split('.')[0];
+		if (field === 'name') nameError = detail.message;
+		else if (field === 'phone') phoneError = detail.message;
+	}
+	const error = message === nameError || message === phoneError ? '' : message;
+	return { error, nameError, phoneError };
+}
