@@ -34,7 +34,8 @@ step() {
 step "lint and format (Biome)" npm run --silent lint
 step "typecheck (server, e2e, bench; web app with svelte-check)" npm run --silent typecheck
 step "build the web app" scripts/install.sh build
-step "server tests on PGlite" "$BUN" test src
+# A generous per-test limit: these hash real passwords (argon2id) and run real databases, slow on a busy 2-core machine.
+step "server tests on PGlite" "$BUN" test --timeout 30000 src
 step "web app unit tests" "$BUN" test web/src
 
 # The database tests once more on a real PostgreSQL server.
@@ -48,7 +49,7 @@ if [ -z "${LOUPE_TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 if [ -n "${LOUPE_TEST_DATABASE_URL:-}" ]; then
-  step "server tests on PostgreSQL" "$BUN" test src
+  step "server tests on PostgreSQL" "$BUN" test --timeout 30000 src
 fi
 [ -n "$pg_pid_dir" ] && scripts/postgres-tmp.sh stop "$pg_pid_dir"
 unset LOUPE_TEST_DATABASE_URL

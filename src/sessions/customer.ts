@@ -220,11 +220,17 @@ function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
     insert into audit_log (actor_type, actor_id, action, subject_type, subject_id, details)
     select 'customer', claimed_id::text, 'session.opened', 'session', claimed_id::text, ${p('details')}::jsonb from claimed returning id`);
   // A failed attempt is counted: in a new window when the old one is over (the rule recordEach uses too).
+  // In key order, the order `locked` takes its locks in: a counter that a parallel attempt has just
+  // made is then locked in the same order by everyone. In the order of the keys as given (the
+  // address's first), an attempt that made the address's counter waited for the all-addresses one
+  // while a later attempt held that and waited for the address's: a deadlock, PostgreSQL's 40P01
+  // (seen as 500s in a burst from a new address).
   const counted = { windowStart: sql`rate_limits.window_start`, count: sql`rate_limits.count` };
   const after = sql`(select opened_after from attempt_limits l where l.key = excluded.key)`;
   const failed = db.$with('failed', { key: sql<string>`key` }).as(sql`
     insert into rate_limits (key, window_start, count)
     select key, ${now}, 1 from attempt_limits where not exists (select 1 from claimed) and not exists (select 1 from blocked)
+    order by key
     on conflict (key) do update set
       count = ${windowSql.countAfterEvent(counted, after)},
       window_start = ${windowSql.startAfterEvent(counted, after, sql`excluded.window_start`)}
