@@ -1,3 +1,5 @@
+// size: the SMPP client against the test SMSC, one scenario per test (binds, encodings, throttling,
+// receipts, reconnects, TLS); they share the SMSC and gateway helpers above the describes.
 import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
