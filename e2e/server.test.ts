@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCertificate } from '../src/testing/tls.ts';
 import { startLoupe, type LoupeProcess } from './loupe-process.ts';
 
 const started: LoupeProcess[] = [];
@@ -67,28 +68,10 @@ describe('the Loupe process', () => {
 
   test('TLS_CERT_FILE and TLS_KEY_FILE make it serve HTTPS with Secure cookies', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loupe-tls-'));
-    const gen = Bun.spawnSync(
-      [
-        'openssl',
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stderr: 'pipe' },
-    );
-    expect(gen.exitCode).toBe(0);
+    const cert = selfSignedCertificate(dir);
+    if (!cert) throw new Error('openssl could not make a certificate');
     const loupe = await start(
-      { ...ADMIN, TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem') },
+      { ...ADMIN, TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile },
       { scheme: 'https' },
     );
     await loupe.waitForLog(listening);

@@ -44,16 +44,19 @@ export async function createAuthSession(
   return { token, expiresAt, authSessionId: row!.id };
 }
 
+/** A Me's columns: the technician joined with their group. */
+const meColumns = {
+  id: technicians.id,
+  email: technicians.email,
+  name: technicians.name,
+  groupId: technicians.groupId,
+  groupName: groups.name,
+  rights: groups.rights,
+};
+
 export async function loadMe(db: Db | Tx, technicianId: string): Promise<Me | undefined> {
   const [row] = await db
-    .select({
-      id: technicians.id,
-      email: technicians.email,
-      name: technicians.name,
-      groupId: technicians.groupId,
-      groupName: groups.name,
-      rights: groups.rights,
-    })
+    .select(meColumns)
     .from(technicians)
     .innerJoin(groups, eq(groups.id, technicians.groupId))
     .where(eq(technicians.id, technicianId));
@@ -73,14 +76,7 @@ const authSessionByHash = preparedPerDb((db) =>
   db
     .select({
       session: authSessions,
-      me: {
-        id: technicians.id,
-        email: technicians.email,
-        name: technicians.name,
-        groupId: technicians.groupId,
-        groupName: groups.name,
-        rights: groups.rights,
-      },
+      me: meColumns,
       disabled: technicians.disabled,
     })
     .from(authSessions)

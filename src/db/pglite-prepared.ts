@@ -45,25 +45,7 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
     return statement;
   }
 
-  /**
-   * PGlite merges a query's own parsers into a copy of all its parsers, on
-   * every query (drizzle passes a few with each one): that copy was an eighth
-   * of Loupe's CPU time under load. A layer over the shared parsers reads the
-   * same; it is kept per parsers object, which a drizzle prepared query passes
-   * with every call.
-   */
-  type ParserMap = Parameters<typeof parse.parseResults>[1];
-  const layers = new WeakMap<object, ParserMap>();
-  function parsersFor(options: QueryOptions | undefined): [ParserMap, QueryOptions | undefined] {
-    if (!options?.parsers) return [pg.parsers as ParserMap, options];
-    const { parsers, ...rest } = options;
-    let layer = layers.get(parsers);
-    if (!layer) {
-      layer = Object.assign(Object.create(pg.parsers) as ParserMap, parsers);
-      layers.set(parsers, layer);
-    }
-    return [layer, rest];
-  }
+  const parsersFor = parserLayers(pg);
 
   async function run<T>(
     text: string,
@@ -95,22 +77,7 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
     await adapter.checkReady();
     return adapter.outsideTransactions(() => run<T>(text, params, options, false));
   };
-  const transaction = <T>(fn: (tx: Transaction) => Promise<T>) =>
-    pg.transaction((tx) =>
-      fn(
-        new Proxy(tx, {
-          get(target, prop, receiver) {
-            if (prop === 'query') {
-              return async <R>(text: string, params?: unknown[], options?: QueryOptions) => {
-                if (target.closed) throw new Error('Transaction is closed');
-                return run<R>(text, params, options, true);
-              };
-            }
-            return Reflect.get(target, prop, receiver);
-          },
-        }),
-      ),
-    );
+  const transaction = <T>(fn: (tx: Transaction) => Promise<T>) => pg.transaction((tx) => fn(preparedInside(tx, run)));
 
   return new Proxy(pg, {
     get(target, prop) {
@@ -118,6 +85,51 @@ export function withPreparedStatements(pg: PGlite, max = MAX_PREPARED): PGlite {
       if (prop === 'transaction') return transaction;
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+type ParserMap = Parameters<typeof parse.parseResults>[1];
+
+/**
+ * PGlite merges a query's own parsers into a copy of all its parsers, on
+ * every query (drizzle passes a few with each one): that copy was an eighth
+ * of Loupe's CPU time under load. A layer over the shared parsers reads the
+ * same; it is kept per parsers object, which a drizzle prepared query passes
+ * with every call.
+ */
+function parserLayers(pg: PGlite): (options: QueryOptions | undefined) => [ParserMap, QueryOptions | undefined] {
+  const layers = new WeakMap<object, ParserMap>();
+  return (options) => {
+    if (!options?.parsers) return [pg.parsers as ParserMap, options];
+    const { parsers, ...rest } = options;
+    let layer = layers.get(parsers);
+    if (!layer) {
+      layer = Object.assign(Object.create(pg.parsers) as ParserMap, parsers);
+      layers.set(parsers, layer);
+    }
+    return [layer, rest];
+  };
+}
+
+type Run = <T>(
+  text: string,
+  params: unknown[] | undefined,
+  options: QueryOptions | undefined,
+  inTransaction: boolean,
+) => Promise<Results<T>>;
+
+/** The transaction, whose query() runs prepared statements too. */
+function preparedInside(tx: Transaction, run: Run): Transaction {
+  return new Proxy(tx, {
+    get(target, prop, receiver) {
+      if (prop === 'query') {
+        return async <R>(text: string, params?: unknown[], options?: QueryOptions) => {
+          if (target.closed) throw new Error('Transaction is closed');
+          return run<R>(text, params, options, true);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
     },
   });
 }

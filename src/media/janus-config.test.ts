@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { ConfigError, type MediaSettings } from '../config.ts';
 import { janusLibDir, renderJanusConfig, renderTemplate } from './janus-config.ts';
 import type { JanusSecrets } from './secrets.ts';
-import { askJanus } from './supervisor.ts';
+import { testMediaSettings } from './test-settings.ts';
+import { askJanus } from './janus-api.ts';
 
 const JANUS = '/usr/bin/janus';
 const hasJanus = existsSync(JANUS) && process.env.LOUPE_TEST_NO_JANUS !== '1';
@@ -13,19 +14,7 @@ if (!hasJanus)
   console.warn(`janus-config.test: ${JANUS} is missing (apt-get install janus): skipping the test that starts it`);
 
 const secrets: JanusSecrets = { apiSecret: 'a'.repeat(43), adminSecret: 'b'.repeat(43), roomAdminKey: 'c'.repeat(43) };
-const baseMedia: MediaSettings = {
-  janusBin: 'janus',
-  janusUrl: undefined,
-  janusApiSecret: undefined,
-  rtpPorts: { min: 20000, max: 20199 },
-  publicIp: undefined,
-  stunServer: undefined,
-  turn: undefined,
-  iceTcp: false,
-  iceInterface: undefined,
-  janusAdminApi: false,
-  videoPlayout: 'immediate',
-};
+const baseMedia = testMediaSettings({ janusBin: 'janus' });
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { MediaSettings } from '../config.ts';
 import { createLogger, silentLogger, type Logger } from '../log.ts';
 import { janusSecretsFile } from './secrets.ts';
-import { askJanus, JanusSupervisor } from './supervisor.ts';
+import { askJanus } from './janus-api.ts';
+import { JanusSupervisor } from './supervisor.ts';
+import { testMediaSettings } from './test-settings.ts';
 
 const JANUS = '/usr/bin/janus';
 const hasJanus = existsSync(JANUS) && process.env.LOUPE_TEST_NO_JANUS !== '1';
@@ -14,20 +16,7 @@ if (!hasJanus)
   console.warn(`supervisor.test: ${JANUS} is missing (apt-get install janus): skipping the tests that run it`);
 const withJanus = test.skipIf(!hasJanus);
 
-const media = (overrides: Partial<MediaSettings> = {}): MediaSettings => ({
-  janusBin: JANUS,
-  janusUrl: undefined,
-  janusApiSecret: undefined,
-  rtpPorts: { min: 20000, max: 20199 },
-  publicIp: undefined,
-  stunServer: undefined,
-  turn: undefined,
-  iceTcp: false,
-  iceInterface: undefined,
-  janusAdminApi: false,
-  videoPlayout: 'immediate',
-  ...overrides,
-});
+const media = (overrides: Partial<MediaSettings> = {}) => testMediaSettings({ janusBin: JANUS, ...overrides });
 
 const dirs: string[] = [];
 const supervisors: JanusSupervisor[] = [];

@@ -2,10 +2,15 @@
 // it, waits until its API answers, restarts it with back-off when it dies and
 // stops it on shutdown. With JANUS_URL set it spawns nothing and only checks
 // that the external Janus answers.
-import type { Subprocess } from 'bun';
+// Its parts: janus-config.ts renders the configuration, janus-process.ts
+// spawns and stops the process, janus-output.ts relays what it prints and
+// janus-api.ts asks it whether it answers.
 import { ConfigError, type MediaSettings } from '../config.ts';
 import type { Level, Logger } from '../log.ts';
+import { checkJanus, type JanusMessage } from './janus-api.ts';
 import { renderJanusConfig } from './janus-config.ts';
+import { JanusOutput } from './janus-output.ts';
+import { freeLoopbackPort, type JanusProcess, spawnJanus, stopJanus, within } from './janus-process.ts';
 import { loadOrCreateJanusSecrets, type JanusSecrets } from './secrets.ts';
 
 export type JanusState = 'starting' | 'running' | 'restarting' | 'stopped' | 'external' | 'failed';
@@ -38,14 +43,9 @@ export type SupervisorOptions = {
 };
 
 type Handler = () => void | Promise<void>;
-type JanusProcess = Subprocess<'ignore', 'pipe', 'pipe'>;
-export type JanusMessage = Record<string, unknown>;
 
 const READY_TIMEOUT_MS = 15_000;
-// Janus takes 1–4 s to exit after SIGTERM (it closes its sessions first).
-const STOP_TIMEOUT_MS = 5_000;
 const BACKOFF = { initialMs: 500, maxMs: 30_000, resetAfterMs: 60_000 };
-const ERROR_LINE = /^\[(ERR|FATAL)\]|\b(error|failed|fatal)\b/i;
 
 export class JanusSupervisor {
   private state: JanusState = 'stopped';
@@ -63,9 +63,8 @@ export class JanusSupervisor {
   private readonly adminWsPort: number;
   private readonly wsUrl: string;
   private readonly backoff: NonNullable<SupervisorOptions['backoff']>;
-  /** The last lines Janus printed, quoted when it fails to start. */
-  private readonly tail: string[] = [];
-  private tailOf: JanusProcess | undefined;
+  /** What Janus printed; its last lines are quoted when it fails to start. */
+  private readonly output: JanusOutput;
   /** Settles when the current process's output has been read to the end. */
   private relayed: Promise<void> = Promise.resolve();
   private readonly readyHandlers = new Set<Handler>();
@@ -76,6 +75,7 @@ export class JanusSupervisor {
   };
 
   constructor(private readonly opts: SupervisorOptions) {
+    this.output = new JanusOutput(opts.log);
     this.backoff = opts.backoff ?? BACKOFF;
     this.delay = this.backoff.initialMs;
     this.wsPort = opts.media.janusUrl ? 0 : (opts.wsPort ?? freeLoopbackPort());
@@ -131,7 +131,7 @@ export class JanusSupervisor {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    if (this.proc) await this.kill(this.proc);
+    if (this.proc) await stopJanus(this.proc, this.opts.log);
     process.off('exit', this.killOnExit);
     this.setState('stopped');
   }
@@ -180,7 +180,7 @@ export class JanusSupervisor {
     try {
       info = await this.waitReady(proc);
     } catch (err) {
-      await this.kill(proc);
+      await stopJanus(proc, this.opts.log);
       throw err;
     }
     this.runningSince = Date.now();
@@ -204,18 +204,9 @@ export class JanusSupervisor {
   }
 
   private spawn(cmd: string[]): JanusProcess {
-    // setpriv (util-linux, on every Debian) sets PR_SET_PDEATHSIG and then execs
-    // Janus under the same PID: the kernel kills Janus if Loupe dies without
-    // running stop(), even by SIGKILL. The signal follows the spawning thread:
-    // Bun spawns on its JS thread, so do not run the supervisor in a Worker.
-    const setpriv = process.platform === 'linux' ? Bun.which('setpriv') : null;
-    const proc = Bun.spawn(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...cmd] : cmd, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawnJanus(cmd);
     this.proc = proc;
-    this.tailOf = proc;
-    this.tail.length = 0;
-    this.relayed = Promise.all([this.relay(proc, proc.stdout), this.relay(proc, proc.stderr)]).then(() => {});
+    this.relayed = this.output.follow(proc);
     void proc.exited.then((code) => this.exited(proc, code));
     return proc;
   }
@@ -226,7 +217,7 @@ export class JanusSupervisor {
     this.lastExitCode = code;
     // A start or restart in progress handles its own failure; stop() wanted it.
     if (this.stopping || this.state !== 'running') return;
-    this.opts.log.error('Janus exited unexpectedly', { code, signal: proc.signalCode, lastLines: this.tail.slice(-5) });
+    this.opts.log.error('Janus exited unexpectedly', { code, signal: proc.signalCode, lastLines: this.output.last(5) });
     this.scheduleRestart();
   }
 
@@ -267,7 +258,7 @@ export class JanusSupervisor {
         // Its last words may still be in the pipe.
         await within(this.relayed, 1_000);
         throw new Error(
-          `Janus (${this.opts.media.janusBin}) exited with ${proc.signalCode ?? `code ${proc.exitCode}`} before it answered${this.lastLines()}`,
+          `Janus (${this.opts.media.janusBin}) exited with ${proc.signalCode ?? `code ${proc.exitCode}`} before it answered${this.output.lastLines()}`,
         );
       }
       try {
@@ -277,48 +268,9 @@ export class JanusSupervisor {
       }
       await Bun.sleep(100);
     }
-    throw new Error(`Janus did not answer on ${this.wsUrl} within ${timeoutMs / 1000} s (${last})${this.lastLines()}`);
-  }
-
-  /** SIGTERM, and SIGKILL if it is still there after STOP_TIMEOUT_MS. Only ever our own child. */
-  private async kill(proc: JanusProcess) {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    if (await within(proc.exited, STOP_TIMEOUT_MS)) return;
-    this.opts.log.warn('Janus did not exit after SIGTERM: killing it', { pid: proc.pid, waitedMs: STOP_TIMEOUT_MS });
-    proc.kill('SIGKILL');
-    await proc.exited;
-  }
-
-  private async relay(proc: JanusProcess, stream: ReadableStream<Uint8Array>) {
-    const decoder = new TextDecoder();
-    let rest = '';
-    const emit = (raw: string) => {
-      const line = raw.trimEnd();
-      if (!line) return;
-      // The tail belongs to the newest process, even after it exited (exited() clears this.proc first).
-      if (proc === this.tailOf) {
-        this.tail.push(line);
-        if (this.tail.length > 20) this.tail.shift();
-      }
-      // Janus is chatty: its lines are debug, except the ones that look like errors.
-      if (ERROR_LINE.test(line)) this.opts.log.warn(`janus: ${line}`, { pid: proc.pid });
-      else this.opts.log.debug(`janus: ${line}`, { pid: proc.pid });
-    };
-    try {
-      for await (const chunk of stream) {
-        const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
-        rest = lines.pop() ?? '';
-        lines.forEach(emit);
-      }
-    } catch {
-      // The pipe broke because the process is gone; its exit is handled elsewhere.
-    }
-    emit(rest);
-  }
-
-  private lastLines(): string {
-    return this.tail.length ? `. Janus's last lines:\n${this.tail.slice(-10).join('\n')}` : '';
+    throw new Error(
+      `Janus did not answer on ${this.wsUrl} within ${timeoutMs / 1000} s (${last})${this.output.lastLines()}`,
+    );
   }
 
   private fire(handlers: Set<Handler>) {
@@ -334,65 +286,4 @@ export class JanusSupervisor {
     this.state = state;
     this.since = new Date();
   }
-}
-
-/** One request on a fresh connection, answered by the reply with its transaction. */
-export function askJanus(url: string, request: JanusMessage, timeoutMs = 2_000): Promise<JanusMessage> {
-  return new Promise((resolve, reject) => {
-    const transaction = crypto.randomUUID();
-    const ws = new WebSocket(url, 'janus-protocol');
-    const finish = (settle: () => void) => {
-      clearTimeout(timer);
-      ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
-      ws.close();
-      settle();
-    };
-    const timer = setTimeout(
-      () => finish(() => reject(new Error(`no answer from ${url} within ${timeoutMs} ms`))),
-      timeoutMs,
-    );
-    ws.onopen = () => ws.send(JSON.stringify({ ...request, transaction }));
-    ws.onmessage = (event) => {
-      let message: JanusMessage;
-      try {
-        message = JSON.parse(String(event.data)) as JanusMessage;
-      } catch {
-        return;
-      }
-      if (message.transaction === transaction && message.janus !== 'ack') finish(() => resolve(message));
-    };
-    ws.onerror = () => finish(() => reject(new Error(`cannot connect to ${url}`)));
-    ws.onclose = (event) => finish(() => reject(new Error(`${url} closed the connection (${event.code})`)));
-  });
-}
-
-/** Janus's `info`, checked: it must be Janus and have the VideoRoom plugin. */
-export async function checkJanus(
-  url: string,
-  apiSecret: string | undefined,
-  timeoutMs?: number,
-): Promise<JanusMessage> {
-  const info = await askJanus(url, { janus: 'info', ...(apiSecret && { apisecret: apiSecret }) }, timeoutMs);
-  if (info.janus !== 'server_info') throw new Error(`${url} answered info with ${JSON.stringify(info).slice(0, 200)}`);
-  const plugins = (info.plugins ?? {}) as Record<string, unknown>;
-  if (!('janus.plugin.videoroom' in plugins)) throw new Error(`the Janus at ${url} has no VideoRoom plugin`);
-  return info;
-}
-
-function freeLoopbackPort(): number {
-  // Ask the kernel for a free port, then give it back for Janus to bind.
-  const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
-
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const result = await Promise.race([promise.then(() => true as const), timeout]);
-  clearTimeout(timer);
-  return result;
 }

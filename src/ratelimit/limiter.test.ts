@@ -38,75 +38,25 @@ describe('fixed-window limiter', () => {
 
   test('several keys in one call: each counted in its own window, and released together', async () => {
     const long = { max: 2, windowMs: 600_000 };
-    expect(
-      await recordEach(
-        db,
-        [
-          ['a', limit],
-          ['b', limit],
-          ['c', long],
-        ],
-        at(0),
-      ),
-    ).toEqual(
-      new Map([
-        ['a', 1],
-        ['b', 1],
-        ['c', 1],
-      ]),
-    );
-    expect(
-      await recordEach(
-        db,
-        [
-          ['a', limit],
-          ['c', long],
-        ],
-        at(1_000),
-      ),
-    ).toEqual(
-      new Map([
-        ['a', 2],
-        ['c', 2],
-      ]),
-    );
+    const limits = { a: limit, b: limit, c: long };
+    /** recordEach for these keys at t ms, its counts as an object. */
+    const counts = async (keys: (keyof typeof limits)[], t: number) =>
+      Object.fromEntries(
+        await recordEach(
+          db,
+          keys.map((key): [string, typeof limit] => [key, limits[key]]),
+          at(t),
+        ),
+      );
+    expect(await counts(['a', 'b', 'c'], 0)).toEqual({ a: 1, b: 1, c: 1 });
+    expect(await counts(['a', 'c'], 1_000)).toEqual({ a: 2, c: 2 });
     // At 61 s "a" is in a new window; "c"'s longer window still runs.
-    expect(
-      await recordEach(
-        db,
-        [
-          ['a', limit],
-          ['c', long],
-        ],
-        at(61_000),
-      ),
-    ).toEqual(
-      new Map([
-        ['a', 1],
-        ['c', 3],
-      ]),
-    );
+    expect(await counts(['a', 'c'], 61_000)).toEqual({ a: 1, c: 3 });
     expect(await blockedFor(db, 'c', long, at(61_000))).toBeGreaterThan(0);
     await releaseEach(db, ['a', 'c', 'unknown']);
     await release(db, 'b');
     await releaseEach(db, []);
-    expect(
-      await recordEach(
-        db,
-        [
-          ['a', limit],
-          ['b', limit],
-          ['c', long],
-        ],
-        at(62_000),
-      ),
-    ).toEqual(
-      new Map([
-        ['a', 1],
-        ['b', 1],
-        ['c', 3],
-      ]),
-    );
+    expect(await counts(['a', 'b', 'c'], 62_000)).toEqual({ a: 1, b: 1, c: 3 });
   });
 
   test('concurrent calls over the same keys neither lose counts nor deadlock', async () => {

@@ -7,13 +7,14 @@ import { hasJanus, startTestMedia, type TestMedia } from '../media/testing.ts';
 import { technician, sessionRow, type TestTechnician } from '../sessions/testing.ts';
 import type { SessionView } from '../sessions/view.ts';
 import { harness, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
+import { openTestSocket, type TestMessage } from './test-socket.ts';
 
 let h: Harness;
 let media: TestMedia;
 let server: ReturnType<typeof Bun.serve>;
 let tess: TestTechnician;
 const sockets: WebSocket[] = [];
-type Message = { type: string; [k: string]: unknown };
+type Message = TestMessage;
 
 beforeAll(async () => {
   if (!hasJanus) return;
@@ -34,38 +35,19 @@ afterEach(() => {
 });
 
 function connect(path: string, cookie: string) {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, {
-    headers: { origin: `http://127.0.0.1:${server.port}`, cookie },
-  } as unknown as string[]);
-  sockets.push(ws);
-  const inbox: Message[] = [];
-  const waiters: ((m: Message) => void)[] = [];
-  ws.onmessage = (e) => {
-    const m = JSON.parse(String(e.data)) as Message;
-    const w = waiters.shift();
-    if (w) w(m);
-    else inbox.push(m);
-  };
-  const opened = new Promise<void>((resolve) => {
-    ws.onopen = () => resolve();
+  const sock = openTestSocket(`ws://127.0.0.1:${server.port}${path}`, {
+    origin: `http://127.0.0.1:${server.port}`,
+    cookie,
   });
+  sockets.push(sock.ws);
   /** The next message that is not a state/session/snapshot update. */
   const next = async (ms = 5_000): Promise<Message> => {
     for (;;) {
-      const m =
-        inbox.shift() ??
-        (await new Promise<Message>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no message')), ms);
-          waiters.push((msg) => {
-            clearTimeout(timer);
-            resolve(msg);
-          });
-        }));
+      const m = await sock.next(ms);
       if (!['state', 'session', 'snapshot'].includes(m.type)) return m;
     }
   };
-  const send = (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m));
-  return { ws, opened, next, send };
+  return { ws: sock.ws, opened: sock.opened, next, send: sock.send };
 }
 
 /** A session the customer joined, optionally started; with the customer's cookie. */

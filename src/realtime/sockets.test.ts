@@ -4,6 +4,7 @@ import { websocket } from './bun-socket.ts';
 import { createApp } from '../app.ts';
 import { harness, ORIGIN, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import { SocketRegistry } from './registry.ts';
+import { openTestSocket } from './test-socket.ts';
 import { technician, type TestTechnician } from '../sessions/testing.ts';
 import type { SessionView } from '../sessions/view.ts';
 
@@ -26,43 +27,13 @@ afterEach(async () => {
   await server.stop(true);
 });
 
-type Message = { type: string; [k: string]: unknown };
-
-/** A socket that queues what it receives, so a test can await the next message. */
 function connect(path: string, opts: { cookie?: string; origin?: string } = {}) {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, {
-    headers: {
-      origin: opts.origin ?? `http://127.0.0.1:${server.port}`,
-      ...(opts.cookie ? { cookie: opts.cookie } : {}),
-    },
-  } as unknown as string[]);
-  sockets.push(ws);
-  const inbox: Message[] = [];
-  const waiters: ((m: Message) => void)[] = [];
-  ws.onmessage = (e) => {
-    const m = JSON.parse(String(e.data)) as Message;
-    const w = waiters.shift();
-    if (w) w(m);
-    else inbox.push(m);
-  };
-  const closed = new Promise<{ code: number }>((resolve) => {
-    ws.onclose = (e) => resolve({ code: e.code });
+  const sock = openTestSocket(`ws://127.0.0.1:${server.port}${path}`, {
+    origin: opts.origin ?? `http://127.0.0.1:${server.port}`,
+    cookie: opts.cookie,
   });
-  const opened = new Promise<boolean>((resolve) => {
-    ws.onopen = () => resolve(true);
-    ws.onerror = () => resolve(false);
-  });
-  const next = (ms = 5_000) =>
-    new Promise<Message>((resolve, reject) => {
-      const m = inbox.shift();
-      if (m) return resolve(m);
-      const timer = setTimeout(() => reject(new Error('no message')), ms);
-      waiters.push((msg) => {
-        clearTimeout(timer);
-        resolve(msg);
-      });
-    });
-  return { ws, next, opened, closed };
+  sockets.push(sock.ws);
+  return sock;
 }
 
 const create = (cookie: string, name = 'Router') =>

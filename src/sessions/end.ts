@@ -1,5 +1,5 @@
 // Ending sessions: by the technician, by the customer, and by the clock.
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, lte, type SQL } from 'drizzle-orm';
 import { audit, type Actor } from '../audit/audit.ts';
 import { lensSessions, smsMessages, type SessionState } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
@@ -64,17 +64,27 @@ export async function endSession(deps: Deps, technicianId: string, id: string): 
 /** Invitations whose PIN lifetime passed become `expired`. Run by the housekeeping timer. */
 export async function expireInvitations(deps: Deps): Promise<number> {
   const now = deps.clock.now();
-  const expired = await transaction(deps.db, async (tx) => {
-    const due = await tx
-      .select()
-      .from(lensSessions)
-      .where(and(eq(lensSessions.state, 'invited'), lte(lensSessions.pinExpiresAt, now)))
-      .for('update', { skipLocked: true })
-      .limit(500);
-    for (const session of due) await finish(tx, now, { type: 'system' }, session, 'expired', 'pin_expired');
-    return due;
+  const due = and(eq(lensSessions.state, 'invited'), lte(lensSessions.pinExpiresAt, now));
+  return endDueSessions(deps, now, due, { state: 'expired', reason: 'pin_expired', logMessage: 'invitations expired' });
+}
+
+/**
+ * The clock's sweep: ends the sessions `due` selects, at most 500 a run (the
+ * next run takes the rest), skipping those another instance has locked, and
+ * tells the consoles. How many ended.
+ */
+export async function endDueSessions(
+  deps: Deps,
+  now: Date,
+  due: SQL | undefined,
+  end: { state: 'expired' | 'timed_out'; reason: string; logMessage: string },
+): Promise<number> {
+  const ended = await transaction(deps.db, async (tx) => {
+    const sessions = await tx.select().from(lensSessions).where(due).for('update', { skipLocked: true }).limit(500);
+    for (const session of sessions) await finish(tx, now, { type: 'system' }, session, end.state, end.reason);
+    return sessions;
   });
-  for (const s of expired) deps.events.sessionChanged({ sessionId: s.id, technicianId: s.technicianId });
-  if (expired.length) deps.log.info('invitations expired', { count: expired.length });
-  return expired.length;
+  for (const s of ended) deps.events.sessionChanged({ sessionId: s.id, technicianId: s.technicianId });
+  if (ended.length) deps.log.info(end.logMessage, { count: ended.length });
+  return ended.length;
 }

@@ -3,9 +3,8 @@
 // agrees, and so that a customer gone for good ends the session as `timed_out`.
 import { and, eq, inArray, isNotNull, isNull, lte } from 'drizzle-orm';
 import { lensSessions, type SessionState } from '../db/schema.ts';
-import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
-import { finish } from './end.ts';
+import { endDueSessions } from './end.ts';
 
 /** After the customer opened the link and before the session ended. */
 const PRESENT_STATES: SessionState[] = ['connecting', 'waiting', 'active', 'on_hold'];
@@ -43,17 +42,10 @@ export async function markAllCustomersAway(deps: Deps): Promise<void> {
 export async function timeOutAbsentCustomers(deps: Deps): Promise<number> {
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - deps.config.customerTimeoutMs);
-  const ended = await transaction(deps.db, async (tx) => {
-    const due = await tx
-      .select()
-      .from(lensSessions)
-      .where(and(inArray(lensSessions.state, PRESENT_STATES), lte(lensSessions.customerLeftAt, cutoff)))
-      .for('update', { skipLocked: true })
-      .limit(500);
-    for (const session of due) await finish(tx, now, { type: 'system' }, session, 'timed_out', 'customer_gone');
-    return due;
+  const due = and(inArray(lensSessions.state, PRESENT_STATES), lte(lensSessions.customerLeftAt, cutoff));
+  return endDueSessions(deps, now, due, {
+    state: 'timed_out',
+    reason: 'customer_gone',
+    logMessage: 'sessions timed out: customer gone',
   });
-  for (const s of ended) deps.events.sessionChanged({ sessionId: s.id, technicianId: s.technicianId });
-  if (ended.length) deps.log.info('sessions timed out: customer gone', { count: ended.length });
-  return ended.length;
 }

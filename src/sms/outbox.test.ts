@@ -51,6 +51,21 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_
 const invite = (phone = '+31612345678') =>
   createSession(h, tess.me, { type: 'lens', name: 'Router', method: 'sms', phone });
 const statusOf = async (sessionId: string) => (await smsRows(h, sessionId)).map((r) => r.status);
+/** The SMSC got the session's SMS and Loupe marked it sent; what the SMSC got. */
+async function whenSent(sessionId: string) {
+  const message = await smsc.waitForMessage();
+  await until(
+    () => statusOf(sessionId),
+    (st) => st[0] === 'sent',
+  );
+  return message;
+}
+/** Sent, and no second copy follows. */
+async function sentExactlyOnce(sessionId: string) {
+  await whenSent(sessionId);
+  await Bun.sleep(300);
+  expect(smsc.received).toHaveLength(1);
+}
 
 beforeEach(async () => {
   h = await harness();
@@ -90,11 +105,7 @@ describe('the SMS outbox', () => {
   test('a repeated receipt for one part of a two-part text does not make it delivered', async () => {
     startOutbox();
     const s = await invite();
-    const message = await smsc.waitForMessage();
-    await until(
-      () => statusOf(s.id),
-      (st) => st[0] === 'sent',
-    );
+    const message = await whenSent(s.id);
     await h.db
       .update(smsMessages)
       .set({ messageIds: [message.messageId, 'second-part'] })
@@ -113,11 +124,7 @@ describe('the SMS outbox', () => {
   test("a negative receipt marks the SMS failed with the network's reason", async () => {
     startOutbox();
     const s = await invite();
-    const message = await smsc.waitForMessage();
-    await until(
-      () => statusOf(s.id),
-      (st) => st[0] === 'sent',
-    );
+    const message = await whenSent(s.id);
     await smsc.sendReceipt(message.messageId, 'UNDELIV', { err: '001' });
     const [row] = await until(
       () => smsRows(h, s.id),
@@ -133,13 +140,7 @@ describe('the SMS outbox', () => {
     await Bun.sleep(300);
     expect(await statusOf(s.id)).toEqual(['queued']);
     await smsc.start();
-    await smsc.waitForMessage();
-    await until(
-      () => statusOf(s.id),
-      (st) => st[0] === 'sent',
-    );
-    await Bun.sleep(300);
-    expect(smsc.received).toHaveLength(1);
+    await sentExactlyOnce(s.id);
   });
 
   test('throttled by the SMSC: retried after the back-off, accepted once', async () => {
@@ -155,11 +156,7 @@ describe('the SMS outbox', () => {
     h.clock.advance(61_000); // past the back-off, on Loupe's clock
     await Bun.sleep(150); // past the gateway's own pause, on the real clock
     outbox.wake();
-    await smsc.waitForMessage();
-    await until(
-      () => statusOf(s.id),
-      (st) => st[0] === 'sent',
-    );
+    await whenSent(s.id);
     expect(smsc.received).toHaveLength(1);
     expect((await smsRows(h, s.id))[0]!.attempts).toBe(2);
   }, 20_000); // waits out the gateway's real 1 s throttle pause; slow on a loaded 2-core machine
@@ -188,13 +185,7 @@ describe('the SMS outbox', () => {
     expect(await statusOf(s.id)).toEqual(['queued']);
     await smsc.start();
     startOutbox(); // ... and starts again
-    await smsc.waitForMessage();
-    await until(
-      () => statusOf(s.id),
-      (st) => st[0] === 'sent',
-    );
-    await Bun.sleep(300);
-    expect(smsc.received).toHaveLength(1);
+    await sentExactlyOnce(s.id);
   });
 
   test('an SMS caught mid-submit by a crash is never sent again; it is marked for Resend', async () => {

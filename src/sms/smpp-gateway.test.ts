@@ -1,3 +1,5 @@
+// size: the SMPP client against the test SMSC, one scenario per test (binds, encodings, throttling,
+// receipts, reconnects, TLS); they share the SMSC and gateway helpers above the describes.
 import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import {
   sourceAddress,
   type SmppGatewayOptions,
 } from './smpp-gateway.ts';
+import { selfSignedCertificate } from '../testing/tls.ts';
 import { startTestSmsc, type TestSmsc, type TestSmscOptions } from './test-smsc.ts';
 
 // Short timings so every test is over in well under a second or two.
@@ -374,30 +377,10 @@ describe('SMPP gateway against the test SMSC', () => {
   test('smpps:// with the package TLS server', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loupe-smpps-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const openssl = Bun.spawnSync(
-      [
-        'openssl',
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stderr: 'ignore' },
-    );
-    if (!openssl.success) return void console.warn('openssl not available: smpps:// not tested');
-    const cert = readFileSync(join(dir, 'cert.pem'));
-    const smsc = await smscFor({ tls: { key: readFileSync(join(dir, 'key.pem')), cert } });
+    const files = selfSignedCertificate(dir);
+    if (!files) return void console.warn('openssl not available: smpps:// not tested');
+    const cert = readFileSync(files.certFile);
+    const smsc = await smscFor({ tls: { key: readFileSync(files.keyFile), cert } });
     expect(smsc.url).toStartWith('smpps://');
     const { gateway } = gatewayFor(smsc.settings(), { tls: { ca: cert } });
     await whenReady(gateway);

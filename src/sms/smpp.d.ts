@@ -45,34 +45,21 @@ declare module 'smpp' {
     message_payload?: ShortMessage;
   }
 
-  export class PDU implements PduFields {
+  // The class carries every PduFields field (merged from the interface below);
+  // here only what a received PDU always has, or has in another type.
+  export class PDU {
     constructor(command: string, options?: PduOptions);
     command: string;
     command_id: number;
     command_status: number;
     sequence_number: number;
-    system_id?: string;
-    password?: string;
-    service_type?: string;
-    source_addr_ton?: number;
-    source_addr_npi?: number;
-    source_addr?: string;
-    dest_addr_ton?: number;
-    dest_addr_npi?: number;
-    destination_addr?: string;
-    esm_class?: number;
-    protocol_id?: number;
-    registered_delivery?: number;
-    data_coding?: number | null;
-    message_id?: string;
-    receipted_message_id?: string;
-    message_state?: number;
     /** Decoded on receipt; a string or Buffer only for PDUs built locally. */
     short_message?: DecodedMessage | ShortMessage;
     message_payload?: DecodedMessage | ShortMessage;
     isResponse(): boolean;
     response(options?: PduOptions): PDU;
   }
+  export interface PDU extends PduFields {}
 
   export type PduCallback = (pdu: PDU) => void;
   type Request = (options: PduOptions, onResponse?: PduCallback) => boolean;

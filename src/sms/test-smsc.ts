@@ -2,32 +2,13 @@
 // Loupe's client is checked against an independent SMPP implementation. It
 // listens on 127.0.0.1 only, decodes what it receives (GSM-7, UCS-2, concatenated
 // parts) and can misbehave on demand: throttle, fail, delay, go silent, stop.
-import smpp, { type DecodedMessage, type PDU, type PduOptions, type Server, type Session } from 'smpp';
+import smpp, { type PDU, type PduOptions, type Server, type Session } from 'smpp';
 import type { SmppSettings } from './gateway.ts';
-import { concatInfo, type ConcatInfo } from './encoding.ts';
+import { joinParts, type ReceivedMessage, type ReceivedPart, receivedPart } from './test-smsc-received.ts';
+
+export type { ReceivedMessage, ReceivedPart } from './test-smsc-received.ts';
 
 export type ReceiptStat = 'DELIVRD' | 'UNDELIV' | 'EXPIRED' | 'REJECTD' | 'DELETED' | 'UNKNOWN' | 'ACCEPTD';
-
-/** One accepted submit_sm. `text` is this part's text; see ReceivedMessage for whole texts. */
-export type ReceivedPart = {
-  pdu: PDU;
-  to: string;
-  from: string;
-  text: string;
-  messageId: string;
-  concat?: ConcatInfo;
-};
-
-/** A complete text: a single submit_sm, or every part of a concatenated one joined in order. */
-export type ReceivedMessage = {
-  to: string;
-  from: string;
-  text: string;
-  /** The first part's id. */
-  messageId: string;
-  messageIds: string[];
-  parts: ReceivedPart[];
-};
 
 export type TestSmscOptions = {
   systemId: string;
@@ -313,42 +294,6 @@ export class TestSmsc {
 const partSessions = new WeakMap<ReceivedPart, Session>();
 function sessionOf(part: ReceivedPart): Session {
   return partSessions.get(part)!;
-}
-
-function receivedPart(pdu: PDU, messageId: string): ReceivedPart {
-  // Long texts may come in message_payload instead, with an empty short_message.
-  const body = decodedBody(pdu.short_message)?.message.length
-    ? decodedBody(pdu.short_message)
-    : decodedBody(pdu.message_payload);
-  const message = body?.message ?? '';
-  const concat = body?.udh ? concatInfo(body.udh) : undefined;
-  return {
-    pdu,
-    to: pdu.destination_addr ?? '',
-    from: pdu.source_addr ?? '',
-    // The package decodes data_coding 0/1 (GSM 03.38), 3 (Latin-1) and 8 (UCS-2) to strings.
-    text: typeof message === 'string' ? message : message.toString('latin1'),
-    messageId,
-    ...(concat ? { concat } : {}),
-  };
-}
-
-function decodedBody(field: PDU['short_message']): DecodedMessage | undefined {
-  if (!field || typeof field === 'string' || Buffer.isBuffer(field)) return undefined;
-  return { message: field.message, ...(Array.isArray(field.udh) ? { udh: field.udh } : {}) };
-}
-
-function joinParts(parts: ReceivedPart[]): ReceivedMessage {
-  const first = parts[0]!;
-  const messageIds = parts.map((p) => p.messageId);
-  return {
-    to: first.to,
-    from: first.from,
-    text: parts.map((p) => p.text).join(''),
-    messageId: messageIds[0]!,
-    messageIds,
-    parts,
-  };
 }
 
 /** YYMMDDhhmm, the receipt's date format. */

@@ -1,3 +1,5 @@
+// size: one describe per admin route family (groups, technicians, authorization, bad input), sharing
+// this file's setup and helpers; split, each part would repeat them.
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { MAX_BODY_BYTES } from '../app.ts';
 import {

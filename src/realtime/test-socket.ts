@@ -1,0 +1,46 @@
+// For the socket tests: a client WebSocket that queues what it receives, so a
+// test can await the next message, and tells whether it opened and how it closed.
+export type TestMessage = { type: string; [k: string]: unknown };
+
+export type TestSocket = {
+  ws: WebSocket;
+  /** True once open; false when the server refused it. */
+  opened: Promise<boolean>;
+  closed: Promise<{ code: number }>;
+  /** The next message received, waiting up to ms for it. */
+  next(ms?: number): Promise<TestMessage>;
+  send(message: unknown): void;
+};
+
+export function openTestSocket(url: string, headers: { origin: string; cookie?: string }): TestSocket {
+  const ws = new WebSocket(url, {
+    headers: { origin: headers.origin, ...(headers.cookie ? { cookie: headers.cookie } : {}) },
+  } as unknown as string[]);
+  const inbox: TestMessage[] = [];
+  const waiters: ((m: TestMessage) => void)[] = [];
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data)) as TestMessage;
+    const w = waiters.shift();
+    if (w) w(m);
+    else inbox.push(m);
+  };
+  const closed = new Promise<{ code: number }>((resolve) => {
+    ws.onclose = (e) => resolve({ code: e.code });
+  });
+  const opened = new Promise<boolean>((resolve) => {
+    ws.onopen = () => resolve(true);
+    ws.onerror = () => resolve(false);
+  });
+  const next = (ms = 5_000) =>
+    new Promise<TestMessage>((resolve, reject) => {
+      const m = inbox.shift();
+      if (m) return resolve(m);
+      const timer = setTimeout(() => reject(new Error('no message')), ms);
+      waiters.push((msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+    });
+  const send = (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+  return { ws, opened, closed, next, send };
+}
