@@ -23,12 +23,17 @@ export type Database = {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: its whole data folder as a gzipped tarball, for `openDatabase({ loadDataDir })`. */
+  dumpDataDir?(): Promise<Blob>;
 };
 
 export const migrationsFolder = new URL('../../migrations', import.meta.url).pathname;
 
-/** `dataDir` undefined means an in-memory PGlite (tests). */
-export async function openDatabase(opts: { url?: string; dataDir?: string }): Promise<Database> {
+/**
+ * `dataDir` undefined means an in-memory PGlite (tests), started from the
+ * dump `loadDataDir` when given (much faster than PGlite's own initdb).
+ */
+export async function openDatabase(opts: { url?: string; dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
   if (opts.url) {
     const client = postgres(opts.url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres({ client, schema });
@@ -47,7 +52,7 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
     dir = join(opts.dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
   }
-  const client = withPreparedStatements(new PGlite(dir));
+  const client = withPreparedStatements(new PGlite(dir, { loadDataDir: opts.loadDataDir }));
   await client.waitReady;
   const db = drizzlePglite({ client, schema });
   return {
@@ -58,5 +63,6 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
       await db.execute(sql`select 1`);
     },
     close: () => client.close(),
+    dumpDataDir: () => client.dumpDataDir('gzip'),
   };
 }

@@ -1,5 +1,9 @@
 // For the socket tests: a client WebSocket that queues what it receives, so a
 // test can await the next message, and tells whether it opened and how it closed.
+// Every message is checked against the contract's events for its socket
+// (src/contract/socket.ts): one the contract rejects fails the `next()` that gets it.
+import { consoleEvent, lensEvent } from '../contract/socket.ts';
+
 export type TestMessage = { type: string; [k: string]: unknown };
 
 export type TestSocket = {
@@ -16,10 +20,15 @@ export function openTestSocket(url: string, headers: { origin: string; cookie?: 
   const ws = new WebSocket(url, {
     headers: { origin: headers.origin, ...(headers.cookie ? { cookie: headers.cookie } : {}) },
   } as unknown as string[]);
-  const inbox: TestMessage[] = [];
-  const waiters: ((m: TestMessage) => void)[] = [];
+  const events = new URL(url).pathname === '/ws/lens' ? lensEvent : consoleEvent;
+  const inbox: (TestMessage | Error)[] = [];
+  const waiters: ((m: TestMessage | Error) => void)[] = [];
   ws.onmessage = (e) => {
-    const m = JSON.parse(String(e.data)) as TestMessage;
+    const raw = JSON.parse(String(e.data)) as TestMessage;
+    const checked = events.safeParse(raw);
+    const m = checked.success
+      ? raw
+      : new Error(`Contract: ${raw.type} on ${url} breaks the contract: ${checked.error.issues[0]?.message}`);
     const w = waiters.shift();
     if (w) w(m);
     else inbox.push(m);
@@ -34,11 +43,12 @@ export function openTestSocket(url: string, headers: { origin: string; cookie?: 
   const next = (ms = 5_000) =>
     new Promise<TestMessage>((resolve, reject) => {
       const m = inbox.shift();
-      if (m) return resolve(m);
+      if (m) return m instanceof Error ? reject(m) : resolve(m);
       const timer = setTimeout(() => reject(new Error('no message')), ms);
       waiters.push((msg) => {
         clearTimeout(timer);
-        resolve(msg);
+        if (msg instanceof Error) reject(msg);
+        else resolve(msg);
       });
     });
   const send = (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m));
