@@ -91,6 +91,21 @@ export async function recordEach(
   return counts;
 }
 
+/**
+ * Makes the keys' counters exist (count 0, a window opening now) where they do
+ * not yet, in a statement of its own. A statement that locks counters to
+ * check a limit sees only the rows that existed when it began: parallel
+ * attempts that all begin before the first counter exists find nothing to
+ * lock and are all let through. Made beforehand, every attempt locks the
+ * same rows and waits for the one before it.
+ */
+export async function ensureCounters(db: Db, keys: string[], now: Date): Promise<void> {
+  await db
+    .insert(rateLimits)
+    .values([...new Set(keys)].sort().map((key) => ({ key, windowStart: now, count: 0 })))
+    .onConflictDoNothing({ target: rateLimits.key });
+}
+
 /** Takes back one event, e.g. an attempt that turned out to be legitimate. */
 export async function release(db: Db, key: string): Promise<void> {
   await releaseEach(db, [key]);

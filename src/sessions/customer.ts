@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts';
 import { preparedPerDb } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
-import { blockedFor, openedAfter, releaseEach, windowSql, type Limit } from '../ratelimit/limiter.ts';
+import { blockedFor, ensureCounters, openedAfter, releaseEach, windowSql, type Limit } from '../ratelimit/limiter.ts';
 import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
 import { finish } from './end.ts';
 import type { RedeemInput } from '../contract/inputs.ts';
@@ -91,13 +91,13 @@ export async function sessionById(db: Db | Tx, id: string): Promise<SessionRow |
 export type Redeemed = { token: string; session: SessionRow; view: LensView };
 
 /**
- * One statement does it all, so a redeem costs one round trip to the database
- * (on embedded PGlite each one runs on Loupe's own thread): it locks the
- * attempt counters of its keys, refuses if one is at its limit, claims the
- * invitation, writes the audit row, and counts the attempt only if it failed.
- * The lock serialises attempts per key, so a burst of parallel guesses cannot
- * outrun the limit; successful and refused attempts are never counted. The
- * all-addresses key cannot be produced from an address.
+ * One statement does the redeem (after one that makes sure its counters
+ * exist, see ensureCounters): it locks the attempt counters of its keys,
+ * refuses if one is at its limit, claims the invitation, writes the audit
+ * row, and counts the attempt only if it failed. The lock serialises attempts
+ * per key, so a burst of parallel guesses cannot outrun the limit; successful
+ * and refused attempts are never counted. The all-addresses key cannot be
+ * produced from an address.
  */
 export async function redeem(
   deps: Deps,
@@ -110,6 +110,11 @@ export async function redeem(
   const keys: [string, Limit][] = [[`lens-redeem:${address}`, REDEEM_PER_ADDRESS]];
   if (byPin) keys.push(['lens-redeem-all-addresses', REDEEM_ALL_ADDRESSES]);
   const token = newToken();
+  await ensureCounters(
+    deps.db,
+    keys.map(([key]) => key),
+    now,
+  );
   const attempt = await claimUnlessLimited(deps.db, input, keys, { now, tokenHash: tokenHash(token), address });
   if (attempt.blocked) {
     let wait = 0;
