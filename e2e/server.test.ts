@@ -19,6 +19,23 @@ afterEach(async () => {
 const listening = (l: Record<string, unknown>) => l.msg === 'listening';
 const ADMIN = { LOUPE_ADMIN_EMAIL: 'ops@example.test', LOUPE_ADMIN_PASSWORD: 'operator password 1' };
 
+async function signIn(url: string): Promise<string> {
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: ADMIN.LOUPE_ADMIN_EMAIL, password: ADMIN.LOUPE_ADMIN_PASSWORD }),
+  });
+  expect(login.status).toBe(200);
+  return login.headers.getSetCookie()[0]!.split(';')[0]!;
+}
+
+const postGroup = (url: string, cookie: string, name: string) =>
+  fetch(`${url}/api/groups`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name, rights: ['use_link_method'] }),
+  });
+
 describe('the Loupe process', () => {
   test('a bad variable stops start-up with exit code 2 and a message naming it', async () => {
     const loupe = await start({ PORT: 'eighty' });
@@ -64,6 +81,30 @@ describe('the Loupe process', () => {
     const health = await fetch(`${second.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', database: 'pglite' });
+  }, 90_000);
+
+  test('keeps every committed change across kill -9 (no graceful shutdown)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loupe-kill-'));
+    const first = await start(ADMIN, { dataDir });
+    await first.waitForLog(listening);
+    const cookie = await signIn(first.url);
+    const names = ['Committed one', 'Committed two', 'Committed three'];
+    for (const name of names) {
+      const created = await postGroup(first.url, cookie, name);
+      expect(created.status).toBe(201);
+    }
+    first.proc.kill('SIGKILL');
+    expect(await first.proc.exited).not.toBe(0);
+
+    const second = await start({}, { dataDir });
+    await second.waitForLog(listening);
+    const cookie2 = await signIn(second.url);
+    const groups = (await (await fetch(`${second.url}/api/groups`, { headers: { cookie: cookie2 } })).json()) as {
+      groups: { name: string }[];
+    };
+    expect(groups.groups.map((g) => g.name)).toEqual(expect.arrayContaining(names));
+    // The database still takes writes after recovery.
+    expect((await postGroup(second.url, cookie2, 'After the crash')).status).toBe(201);
   }, 90_000);
 
   test('TLS_CERT_FILE and TLS_KEY_FILE make it serve HTTPS with Secure cookies', async () => {
