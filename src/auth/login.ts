@@ -58,10 +58,16 @@ export async function login(
   });
 }
 
-/** Ends the sign-in behind a cookie token (if it is still known) and audits who signed out. */
-export async function logout(deps: Pick<Deps, 'db'>, token: string | undefined): Promise<void> {
+/**
+ * Ends the sign-in behind a cookie token (if it is still known), closes its
+ * console sockets and audits who signed out. Only this sign-in ends: the same
+ * technician in another browser stays signed in.
+ */
+export async function logout(deps: Pick<Deps, 'db' | 'events'>, token: string | undefined): Promise<void> {
   if (!token) return;
-  const technicianId = await endAuthSession(deps.db, token);
-  if (technicianId)
-    await transaction(deps.db, (tx) => audit(tx, { type: 'technician', id: technicianId }, 'auth.logout'));
+  const ended = await endAuthSession(deps.db, token);
+  if (!ended) return;
+  // The delete committed on its own; the sockets close before the audit row is written.
+  deps.events.signedOut({ ...ended, reason: 'logout' });
+  await transaction(deps.db, (tx) => audit(tx, { type: 'technician', id: ended.technicianId }, 'auth.logout'));
 }

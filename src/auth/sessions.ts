@@ -108,12 +108,16 @@ export async function resolveAuthSessionByHash(
   return { authSessionId: row.session.id, technician: row.me };
 }
 
-export async function endAuthSession(db: Db, token: string): Promise<string | undefined> {
+/** Deletes the sign-in behind a cookie token; which it was, when it was still known. */
+export async function endAuthSession(
+  db: Db,
+  token: string,
+): Promise<{ technicianId: string; authSessionId: string } | undefined> {
   const [row] = await db
     .delete(authSessions)
     .where(eq(authSessions.tokenHash, tokenHash(token)))
-    .returning({ technicianId: authSessions.technicianId });
-  return row?.technicianId;
+    .returning({ technicianId: authSessions.technicianId, authSessionId: authSessions.id });
+  return row;
 }
 
 export async function deleteExpiredAuthSessions(deps: Pick<Deps, 'db'> & SessionDeps): Promise<void> {

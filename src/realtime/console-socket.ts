@@ -6,7 +6,7 @@ import { resolveAuthSession, resolveAuthSessionByHash, SESSION_COOKIE } from '..
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
 import type { MediaService } from '../media/service.ts';
-import type { SessionChanged } from '../sessions/events.ts';
+import type { SessionChanged, SignedOut } from '../sessions/events.ts';
 import { sessionView, technicianSessions } from '../sessions/view.ts';
 import { upgradeTo, type RawSocket } from './bun-socket.ts';
 import { consoleMessage, parseClientMessage } from './messages.ts';
@@ -15,7 +15,12 @@ import { consoleSignal } from './signalling.ts';
 import { Batch, Socket, SocketIndex, sendTo, type SocketKind } from './socket.ts';
 import { hexAt, uuidAt, uuidKey, writeTokenHash, writeUuid } from './socket-ids.ts';
 
-/** Sign-ins end (logout, disabled technician) without the socket hearing of it: check now and then. */
+/**
+ * Sign-ins also end without an event (they expire, or a row is removed by
+ * hand): check now and then. Logout, a password reset and disabling close the
+ * sockets at once (signedOut). Timed by deps.clock, so a test's frozen clock
+ * shows the event, not this check, closed a socket.
+ */
 const RECHECK_MS = 60_000;
 /** How often the one shared timer looks for console sockets due for that check. */
 const RECHECK_TICK_MS = 1_000;
@@ -40,7 +45,7 @@ export class ConsoleSockets implements SocketKind {
     const cookie = getCookie(c, SESSION_COOKIE) ?? '';
     const signedIn = await resolveAuthSession(this.deps, cookie);
     if (!signedIn) return c.json(errorBody('unauthorized', 'Sign in first.'), 401);
-    return upgradeTo(c, this.objects.take().signedIn(cookie, signedIn.technician.id));
+    return upgradeTo(c, this.objects.take().signedIn(cookie, signedIn.technician.id, signedIn.authSessionId));
   }
 
   /** A session changed: the sockets of its technician send it. */
@@ -50,12 +55,24 @@ export class ConsoleSockets implements SocketKind {
     });
   }
 
+  /** Sign-ins ended: their sockets close now, before anything else is sent to them. */
+  signedOut(event: SignedOut): void {
+    this.open.forEach(uuidKey(event.technicianId), (socket) => {
+      if (socket.technicianId !== event.technicianId) return;
+      const authSessionId = socket.authSessionId;
+      const ended = event.authSessionId
+        ? authSessionId === event.authSessionId
+        : authSessionId !== event.keptAuthSessionId;
+      if (ended) socket.signOut();
+    });
+  }
+
   // One timer re-checks every console socket's sign-in, each RECHECK_MS after the
   // last check, instead of one interval timer per socket. It runs only while a
   // console socket is open. When a socket is due is a field of the socket, not a
   // map entry: every object an idle socket adds costs (see bench/sockets.ts).
   watchSignIn(socket: ConsoleSocket): void {
-    socket.recheckAt = Date.now() + RECHECK_MS;
+    socket.recheckAt = this.deps.clock.now().getTime() + RECHECK_MS;
     this.watched++;
     this.recheckTimer ??= setInterval(() => this.recheckDue(), RECHECK_TICK_MS);
   }
@@ -69,7 +86,7 @@ export class ConsoleSockets implements SocketKind {
   }
 
   private recheckDue(): void {
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     this.open.all((socket) => {
       if (socket.recheckAt > now) return;
       socket.recheckAt = now + RECHECK_MS;
@@ -84,17 +101,19 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
 
   /**
    * Set once, by signedIn(), before the upgrade (the object itself is made
-   * earlier, in a Batch): the sign-in cookie's hash and the technician's id,
-   * as bytes, not strings (see socket-ids.ts). An idle socket holds no secret either.
+   * earlier, in a Batch): the sign-in cookie's hash, the technician's id and
+   * the sign-in's id, as bytes, not strings (see socket-ids.ts). An idle
+   * socket holds no secret either.
    */
-  private readonly ids = new Uint8Array(48); // 0–31 the cookie's SHA-256, 32–47 the technician
+  private readonly ids = new Uint8Array(64); // 0–31 the cookie's SHA-256, 32–47 the technician, 48–63 the sign-in
   private key = 0;
   /** When the shared timer next re-checks the sign-in (ms since the epoch). */
   recheckAt = 0;
 
-  signedIn(cookie: string, technicianId: string): this {
+  signedIn(cookie: string, technicianId: string, authSessionId: string): this {
     writeTokenHash(this.ids, 0, cookie);
     writeUuid(this.ids, 32, technicianId);
+    writeUuid(this.ids, 48, authSessionId);
     this.key = uuidKey(technicianId);
     return this;
   }
@@ -103,18 +122,25 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
     return uuidAt(this.ids, 32);
   }
 
+  get authSessionId(): string {
+    return uuidAt(this.ids, 48);
+  }
+
   opened(ws: RawSocket): void {
     const { deps } = this.kind;
     this.ws = ws;
     this.kind.registry.add(ws);
-    this.queue(async () =>
+    this.kind.open.add(this.key, this);
+    this.kind.watchSignIn(this);
+    // The sign-in again, now that sign-outs reach this socket: one that ended
+    // after the upgrade checked it, but before this, sent its event to nobody.
+    this.queue(async () => {
+      if (!(await this.stillSignedIn())) return this.signOut();
       this.send({
         type: 'snapshot',
         sessions: await technicianSessions(deps.db, deps.config, this.technicianId, deps.clock.now()),
-      }),
-    );
-    this.kind.open.add(this.key, this);
-    this.kind.watchSignIn(this);
+      });
+    });
   }
 
   changed(sessionId: string): void {
@@ -127,11 +153,27 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
 
   recheck(): void {
     this.queue(async () => {
-      if (!(await resolveAuthSessionByHash(this.kind.deps, hexAt(this.ids, 0, 32)))) this.ws?.close(4401, 'signed out');
+      if (!(await this.stillSignedIn())) this.signOut();
     });
   }
 
+  private async stillSignedIn(): Promise<boolean> {
+    return !!(await resolveAuthSessionByHash(this.kind.deps, hexAt(this.ids, 0, 32)));
+  }
+
+  /**
+   * The sign-in ended: close with 4401. `ws` is dropped first, so from here on
+   * send() sends nothing and queued work, or a message still arriving, is not
+   * acted on, whatever Bun does with the close.
+   */
+  signOut(): void {
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close(4401, 'signed out');
+  }
+
   received(ws: RawSocket, data: string | Buffer): void {
+    if (!this.ws) return; // signed out: refused unanswered
     const message = parseClientMessage(data, consoleMessage);
     if (message.type === 'ping' || message.type === 'error') {
       sendTo(ws, message.type === 'ping' ? { type: 'pong' } : message);
@@ -142,7 +184,9 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
       this.joined.add(message.sessionId);
     }
     const { deps, media } = this.kind;
-    this.queue(() => consoleSignal(deps, media, this.technicianId, this, (m) => sendTo(ws, m), message));
+    this.queue(async () => {
+      if (this.ws) await consoleSignal(deps, media, this.technicianId, this, (m) => this.send(m), message);
+    });
   }
 
   closed(ws: RawSocket): void {

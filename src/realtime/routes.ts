@@ -28,6 +28,7 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     consoles.changed(change);
     lenses.changed(change);
   });
+  deps.events.onSignedOut((event) => consoles.signedOut(event));
 
   return new Hono()
     .get('/console', async (c) => refuseUpgrade(c, deps) ?? consoles.upgrade(c))

@@ -14,6 +14,8 @@ export type TestSocket = {
   /** The next message received, waiting up to ms for it. */
   next(ms?: number): Promise<TestMessage>;
   send(message: unknown): void;
+  /** What arrived and no next() has taken yet (emptied). After `closed`, everything the server sent is in it. */
+  drain(): TestMessage[];
 };
 
 export function openTestSocket(url: string, headers: { origin: string; cookie?: string }): TestSocket {
@@ -52,5 +54,10 @@ export function openTestSocket(url: string, headers: { origin: string; cookie?: 
       });
     });
   const send = (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m));
-  return { ws, opened, closed, next, send };
+  const drain = () =>
+    inbox.splice(0).map((m) => {
+      if (m instanceof Error) throw m;
+      return m;
+    });
+  return { ws, opened, closed, next, send, drain };
 }

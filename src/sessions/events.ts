@@ -1,7 +1,9 @@
 // In-process notifications after a commit: a session changed (the console and
-// Lens sockets re-read it) or an SMS was queued (the outbox wakes up).
+// Lens sockets re-read it), a technician's sign-in ended (their console sockets
+// close) or an SMS was queued (the outbox wakes up).
 // Emitted only after the transaction committed, so listeners read what was written.
-// Several nodes would relay these over PostgreSQL LISTEN/NOTIFY (docs/architecture.md, "One node today").
+// Several nodes would relay these over PostgreSQL LISTEN/NOTIFY (docs/architecture.md, "One node today"):
+// each payload is plain JSON of ids, and hearing one twice does no harm.
 import { EventEmitter } from 'node:events';
 
 export type SessionChanged = {
@@ -9,6 +11,20 @@ export type SessionChanged = {
   technicianId: string;
   /** The state the change left the session in, when the emitter knows it: listeners that only care about some states can skip re-reading. */
   state?: string;
+};
+
+/**
+ * Sign-ins of a technician ended (`technician.signed_out`): their console
+ * sockets on every node close with 4401. With `authSessionId`, only that
+ * sign-in ended (a logout); without it, every sign-in of the technician but
+ * `keptAuthSessionId` (disabled, or a password reset done from that sign-in).
+ * The sign-in rows are already deleted when this is emitted: REST refuses them.
+ */
+export type SignedOut = {
+  technicianId: string;
+  authSessionId?: string;
+  keptAuthSessionId?: string;
+  reason: 'logout' | 'password_reset' | 'disabled';
 };
 
 export class Events {
@@ -26,6 +42,15 @@ export class Events {
   onSessionChanged(listener: (change: SessionChanged) => void): () => void {
     this.emitter.on('session', listener);
     return () => this.emitter.off('session', listener);
+  }
+
+  signedOut(event: SignedOut): void {
+    this.emitter.emit('technician.signed_out', event);
+  }
+
+  onSignedOut(listener: (event: SignedOut) => void): () => void {
+    this.emitter.on('technician.signed_out', listener);
+    return () => this.emitter.off('technician.signed_out', listener);
   }
 
   smsQueued(): void {

@@ -89,12 +89,13 @@ export async function createTechnician(
 }
 
 export async function updateTechnician(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'events'>,
   actor: Actor,
   id: string,
   input: UpdateTechnicianInput,
 ): Promise<TechnicianView> {
-  return transaction(deps.db, async (tx) => {
+  let disabledNow = false;
+  const view = await transaction(deps.db, async (tx) => {
     const affectsAdministrators = input.disabled !== undefined || input.groupId !== undefined;
     if (affectsAdministrators) await lockAdministrators(tx);
     const [current] = await tx.select().from(technicians).where(eq(technicians.id, id)).for('update');
@@ -111,16 +112,25 @@ export async function updateTechnician(
       .where(eq(technicians.id, id))
       .catch((e) => explainWriteError(e, input.email));
     if (affectsAdministrators) await assertAnAdministratorRemains(tx);
-    // A disabled technician is signed out everywhere at once.
-    if (input.disabled && !current.disabled) await tx.delete(authSessions).where(eq(authSessions.technicianId, id));
+    // A disabled technician is signed out everywhere at once: here for REST, by the event below for open sockets.
+    disabledNow = !!input.disabled && !current.disabled;
+    if (disabledNow) await tx.delete(authSessions).where(eq(authSessions.technicianId, id));
     await audit(tx, actor, 'technician.updated', { type: 'technician', id }, { ...input });
     return technicianView(tx, id);
   });
+  // Other changes (name, email, group) leave the sign-ins: what a console socket
+  // shows and accepts depends on who the technician is, not on their rights.
+  if (disabledNow) deps.events.signedOut({ technicianId: id, reason: 'disabled' });
+  return view;
 }
 
-/** Sets a new password and ends the technician's other login sessions. */
+/**
+ * Sets a new password and ends the technician's sign-ins, with their console
+ * sockets, except `keepAuthSessionId` (an administrator resetting their own
+ * password stays signed in where they did it).
+ */
 export async function resetPassword(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'events'>,
   actor: Actor,
   id: string,
   password: string,
@@ -140,5 +150,10 @@ export async function resetPassword(
         and(eq(authSessions.technicianId, id), keepAuthSessionId ? ne(authSessions.id, keepAuthSessionId) : undefined),
       );
     await audit(tx, actor, 'technician.password_reset', { type: 'technician', id });
+  });
+  deps.events.signedOut({
+    technicianId: id,
+    reason: 'password_reset',
+    ...(keepAuthSessionId ? { keptAuthSessionId: keepAuthSessionId } : {}),
   });
 }
