@@ -10,6 +10,9 @@ import { isEnded, isInvitation, inSessionList } from './format.ts';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
+/** The server closes the socket with this code when its sign-in ended (logout, password reset, disabled). */
+const SIGNED_OUT = 4401;
+
 const MIN_DELAY = 1_000;
 const MAX_DELAY = 30_000;
 // Below the idle timeouts of the usual reverse proxies (often 60 s).
@@ -54,6 +57,9 @@ export class ConsoleStore {
 	#haveSnapshot = false;
 	#everConnected = false;
 	#listeners = new Set<(message: { type: string; [k: string]: unknown }) => void>();
+
+	/** `onSignedOut` runs once the server says this sign-in is over: reconnecting could only be refused. */
+	constructor(private readonly onSignedOut: () => void = () => {}) {}
 
 	start() {
 		if (!this.#stopped) return;
@@ -123,11 +129,18 @@ export class ConsoleStore {
 			this.#pingTimer = setInterval(() => this.#send({ type: 'ping' }), PING_EVERY);
 		};
 		socket.onmessage = (event) => this.#receive(event.data);
-		socket.onclose = () => {
+		socket.onclose = (event) => {
 			if (this.#socket !== socket) return;
 			this.#socket = null;
 			clearInterval(this.#pingTimer);
 			if (this.#stopped) return;
+			if (event.code === SIGNED_OUT) {
+				// Take PINs and links off the screen at once, then leave for the sign-in page.
+				this.stop();
+				this.sessions = [];
+				this.onSignedOut();
+				return;
+			}
 			this.connection = 'reconnecting';
 			this.#scheduleReconnect();
 		};
