@@ -111,9 +111,11 @@ log.info('listening', {
   url: `${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`,
   publicUrl: config.publicUrl.href,
 });
-// Only now: the link works the moment anyone sees it.
+// Only now: the link works the moment anyone sees it. The one secret Loupe
+// logs on purpose (src/log.ts, setupLink): the operator has no other way to
+// get it, it works once, and each start without an administrator replaces it.
 if (admin.outcome === 'setup_link') {
-  log.warn('no administrator yet: open this one-time link to create the first one', { setupUrl: admin.url });
+  log.setupLink(admin.url);
   // Also plain, so a person reading the terminal can copy it.
   console.log(`\n  Create the first Loupe administrator: ${admin.url}\n`);
 }
