@@ -87,7 +87,8 @@ media.start();
 await markAllCustomersAway(deps);
 
 const gateway: SmsGateway = config.smpp ? createSmppGateway(config.smpp, log) : createConsoleGateway(log);
-if (!config.smpp) log.warn('SMPP_URL is not set: SMS texts are only logged, technicians read the PIN out');
+if (!config.smpp)
+  log.warn('SMPP_URL is not set: SMS texts are not sent (nor logged), technicians read the PIN out or paste the link');
 else
   log.info('SMS gateway', {
     kind: 'smpp',
