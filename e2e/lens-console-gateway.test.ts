@@ -1,5 +1,6 @@
-// Without SMPP_URL Loupe still invites: the text goes to the log only, and the
-// dialog says so plainly instead of pretending the SMS was sent.
+// Without SMPP_URL Loupe still invites: the text is not sent, the dialog says so
+// plainly instead of pretending it was, and the log says a text was due
+// without its PIN or link (no secret reaches a log).
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { type Browser, chromium } from 'playwright-core';
 import { ADMINISTRATOR_ENV, addTechnician, sendSmsInvitation, shot, signInToConsole } from './helpers.ts';
@@ -20,7 +21,7 @@ afterAll(async () => {
   await loupe?.stop();
 });
 
-test('no SMS gateway: the text is logged, and the dialog tells the technician to read the PIN out', async () => {
+test('no SMS gateway: the dialog tells the technician to read the PIN out; the log says a text was due, without its PIN or link', async () => {
   expect(loupe.logs.some((l) => String(l.msg).startsWith('SMPP_URL is not set'))).toBe(true);
   // The bundled Janus was started and supervised alongside.
   const health = (await (await fetch(`${loupe.url}/healthz`)).json()) as { status: string; checks: { janus: string } };
@@ -39,7 +40,10 @@ test('no SMS gateway: the text is logged, and the dialog tells the technician to
   await dialog.getByTestId('sms-console-note').waitFor();
   await dialog.locator('[data-testid="sms-status"][data-gateway="console"]', { hasText: 'Not sent' }).waitFor();
   expect(await dialog.getByTestId('resend-sms').count()).toBe(0);
-  const logged = await loupe.waitForLog((l) => typeof l.text === 'string' && l.text.includes(pin));
-  expect(logged.to).toBe('+31611122233');
+  const logged = await loupe.waitForLog((l) => l.msg === 'SMS (console gateway, not sent)');
+  expect(logged).toMatchObject({ to: '+316•••••233', characters: expect.any(Number) });
+  const link = await dialog.getByTestId('session-link').inputValue();
+  expect(loupe.output()).not.toMatch(new RegExp(`(?<![0-9A-Za-z])${pin}(?![0-9A-Za-z])`));
+  expect(loupe.output()).not.toContain(link.split('/l/')[1]!);
   await shot(page, '21-no-sms-gateway');
 }, 60_000);

@@ -10,6 +10,7 @@ import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { healthRoutes } from './health/routes.ts';
 import type { MediaService } from './media/service.ts';
 import type { JanusStatus } from './media/supervisor.ts';
+import { loggablePath } from './log-redact.ts';
 import { SocketRegistry } from './realtime/registry.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
@@ -41,7 +42,8 @@ export function createApp(parts: AppParts): Hono {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
       return c.json(errorBody(err.code, err.message, err.details), err.status as 400);
     }
-    log.error('unhandled error', { err, method: c.req.method, path: c.req.path });
+    // The logger writes the error's class and code, never its message (a failed query's carries its parameters).
+    log.error('unhandled error', { err, method: c.req.method, path: loggablePath(c.req.path) });
     return c.json(errorBody('internal', 'Something went wrong on the server. The error was logged.'), 500);
   });
 
@@ -50,7 +52,7 @@ export function createApp(parts: AppParts): Hono {
     await next();
     log.info('request', {
       method: c.req.method,
-      path: c.req.path,
+      path: loggablePath(c.req.path), // no token: GET /api/setup/<token> is /api/setup/:value
       status: c.res.status,
       ms: Math.round(performance.now() - started),
     });

@@ -87,7 +87,8 @@ media.start();
 await markAllCustomersAway(deps);
 
 const gateway: SmsGateway = config.smpp ? createSmppGateway(config.smpp, log) : createConsoleGateway(log);
-if (!config.smpp) log.warn('SMPP_URL is not set: SMS texts are only logged, technicians read the PIN out');
+if (!config.smpp)
+  log.warn('SMPP_URL is not set: SMS texts are not sent (nor logged), technicians read the PIN out or paste the link');
 else
   log.info('SMS gateway', {
     kind: 'smpp',
@@ -111,9 +112,11 @@ log.info('listening', {
   url: `${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`,
   publicUrl: config.publicUrl.href,
 });
-// Only now: the link works the moment anyone sees it.
+// Only now: the link works the moment anyone sees it. The one secret Loupe
+// logs on purpose (src/log.ts, setupLink): the operator has no other way to
+// get it, it works once, and each start without an administrator replaces it.
 if (admin.outcome === 'setup_link') {
-  log.warn('no administrator yet: open this one-time link to create the first one', { setupUrl: admin.url });
+  log.setupLink(admin.url);
   // Also plain, so a person reading the terminal can copy it.
   console.log(`\n  Create the first Loupe administrator: ${admin.url}\n`);
 }

@@ -39,7 +39,11 @@ export async function login(
   if (!found || !ok) {
     await record(deps.db, addressKey, LOGIN_LIMITS.address, now);
     await record(deps.db, accountKey, LOGIN_LIMITS.account, now);
-    deps.log.warn('login failed', { email, address: input.address });
+    // The email only of an account that exists: an unknown one may be a password typed into the wrong box.
+    deps.log.warn(
+      'login failed',
+      found ? { email, address: input.address } : { unknownAccount: true, address: input.address },
+    );
     throw new Unauthorized('Wrong email or password.');
   }
   if (found.disabled) throw new Forbidden('This account is disabled. Ask your administrator.', 'account_disabled');

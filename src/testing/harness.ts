@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { freshTestDatabase, rows } from '../db/testing.ts';
 import type { Clock, Deps } from '../deps.ts';
-import { silentLogger } from '../log.ts';
+import { silentLogger, type Logger } from '../log.ts';
 import { Events } from '../sessions/events.ts';
 
 /** For the hook that prepares the database: the first one of a run creates PGlite (~5 s). */
@@ -39,11 +39,12 @@ export type Harness = Deps & { app: Hono; database: Database; clock: FakeClock; 
 type CallOptions = { cookie?: string; body?: unknown; raw?: string; headers?: Record<string, string> };
 export type Caller = (method: string, path: string, opts?: CallOptions) => Promise<Response>;
 
-export async function harness(env: Record<string, string> = {}): Promise<Harness> {
+/** `log`: a real logger, for a test that reads what the app logs (src/log-secrets.test.ts). */
+export async function harness(env: Record<string, string> = {}, { log }: { log?: Logger } = {}): Promise<Harness> {
   const database = await freshTestDatabase();
   const config: Config = loadConfig({ LOUPE_PUBLIC_URL: ORIGIN, ...env });
   const clock = fakeClock();
-  const deps: Deps = { db: database.db, clock, log: silentLogger, config, events: new Events() };
+  const deps: Deps = { db: database.db, clock, log: log ?? silentLogger, config, events: new Events() };
   const app = createApp({ ...deps, database });
   const call: Caller = (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
