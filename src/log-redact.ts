@@ -17,6 +17,16 @@
 //   and secret-named keys of JSON quoted inside it.
 export const REDACTED = '[redacted]';
 
+/**
+ * An error whose message Loupe built from its own constants and configuration
+ * (a timeout, an address it was configured with), never from input: the log
+ * keeps its message (scrubbed like any string), so an operator still reads
+ * "no answer from ws://127.0.0.1:8188 within 5000 ms" instead of a bare class.
+ */
+export class Fault extends Error {
+  override name = 'Fault';
+}
+
 // Matched against the words of a key (camelCase, snake_case and kebab-case split).
 const SECRET_WORDS = new Set([
   'auth',
@@ -198,7 +208,8 @@ export function describeError(err: Error): Record<string, unknown> {
     }
     causes.push(safeFields(c));
   }
-  const message = [own, ...causes].map(summary).join(', caused by ');
+  const said = err instanceof Fault ? `: ${scrub(err.message)}` : '';
+  const message = `${[own, ...causes].map(summary).join(', caused by ')}${said}`;
   // Frames only from after the message, so a message with "\n    at …" in it adds nothing.
   const stack = err.stack ?? '';
   const afterMessage = err.message && stack.includes(err.message) ? stack.indexOf(err.message) + err.message.length : 0;

@@ -8,7 +8,7 @@ import { DrizzleQueryError } from 'drizzle-orm';
 import postgres from 'postgres';
 import { Conflict } from './http/errors.ts';
 import { loggablePath, scrub } from './log-redact.ts';
-import { createLogger, SETUP_LINK_MESSAGE } from './log.ts';
+import { createLogger, Fault, SETUP_LINK_MESSAGE } from './log.ts';
 
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
 const EMAIL = 'secret.person@example.test';
@@ -242,5 +242,17 @@ describe('the setup link, the one exception', () => {
       if (!file.endsWith('.test.ts') && /\.setupLink\(/.test(readFileSync(join(import.meta.dir, file), 'utf8')))
         callers.push(file);
     expect(callers).toEqual(['main.ts']);
+  });
+});
+
+describe('a Fault', () => {
+  test('keeps the message Loupe built, scrubbed, where any other error keeps only its class', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', (l) => lines.push(l));
+    log.error('janus down', { err: new Fault('no answer from ws://u:p@127.0.0.1:8188/?apisecret=x within 5000 ms') });
+    log.error('other', { err: new Error('no answer within 5000 ms') });
+    const [fault, other] = lines.map((l) => JSON.parse(l));
+    expect(fault.err.message).toBe('Fault: no answer from ws://[redacted]@127.0.0.1:8188/?[redacted] within 5000 ms');
+    expect(other.err.message).toBe('Error');
   });
 });

@@ -7,6 +7,8 @@
 // ICE passwords. The one deliberate exception is `setupLink`.
 import { describeError, isSecretKey, REDACTED, scrub } from './log-redact.ts';
 
+export { Fault } from './log-redact.ts';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

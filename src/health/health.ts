@@ -1,7 +1,7 @@
 // What /healthz reports: the database answers (within PING_TIMEOUT_MS) and,
 // when Loupe runs one, the media gateway's state.
 import type { Database } from '../db/client.ts';
-import type { Logger } from '../log.ts';
+import { Fault, type Logger } from '../log.ts';
 import type { JanusStatus } from '../media/supervisor.ts';
 
 const VERSION = '0.1.0';
@@ -34,7 +34,7 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
     await Promise.race([
       deps.database.ping(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Fault(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
       }),
     ]);
     clearTimeout(timer);

@@ -1,5 +1,7 @@
 // Janus's health, asked over its WebSocket API: one request on a fresh
 // connection, and the \`info\` check that it is a Janus with the VideoRoom plugin.
+import { Fault } from '../log.ts';
+
 export type JanusMessage = Record<string, unknown>;
 
 /** One request on a fresh connection, answered by the reply with its transaction. */
@@ -14,7 +16,7 @@ export function askJanus(url: string, request: JanusMessage, timeoutMs = 2_000):
       settle();
     };
     const timer = setTimeout(
-      () => finish(() => reject(new Error(`no answer from ${url} within ${timeoutMs} ms`))),
+      () => finish(() => reject(new Fault(`no answer from ${url} within ${timeoutMs} ms`))),
       timeoutMs,
     );
     ws.onopen = () => ws.send(JSON.stringify({ ...request, transaction }));
@@ -27,8 +29,8 @@ export function askJanus(url: string, request: JanusMessage, timeoutMs = 2_000):
       }
       if (message.transaction === transaction && message.janus !== 'ack') finish(() => resolve(message));
     };
-    ws.onerror = () => finish(() => reject(new Error(`cannot connect to ${url}`)));
-    ws.onclose = (event) => finish(() => reject(new Error(`${url} closed the connection (${event.code})`)));
+    ws.onerror = () => finish(() => reject(new Fault(`cannot connect to ${url}`)));
+    ws.onclose = (event) => finish(() => reject(new Fault(`${url} closed the connection (${event.code})`)));
   });
 }
 
@@ -39,8 +41,8 @@ export async function checkJanus(
   timeoutMs?: number,
 ): Promise<JanusMessage> {
   const info = await askJanus(url, { janus: 'info', ...(apiSecret && { apisecret: apiSecret }) }, timeoutMs);
-  if (info.janus !== 'server_info') throw new Error(`${url} answered info with ${JSON.stringify(info).slice(0, 200)}`);
+  if (info.janus !== 'server_info') throw new Fault(`${url} answered info with ${JSON.stringify(info).slice(0, 200)}`);
   const plugins = (info.plugins ?? {}) as Record<string, unknown>;
-  if (!('janus.plugin.videoroom' in plugins)) throw new Error(`the Janus at ${url} has no VideoRoom plugin`);
+  if (!('janus.plugin.videoroom' in plugins)) throw new Fault(`the Janus at ${url} has no VideoRoom plugin`);
   return info;
 }

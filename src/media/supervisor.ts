@@ -6,7 +6,7 @@
 // spawns and stops the process, janus-output.ts relays what it prints and
 // janus-api.ts asks it whether it answers.
 import { ConfigError, type MediaSettings } from '../config.ts';
-import type { Level, Logger } from '../log.ts';
+import { Fault, type Level, type Logger } from '../log.ts';
 import { checkJanus, type JanusMessage } from './janus-api.ts';
 import { renderJanusConfig } from './janus-config.ts';
 import { JanusOutput } from './janus-output.ts';
@@ -172,7 +172,7 @@ export class JanusSupervisor {
       logLevel,
       secrets: this.secrets!,
     });
-    if (this.stopping) throw new Error('Janus supervisor stopped');
+    if (this.stopping) throw new Fault('Janus supervisor stopped');
     const proc = this.spawn([this.janusBin(), '-F', rendered.configsFolder, '-C', rendered.coreConfigFile]);
     const startedAt = Date.now();
     this.opts.log.info('Janus starting', { pid: proc.pid, url: this.wsUrl });
@@ -253,11 +253,11 @@ export class JanusSupervisor {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
-      if (this.stopping) throw new Error('Janus supervisor stopped while Janus was starting');
+      if (this.stopping) throw new Fault('Janus supervisor stopped while Janus was starting');
       if (proc.exitCode !== null || proc.signalCode !== null) {
         // Its last words may still be in the pipe.
         await within(this.relayed, 1_000);
-        throw new Error(
+        throw new Fault(
           `Janus (${this.opts.media.janusBin}) exited with ${proc.signalCode ?? `code ${proc.exitCode}`} before it answered${this.output.lastLines()}`,
         );
       }
@@ -268,7 +268,7 @@ export class JanusSupervisor {
       }
       await Bun.sleep(100);
     }
-    throw new Error(
+    throw new Fault(
       `Janus did not answer on ${this.wsUrl} within ${timeoutMs / 1000} s (${last})${this.output.lastLines()}`,
     );
   }

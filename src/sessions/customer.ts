@@ -11,6 +11,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
 import { blockedFor, ensureCounters, openedAfter, releaseEach, windowSql, type Limit } from '../ratelimit/limiter.ts';
 import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
+import { Fault } from '../log.ts';
 import { finish } from './end.ts';
 import type { RedeemInput } from '../contract/inputs.ts';
 import { assertTransition, LIVE_STATES } from './states.ts';
@@ -151,7 +152,7 @@ async function claimUnlessLimited(
 ): Promise<Attempt> {
   const byPin = 'pin' in input;
   if (keys.length !== (byPin ? 2 : 1))
-    throw new Error(`a redeem by ${byPin ? 'PIN' : 'link'} has ${byPin ? 2 : 1} rate-limit keys, not ${keys.length}`);
+    throw new Fault(`a redeem by ${byPin ? 'PIN' : 'link'} has ${byPin ? 2 : 1} rate-limit keys, not ${keys.length}`);
   const values: Record<string, unknown> = {
     now: at.now.toISOString(),
     tokenHash: at.tokenHash,
@@ -164,7 +165,7 @@ async function claimUnlessLimited(
     values[`openedAfter${i}`] = openedAfter(limit, at.now).toISOString();
   });
   const [row] = await (byPin ? redeemByPin : redeemByLink)(db).execute(values);
-  if (!row) throw new Error('the redeem statement returned no row');
+  if (!row) throw new Fault('the redeem statement returned no row');
   if (!row.session) return { blocked: row.blocked === true };
   const session: SessionRow = {
     ...row.session,
