@@ -4,7 +4,7 @@ import { technicians } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { Forbidden, RateLimited, Unauthorized } from '../http/errors.ts';
-import { blockedFor, clear, record, type Limit } from '../ratelimit/limiter.ts';
+import { clear, releaseEach, spend, type Limit } from '../ratelimit/limiter.ts';
 import { burnVerifyTime, verifyPassword } from './passwords.ts';
 import { createAuthSession, endAuthSession, loadMe, type Me } from './sessions.ts';
 
@@ -25,20 +25,34 @@ export async function login(
   const now = deps.clock.now();
   const addressKey = `login:address:${input.address}`;
   const accountKey = `login:account:${email}`;
-  const wait = Math.max(
-    await blockedFor(deps.db, addressKey, LOGIN_LIMITS.address, now),
-    await blockedFor(deps.db, accountKey, LOGIN_LIMITS.account, now),
+  // The attempt is counted before the password is checked, and taken back if
+  // the password was right: a check beforehand and a count afterwards let a
+  // burst of parallel guesses all pass the check while the first ones were
+  // still being verified. Counting happens in a transaction of its own, so no
+  // lock is held during the argon2 verification; a refusal by the limit rolls
+  // back and counts nothing. A malformed body (400) never gets here: it tests
+  // no password.
+  await transaction(deps.db, (tx) =>
+    spend(
+      tx,
+      [
+        [addressKey, LOGIN_LIMITS.address],
+        [accountKey, LOGIN_LIMITS.account],
+      ],
+      now,
+      (over) =>
+        new RateLimited(
+          `Too many failed sign-in attempts. Try again in ${Math.ceil(over.retryAfterS / 60)} minute(s).`,
+          over.retryAfterS,
+        ),
+    ),
   );
-  if (wait > 0)
-    throw new RateLimited(`Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, wait);
 
   const [found] = await deps.db.select().from(technicians).where(eq(technicians.email, email));
   let ok = false;
   if (found) ok = await verifyPassword(found.passwordHash, input.password);
   else await burnVerifyTime(input.password); // an unknown email takes as long as a wrong password
   if (!found || !ok) {
-    await record(deps.db, addressKey, LOGIN_LIMITS.address, now);
-    await record(deps.db, accountKey, LOGIN_LIMITS.account, now);
     // The email only of an account that exists: an unknown one may be a password typed into the wrong box.
     deps.log.warn(
       'login failed',
@@ -46,6 +60,8 @@ export async function login(
     );
     throw new Unauthorized('Wrong email or password.');
   }
+  // The right password was no guess: its attempt is taken back (a disabled account's too).
+  await releaseEach(deps.db, [addressKey, accountKey]);
   if (found.disabled) throw new Forbidden('This account is disabled. Ask your administrator.', 'account_disabled');
   await clear(deps.db, accountKey);
 

@@ -59,5 +59,12 @@ export function securityHeaders(opts: { scriptHashes: string[]; https: boolean }
     h.set('cross-origin-opener-policy', 'same-origin');
     h.set('permissions-policy', 'camera=(self), microphone=(self), geolocation=(), payment=(), usb=()');
     if (opts.https) h.set('strict-transport-security', 'max-age=31536000');
+    // API answers carry PINs, links, tokens and people's data, and their errors
+    // and 204s are no different: no browser or proxy cache may keep any of them.
+    // Here, once for every route, those to come included. Anything else (the web
+    // build) keeps a policy it set itself (src/web/static.ts) and gets no-store
+    // when it set none. no-store alone is enough: every HTTP/1.1 cache obeys it,
+    // and Expires or Pragma would only speak to HTTP/1.0 caches, long gone.
+    if (c.req.path.startsWith('/api/') || !h.has('cache-control')) h.set('cache-control', 'no-store');
   };
 }

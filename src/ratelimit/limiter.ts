@@ -9,7 +9,7 @@ export type Limit = { max: number; windowMs: number };
 
 /*
  * The fixed-window rule, defined once here and used by every counter: by
- * blockedFor and recordEach below and by the redeem statement
+ * blockedFor, recordEach and spend below and by the redeem statement
  * (src/sessions/customer.ts), which counts in the database within its one
  * statement. A counter's window opens at its first event; it is over once
  * `windowMs` have passed since then, and the next event opens a new window with
@@ -57,27 +57,80 @@ export async function record(db: Db | Tx, key: string, limit: Limit, now: Date):
   return (await recordEach(db, [[key, limit]], now)).get(key)!;
 }
 
-/**
- * Counts one event against each key (a statement per distinct window length,
- * not per key: a PIN redeem counts two keys on every attempt). Keys are
- * written in sorted order, so concurrent callers lock them in the same order.
- */
+/** Counts one event against each key; each key's count after it. */
 export async function recordEach(
   db: Db | Tx,
   entries: [key: string, limit: Limit][],
   now: Date,
 ): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  const byWindow = new Map<number, string[]>();
-  for (const [key, limit] of entries) byWindow.set(limit.windowMs, [...(byWindow.get(limit.windowMs) ?? []), key]);
-  for (const [windowMs, keys] of byWindow) {
+  return new Map([...(await countEach(db, entries, now))].map(([key, c]) => [key, c.count]));
+}
+
+/** Where a spend went past a limit: the first key, and the seconds until its window is over. */
+export type Over = { key: string; limit: Limit; retryAfterS: number };
+
+/**
+ * Spends one event of each key's limit, inside the caller's transaction, for
+ * the thing the limit guards (an SMS queued, a sign-in attempt). When this
+ * takes a key past its limit, throws what `refuse` makes of it, so the
+ * caller's transaction rolls back, these counts with it: a refused request is
+ * never counted. Call it in the transaction that does the guarded thing, after
+ * that transaction's other checks, so nothing refused for another reason
+ * spends the limit either.
+ *
+ * Race-safe: the upsert locks each counter's row until the transaction ends,
+ * so concurrent spenders of a key count one after the other and see each
+ * other's counts; a counter that does not exist yet is no gap (a concurrent
+ * insert of the same key waits on the primary key, then updates). Exactly
+ * `max` spends pass however many run at once.
+ */
+export async function spend(
+  tx: Tx,
+  entries: [key: string, limit: Limit][],
+  now: Date,
+  refuse: (over: Over) => Error,
+): Promise<void> {
+  const counts = await countEach(tx, entries, now);
+  for (const [key, limit] of entries) {
+    const counter = counts.get(key)!;
+    if (counter.count > limit.max) {
+      throw refuse({
+        key,
+        limit,
+        retryAfterS: (counter.windowStart.getTime() + limit.windowMs - now.getTime()) / 1000,
+      });
+    }
+  }
+}
+
+/**
+ * Counts one event against each key: one statement per run of keys with the
+ * same window length (in practice one statement), the keys in sorted order
+ * across all statements, so concurrent callers lock them in the same order and
+ * never deadlock.
+ */
+async function countEach(
+  db: Db | Tx,
+  entries: [key: string, limit: Limit][],
+  now: Date,
+): Promise<Map<string, { count: number; windowStart: Date }>> {
+  const windowOf = new Map(entries.map(([key, limit]) => [key, limit.windowMs]));
+  const runs: { windowMs: number; keys: string[] }[] = [];
+  for (const key of [...windowOf.keys()].sort()) {
+    const windowMs = windowOf.get(key)!;
+    const last = runs.at(-1);
+    if (last?.windowMs === windowMs) last.keys.push(key);
+    else runs.push({ windowMs, keys: [key] });
+  }
+  const counts = new Map<string, { count: number; windowStart: Date }>();
+  for (const { windowMs, keys } of runs) {
     // Bound as text with a cast: postgres-js does not serialise a Date inside a raw sql fragment.
     const after = sql`${openedAfter({ windowMs }, now).toISOString()}::timestamptz`;
     const nowValue = sql`${now.toISOString()}::timestamptz`;
     const counter = { windowStart: sql`${rateLimits.windowStart}`, count: sql`${rateLimits.count}` };
     const rows = await db
       .insert(rateLimits)
-      .values([...new Set(keys)].sort().map((key) => ({ key, windowStart: now, count: 1 })))
+      .values(keys.map((key) => ({ key, windowStart: now, count: 1 })))
       .onConflictDoUpdate({
         target: rateLimits.key,
         set: {
@@ -85,8 +138,8 @@ export async function recordEach(
           windowStart: windowSql.startAfterEvent(counter, after, nowValue),
         },
       })
-      .returning({ key: rateLimits.key, count: rateLimits.count });
-    for (const row of rows) counts.set(row.key, row.count);
+      .returning({ key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart });
+    for (const row of rows) counts.set(row.key, { count: row.count, windowStart: row.windowStart });
   }
   return counts;
 }

@@ -1,13 +1,15 @@
-// One table of attempts, run through both users of the fixed-window rule: the
-// limiter (blockedFor, then record: as sign-in uses it) and the redeem
+// One table of attempts, run through every user of the fixed-window rule: the
+// limiter's blockedFor then record, its spend (counts in a transaction that a
+// refusal rolls back: the SMS quotas and sign-in use it), and the redeem
 // statement of the Lens page (src/sessions/customer.ts), which decides and
 // counts inside its one SQL statement. The same attempts at the same times
-// must be allowed or refused alike by both, and as the table says.
+// must be allowed or refused alike by all, and as the table says.
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { RateLimited } from '../http/errors.ts';
 import { InvitationNotFound, REDEEM_PER_ADDRESS, redeem } from '../sessions/customer.ts';
 import { DATABASE_HOOK, harness, type Harness } from '../testing/harness.ts';
-import { blockedFor, record, type Limit } from './limiter.ts';
+import { transaction } from '../db/transaction.ts';
+import { blockedFor, record, spend, type Limit } from './limiter.ts';
 
 type Outcome = 'allowed' | 'refused';
 /** `times` attempts at `at` ms after the case's start, each expected to be `expect`. */
@@ -76,6 +78,22 @@ describe('the fixed-window rule, one table for the limiter and the redeem statem
         if ((await blockedFor(h.db, key, limit, now)) > 0) return 'refused';
         await record(h.db, key, limit, now);
         return 'allowed';
+      });
+      expect(seen).toEqual(expected(steps));
+    });
+
+    test(`spend: ${name}`, async () => {
+      const key = `window-rule-spend:${index}`;
+      const seen = await answers(steps, caseStart(index), async () => {
+        try {
+          await transaction(h.db, (tx) =>
+            spend(tx, [[key, limit]], h.clock.now(), (over) => new RateLimited(over.key, over.retryAfterS)),
+          );
+          return 'allowed';
+        } catch (err) {
+          if (err instanceof RateLimited) return 'refused';
+          throw err;
+        }
       });
       expect(seen).toEqual(expected(steps));
     });

@@ -6,8 +6,7 @@ import type { Me } from '../auth/sessions.ts';
 import { groups, lensSessions, smsMessages, technicians } from '../db/schema.ts';
 import { tokenHash } from '../auth/tokens.ts';
 import { pgErrorCode, transaction, UNIQUE_VIOLATION, violatedConstraint, type Tx } from '../db/transaction.ts';
-import { record } from '../ratelimit/limiter.ts';
-import type { Db } from '../db/client.ts';
+import { spend } from '../ratelimit/limiter.ts';
 import type { Deps } from '../deps.ts';
 import { Conflict, Forbidden, RateLimited } from '../http/errors.ts';
 import { invitationText } from '../sms/templates.ts';
@@ -107,8 +106,9 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
   const language = input.language ?? languageForCountry(phone?.country ?? deps.config.defaultRegion);
   const now = deps.clock.now();
   const actor = { type: 'technician', id: me.id } as const;
-  if (phone) await countSms(deps.db, me.id, phone.e164, now);
 
+  // The live-session limit (409) is checked first, the SMS quotas (429) as the text is queued:
+  // a refusal by either rolls back everything, the quota's counts included.
   const view = await transaction(deps.db, async (tx) => {
     const slot = await takeLiveSlot(tx, me.id);
     const [group] = await tx.select({ settings: groups.settings }).from(groups).where(eq(groups.id, me.groupId));
@@ -125,7 +125,7 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
       createdAt: now,
       updatedAt: now,
     });
-    if (phone) await queueInvitationSms(tx, deps, session, now);
+    if (phone) await queueInvitationSms(tx, deps, session, me.id, now);
     await audit(
       tx,
       actor,
@@ -140,12 +140,30 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
   return view;
 }
 
+/** Queues the invitation's text, spending the SMS quotas for it in the same transaction (see spend). */
 async function queueInvitationSms(
   tx: Tx,
   deps: Pick<Deps, 'config'>,
   session: typeof lensSessions.$inferSelect,
+  technicianId: string,
   now: Date,
 ) {
+  const to = session.phone!;
+  await spend(
+    tx,
+    [
+      [`sms-to:${to}`, SMS_PER_NUMBER],
+      [`sms-by:${technicianId}`, SMS_PER_TECHNICIAN],
+    ],
+    now,
+    (over) =>
+      new RateLimited(
+        over.key === `sms-to:${to}`
+          ? `${to} already got ${SMS_PER_NUMBER.max} invitations this hour. Check the number, or use the link/PIN method.`
+          : `You sent ${SMS_PER_TECHNICIAN.max} invitations this hour, the most allowed.`,
+        over.retryAfterS,
+      ),
+  );
   const minutes = Math.round((session.pinExpiresAt.getTime() - now.getTime()) / 60_000);
   const text = invitationText(session.language, {
     link: linkFor(deps.config, session.linkToken!),
@@ -154,22 +172,7 @@ async function queueInvitationSms(
   });
   await tx
     .insert(smsMessages)
-    .values({ sessionId: session.id, to: session.phone!, text, nextAttemptAt: now, createdAt: now, updatedAt: now });
-}
-
-async function countSms(db: Db | Tx, technicianId: string, to: string, now: Date) {
-  if ((await record(db, `sms-to:${to}`, SMS_PER_NUMBER, now)) > SMS_PER_NUMBER.max) {
-    throw new RateLimited(
-      `${to} already got ${SMS_PER_NUMBER.max} invitations this hour. Check the number, or use the link/PIN method.`,
-      SMS_PER_NUMBER.windowMs / 1000,
-    );
-  }
-  if ((await record(db, `sms-by:${technicianId}`, SMS_PER_TECHNICIAN, now)) > SMS_PER_TECHNICIAN.max) {
-    throw new RateLimited(
-      `You sent ${SMS_PER_TECHNICIAN.max} invitations this hour, the most allowed.`,
-      SMS_PER_TECHNICIAN.windowMs / 1000,
-    );
-  }
+    .values({ sessionId: session.id, to, text, nextAttemptAt: now, createdAt: now, updatedAt: now });
 }
 
 /** Sends the invitation again (same PIN and link), at most once a minute and a few times per session. */
@@ -201,8 +204,7 @@ export async function resendSms(deps: Deps, me: Me, id: string): Promise<Session
     }
     const wait = last ? last.createdAt.getTime() + RESEND_AFTER_MS - now.getTime() : 0;
     if (wait > 0) throw new RateLimited(`Wait ${Math.ceil(wait / 1000)} s before sending the SMS again.`, wait / 1000);
-    await countSms(tx, me.id, session.phone!, now);
-    await queueInvitationSms(tx, deps, session, now);
+    await queueInvitationSms(tx, deps, session, me.id, now);
     await audit(tx, { type: 'technician', id: me.id }, 'session.sms_resent', { type: 'session', id });
     return (await sessionView(tx, deps.config, id))!;
   });

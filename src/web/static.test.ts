@@ -30,12 +30,12 @@ beforeAll(() => {
 });
 
 describe('serving the web build', () => {
-  test('page paths get the SPA fallback, uncached', async () => {
+  test('page paths get the SPA fallback, never stored (the Lens and setup URLs hold tokens)', async () => {
     for (const path of ['/', '/console', '/admin', '/setup?token=abc', '/l/some-token']) {
       const res = await app.request(path);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
-      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('cache-control')).toBe('no-store');
       expect(await res.text()).toContain('<div>app</div>');
     }
   });

@@ -83,6 +83,24 @@ export function encodedFile(
   return new Response(Bun.file(path), { headers: { ...headers, 'content-type': type, vary: 'accept-encoding' } });
 }
 
+/**
+ * Pages are never stored: their URL is the key a cache would keep them under,
+ * and the Lens's /l/<token> and the setup page's ?token= hold a secret there.
+ * (The Lens's service worker keeps its own copy of the shell, 200.html, which
+ * holds none.)
+ */
+const PAGE_CACHE = 'no-store';
+
+/**
+ * Content-hashed assets never change: a year. Anything else is revalidated on
+ * every use, the service worker's script included (browsers check it for
+ * updates past their HTTP cache anyway; no-cache keeps any other client honest).
+ */
+function cacheControl(file: string, urlPath: string): string {
+  if (file.endsWith('.html')) return PAGE_CACHE;
+  return urlPath.startsWith('/_app/immutable/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
 export function serveWeb(build: WebBuild | undefined) {
   return async (c: Context) => {
     const urlPath = c.req.path;
@@ -93,15 +111,11 @@ export function serveWeb(build: WebBuild | undefined) {
       return c.text('The web app is not built yet. Run `npm run build`, then restart Loupe.', 503);
     }
     const file = fileUnder(build.root, urlPath);
-    if (file) {
-      const immutable = urlPath.startsWith('/_app/immutable/');
-      return encodedFile(file, c.req.header('accept-encoding'), {
-        'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      });
-    }
+    if (file)
+      return encodedFile(file, c.req.header('accept-encoding'), { 'cache-control': cacheControl(file, urlPath) });
     if (urlPath.startsWith('/_app/') || /\.[a-z0-9]{1,8}$/i.test(urlPath)) {
       return c.text('Not found', 404);
     }
-    return encodedFile(build.fallback, c.req.header('accept-encoding'), { 'cache-control': 'no-cache' });
+    return encodedFile(build.fallback, c.req.header('accept-encoding'), { 'cache-control': PAGE_CACHE });
   };
 }
