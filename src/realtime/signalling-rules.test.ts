@@ -122,6 +122,19 @@ function socket() {
   return { inbox, peer, reply };
 }
 
+/** A page's message as its socket hands it to signalling: the Lens's as is, the console's with the session id. */
+function signal(
+  w: ReturnType<typeof world>,
+  media: MediaBackend['media'],
+  side: 'customer' | 'technician',
+  sock: ReturnType<typeof socket>,
+  sessionId: string,
+  message: MediaMessage,
+) {
+  if (side === 'customer') return signalFromLens(w.deps, media, sessionId, sock.peer, sock.reply, message);
+  return signalFromConsole(w.deps, media, TESS, sock.peer, sock.reply, { ...message, sessionId } as never);
+}
+
 function runTable(name: string, start: () => Promise<MediaBackend>, skip: boolean) {
   describe.skipIf(skip)(`signalling rules on ${name} Janus`, () => {
     let b: MediaBackend;
@@ -137,12 +150,7 @@ function runTable(name: string, start: () => Promise<MediaBackend>, skip: boolea
           for (const key of ALL) {
             const s = w.add(state);
             const sock = socket();
-            if (side === 'customer') await signalFromLens(w.deps, b.media, s.id, sock.peer, sock.reply, MESSAGES[key]!);
-            else
-              await signalFromConsole(w.deps, b.media, TESS, sock.peer, sock.reply, {
-                ...MESSAGES[key]!,
-                sessionId: s.id,
-              } as never);
+            await signal(w, b.media, side, sock, s.id, MESSAGES[key]!);
             // A refusal is replied before the signal call returns; only Janus's own answers come later.
             const refused = sock.inbox.some((m) => m.type === 'error' && m.code === 'invalid_state');
             expect({ key, refused }).toEqual({ key, refused: !sides[side].includes(key) });
@@ -174,20 +182,12 @@ function runTable(name: string, start: () => Promise<MediaBackend>, skip: boolea
       test(`refused before Janus: ${name}`, async () => {
         const s = w.add('active');
         const sock = socket();
-        if (side === 'customer') await signalFromLens(w.deps, b.media, s.id, sock.peer, sock.reply, message);
-        else
-          await signalFromConsole(w.deps, b.media, TESS, sock.peer, sock.reply, {
-            ...message,
-            sessionId: s.id,
-          } as never);
+        await signal(w, b.media, side, sock, s.id, message);
         expect(sock.inbox).toEqual([{ type: 'media.error', sessionId: s.id, code, message: MEDIA_ERRORS[code] }]);
         expect(b.media.has(s.id)).toBe(false);
         // Nothing was queued for Janus: a good offer after it is the first request the session makes.
         const good = socket();
-        await signalFromLens(w.deps, b.media, s.id, good.peer, good.reply, {
-          type: 'rtc.offer',
-          sdp: SDP.chromiumPublishOffer,
-        });
+        await signal(w, b.media, 'customer', good, s.id, { type: 'rtc.offer', sdp: SDP.chromiumPublishOffer });
         await until(() => answered(good.inbox));
         expect(answered(good.inbox)).toBe(true);
         if (b.fake) {
