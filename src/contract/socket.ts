@@ -4,15 +4,20 @@
 // The server validates what browsers send with the `*Message` schemas; the
 // `*Event` schemas are what it sends, checked in tests.
 import { z } from 'zod';
-import { CANDIDATE_MAX, MAX_SOCKET_MESSAGE_BYTES, SDP_MAX } from './limits.ts';
+import { MAX_SOCKET_MESSAGE_BYTES } from './limits.ts';
 import { lensViewSchema, sessionViewSchema } from './views.ts';
 
 export { MAX_SOCKET_MESSAGE_BYTES };
 
-const sdp = z.string().min(10).max(SDP_MAX).startsWith('v=0', 'must be an SDP');
+// An SDP's and a candidate's content (size up to SDP_MAX and CANDIDATE_MAX,
+// characters, the lines Loupe needs) is checked by src/contract/sdp.ts when
+// signalling takes the message: a refusal there is a `media.error` to the page
+// (invalid_sdp, invalid_candidate), not a malformed message. The socket's
+// message limit bounds them here.
+const sdp = z.string();
 const candidate = z
   .strictObject({
-    candidate: z.string().max(CANDIDATE_MAX),
+    candidate: z.string(),
     sdpMid: z.string().max(64).nullish(),
     sdpMLineIndex: z.number().int().min(0).max(64).nullish(),
     usernameFragment: z.string().max(256).nullish(),
@@ -29,6 +34,23 @@ const sessionId = z.uuid();
 const subscription = z.number().int().positive();
 
 const ping = z.strictObject({ type: z.literal('ping') });
+
+/**
+ * Why a page's media request failed. `invalid_sdp` / `invalid_candidate`: what
+ * the page sent is not one Loupe relays (src/contract/sdp.ts); `media_failed`:
+ * Janus refused it or Loupe could not reach Janus; `media_timeout`: Janus did
+ * not answer in time; `subscribe_failed`: the other side's media could not be
+ * subscribed (Loupe tries again); `media_unavailable`: no media on this server.
+ */
+const mediaErrorCode = z.enum([
+  'invalid_sdp',
+  'invalid_candidate',
+  'media_failed',
+  'media_timeout',
+  'subscribe_failed',
+  'media_unavailable',
+]);
+export type MediaErrorCode = z.output<typeof mediaErrorCode>;
 
 // ---- from the browser
 
@@ -101,7 +123,8 @@ export const mediaSignalSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('media.restart'), sessionId }),
   /** Another page (a second tab) took over this side of the session; this one should stop. */
   z.strictObject({ type: z.literal('media.displaced'), sessionId }),
-  z.strictObject({ type: z.literal('media.error'), sessionId, code: z.string(), message: z.string() }),
+  /** `message` is Loupe's, in English (pages show their own text by `code`); never Janus's or the page's own text. */
+  z.strictObject({ type: z.literal('media.error'), sessionId, code: mediaErrorCode, message: z.string() }),
 ]);
 export type MediaSignal = z.output<typeof mediaSignalSchema>;
 

@@ -4,7 +4,8 @@
 // does; VideoRoomAdmin's room requests run on it unchanged. A test can inject
 // what a real Janus does on its own or goes wrong with:
 // - hang(match): matching requests are never answered; they fail after
-//   REQUEST_TIMEOUT_MS as JanusLink's do, or when the connection is lost;
+//   REQUEST_TIMEOUT_MS (requestTimeoutMs) with JanusTimeout as JanusLink's do,
+//   or when the connection is lost;
 // - refuse(match, code, reason): the next matching request gets that error;
 // - webrtcup / hangup / media / slowlink / trickle: Janus's events on a handle;
 // - kill(): Janus dies (every link closes, rooms and handles are gone), and
@@ -14,6 +15,7 @@ import {
   type IceCandidate,
   type JanusEvent,
   JanusRequestError,
+  JanusTimeout,
   type Jsep,
   type PluginAnswer,
   REQUEST_TIMEOUT_MS,
@@ -44,6 +46,8 @@ export class FakeJanus implements JanusSource {
   readonly requests: SeenRequest[] = [];
   /** Milliseconds before an answer arrives (Janus answers in a few on loopback). */
   latencyMs = 1;
+  /** How long a hung request waits before it times out: JanusLink's deadline unless a test wants it sooner. */
+  requestTimeoutMs = REQUEST_TIMEOUT_MS;
   plugin = new FakeVideoRoom(this.roomAdminKey);
   private readonly links = new Set<FakeLink>();
   private readonly readyHandlers = new Set<() => void | Promise<void>>();
@@ -205,10 +209,11 @@ export class FakeHandle implements VideoRoomHandle {
       };
       this.waiting.add(fail);
       if (fault?.kind === 'hang') {
-        timer = setTimeout(
-          () => fail(new Error(`Janus did not answer within ${REQUEST_TIMEOUT_MS} ms.`)),
-          REQUEST_TIMEOUT_MS,
-        );
+        const ms = janus.requestTimeoutMs;
+        timer = setTimeout(() => {
+          this.waiting.delete(fail);
+          reject(new JanusTimeout(`${what}: Janus did not answer within ${ms} ms.`));
+        }, ms);
         return;
       }
       setTimeout(() => {

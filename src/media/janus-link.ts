@@ -37,6 +37,9 @@ export class JanusRequestError extends Error {
   }
 }
 
+/** Janus did not answer a request within its deadline (it may be stuck, or the request is one it never answers). */
+export class JanusTimeout extends JanusRequestError {}
+
 type Pending = {
   resolve: (answer: PluginAnswer) => void;
   reject: (err: Error) => void;
@@ -111,7 +114,7 @@ export class JanusLink {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(transaction);
-        reject(new JanusRequestError(`${what}: Janus did not answer within ${timeoutMs} ms.`));
+        reject(new JanusTimeout(`${what}: Janus did not answer within ${timeoutMs} ms.`));
       }, timeoutMs);
       this.pending.set(transaction, {
         resolve,

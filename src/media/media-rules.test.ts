@@ -3,30 +3,10 @@
 // no ICE: the scenarios that need Janus's own events or faults are fake-only).
 // The real run is what keeps the fake honest.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mediaSignalSchema } from '../contract/socket.ts';
 import type { FakeJanus } from './fake-janus.ts';
-import type { MediaSignal, Peer, SessionRef } from './service.ts';
-import { fakeBackend, hasJanus, type MediaBackend, realBackend } from './testing.ts';
+import type { MediaSignal, SessionRef } from './service.ts';
+import { fakeBackend, hasJanus, type MediaBackend, page, realBackend } from './testing.ts';
 import type { Room } from './videoroom.ts';
-
-/** A page: what Loupe sent it, and a wait for the next signal of a type. */
-export function page(): Peer & { inbox: MediaSignal[]; next(type: string, ms?: number): Promise<MediaSignal> } {
-  const inbox: MediaSignal[] = [];
-  return {
-    inbox,
-    // Every signal keeps the contract the pages read (src/contract/socket.ts).
-    send: (signal) => inbox.push(mediaSignalSchema.parse(signal)),
-    async next(type, ms = 2_000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const i = inbox.findIndex((s) => s.type === type);
-        if (i >= 0) return inbox.splice(i, 1)[0]!;
-        if (Date.now() > deadline) throw new Error(`no ${type} within ${ms} ms; got ${JSON.stringify(inbox)}`);
-        await Bun.sleep(2);
-      }
-    },
-  };
-}
 
 let n = 0;
 const session = (state = 'active'): SessionRef => ({

@@ -7,7 +7,7 @@ import { dropPublisher, dropSubscriber, other, runInOrder, type SessionMedia, te
 import { MediaUnavailable, type Peer, type Side } from './signals.ts';
 import { type MediaContext, subscribe, subscribeFailed, toBrowser } from './subscription.ts';
 
-/** Replaces this side's publisher (and the other side's subscription to it) with one on `sdp`. Runs on the session's queue. */
+/** Replaces this side's publisher (and the other side's subscription to it) with one on `sdp`. Runs on this side's publish queue. */
 export async function publishOffer(
   ctx: MediaContext,
   media: SessionMedia,
@@ -17,7 +17,9 @@ export async function publishOffer(
   sdp: string,
 ): Promise<void> {
   const me = media[side];
-  await dropSubscriber(media[other(side)]);
+  // The other side's subscription to the publisher replaced here goes, on its
+  // own queue: waiting for it here would tie this page to that one's Janus requests.
+  void runInOrder(media, other(side), 'subscribe', () => dropSubscriber(media[other(side)])).catch(() => {});
   await dropPublisher(me);
   const handle = await gateway.attach();
   me.pub = handle;
@@ -57,7 +59,7 @@ function onPublisherEvent(
   else if (event.janus === 'webrtcup') {
     me.up = true;
     tellOther(media, side);
-    void runInOrder(media, async () => {
+    void runInOrder(media, other(side), 'subscribe', async () => {
       const gateway = ctx.gateway();
       if (me.pub !== handle || !gateway) return;
       await subscribe(ctx, media, gateway, other(side));
@@ -71,10 +73,8 @@ function onPublisherEvent(
     // Its handle is of no use any more, and the other side's subscription has
     // nothing left to receive: both go; they are made anew when this side publishes again.
     if (event.janus === 'hangup') {
-      void runInOrder(media, async () => {
-        await handle.detach();
-        await dropSubscriber(media[other(side)]);
-      }).catch(() => {});
+      void runInOrder(media, side, 'publish', () => handle.detach()).catch(() => {});
+      void runInOrder(media, other(side), 'subscribe', () => dropSubscriber(media[other(side)])).catch(() => {});
     }
   }
 }

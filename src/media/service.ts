@@ -5,7 +5,7 @@
 // A side that publishes again (reload, new network, Janus restart) replaces its
 // handles, and the other side is subscribed anew; nobody has to click anything.
 // This file is the public face; the parts live beside it: session-media.ts
-// (one session's state and queue), publisher.ts, subscription.ts,
+// (one session's state and queues), publisher.ts, subscription.ts,
 // janus-connection.ts (the API connection), gateway.ts (what Janus offers).
 import type { VideoPlayout } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -135,20 +135,16 @@ export class MediaService {
    */
   async openRoom(session: SessionRef): Promise<Room> {
     const gateway = await this.ready();
-    const media = this.entry(session);
-    return runInOrder(media, async () => {
-      if (!media.room) await this.replaceRoom(media, gateway, session, false);
-      return media.room!;
-    });
+    return this.room(this.entry(session), gateway, session, false);
   }
 
   /** A page publishes (the customer's camera and microphone, the technician's microphone). Async: a refusal is a rejection, and the work is queued before the first await. */
   async publish(session: SessionRef, side: Side, peer: Peer, sdp: string): Promise<void> {
     const media = this.entry(session);
     claim(media, side, peer);
-    return runInOrder(media, async () => {
+    return runInOrder(media, side, 'publish', async () => {
       const gateway = await this.ready();
-      if (!media.room) await this.replaceRoom(media, gateway, session, true);
+      await this.room(media, gateway, session, true);
       await publishOffer(this.ctx, media, gateway, side, peer, sdp);
     });
   }
@@ -157,9 +153,9 @@ export class MediaService {
   async join(session: SessionRef, side: Side, peer: Peer): Promise<void> {
     const media = this.entry(session);
     claim(media, side, peer);
-    return runInOrder(media, async () => {
+    return runInOrder(media, side, 'subscribe', async () => {
       const gateway = await this.ready();
-      if (!media.room) await this.replaceRoom(media, gateway, session, true);
+      await this.room(media, gateway, session, true);
       const them = media[other(side)];
       peer.send({
         type: 'media.peer',
@@ -177,14 +173,14 @@ export class MediaService {
   answer(sessionId: string, side: Side, sdp: string, subscription: number): Promise<void> {
     const media = this.sessions.get(sessionId);
     if (!media) return Promise.reject(new MediaUnavailable('This session has no media yet.'));
-    return runInOrder(media, () => answerSubscription(media, side, sdp, subscription));
+    return runInOrder(media, side, 'subscribe', () => answerSubscription(media, side, sdp, subscription));
   }
 
   /** A browser's ICE candidate; null when it has gathered them all. */
   candidate(sessionId: string, side: Side, pc: PcName, candidate: BrowserCandidate | null): Promise<void> {
     const media = this.sessions.get(sessionId);
     if (!media) return Promise.resolve();
-    return runInOrder(media, async () => {
+    return runInOrder(media, side, pc, async () => {
       const handle = pc === 'publish' ? media[side].pub : media[side].sub;
       // A candidate for a PeerConnection that was just replaced: nothing to do.
       if (!handle) return;
@@ -212,11 +208,12 @@ export class MediaService {
     const media = this.sessions.get(sessionId);
     if (!media || media[side].peer !== peer) return Promise.resolve();
     media[side].peer = undefined;
-    return runInOrder(media, async () => {
-      await dropSubscriber(media[side]);
+    const unsubscribed = runInOrder(media, side, 'subscribe', () => dropSubscriber(media[side]));
+    const unpublished = runInOrder(media, side, 'publish', async () => {
       await dropPublisher(media[side]);
       tellOther(media, side);
     });
+    return Promise.all([unsubscribed, unpublished]).then(() => {});
   }
 
   /** Hold: Janus stops relaying in both directions; resume starts it again. */
@@ -224,7 +221,7 @@ export class MediaService {
     const media = this.sessions.get(sessionId);
     if (!media || media.held === held) return Promise.resolve();
     media.held = held;
-    return runInOrder(media, () => relayAsState(this.ctx, media));
+    return this.relayAsState(media);
   }
 
   /**
@@ -236,7 +233,13 @@ export class MediaService {
     const media = this.sessions.get(sessionId);
     if (!media || media.started) return Promise.resolve();
     media.started = true;
-    return runInOrder(media, () => relayAsState(this.ctx, media));
+    return this.relayAsState(media);
+  }
+
+  /** Each side's subscription started or paused, on its own queue. */
+  private relayAsState(media: SessionMedia): Promise<void> {
+    const each = SIDES.map((side) => runInOrder(media, side, 'subscribe', () => relayAsState(this.ctx, media, side)));
+    return Promise.all(each).then(() => {});
   }
 
   /**
@@ -298,17 +301,29 @@ export class MediaService {
     return media;
   }
 
+  /** The session's room, made if it has none; a room being made is waited for, not made twice. */
+  private room(media: SessionMedia, gateway: VideoRoomGateway, session: SessionRef, save: boolean): Promise<Room> {
+    if (media.closed) return Promise.reject(new MediaUnavailable('This session has ended.'));
+    if (media.room) return Promise.resolve(media.room);
+    media.making ??= this.replaceRoom(media, gateway, session, save).finally(() => {
+      media.making = null;
+    });
+    return media.making;
+  }
+
   private async replaceRoom(
     media: SessionMedia,
     gateway: VideoRoomGateway,
     session: SessionRef,
     save: boolean,
-  ): Promise<void> {
+  ): Promise<Room> {
     const stale = media.staleRoom ?? storedRoom(session);
     // A restarted Janus has lost its rooms; an external one may still hold this one.
     if (stale && (await gateway.exists(stale.id).catch(() => false))) await gateway.destroyRoom(stale).catch(() => {});
     media.staleRoom = null;
-    media.room = await gateway.createRoom(session.name);
-    if (save) await this.deps.rooms.save(session.id, media.room);
+    const room = await gateway.createRoom(session.name);
+    media.room = room;
+    if (save) await this.deps.rooms.save(session.id, room);
+    return room;
   }
 }

@@ -1,10 +1,12 @@
 // One session's media as MediaService keeps it: the room, each side's page
-// and Janus handles, and the queue its work runs on. The helpers here touch
-// one session only; nothing in this file waits for another session.
+// and Janus handles, and the queues its work runs on (one per PeerConnection).
+// The helpers here touch one session only; nothing in this file waits for
+// another session.
 import type { VideoRoomHandle } from './gateway.ts';
 import {
   type BrowserCandidate,
   MediaUnavailable,
+  type PcName,
   type Peer,
   type PeerState,
   type SessionRef,
@@ -26,6 +28,8 @@ export type Participant = {
    */
   pending?: { feed: number; sdp?: string; candidates: (BrowserCandidate | null)[] };
   state: PeerState;
+  /** The work of each of this side's PeerConnections, in order (see runInOrder). */
+  queues: Record<PcName, Promise<void>>;
 };
 
 export type SessionMedia = {
@@ -33,6 +37,8 @@ export type SessionMedia = {
   room: Room | null;
   /** A room from before a Janus restart or a lost link: destroyed when the next one is made. */
   staleRoom: Room | null;
+  /** The room being made (by the first of Start, a publish or a join that needs it); the others wait for it. */
+  making: Promise<Room> | null;
   held: boolean;
   /**
    * The technician clicked Start (the session is active or on hold). Until
@@ -44,25 +50,25 @@ export type SessionMedia = {
   closed: boolean;
   customer: Participant;
   technician: Participant;
-  chain: Promise<void>;
 };
 
 export const SIDES = ['customer', 'technician'] as const;
 export const other = (side: Side): Side => (side === 'customer' ? 'technician' : 'customer');
 const freshState = (): PeerState => ({ muted: false, camera: true, background: false });
+const idle = (): Record<PcName, Promise<void>> => ({ publish: Promise.resolve(), subscribe: Promise.resolve() });
 
 export function newSessionMedia(session: SessionRef): SessionMedia {
   return {
     sessionId: session.id,
     room: null,
     staleRoom: null,
+    making: null,
     closed: false,
-    chain: Promise.resolve(),
     // After a Loupe restart a held session must stay held.
     held: session.state === 'on_hold',
     started: session.state === 'active' || session.state === 'on_hold',
-    customer: { state: freshState() },
-    technician: { state: freshState() },
+    customer: { state: freshState(), queues: idle() },
+    technician: { state: freshState(), queues: idle() },
   };
 }
 
@@ -77,16 +83,22 @@ export function relaying(media: SessionMedia): boolean {
 }
 
 /**
- * One session's media work runs in order: a subscription must not race the
- * publish it follows. Each session has its own chain, so a Janus request that
- * hangs holds up its own session only.
+ * The work of one PeerConnection runs in order: its Janus handle is replaced,
+ * offered, answered and given candidates one request after the other, and a
+ * subscription is made after the unsubscribe before it. Each side's publishing
+ * and receiving connection has its own queue, so a Janus request that hangs
+ * (10 s until it times out) holds up that connection only: not the other
+ * side's page, not the same page's other connection, not another session.
+ * What one connection's work does to another's (a new publisher replaces the
+ * other side's subscription to it) is queued on that one, not waited for.
  */
-export function runInOrder<T>(media: SessionMedia, work: () => Promise<T>): Promise<T> {
-  const result = media.chain.then(() => {
+export function runInOrder<T>(media: SessionMedia, side: Side, pc: PcName, work: () => Promise<T>): Promise<T> {
+  const queues = media[side].queues;
+  const result = queues[pc].then(() => {
     if (media.closed) throw new MediaUnavailable('This session has ended.');
     return work();
   });
-  media.chain = result.then(
+  queues[pc] = result.then(
     () => {},
     () => {},
   );

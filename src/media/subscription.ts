@@ -5,7 +5,7 @@ import type { VideoPlayout } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { VideoRoomGateway, VideoRoomHandle } from './gateway.ts';
 import type { IceCandidate, JanusEvent } from './janus-link.ts';
-import { dropSubscriber, other, relaying, SIDES, type SessionMedia } from './session-media.ts';
+import { dropSubscriber, other, relaying, type SessionMedia } from './session-media.ts';
 import { type BrowserCandidate, MediaUnavailable, type Side } from './signals.ts';
 
 /** What the media modules share: where to log, and the Janus connection if it is up now. */
@@ -96,16 +96,14 @@ export async function answerSubscription(media: SessionMedia, side: Side, sdp: s
   await sub.request({ request: relaying(media) ? 'start' : 'pause' }, { type: 'answer', sdp });
 }
 
-/** Hold, resume and Start: each subscription is started or paused to match the session. */
-export async function relayAsState(ctx: MediaContext, media: SessionMedia): Promise<void> {
+/** Hold, resume and Start: this side's subscription is started or paused to match the session. Runs on its subscribe queue. */
+export async function relayAsState(ctx: MediaContext, media: SessionMedia, side: Side): Promise<void> {
   const request = relaying(media) ? 'start' : 'pause';
-  for (const side of SIDES) {
-    const sub = media[side].sub;
-    if (sub)
-      await sub
-        .request({ request })
-        .catch((err) => ctx.log.warn(`media ${request} failed`, { sessionId: media.sessionId, err }));
-  }
+  const sub = media[side].sub;
+  if (sub)
+    await sub
+      .request({ request })
+      .catch((err) => ctx.log.warn(`media ${request} failed`, { sessionId: media.sessionId, err }));
 }
 
 export function subscribeFailed(ctx: MediaContext, media: SessionMedia, side: Side, err: unknown): void {

@@ -12,8 +12,9 @@ import { loadConfig } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { silentLogger } from '../log.ts';
 import { followSessions, roomStore } from './lifecycle.ts';
+import { mediaSignalSchema } from '../contract/socket.ts';
 import { FakeJanus } from './fake-janus.ts';
-import { MediaService, type RoomStore } from './service.ts';
+import { type MediaSignal, MediaService, type Peer, type RoomStore } from './service.ts';
 import { JanusSupervisor } from './supervisor.ts';
 import { VideoRoomAdmin } from './videoroom.ts';
 
@@ -110,6 +111,25 @@ export async function realBackend(): Promise<MediaBackend> {
       await media.stop();
       await janus.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A page: what Loupe sent it, and a wait for the next signal of a type. */
+export function page(): Peer & { inbox: MediaSignal[]; next(type: string, ms?: number): Promise<MediaSignal> } {
+  const inbox: MediaSignal[] = [];
+  return {
+    inbox,
+    // Every signal keeps the contract the pages read (src/contract/socket.ts).
+    send: (signal) => inbox.push(mediaSignalSchema.parse(signal)),
+    async next(type, ms = 2_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const i = inbox.findIndex((s) => s.type === type);
+        if (i >= 0) return inbox.splice(i, 1)[0]!;
+        if (Date.now() > deadline) throw new Error(`no ${type} within ${ms} ms; got ${JSON.stringify(inbox)}`);
+        await Bun.sleep(2);
+      }
     },
   };
 }

@@ -8,9 +8,16 @@
 // web/src/lib/lens/call.svelte.ts), and the console its receiving connection,
 // which Janus keeps paused until Start (MediaService.activate). The phone
 // subscribes to nothing and the technician publishes nothing before Start.
+//
+// An SDP or candidate Loupe will not relay (src/contract/sdp.ts) is refused
+// first, before any database read or media queue: garbage from one page never
+// waits on, or holds up, anything. What a page is told of a failure is
+// Loupe's own text (MEDIA_ERRORS); Janus's error text goes to the log only.
+import { candidateAcceptable, expectedSdp, sdpProblem } from '../contract/sdp.ts';
+import type { MediaErrorCode } from '../contract/socket.ts';
 import type { Deps } from '../deps.ts';
 import type { Logger } from '../log.ts';
-import { JanusRequestError } from '../media/janus-link.ts';
+import { JanusRequestError, JanusTimeout } from '../media/janus-link.ts';
 import { type MediaService, MediaUnavailable, type Peer, type Side } from '../media/service.ts';
 import type { ConsoleMessage, LensMessage } from './messages.ts';
 import { findSignallingSession, type SignallingSession } from './signalling-session.ts';
@@ -25,6 +32,33 @@ export type SignallingDeps = {
 };
 
 const MEDIA_STATES = ['active', 'on_hold'];
+
+/** What a page is told when its media message fails: fixed, so no SDP and no Janus parser text is echoed. */
+export const MEDIA_ERRORS = {
+  invalid_sdp: 'Loupe cannot use the media description this browser sent.',
+  invalid_candidate: 'Loupe cannot use the network candidate this browser sent.',
+  media_failed: 'The media server refused the request.',
+  media_timeout: 'The media server did not answer in time.',
+} as const satisfies Partial<Record<MediaErrorCode, string>>;
+
+/** Why Loupe will not relay this message's SDP or candidate (for the log), or undefined. */
+function unusable(side: Side, message: MediaMessage): string | undefined {
+  if (message.type === 'rtc.offer') return sdpProblem(message.sdp, expectedSdp(side, 'offer'));
+  if (message.type === 'rtc.answer') return sdpProblem(message.sdp, expectedSdp(side, 'answer'));
+  if (message.type === 'rtc.candidate' && message.candidate && !candidateAcceptable(message.candidate))
+    return 'candidate';
+  return undefined;
+}
+
+/** Refuses an unusable SDP or candidate with media.error; true when it did. */
+function refused(deps: SignallingDeps, sessionId: string, side: Side, reply: Reply, message: MediaMessage): boolean {
+  const problem = unusable(side, message);
+  if (!problem) return false;
+  const code = message.type === 'rtc.candidate' ? 'invalid_candidate' : 'invalid_sdp';
+  deps.log.warn('media signal refused', { sessionId, side, type: message.type, problem });
+  reply({ type: 'media.error', sessionId, code, message: MEDIA_ERRORS[code] });
+  return true;
+}
 
 /** What a page may send while waiting for Start: the phone its publishing connection, the console its receiving one. */
 function allowedWhileWaiting(side: Side, message: MediaMessage): boolean {
@@ -143,19 +177,18 @@ function failed(
   message: MediaMessage,
   err: unknown,
 ): void {
-  const known = err instanceof MediaUnavailable || err instanceof JanusRequestError;
+  const code = err instanceof JanusTimeout ? 'media_timeout' : 'media_failed';
   deps.log.warn('media signalling failed', {
     sessionId,
     side,
     type: message.type,
+    code,
+    janusCode: err instanceof JanusRequestError ? err.code : undefined,
     err: err instanceof Error ? err.message : String(err),
   });
-  reply({
-    type: 'media.error',
-    sessionId,
-    code: 'media_failed',
-    message: known ? (err as Error).message : 'The media server refused the request.',
-  });
+  // MediaUnavailable's messages are Loupe's own (the media server is down, the session ended).
+  const said = err instanceof MediaUnavailable ? err.message : MEDIA_ERRORS[code];
+  reply({ type: 'media.error', sessionId, code, message: said });
 }
 
 /** The socket routes' entry points: the session is read from the database. */
@@ -195,6 +228,7 @@ export async function signalFromConsole(
   message: Exclude<ConsoleMessage, { type: 'ping' }>,
 ) {
   const { sessionId: _, ...rest } = message;
+  if (refused(deps, message.sessionId, 'technician', reply, rest as MediaMessage)) return;
   if (knownPeer(media, message.sessionId, 'technician', peer, rest as MediaMessage))
     return relayKnown(deps, media, message.sessionId, 'technician', reply, rest as MediaMessage);
   const session = await deps.findSession(message.sessionId);
@@ -212,6 +246,7 @@ export async function signalFromLens(
   reply: Reply,
   message: MediaMessage,
 ) {
+  if (refused(deps, sessionId, 'customer', reply, message)) return;
   if (knownPeer(media, sessionId, 'customer', peer, message))
     return relayKnown(deps, media, sessionId, 'customer', reply, message);
   await handle(deps, media, await deps.findSession(sessionId), 'customer', peer, reply, message);

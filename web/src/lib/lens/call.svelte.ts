@@ -7,6 +7,8 @@
 // connection or a media server restart; on hold, and while the app is in the
 // background, the camera is paused.
 import { PublishLeg, SubscribeLeg, type Candidate } from '../media/peer.ts';
+import type { MessageKey } from './i18n.ts';
+import { mediaProblem } from './media-problem.ts';
 
 export type LensCallStatus = 'idle' | 'connecting' | 'live' | 'interrupted' | 'displaced';
 type Message = { type: string; [k: string]: unknown };
@@ -25,6 +27,8 @@ export class LensCall {
 	technicianMuted = $state(false);
 	/** The technician's voice. */
 	remote = $state.raw<MediaStream | null>(null);
+	/** What the live screen says while not live after the media server refused this phone's request (mediaProblem). */
+	problem = $state<MessageKey | null>(null);
 
 	#send: Send | null = null;
 	#stream: MediaStream | null = null;
@@ -155,6 +159,7 @@ export class LensCall {
 		this.#stream = null;
 		this.remote = null;
 		this.status = 'idle';
+		this.problem = null;
 		// The next session starts unmuted, with the camera on.
 		this.muted = this.cameraOff = this.technicianMuted = false;
 	}
@@ -181,6 +186,7 @@ export class LensCall {
 		if (!this.#wanted && this.#ready) return this.#receiveWaiting(m);
 		switch (m.type) {
 			case 'rtc.answer':
+				this.problem = null;
 				void this.#pub?.answered(String(m.sdp)).catch(() => this.#again());
 				break;
 			case 'rtc.offer':
@@ -208,9 +214,11 @@ export class LensCall {
 				this.status = 'displaced';
 				break;
 			case 'media.error':
-				// The technician's voice could not be subscribed: ask again; anything else: publish again.
+				// The technician's voice could not be subscribed: ask again. A candidate
+				// Loupe would not relay: the others may do. Anything else: publish again.
+				this.problem = mediaProblem(String(m.code)) ?? this.problem;
 				if (m.code === 'subscribe_failed') this.#joinAgain();
-				else this.#again();
+				else if (m.code !== 'invalid_candidate') this.#again();
 				break;
 		}
 	}
@@ -231,7 +239,8 @@ export class LensCall {
 				break;
 			case 'media.error':
 				// Refused: made anew in a moment, or at Start if this server has no media at all.
-				if (!leg.offered) break;
+				// A candidate Loupe would not relay leaves the connection as it is: the others may do.
+				if (!leg.offered || m.code === 'invalid_candidate') break;
 				if (m.code === 'media_unavailable') this.#dropReady();
 				else this.#rewarm(RETRY_MS);
 				break;
@@ -267,8 +276,10 @@ export class LensCall {
 			(s) => {
 				if (leg === this.#ready && s === 'failed') return this.#rewarm(RETRY_MS);
 				if (leg !== this.#pub) return;
-				if (s === 'connected') this.status = 'live';
-				else if (s === 'failed') this.#again();
+				if (s === 'connected') {
+					this.status = 'live';
+					this.problem = null;
+				} else if (s === 'failed') this.#again();
 			}
 		);
 		return leg;

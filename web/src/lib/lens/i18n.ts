@@ -95,6 +95,8 @@ const table = {
 	'live.connecting': m.lens_live_connecting,
 	'live.onHold': m.lens_live_on_hold,
 	'live.interrupted': m.lens_live_interrupted,
+	'live.mediaUnusable': m.lens_live_media_unusable,
+	'live.mediaRefused': m.lens_live_media_refused,
 	'live.displaced': m.lens_live_displaced,
 	'live.useHere': m.lens_live_use_here,
 	'live.mute': m.lens_live_mute,
