@@ -8,6 +8,7 @@
 // before Start, and Start then needs no new connection before the picture.
 import type { PeerState } from '$contract/socket.ts';
 import { m } from '#lib/paraglide/messages.js';
+import { mediaErrorText } from './media-error.ts';
 import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
 import { StatsReader, type MediaStats } from './stats.ts';
 
@@ -274,8 +275,8 @@ export class ConsoleCall {
 				this.#problem = m.call_displaced;
 				break;
 			case 'media.error': {
-				const said = typeof msg.message === 'string' && msg.message ? msg.message : null;
-				this.#fail(said === null ? m.call_media_refused : () => said);
+				const say = mediaErrorText(msg.code as string | undefined, msg.message);
+				if (say) this.#fail(say);
 				break;
 			}
 		}
