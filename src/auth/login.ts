@@ -5,6 +5,7 @@ import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { Forbidden, RateLimited, Unauthorized } from '../http/errors.ts';
 import { blockedFor, clear, record, type Limit } from '../ratelimit/limiter.ts';
+import { passwordForms } from '../contract/text.ts';
 import { burnVerifyTime, verifyPassword } from './passwords.ts';
 import { createAuthSession, endAuthSession, loadMe, type Me } from './sessions.ts';
 
@@ -34,8 +35,11 @@ export async function login(
 
   const [found] = await deps.db.select().from(technicians).where(eq(technicians.email, email));
   let ok = false;
-  if (found) ok = await verifyPassword(found.passwordHash, input.password);
-  else await burnVerifyTime(input.password); // an unknown email takes as long as a wrong password
+  // New passwords are stored NFC-normalised; one set before that, as typed (src/contract/text.ts).
+  for (const password of passwordForms(input.password)) {
+    if (found) ok ||= await verifyPassword(found.passwordHash, password);
+    else await burnVerifyTime(password); // an unknown email takes as long as a wrong password
+  }
   if (!found || !ok) {
     await record(deps.db, addressKey, LOGIN_LIMITS.address, now);
     await record(deps.db, accountKey, LOGIN_LIMITS.account, now);
