@@ -243,6 +243,19 @@ describe('signed in: every other route body refuses bad text in every field', ()
         expect(error.details).toEqual([{ path: f.field, message: expect.any(String) }]);
         expect(await snapshot(h)).toEqual(before);
       });
+
+  test('a path parameter with NUL, a control character or broken UTF-8 is a 4xx, never a 500', async () => {
+    const { h, admin } = world;
+    const params = Object.keys(ROUTES).filter((k) => k.includes('/:'));
+    expect(params.length).toBeGreaterThan(0);
+    for (const key of params)
+      for (const bad of ['%00', 'a%00b', '%07', '%C2%85', '%ED%A0%80', '%FF', '%E2%80%AE']) {
+        const [method, pattern] = key.split(' ') as [string, string];
+        const path = pattern.replace(/:\w+/, bad);
+        const res = await h.call(method, path, { cookie: admin, ...(method === 'GET' ? {} : { body: {} }) });
+        expect({ path, status: res.status >= 400 && res.status < 500 }).toEqual({ path, status: true });
+      }
+  });
 });
 
 /** Which schema validates which route's body (the routes' own `jsonBody` calls). */
