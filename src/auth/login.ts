@@ -5,6 +5,7 @@ import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { Forbidden, RateLimited, Unauthorized } from '../http/errors.ts';
 import { clear, releaseEach, spend, type Limit } from '../ratelimit/limiter.ts';
+import { passwordForms } from '../contract/text.ts';
 import { burnVerifyTime, verifyPassword } from './passwords.ts';
 import { createAuthSession, endAuthSession, loadMe, type Me } from './sessions.ts';
 
@@ -50,8 +51,11 @@ export async function login(
 
   const [found] = await deps.db.select().from(technicians).where(eq(technicians.email, email));
   let ok = false;
-  if (found) ok = await verifyPassword(found.passwordHash, input.password);
-  else await burnVerifyTime(input.password); // an unknown email takes as long as a wrong password
+  // New passwords are stored NFC-normalised; one set before that, as typed (src/contract/text.ts).
+  for (const password of passwordForms(input.password)) {
+    if (found) ok ||= await verifyPassword(found.passwordHash, password);
+    else await burnVerifyTime(password); // an unknown email takes as long as a wrong password
+  }
   if (!found || !ok) {
     // The email only of an account that exists: an unknown one may be a password typed into the wrong box.
     deps.log.warn(

@@ -15,29 +15,52 @@ import {
   SESSION_NAME_MAX,
 } from './limits.ts';
 import { GROUP_SETTING_LIMITS, RIGHTS } from './rights.ts';
+import { cleanText, type TextKind } from './text.ts';
+
+/**
+ * A string under one of text.ts's rules (no NUL or other control characters,
+ * no unpaired surrogates, NFC, and for names no invisible or look-alike
+ * characters), cleaned; the schema piped after it checks the cleaned length.
+ */
+const text = (kind: TextKind) =>
+  z.string().transform((raw, ctx) => {
+    const result = cleanText(kind, raw);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.message });
+    return z.NEVER;
+  });
 
 const id = z.uuid('Not a valid id.');
 /** A path parameter naming a row. */
 export const idParam = id;
 
-/** The documented rule: 12 to 256 characters. Length beats composition rules (NIST SP 800-63B). */
-export const passwordSchema = z
-  .string()
-  .min(PASSWORD_MIN, `The password must be at least ${PASSWORD_MIN} characters.`)
-  .max(PASSWORD_MAX, `The password must be at most ${PASSWORD_MAX} characters.`);
+/**
+ * The documented rule: 12 to 256 characters. Length beats composition rules
+ * (NIST SP 800-63B); any printable character, stored NFC-normalised (RFC 8265), so the same
+ * password typed on another device still matches. Control characters are refused: no one can
+ * type one into a password field.
+ */
+export const passwordSchema = text('password').pipe(
+  z
+    .string()
+    .min(PASSWORD_MIN, `The password must be at least ${PASSWORD_MIN} characters.`)
+    .max(PASSWORD_MAX, `The password must be at most ${PASSWORD_MAX} characters.`),
+);
 
-export const emailSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(EMAIL_MAX, `The email must be at most ${EMAIL_MAX} characters.`)
-  .pipe(z.email('This is not a valid email address.'));
+export const emailSchema = text('line').pipe(
+  z
+    .string()
+    .toLowerCase()
+    .max(EMAIL_MAX, `The email must be at most ${EMAIL_MAX} characters.`)
+    .pipe(z.email('This is not a valid email address.')),
+);
 
-const personName = z
-  .string()
-  .trim()
-  .min(1, 'The name must not be empty.')
-  .max(PERSON_NAME_MAX, `The name must be at most ${PERSON_NAME_MAX} characters.`);
+const personName = text('name').pipe(
+  z
+    .string()
+    .min(1, 'The name must not be empty.')
+    .max(PERSON_NAME_MAX, `The name must be at most ${PERSON_NAME_MAX} characters.`),
+);
 
 export const rightSchema = z.enum(RIGHTS);
 
@@ -49,20 +72,31 @@ export const groupSettingsSchema = z.strictObject({
 
 // ---- sign-in and setup
 
+// A refused body is no sign-in attempt: no password is checked, so the login
+// limiter (src/auth/login.ts) counts nothing, as for an empty field.
 export const loginInput = z.strictObject({
   // Not the full email rule: a malformed address is simply a wrong login.
-  email: z.string().min(1, 'Enter your email.').max(EMAIL_MAX),
-  password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX),
+  email: text('line').pipe(z.string().min(1, 'Enter your email.').max(EMAIL_MAX)),
+  // Checked, not changed: login.ts tries the NFC form and the text as typed (passwordForms).
+  password: z
+    .string()
+    .min(1, 'Enter your password.')
+    .max(PASSWORD_MAX)
+    .superRefine((typed, ctx) => {
+      const result = cleanText('password', typed);
+      if (!result.ok) ctx.addIssue({ code: 'custom', message: result.message });
+    }),
 });
 
 // ---- administration
 
 export const createGroupInput = z.strictObject({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'The group name must not be empty.')
-    .max(GROUP_NAME_MAX, `The group name must be at most ${GROUP_NAME_MAX} characters.`),
+  name: text('name').pipe(
+    z
+      .string()
+      .min(1, 'The group name must not be empty.')
+      .max(GROUP_NAME_MAX, `The group name must be at most ${GROUP_NAME_MAX} characters.`),
+  ),
   rights: z
     .array(rightSchema)
     .max(32)
@@ -91,13 +125,18 @@ export const updateTechnicianInput = z
 export const resetPasswordInput = z.strictObject({ password: passwordSchema });
 
 /** The first administrator, with the one-time setup link's token. */
-export const setupInput = createTechnicianInput.omit({ groupId: true }).extend({ token: z.string().min(1).max(100) });
+export const setupInput = createTechnicianInput.omit({ groupId: true }).extend({
+  // base64url (src/auth/tokens.ts)
+  token: z.string().regex(/^[\w-]{1,100}$/, 'This setup link is not valid.'),
+});
 
-const eulaText = z
-  .string()
-  .trim()
-  .min(1, 'The EULA cannot be empty.')
-  .max(EULA_MAX, `At most ${EULA_MAX.toLocaleString('en')} characters.`);
+// Line breaks and tabs are kept (the Lens shows the text with its paragraphs).
+const eulaText = text('text').pipe(
+  z
+    .string()
+    .min(1, 'The EULA cannot be empty.')
+    .max(EULA_MAX, `At most ${EULA_MAX.toLocaleString('en')} characters.`),
+);
 export const updateEulaInput = z
   .strictObject({ en: eulaText.optional(), nl: eulaText.optional() })
   .refine((v) => v.en !== undefined || v.nl !== undefined, 'Send "en", "nl" or both.');
@@ -110,20 +149,19 @@ export type UpdateEulaInput = z.output<typeof updateEulaInput>;
 
 // ---- Lens sessions
 
-// Names end up in lists and tabs: no control characters (C0, DEL, C1), trimmed, 1–64 characters.
-const sessionName = z
-  .string()
-  .trim()
-  .min(1, 'Give the session a name.')
-  .max(SESSION_NAME_MAX, `At most ${SESSION_NAME_MAX} characters.`)
-  .refine((s) => !/\p{Cc}/u.test(s), 'No control characters.');
+// Names end up in lists, tabs and the customer's page: the name rule, 1–64 characters.
+const sessionName = text('name').pipe(
+  z.string().min(1, 'Give the session a name.').max(SESSION_NAME_MAX, `At most ${SESSION_NAME_MAX} characters.`),
+);
 
 export const createSessionInput = z
   .strictObject({
     type: z.literal('lens', { error: 'Only "lens" sessions can be created.' }),
     name: sessionName,
     method: z.enum(['sms', 'link'], { error: 'method must be "sms" or "link".' }),
-    phone: z.string().trim().min(1).max(PHONE_INPUT_MAX, `At most ${PHONE_INPUT_MAX} characters.`).optional(),
+    phone: text('phone')
+      .pipe(z.string().min(1).max(PHONE_INPUT_MAX, `At most ${PHONE_INPUT_MAX} characters.`))
+      .optional(),
     language: z.enum(LANGUAGES, { error: 'language must be "en" or "nl".' }).optional(),
   })
   .superRefine((input, ctx) => {

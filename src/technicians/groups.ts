@@ -13,6 +13,7 @@ import {
 import type { Deps } from '../deps.ts';
 import { Conflict, NotFound } from '../http/errors.ts';
 import { assertAnAdministratorRemains, lockAdministrators } from './administrators.ts';
+import { assertNameLooksUnlikeOthers } from './group-names.ts';
 import { DEFAULT_GROUP_SETTINGS } from '../contract/rights.ts';
 import type { CreateGroupInput, UpdateGroupInput } from '../contract/inputs.ts';
 
@@ -53,6 +54,7 @@ function nameTaken(err: unknown, name: string | undefined): never {
 export async function createGroup(deps: Pick<Deps, 'db'>, actor: Actor, input: CreateGroupInput): Promise<GroupView> {
   return transaction(deps.db, async (tx) => {
     const settings = { ...DEFAULT_GROUP_SETTINGS, ...input.settings };
+    await assertNameLooksUnlikeOthers(tx, input.name);
     const [row] = await tx
       .insert(groups)
       .values({ name: input.name, rights: input.rights, settings })
@@ -79,6 +81,8 @@ export async function updateGroup(
     if (input.rights) await lockAdministrators(tx);
     const [current] = await tx.select().from(groups).where(eq(groups.id, id)).for('update');
     if (!current) throw new NotFound('No such group.');
+    // Only a new name is checked: the admin dialog sends the name unchanged with every edit.
+    if (input.name !== undefined && input.name !== current.name) await assertNameLooksUnlikeOthers(tx, input.name, id);
     const settings = input.settings ? { ...DEFAULT_GROUP_SETTINGS, ...current.settings, ...input.settings } : undefined;
     await tx
       .update(groups)
