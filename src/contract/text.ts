@@ -3,7 +3,7 @@
 // json/jsonb refuse an unpaired UTF-16 surrogate (the audit log stores names
 // as jsonb); a person cannot see control characters, zero-width characters or
 // bidi overrides, so a name holding one can pass for another. The rule for
-// names people see is explained in docs/security-names.md. No zod here, so the
+// names people see is explained in docs/text-input.md. No zod here, so the
 // web app could import this file; its regexes need the `v` flag (Safari 17,
 // Chrome 112, Firefox 116), which the server's Bun has.
 

@@ -1,6 +1,6 @@
 // A group is picked by its name (the technician dialog's group list): a new or
 // renamed group may not look like another group, e.g. "Аdministrators" with a
-// Cyrillic А beside the real one. The rule is in docs/security-names.md.
+// Cyrillic А beside the real one. The rule is in docs/text-input.md.
 import { sql } from 'drizzle-orm';
 import { looksAlike } from '../contract/text.ts';
 import { groups } from '../db/schema.ts';

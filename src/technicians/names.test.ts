@@ -1,4 +1,4 @@
-// Names people see, through the routes (the rule: docs/security-names.md):
+// Names people see, through the routes (the rule: docs/text-input.md):
 // stored NFC with single spaces; a name in any one script is welcome; a word
 // mixing look-alike alphabets is refused; a group may not look like another.
 // And the other texts keep their documented form (EULA line breaks, phone).
