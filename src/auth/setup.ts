@@ -111,6 +111,9 @@ export async function completeSetup(
   deps: Deps,
   input: SetupInput,
 ): Promise<{ token: string; expiresAt: Date; technician: Me }> {
+  // Anyone can post here: a made-up token is refused before the hash (~200 ms and 64 MiB of argon2id
+  // each, unthrottled). The transaction below claims the token again, so a race still has one winner.
+  await checkSetupToken(deps, input.token);
   const passwordHash = await hashPassword(input.password);
   const result = await transaction(deps.db, async (tx) => {
     await lockAdministrators(tx);

@@ -46,12 +46,17 @@ export function openTestSocket(url: string, headers: { origin: string; cookie?: 
     new Promise<TestMessage>((resolve, reject) => {
       const m = inbox.shift();
       if (m) return m instanceof Error ? reject(m) : resolve(m);
-      const timer = setTimeout(() => reject(new Error('no message')), ms);
-      waiters.push((msg) => {
+      const waiter = (msg: TestMessage | Error) => {
         clearTimeout(timer);
         if (msg instanceof Error) reject(msg);
         else resolve(msg);
-      });
+      };
+      // A waiter that timed out leaves the queue: the next message goes to the next caller, not to it.
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        reject(new Error('no message'));
+      }, ms);
+      waiters.push(waiter);
     });
   const send = (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m));
   const drain = () =>

@@ -46,7 +46,12 @@ export async function harness(env: Record<string, string> = {}, { log }: { log?:
   const clock = fakeClock();
   const deps: Deps = { db: database.db, clock, log: log ?? silentLogger, config, events: new Events() };
   const app = createApp({ ...deps, database });
-  const call: Caller = (method, path, opts = {}) => {
+  return { ...deps, clock, app, database, call: callerFor(app) };
+}
+
+/** Calls `app` like a browser; every answer is checked against the contract (keepsContract). */
+export function callerFor(app: Hono): Caller {
+  return (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.cookie) headers.cookie = opts.cookie;
     let body: string | undefined = opts.raw;
@@ -58,7 +63,6 @@ export async function harness(env: Record<string, string> = {}, { log }: { log?:
       keepsContract(method, path, res),
     );
   };
-  return { ...deps, clock, app, database, call };
 }
 
 /**

@@ -1,0 +1,63 @@
+// Who may call each route of ROUTES (routes.ts). The authorization matrix
+// (src/testing/authz-matrix.test.ts) calls every route as every kind of caller
+// and checks the answer against this table; a route missing here fails it, so
+// a new route must be classified. No zod here.
+import type { Right } from './rights.ts';
+
+export type Access =
+  /** Anyone: no sign-in, and no cookie changes the answer. */
+  | { who: 'anyone' }
+  /** The Lens page: the cookie of a live session, else `401 no_lens_session`; a technician's sign-in counts for nothing. */
+  | { who: 'customer' }
+  /**
+   * A signed-in technician (else `401`; a customer's cookie counts for nothing),
+   * whose group has `right` (else `403`), acting on one of their own sessions
+   * when `owns` (another's, an administrator's included, is `404`, as if it did not exist).
+   */
+  | { who: 'technician'; right?: Right; owns?: 'session' };
+
+const anyone: Access = { who: 'anyone' };
+const customer: Access = { who: 'customer' };
+const technician: Access = { who: 'technician' };
+const administer: Access = { who: 'technician', right: 'administer' };
+const ownSession: Access = { who: 'technician', owns: 'session' };
+
+export const ACCESS: Record<string, Access> = {
+  'POST /api/auth/login': anyone,
+  'POST /api/auth/logout': anyone,
+  'GET /api/auth/me': technician,
+  'GET /api/setup/:token': anyone,
+  'POST /api/setup': anyone,
+
+  'GET /api/groups': administer,
+  'POST /api/groups': administer,
+  'PATCH /api/groups/:id': administer,
+  'DELETE /api/groups/:id': administer,
+  'GET /api/technicians': administer,
+  'POST /api/technicians': administer,
+  'PATCH /api/technicians/:id': administer,
+  'POST /api/technicians/:id/password': administer,
+  'GET /api/settings/eula': administer,
+  'PUT /api/settings/eula': administer,
+
+  // The method's rights are checked too (use_sms_method or use_link_method).
+  'POST /api/sessions': { who: 'technician', right: 'start_lens_sessions' },
+  'GET /api/sessions': technician,
+  'GET /api/sessions/:id': ownSession,
+  'POST /api/sessions/:id/start': ownSession,
+  'POST /api/sessions/:id/hold': ownSession,
+  'POST /api/sessions/:id/resume': ownSession,
+  'POST /api/sessions/:id/end': ownSession,
+  // The right first: without it the answer is 403 whoever's the session.
+  'POST /api/sessions/:id/resend': { who: 'technician', right: 'use_sms_method', owns: 'session' },
+
+  'GET /api/lens/capabilities': anyone,
+  'POST /api/lens/redeem': anyone,
+  'GET /api/lens/session': customer,
+  'POST /api/lens/eula': customer,
+  'POST /api/lens/end': customer,
+
+  'GET /healthz': anyone,
+  'GET /ws/console': technician,
+  'GET /ws/lens': customer,
+};

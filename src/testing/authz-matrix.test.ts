@@ -1,0 +1,195 @@
+// The authorization matrix: every route of the contract (ROUTES) called by
+// every kind of caller (signed out, a customer's Lens cookie, a technician
+// without rights, another technician, the owner of the target, an
+// administrator) with a request that succeeds for its rightful caller. What
+// each must get follows from the route's entry in src/contract/access.ts:
+// 401 without the sign-in or Lens cookie the route needs, 403 without the
+// right, 404 for a session that is not the caller's own (so another's session
+// is as unknown as a missing one), else the success. A route without an entry
+// or without a request here fails, so a new route must be classified.
+import { afterEach, describe, expect, test } from 'bun:test';
+import { eq } from 'drizzle-orm';
+import { type Access, ACCESS } from '../contract/access.ts';
+import { ROUTES } from '../contract/routes.ts';
+import { smsMessages } from '../db/schema.ts';
+import { websocket } from '../realtime/bun-socket.ts';
+import { openTestSocket } from '../realtime/test-socket.ts';
+import { createGroup } from '../technicians/groups.ts';
+import { DATABASE_HOOK, ORIGIN } from './harness.ts';
+import { buildWorld, outcome, PASSWORD, ROLES, type Role, type World } from './world.ts';
+
+type Call = { path: string; body?: unknown; status?: number };
+
+let n = 0;
+const unique = (what: string) => `${what} ${++n}`;
+const sessionPath = (id: string, verb = '') => `/api/sessions/${id}${verb && `/${verb}`}`;
+
+/**
+ * A request the route answers with success for its rightful caller (or, where
+ * nobody can succeed in this world, `status`), made anew for each caller:
+ * a success may use its target up. Session targets are the owner's.
+ */
+const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
+  'POST /api/auth/login': () => ({
+    path: '/api/auth/login',
+    body: { email: 'bystander@example.test', password: PASSWORD },
+  }),
+  'POST /api/auth/logout': () => ({ path: '/api/auth/logout' }),
+  'GET /api/auth/me': () => ({ path: '/api/auth/me' }),
+  // An administrator exists, so no setup link does.
+  'GET /api/setup/:token': () => ({ path: `/api/setup/${'x'.repeat(43)}`, status: 404 }),
+  'POST /api/setup': () => ({
+    path: '/api/setup',
+    body: { token: 'x'.repeat(43), email: 'first@example.test', name: 'First', password: PASSWORD },
+    status: 404,
+  }),
+  'GET /api/groups': () => ({ path: '/api/groups' }),
+  'POST /api/groups': () => ({ path: '/api/groups', body: { name: unique('Group'), rights: [] } }),
+  'PATCH /api/groups/:id': (w) => ({
+    path: `/api/groups/${w.people.noRights.groupId}`,
+    body: { name: unique('Renamed') },
+  }),
+  'DELETE /api/groups/:id': async (w) => {
+    const group = await createGroup(w.h, { type: 'system' }, { name: unique('Empty'), rights: [] });
+    return { path: `/api/groups/${group.id}` };
+  },
+  'GET /api/technicians': () => ({ path: '/api/technicians' }),
+  'POST /api/technicians': (w) => ({
+    path: '/api/technicians',
+    body: {
+      email: `${unique('new').replace(' ', '')}@example.test`,
+      name: 'New',
+      password: PASSWORD,
+      groupId: w.people.noRights.groupId,
+    },
+  }),
+  'PATCH /api/technicians/:id': (w) => ({
+    path: `/api/technicians/${w.people.bystander.id}`,
+    body: { name: unique('Renamed') },
+  }),
+  'POST /api/technicians/:id/password': (w) => ({
+    path: `/api/technicians/${w.people.bystander.id}/password`,
+    body: { password: 'another password 1' },
+  }),
+  'GET /api/settings/eula': () => ({ path: '/api/settings/eula' }),
+  'PUT /api/settings/eula': () => ({ path: '/api/settings/eula', body: { en: 'Terms' } }),
+
+  'POST /api/sessions': () => ({ path: '/api/sessions', body: { type: 'lens', name: 'Matrix', method: 'link' } }),
+  'GET /api/sessions': () => ({ path: '/api/sessions' }),
+  'GET /api/sessions/:id': (w) => ({ path: sessionPath(w.own.waiting.view.id) }),
+  'POST /api/sessions/:id/start': async (w) => ({
+    path: sessionPath((await w.session(w.people.owner.cookie, 'waiting')).view.id, 'start'),
+  }),
+  'POST /api/sessions/:id/hold': async (w) => ({
+    path: sessionPath((await w.session(w.people.owner.cookie, 'active')).view.id, 'hold'),
+  }),
+  'POST /api/sessions/:id/resume': async (w) => ({
+    path: sessionPath((await w.session(w.people.owner.cookie, 'on_hold')).view.id, 'resume'),
+  }),
+  'POST /api/sessions/:id/end': async (w) => ({
+    path: sessionPath((await w.session(w.people.owner.cookie, 'invited')).view.id, 'end'),
+  }),
+  'POST /api/sessions/:id/resend': async (w) => {
+    const { view } = await w.session(w.people.owner.cookie, 'invited', 'sms');
+    // The first text went out (as the outbox would record it), and a minute passed.
+    await w.h.db.update(smsMessages).set({ status: 'sent' }).where(eq(smsMessages.sessionId, view.id));
+    w.h.clock.advance(61_000);
+    return { path: sessionPath(view.id, 'resend') };
+  },
+
+  'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
+  'POST /api/lens/redeem': async (w) => ({
+    path: '/api/lens/redeem',
+    body: { pin: (await w.session(w.people.owner.cookie, 'invited')).view.pin },
+  }),
+  'GET /api/lens/session': () => ({ path: '/api/lens/session' }),
+  'POST /api/lens/eula': () => ({ path: '/api/lens/eula', body: { accept: true } }),
+  'POST /api/lens/end': () => ({ path: '/api/lens/end' }),
+  'GET /healthz': () => ({ path: '/healthz' }),
+};
+
+/** The socket routes: only an upgrade succeeds (101), on a real server. */
+const SOCKETS = ['GET /ws/console', 'GET /ws/lens'];
+
+let w: World | undefined;
+afterEach(async () => {
+  await w?.stop();
+  w = undefined;
+});
+
+/** The callers in an order where every refusal comes before the successes that may use a target up. */
+function byExpectation(access: Access, ok: number): Role[] {
+  return [...ROLES].sort((a, b) => Number(outcome(access, a, ok) === ok) - Number(outcome(access, b, ok) === ok));
+}
+
+describe('the authorization matrix', () => {
+  test('classifies every route of the contract, and only those', () => {
+    const keys = Object.keys(ROUTES);
+    expect(keys.filter((k) => !ACCESS[k])).toEqual([]);
+    expect(Object.keys(ACCESS).filter((k) => !keys.includes(k))).toEqual([]);
+    expect(keys.filter((k) => !REQUESTS[k] && !SOCKETS.includes(k))).toEqual([]);
+  });
+
+  for (const key of Object.keys(ROUTES).filter((k) => !SOCKETS.includes(k))) {
+    test(
+      key,
+      async () => {
+        w = await buildWorld({ maxLive: 20 });
+        const [method] = key.split(' ') as [string];
+        const access = ACCESS[key]!;
+        const success = ROUTES[key]![0]!.status;
+        const got: Record<string, number> = {};
+        const want: Record<string, number> = {};
+        for (const role of byExpectation(access, success)) {
+          const call = await REQUESTS[key]!(w);
+          want[role] = outcome(access, role, call.status ?? success);
+          const res = await w.call(method, call.path, { cookie: w.cookieOf(role), body: call.body });
+          got[role] = res.status;
+        }
+        expect(got).toEqual(want);
+      },
+      DATABASE_HOOK,
+    );
+  }
+
+  for (const key of SOCKETS) {
+    test(
+      key,
+      async () => {
+        w = await buildWorld();
+        const world = w;
+        const server = Bun.serve({
+          port: 0,
+          hostname: '127.0.0.1',
+          fetch: (req, srv) => world.app.fetch(req, srv),
+          websocket,
+        });
+        const path = key.split(' ')[1]!;
+        const got: Record<string, number> = {};
+        const want: Record<string, number> = {};
+        try {
+          for (const role of ROLES) {
+            want[role] = outcome(ACCESS[key]!, role, 101);
+            const cookie = world.cookieOf(role);
+            const sock = openTestSocket(`ws://127.0.0.1:${server.port}${path}`, {
+              origin: `http://127.0.0.1:${server.port}`,
+              cookie,
+            });
+            if (await sock.opened) {
+              got[role] = 101;
+              sock.ws.close();
+              continue;
+            }
+            // Refused: the same upgrade request, through the app, tells the status.
+            const headers: Record<string, string> = { origin: ORIGIN, upgrade: 'websocket', ...(cookie && { cookie }) };
+            got[role] = (await world.app.request(`${ORIGIN}${path}`, { headers })).status;
+          }
+        } finally {
+          await server.stop(true);
+        }
+        expect(got).toEqual(want);
+      },
+      DATABASE_HOOK,
+    );
+  }
+});

@@ -1,0 +1,165 @@
+// The people and rows that the fuzz tests and the authorization matrix act on:
+// an administrator, a technician with the session rights who owns the target
+// sessions, another technician with the same rights who owns sessions of his
+// own, one in a group without rights, a bystander whom no generated request
+// names, and the customers of both technicians' sessions. The app runs on
+// FakeJanus, so Start, hold and media signalling get past their state checks.
+import type { Hono } from 'hono';
+import { createApp } from '../app.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import { createAuthSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import type { Access } from '../contract/access.ts';
+import type { Right } from '../contract/rights.ts';
+import { RIGHTS } from '../contract/rights.ts';
+import { transaction } from '../db/transaction.ts';
+import { FakeJanus } from '../media/fake-janus.ts';
+import { followSessions, roomStore } from '../media/lifecycle.ts';
+import { MediaService } from '../media/service.ts';
+import { silentLogger } from '../log.ts';
+import type { SocketRegistry } from '../realtime/registry.ts';
+import { LINK_RIGHTS, SMS_RIGHTS } from '../sessions/testing.ts';
+import type { SessionView } from '../sessions/view.ts';
+import { createGroup } from '../technicians/groups.ts';
+import { insertTechnician } from '../technicians/technicians.ts';
+import { callerFor, harness, type Caller, type Harness } from './harness.ts';
+
+/** Who makes a request, from nobody to the administrator. */
+export const ROLES = ['signedOut', 'customer', 'noRights', 'other', 'owner', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const SESSION_RIGHTS = [...new Set([...SMS_RIGHTS, ...LINK_RIGHTS])];
+export const PHONE = '+31612345678';
+
+const RIGHTS_OF: Record<Exclude<Role, 'signedOut' | 'customer'>, readonly Right[]> = {
+  noRights: [],
+  other: SESSION_RIGHTS,
+  owner: SESSION_RIGHTS,
+  admin: RIGHTS,
+};
+
+/** What `role` gets from a route with `access` (src/contract/access.ts) when its rightful caller gets `ok`. */
+export function outcome(access: Access, role: Role, ok: number): number {
+  if (access.who === 'anyone') return ok;
+  if (access.who === 'customer') return role === 'customer' ? ok : 401;
+  if (role === 'signedOut' || role === 'customer') return 401;
+  if (access.right && !RIGHTS_OF[role].includes(access.right)) return 403;
+  if (access.owns && role !== 'owner') return 404;
+  return ok;
+}
+
+export type Person = { id: string; groupId: string; cookie: string };
+/** A session and, once redeemed, its customer's cookie. */
+export type Target = { view: SessionView; customer?: string };
+export type Stage = 'invited' | 'connecting' | 'waiting' | 'active' | 'on_hold';
+
+export type World = {
+  h: Harness;
+  app: Hono;
+  call: Caller;
+  janus: FakeJanus;
+  people: Record<'admin' | 'owner' | 'other' | 'noRights' | 'bystander', Person>;
+  /** Sessions of the owner (`own`) and of the other technician (`others`), by stage. */
+  own: Record<'invited' | 'sms' | 'connecting' | 'waiting' | 'active', Target>;
+  others: Record<'invited' | 'waiting' | 'active', Target>;
+  /** Every real id in the world except the bystander's: what a generated request may name. */
+  ids: () => string[];
+  /** A new session of `cookie`'s technician, taken to `stage`. */
+  session(cookie: string, stage: Stage, method?: 'link' | 'sms'): Promise<Target>;
+  cookieOf(role: Role): string | undefined;
+  stop(): Promise<void>;
+};
+
+export const PASSWORD = 'world password 123';
+// One argon2 hash (~200 ms here) for everyone: a world is built per route, and its people never sign in by password.
+let passwordHash: Promise<string> | undefined;
+
+/** A technician in a group of their own with `rights`, signed in. */
+async function person(h: Harness, name: string, rights: Right[], maxLive?: number): Promise<Person> {
+  const system = { type: 'system' } as const;
+  const settings = maxLive ? { maxLiveLensSessions: maxLive } : undefined;
+  const group = await createGroup(h, system, { name: `${name} group`, rights, settings });
+  passwordHash ??= hashPassword(PASSWORD);
+  const hash = await passwordHash;
+  return transaction(h.db, async (tx) => {
+    const input = { email: `${name.toLowerCase()}@example.test`, name, groupId: group.id };
+    const { id } = await insertTechnician(tx, system, input, hash);
+    const { token } = await createAuthSession(tx, h, id, { address: '127.0.0.1', userAgent: 'world' });
+    return { id, groupId: group.id, cookie: `${SESSION_COOKIE}=${token}` };
+  });
+}
+
+/** Builds the world on an emptied database; `maxLive` is the session technicians' live-session limit. */
+export async function buildWorld(opts: { maxLive?: number; sockets?: SocketRegistry } = {}): Promise<World> {
+  const h = await harness();
+  const janus = new FakeJanus();
+  const media = new MediaService({ janus, log: silentLogger, rooms: roomStore(h), connect: janus.connect });
+  media.start();
+  await media.ready();
+  const unfollow = followSessions(h, media);
+  const app = createApp({ ...h, database: h.database, media, sockets: opts.sockets });
+  const call = callerFor(app);
+  const maxLive = opts.maxLive ?? 8;
+  const people = {
+    admin: await person(h, 'Admin', [...RIGHTS]),
+    owner: await person(h, 'Owner', SESSION_RIGHTS, maxLive),
+    other: await person(h, 'Other', SESSION_RIGHTS, maxLive),
+    noRights: await person(h, 'Norights', []),
+    bystander: await person(h, 'Bystander', SESSION_RIGHTS),
+  };
+  const session = (cookie: string, stage: Stage, method: 'link' | 'sms' = 'link') =>
+    takeTo(call, cookie, stage, method);
+  const owner = people.owner.cookie;
+  const other = people.other.cookie;
+  const own = {
+    invited: await session(owner, 'invited'),
+    sms: await session(owner, 'invited', 'sms'),
+    connecting: await session(owner, 'connecting'),
+    waiting: await session(owner, 'waiting'),
+    active: await session(owner, 'active'),
+  };
+  const others = {
+    invited: await session(other, 'invited'),
+    waiting: await session(other, 'waiting'),
+    active: await session(other, 'active'),
+  };
+  const ids = () => [
+    ...Object.entries(people).flatMap(([name, p]) => (name === 'bystander' ? [] : [p.id, p.groupId])),
+    ...[...Object.values(own), ...Object.values(others)].map((t) => t.view.id),
+  ];
+  const cookieOf = (role: Role): string | undefined =>
+    role === 'signedOut' ? undefined : role === 'customer' ? own.connecting.customer : people[role].cookie;
+  const stop = async () => {
+    unfollow();
+    await media.stop();
+  };
+  return { h, app, call, janus, people, own, others, ids, session, cookieOf, stop };
+}
+
+let texts = 0;
+
+async function takeTo(call: Caller, cookie: string, stage: Stage, method: 'link' | 'sms'): Promise<Target> {
+  // A number per invitation: the SMS limit per number (5 an hour) is not what a world tests.
+  const phone = `+3165${String(++texts).padStart(7, '0')}`;
+  const body = { type: 'lens', name: `Target ${stage}`, method, ...(method === 'sms' && { phone }) };
+  const created = await call('POST', '/api/sessions', { cookie, body });
+  if (created.status !== 201) throw new Error(`world: create answered ${created.status} ${await created.text()}`);
+  let view = (await created.json()) as SessionView;
+  if (stage === 'invited') return { view };
+  const redeemed = await call('POST', '/api/lens/redeem', { body: { pin: view.pin } });
+  const customer = redeemed.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('loupe_lens='))
+    ?.split(';')[0];
+  if (!customer) throw new Error(`world: redeem answered ${redeemed.status}`);
+  const steps: [Stage, string, unknown?][] = [
+    ['waiting', '/api/lens/eula', { accept: true }],
+    ['active', `/api/sessions/${view.id}/start`],
+    ['on_hold', `/api/sessions/${view.id}/hold`],
+  ];
+  for (const [reached, path, accept] of steps.slice(0, ['connecting', 'waiting', 'active', 'on_hold'].indexOf(stage))) {
+    const res = await call('POST', path, accept ? { cookie: customer, body: accept } : { cookie });
+    if (res.status !== 200) throw new Error(`world: ${path} answered ${res.status} ${await res.text()}`);
+    if (reached !== 'waiting') view = (await res.json()) as SessionView;
+  }
+  return { view: { ...view, state: stage }, customer };
+}
