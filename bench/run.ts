@@ -1,4 +1,4 @@
-// The benchmark suite: `bun bench/run.ts [--quick] [--only name,name]`.
+// The benchmark suite: `bun bench/run.ts [--quick] [--only name,name] [--fuzz]`.
 //
 // Every benchmark runs in its own child process (its own process group, so a hard
 // timeout takes down whatever it started), one after another. Those marked
@@ -6,7 +6,9 @@
 // figure is printed beside the reference measured in the same run; results go to
 // bench/results/latest.{json,md}, or quick.{json,md} with --quick so a CI run never
 // overwrites the committed full results. Exit code 1 only when a benchmark could
-// not run; a missed target is a result, not a failure.
+// not run; a missed target is a result, not a failure. `--fuzz` runs only the
+// fuzz tests at length (bench/fuzz.ts, opt-in: no other run includes it), and
+// writes bench/results/fuzz.{json,md}.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +18,11 @@ import { firstLine, markdown, mergeWithLatest, textTable, type Outcome } from '.
 
 const BENCH = join(ROOT, 'bench');
 /** This helper's benchmarks, in run order; bench/media/*.ts are found on disk. */
-const FIXED = ['sms.ts', 'api.ts', 'sockets.ts', 'lens-pwa.ts'];
+const FIXED = ['sms.ts', 'api.ts', 'sockets.ts', 'lens-pwa.ts', 'fuzz.ts'];
 /** Hard limits per benchmark (the backstop: each bounds its own run time). */
 const HARD_TIMEOUT_MS = { quick: 150_000, full: 600_000 };
 
-type Args = { quick: boolean; only?: string[]; child?: string };
+type Args = { quick: boolean; only?: string[]; child?: string; fuzz?: boolean };
 
 type ChildReport = { figures: Figure[] } | { error: string };
 
@@ -29,7 +31,10 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
-    else if (a === '--only')
+    else if (a === '--fuzz') {
+      args.fuzz = true;
+      args.only = ['fuzz'];
+    } else if (a === '--only')
       args.only = (argv[++i] ?? '')
         .split(',')
         .map((s) => s.trim())
@@ -42,9 +47,9 @@ function parseArgs(argv: string[]): Args {
         .filter(Boolean);
     else if (a === '--child') args.child = argv[++i];
     else if (a === '--help' || a === '-h') {
-      console.log('usage: bun bench/run.ts [--quick] [--only name,name]');
+      console.log('usage: bun bench/run.ts [--quick] [--only name,name] [--fuzz]');
       process.exit(0);
-    } else throw new Error(`unknown argument ${a} (usage: bun bench/run.ts [--quick] [--only name,name])`);
+    } else throw new Error(`unknown argument ${a} (usage: bun bench/run.ts [--quick] [--only name,name] [--fuzz])`);
   }
   return args;
 }
@@ -158,7 +163,8 @@ async function main() {
   const names = loaded.map(nameOf);
   const unknown = (args.only ?? []).filter((n) => !names.includes(n));
   if (unknown.length) throw new Error(`no benchmark named ${unknown.join(', ')} (there are: ${names.join(', ')})`);
-  const selected = loaded.filter((l) => !args.only || args.only.includes(nameOf(l)));
+  // An opt-in benchmark (the fuzz) runs only when named.
+  const selected = loaded.filter((l) => (args.only ? args.only.includes(nameOf(l)) : !l.bench?.optIn));
   const work = mkdtempSync(join(tmpdir(), 'loupe-bench-run-'));
   const date = new Date().toISOString();
   const machine = machineInfo();
@@ -175,7 +181,8 @@ async function main() {
         continue;
       }
       log(`\n== ${name}${l.bench.netns ? ' (in a network namespace)' : ''}`);
-      const o = await runIsolated(l.bench, args.quick, args.quick ? HARD_TIMEOUT_MS.quick : HARD_TIMEOUT_MS.full, work);
+      const limit = l.bench.hardTimeoutMs ?? (args.quick ? HARD_TIMEOUT_MS.quick : HARD_TIMEOUT_MS.full);
+      const o = await runIsolated(l.bench, args.quick, limit, work);
       log(
         `== ${name}: ${o.ok ? `${o.figures.length} figure(s)` : `FAILED: ${firstLine(o.error ?? '')}`} in ${o.seconds.toFixed(1)} s`,
       );
@@ -192,10 +199,12 @@ async function main() {
   const failed = outcomes.filter((o) => !o.ok).length;
   const results = join(BENCH, 'results');
   mkdirSync(results, { recursive: true });
-  const base = args.quick ? 'quick' : 'latest';
+  // A fuzz run's figures are not performance: they go to a file of their own.
+  const fuzzOnly = selected.every((l) => l.bench?.optIn);
+  const base = args.quick ? 'quick' : fuzzOnly ? 'fuzz' : 'latest';
   const meta = { date, quick: args.quick, machine };
   const file = join(results, `${base}.json`);
-  const written = !args.quick && args.only ? mergeWithLatest(outcomes, file) : outcomes;
+  const written = !args.quick && !fuzzOnly && args.only ? mergeWithLatest(outcomes, file) : outcomes;
   const writtenFigures = written.flatMap((o) => o.figures.map((f) => ({ benchmark: o.name, ...f })));
   writeFileSync(
     file,

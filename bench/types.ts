@@ -30,6 +30,10 @@ export interface Benchmark {
   name: string;
   /** Whether it needs scripts/netns.sh (live media: Janus gathers no ICE candidates on lo). */
   netns?: boolean;
+  /** Runs only when named (`--only fuzz`, `--fuzz`), never in a plain or `--quick` run. */
+  optIn?: boolean;
+  /** Its own hard limit instead of bench/run.ts's (150 s quick, 600 s full). */
+  hardTimeoutMs?: number;
   /** Runs within its own time bound and stops everything it started. */
   run(options: BenchOptions): Promise<Figure[]>;
 }

@@ -27,6 +27,7 @@ export function printStats(): void {
   if (!process.env.LOUPE_FUZZ_STATS) return;
   for (const [route, byOutcome] of seen)
     console.log(`fuzz stats: ${route}: ${[...byOutcome].map(([o, n]) => `${o}×${n}`).join(' ')}`);
+  seen.clear(); // the test files of one process share this module
 }
 
 const clip = (s: string, n = 1_500) => (s.length > n ? `${s.slice(0, n)}… (${s.length} characters)` : s);
