@@ -14,7 +14,7 @@ export type Access =
    * whose group has `right` (else `403`), acting on one of their own sessions
    * when `owns` (another's, an administrator's included, is `404`, as if it did not exist).
    */
-  | { who: 'technician'; right?: Right; owns?: 'session' };
+  | { who: 'technician'; right?: Right; owns?: 'session' | 'snapshot' };
 
 const anyone: Access = { who: 'anyone' };
 const customer: Access = { who: 'customer' };
@@ -50,12 +50,20 @@ export const ACCESS: Record<string, Access> = {
   'POST /api/sessions/:id/end': ownSession,
   // The right first: without it the answer is 403 whoever's the session.
   'POST /api/sessions/:id/resend': { who: 'technician', right: 'use_sms_method', owns: 'session' },
+  'POST /api/sessions/:id/snapshots': ownSession,
+  'GET /api/sessions/:id/snapshots': ownSession,
+  // A snapshot of one of the technician's own sessions; another's is 404.
+  'GET /api/snapshots/:id': { who: 'technician', owns: 'snapshot' },
+  'POST /api/snapshots/:id/annotated': { who: 'technician', owns: 'snapshot' },
+  'GET /api/sessions/:id/messages': ownSession,
 
   'GET /api/lens/capabilities': anyone,
   'POST /api/lens/redeem': anyone,
   'GET /api/lens/session': customer,
   'POST /api/lens/eula': customer,
   'POST /api/lens/end': customer,
+  'POST /api/lens/snapshots/:id': customer,
+  'GET /api/lens/messages': customer,
 
   'GET /healthz': anyone,
   'GET /ws/console': technician,

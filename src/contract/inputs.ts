@@ -22,7 +22,7 @@ import { cleanText, type TextKind } from './text.ts';
  * no unpaired surrogates, NFC, and for names no invisible or look-alike
  * characters), cleaned; the schema piped after it checks the cleaned length.
  */
-const text = (kind: TextKind) =>
+export const text = (kind: TextKind) =>
   z.string().transform((raw, ctx) => {
     const result = cleanText(kind, raw);
     if (result.ok) return result.value;

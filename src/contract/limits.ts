@@ -25,3 +25,22 @@ export const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
 /** An SDP for one audio and one video stream is 3–6 KB. */
 export const SDP_MAX = 14_000;
 export const CANDIDATE_MAX = 1024;
+
+// ---- live tools (src/contract/tools.ts)
+
+/** A chat message: enough for a serial number, a link or a few sentences. */
+export const CHAT_TEXT_MAX = 1000;
+/** A text label drawn on the picture. */
+export const LABEL_TEXT_MAX = 40;
+/** Points one stroke message may add (a freehand stroke streams in many messages). */
+export const STROKE_POINTS_MAX = 64;
+/** Points one stroke may hold in all; a longer freehand stroke is ended and a new one begun. */
+export const STROKE_TOTAL_POINTS_MAX = 2048;
+/** Strokes kept on one picture (older ones are dropped first). */
+export const STROKES_MAX = 200;
+/** A snapshot's upload: a 12-megapixel JPEG is 3–8 MB. */
+export const SNAPSHOT_BYTES_MAX = 16 * 1024 * 1024;
+/** A snapshot's side, in pixels (a 108-megapixel sensor is 12000 × 9000). */
+export const SNAPSHOT_SIDE_MAX = 16_384;
+/** How long the phone has to upload a requested snapshot before it counts as failed. */
+export const SNAPSHOT_UPLOAD_MS = 30_000;

@@ -13,6 +13,7 @@ import {
   sessionViewSchema,
   technicianSchema,
 } from './views.ts';
+import { chatMessageViewSchema, snapshotRequestViewSchema, snapshotViewSchema } from './tools.ts';
 
 export type RouteAnswer = { status: number; body: z.ZodType | null };
 type Answers = RouteAnswer[];
@@ -50,6 +51,12 @@ export const ROUTES: Record<string, Answers> = {
   'POST /api/sessions/:id/resume': ok(session),
   'POST /api/sessions/:id/end': ok(session),
   'POST /api/sessions/:id/resend': ok(session),
+  // The live tools (src/contract/tools.ts). GET /api/snapshots/:id answers the image's bytes.
+  'POST /api/sessions/:id/snapshots': ok(z.strictObject({ snapshot: snapshotRequestViewSchema }), 202),
+  'GET /api/sessions/:id/snapshots': ok(z.strictObject({ snapshots: z.array(snapshotViewSchema) })),
+  'GET /api/snapshots/:id': [{ status: 200, body: null }],
+  'POST /api/snapshots/:id/annotated': ok(z.strictObject({ snapshot: snapshotViewSchema }), 201),
+  'GET /api/sessions/:id/messages': ok(z.strictObject({ messages: z.array(chatMessageViewSchema) })),
 
   'GET /api/lens/capabilities': ok(
     z.strictObject({ appStore: z.strictObject({ ios: z.url().nullable(), android: z.url().nullable() }) }),
@@ -58,6 +65,9 @@ export const ROUTES: Record<string, Answers> = {
   'GET /api/lens/session': ok(lens),
   'POST /api/lens/eula': ok(lens),
   'POST /api/lens/end': ok(lens),
+  // The phone's upload of a requested snapshot (the body is the image's bytes).
+  'POST /api/lens/snapshots/:id': ok(z.strictObject({ snapshot: snapshotViewSchema }), 201),
+  'GET /api/lens/messages': ok(z.strictObject({ messages: z.array(chatMessageViewSchema) })),
 
   // 503 with the same body when something is down.
   'GET /healthz': [

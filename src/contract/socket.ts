@@ -5,6 +5,7 @@
 // `*Event` schemas are what it sends, checked in tests.
 import { z } from 'zod';
 import { MAX_SOCKET_MESSAGE_BYTES } from './limits.ts';
+import { chatSendSchema, customerTools, technicianTools, toolEvents } from './tools.ts';
 import { lensViewSchema, sessionViewSchema } from './views.ts';
 
 export { MAX_SOCKET_MESSAGE_BYTES };
@@ -63,6 +64,9 @@ export const consoleMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('rtc.answer'), sessionId, sdp, subscription }),
   z.strictObject({ type: z.literal('rtc.candidate'), sessionId, pc, candidate }),
   z.strictObject({ type: z.literal('media.state'), sessionId, ...peerState }),
+  // The live tools (tools.ts): relayed to the session's phone.
+  ...technicianTools,
+  z.strictObject({ ...chatSendSchema, sessionId }),
 ]);
 export type ConsoleMessage = z.output<typeof consoleMessage>;
 
@@ -75,6 +79,8 @@ export const lensMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('rtc.answer'), sdp, subscription }),
   z.strictObject({ type: z.literal('rtc.candidate'), pc, candidate }),
   z.strictObject({ type: z.literal('media.state'), ...peerState }),
+  ...customerTools,
+  z.strictObject(chatSendSchema),
 ]);
 export type LensMessage = z.output<typeof lensMessage>;
 
@@ -140,6 +146,7 @@ export const consoleEvent = z.union([
   pong,
   socketErrorSchema,
   mediaSignalSchema,
+  ...toolEvents,
 ]);
 export type ConsoleEvent = z.output<typeof consoleEvent>;
 
@@ -149,5 +156,6 @@ export const lensEvent = z.union([
   pong,
   socketErrorSchema,
   mediaSignalSchema,
+  ...toolEvents,
 ]);
 export type LensEvent = z.output<typeof lensEvent>;

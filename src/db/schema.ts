@@ -197,3 +197,56 @@ export const settings = pgTable('settings', {
   value: jsonb('value').$type<unknown>().notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** The live chat between technician and customer: the session's transcript. */
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => lensSessions.id, { onDelete: 'cascade' }),
+    from: text('from').$type<'technician' | 'customer'>().notNull(),
+    text: text('text').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('chat_messages_session_idx').on(t.sessionId, t.sentAt),
+    check('chat_messages_from_check', sql`${t.from} in ('technician', 'customer')`),
+  ],
+);
+
+export const SNAPSHOT_STATUSES = ['requested', 'stored', 'failed'] as const;
+export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
+
+/**
+ * Photos of a session. A row is made when the technician asks (`requested`),
+ * and filled in when the phone's upload is stored (`stored`): the bytes live
+ * in the data directory under their SHA-256 (src/tools/snapshot-store.ts), the
+ * row keeps what the gallery shows. An annotated copy is its own row, made by
+ * the console, pointing at the photo it was drawn over (`source_id`).
+ */
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => lensSessions.id, { onDelete: 'cascade' }),
+    status: text('status').$type<SnapshotStatus>().notNull(),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    takenAt: timestamp('taken_at', { withTimezone: true }),
+    width: integer('width'),
+    height: integer('height'),
+    bytes: integer('bytes'),
+    sha256: text('sha256'),
+    contentType: text('content_type'),
+    frozen: boolean('frozen').notNull().default(false),
+    sourceId: uuid('source_id'),
+    error: text('error'),
+  },
+  (t) => [
+    index('snapshots_session_idx').on(t.sessionId, t.requestedAt),
+    check('snapshots_status_check', sql`${t.status} in ('requested', 'stored', 'failed')`),
+  ],
+);
