@@ -27,6 +27,19 @@ export type SignedOut = {
   reason: 'logout' | 'password_reset' | 'disabled';
 };
 
+/**
+ * A live-tool message for a session's pages (`session.tool`): `to` says whose
+ * (the phone's Lens sockets, the consoles that joined the session's media, or
+ * both). `message` is one of the contract's tool events (src/contract/tools.ts),
+ * already checked; a relay over NOTIFY would carry it as is (at most a few KB).
+ */
+export type ToolEvent = {
+  sessionId: string;
+  technicianId: string;
+  to: 'customer' | 'technician' | 'both';
+  message: { type: string; sessionId: string } & Record<string, unknown>;
+};
+
 export class Events {
   private readonly emitter = new EventEmitter();
 
@@ -51,6 +64,15 @@ export class Events {
   onSignedOut(listener: (event: SignedOut) => void): () => void {
     this.emitter.on('technician.signed_out', listener);
     return () => this.emitter.off('technician.signed_out', listener);
+  }
+
+  tool(event: ToolEvent): void {
+    this.emitter.emit('session.tool', event);
+  }
+
+  onTool(listener: (event: ToolEvent) => void): () => void {
+    this.emitter.on('session.tool', listener);
+    return () => this.emitter.off('session.tool', listener);
   }
 
   smsQueued(): void {
