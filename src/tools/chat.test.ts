@@ -46,7 +46,10 @@ describe('chat', () => {
     expect(await phone.tool()).toEqual(first);
     phone.send({ type: 'chat.send', text: 'The red one.\nSerial: AB-1234' });
     const second = await phone.tool();
-    expect(second).toMatchObject({ type: 'chat.message', message: { from: 'customer', text: 'The red one.\nSerial: AB-1234' } });
+    expect(second).toMatchObject({
+      type: 'chat.message',
+      message: { from: 'customer', text: 'The red one.\nSerial: AB-1234' },
+    });
     expect(await tech.tool()).toEqual(second);
     tech.send({ type: 'chat.send', sessionId: s.id, text: '  Thanks!  ' });
     const third = await tech.tool();
@@ -67,7 +70,11 @@ describe('chat', () => {
     const theirConsole = await t.console(t.w.people.other.cookie);
     tech.send({ type: 'chat.send', sessionId: s.id, text: 'Hello' });
     const ack = await tech.tool();
-    expect(ack).toMatchObject({ type: 'chat.message', sessionId: s.id, message: { from: 'technician', text: 'Hello' } });
+    expect(ack).toMatchObject({
+      type: 'chat.message',
+      sessionId: s.id,
+      message: { from: 'technician', text: 'Hello' },
+    });
     expect(await phone.tool()).toEqual(ack);
     expect(await otherPhone.heard()).toEqual([]);
     expect(await theirConsole.heard()).toEqual([]);
