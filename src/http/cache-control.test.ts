@@ -114,8 +114,10 @@ async function sessions(admin: string, groupId: string) {
   const customer = cookieOf(await call('POST', '/api/lens/redeem', { body: { pin: s.pin } }), 'loupe_lens');
   await ok(call('GET', '/api/lens/session', { cookie: customer }));
   await ok(call('POST', '/api/lens/eula', { cookie: customer, body: { accept: true } }));
-  for (const step of ['start', 'hold', 'resume', 'end'])
-    await ok(call('POST', `/api/sessions/${s.id}/${step}`, { cookie }));
+  for (const step of ['start', 'hold', 'resume']) await ok(call('POST', `/api/sessions/${s.id}/${step}`, { cookie }));
+  await ok(call('GET', `/api/sessions/${s.id}/messages`, { cookie }));
+  await ok(call('GET', '/api/lens/messages', { cookie: customer }));
+  await ok(call('POST', `/api/sessions/${s.id}/end`, { cookie }));
 
   const byLink = await ok<{ pin: string }>(
     call('POST', '/api/sessions', { cookie, body: { type: 'lens', name: 'Meter', method: 'link' } }),

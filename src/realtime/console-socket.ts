@@ -6,8 +6,9 @@ import { resolveAuthSession, resolveAuthSessionByHash, SESSION_COOKIE } from '..
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
 import type { MediaService } from '../media/service.ts';
-import type { SessionChanged, SignedOut } from '../sessions/events.ts';
+import type { SessionChanged, SignedOut, ToolEvent } from '../sessions/events.ts';
 import { sessionView, technicianSessions } from '../sessions/view.ts';
+import { isConsoleTool, type ToolRelay, wrongSide } from '../tools/relay.ts';
 import { upgradeTo, type RawSocket } from './bun-socket.ts';
 import { consoleMessage, parseClientMessage } from './messages.ts';
 import type { SocketRegistry } from './registry.ts';
@@ -38,6 +39,7 @@ export class ConsoleSockets implements SocketKind {
     readonly deps: Deps,
     readonly registry: SocketRegistry,
     readonly media: MediaService | undefined,
+    readonly tools: ToolRelay,
   ) {}
 
   /** Upgrades a signed-in technician's request; 401 without a valid sign-in. */
@@ -52,6 +54,16 @@ export class ConsoleSockets implements SocketKind {
   changed(change: SessionChanged): void {
     this.open.forEach(uuidKey(change.technicianId), (socket) => {
       if (socket.technicianId === change.technicianId) socket.changed(change.sessionId);
+    });
+  }
+
+  /** A live tool's event for the technician: the consoles that joined the session's media get it. */
+  tool(event: ToolEvent): void {
+    let text: string | undefined;
+    this.open.forEach(uuidKey(event.technicianId), (socket) => {
+      if (socket.technicianId !== event.technicianId || !socket.joinedTo(event.sessionId)) return;
+      text ??= JSON.stringify(event.message);
+      socket.sendText(text);
     });
   }
 
@@ -118,6 +130,10 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
     return this;
   }
 
+  joinedTo(sessionId: string): boolean {
+    return this.joined?.has(sessionId) ?? false;
+  }
+
   get technicianId(): string {
     return uuidAt(this.ids, 32);
   }
@@ -176,7 +192,11 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
     if (!this.ws) return; // signed out: refused unanswered
     const message = parseClientMessage(data, consoleMessage);
     if (message.type === 'ping' || message.type === 'error') {
-      sendTo(ws, message.type === 'ping' ? { type: 'pong' } : message);
+      sendTo(ws, message.type === 'ping' ? { type: 'pong' } : (wrongSide(data, 'technician') ?? message));
+      return;
+    }
+    if (isConsoleTool(message)) {
+      this.kind.tools.fromConsole(this, this.technicianId, message);
       return;
     }
     if (message.type === 'media.join' || message.type === 'rtc.offer') {

@@ -7,9 +7,10 @@ import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
 import type { MediaService } from '../media/service.ts';
 import { customerSession, LENS_COOKIE, lensView, sessionById } from '../sessions/customer.ts';
-import type { SessionChanged } from '../sessions/events.ts';
+import type { SessionChanged, ToolEvent } from '../sessions/events.ts';
 import { customerArrived, customerLeft } from '../sessions/presence.ts';
 import { isLive } from '../sessions/states.ts';
+import { isLensTool, type ToolRelay, wrongSide } from '../tools/relay.ts';
 import { upgradeTo, type RawSocket } from './bun-socket.ts';
 import { lensMessage, parseClientMessage } from './messages.ts';
 import type { SocketRegistry } from './registry.ts';
@@ -32,6 +33,7 @@ export class LensSockets implements SocketKind {
     readonly deps: Deps,
     readonly registry: SocketRegistry,
     readonly media: MediaService | undefined,
+    readonly tools: ToolRelay,
   ) {}
 
   /** Upgrades a request whose cookie belongs to a live session; 401 otherwise. */
@@ -45,6 +47,16 @@ export class LensSockets implements SocketKind {
   changed(change: SessionChanged): void {
     this.open.forEach(uuidKey(change.sessionId), (socket) => {
       if (socket.sessionId === change.sessionId) socket.changed();
+    });
+  }
+
+  /** A live tool's event for the customer: every Lens socket of the session gets it. */
+  tool(event: ToolEvent): void {
+    let text: string | undefined;
+    this.open.forEach(uuidKey(event.sessionId), (socket) => {
+      if (socket.sessionId !== event.sessionId) return;
+      text ??= JSON.stringify(event.message);
+      socket.sendText(text);
     });
   }
 
@@ -119,7 +131,11 @@ class LensSocket extends Socket<LensSockets> {
   received(ws: RawSocket, data: string | Buffer): void {
     const message = parseClientMessage(data, lensMessage);
     if (message.type === 'ping' || message.type === 'error') {
-      sendTo(ws, message.type === 'ping' ? { type: 'pong' } : message);
+      sendTo(ws, message.type === 'ping' ? { type: 'pong' } : (wrongSide(data, 'customer') ?? message));
+      return;
+    }
+    if (isLensTool(message)) {
+      this.kind.tools.fromLens(this, this.sessionId, message);
       return;
     }
     const { deps, media } = this.kind;

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
 import type { MediaService } from '../media/service.ts';
 import type { SessionChanged } from '../sessions/events.ts';
+import { ToolRelay } from '../tools/relay.ts';
 import { ConsoleSockets } from './console-socket.ts';
 import { LensSockets } from './lens-socket.ts';
 import { sameOrigin } from './messages.ts';
@@ -21,14 +22,21 @@ function refuseUpgrade(c: Context, deps: Deps): Response | undefined {
 }
 
 export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: MediaService) {
-  const consoles = new ConsoleSockets(deps, sockets, media);
-  const lenses = new LensSockets(deps, sockets, media);
+  const tools = new ToolRelay(deps);
+  const consoles = new ConsoleSockets(deps, sockets, media, tools);
+  const lenses = new LensSockets(deps, sockets, media, tools);
   // One listener for every open socket: a change costs a map lookup, not a call into every socket.
   deps.events.onSessionChanged((change: SessionChanged) => {
+    tools.changed(change.sessionId);
     consoles.changed(change);
     lenses.changed(change);
   });
   deps.events.onSignedOut((event) => consoles.signedOut(event));
+  // A live tool's message (src/tools/relay.ts): to the session's phone, its technician's joined consoles, or both.
+  deps.events.onTool((event) => {
+    if (event.to !== 'technician') lenses.tool(event);
+    if (event.to !== 'customer') consoles.tool(event);
+  });
 
   return new Hono()
     .get('/console', async (c) => refuseUpgrade(c, deps) ?? consoles.upgrade(c))

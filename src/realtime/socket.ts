@@ -95,6 +95,11 @@ export abstract class Socket<K extends SocketKind> implements Peer, SocketEvents
     if (this.ws?.readyState === 1) this.ws.send(JSON.stringify(message));
   }
 
+  /** An event already serialised: a tool event goes to every socket of its session as the same text. */
+  sendText(text: string): void {
+    if (this.ws?.readyState === 1) this.ws.send(text);
+  }
+
   abstract opened(ws: RawSocket): void;
   abstract received(ws: RawSocket, message: string | Buffer): void;
   abstract closed(ws: RawSocket, code: number, reason: string): void;

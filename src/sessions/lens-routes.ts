@@ -17,6 +17,7 @@ import {
   redeem,
 } from './customer.ts';
 import { eulaInput, redeemInput } from '../contract/inputs.ts';
+import { customerChatTranscript } from '../tools/chat.ts';
 
 type LensEnv = { Variables: { lensSession: NonNullable<Awaited<ReturnType<typeof customerSession>>> } };
 
@@ -55,6 +56,7 @@ export function lensRoutes(deps: Deps) {
       .use('/session', customer)
       .use('/eula', customer)
       .use('/end', customer)
+      .use('/messages', customer)
       // Public: what the Lens page needs before anything else (no session yet).
       .get('/capabilities', (c) => c.json(lensCapabilities(deps.config)))
       .post('/redeem', async (c) => {
@@ -70,5 +72,6 @@ export function lensRoutes(deps: Deps) {
         return c.json({ session: await answerEula(deps, c.get('lensSession').id, accept) });
       })
       .post('/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }))
+      .get('/messages', async (c) => c.json(await customerChatTranscript(deps, c.get('lensSession').id)))
   );
 }

@@ -97,6 +97,8 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
     return { path: sessionPath(view.id, 'resend') };
   },
 
+  'GET /api/sessions/:id/messages': (w) => ({ path: sessionPath(w.own.active.view.id, 'messages') }),
+
   'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
   'POST /api/lens/redeem': async (w) => ({
     path: '/api/lens/redeem',
@@ -105,6 +107,7 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'GET /api/lens/session': () => ({ path: '/api/lens/session' }),
   'POST /api/lens/eula': () => ({ path: '/api/lens/eula', body: { accept: true } }),
   'POST /api/lens/end': () => ({ path: '/api/lens/end' }),
+  'GET /api/lens/messages': () => ({ path: '/api/lens/messages' }),
   'GET /healthz': () => ({ path: '/healthz' }),
 };
 

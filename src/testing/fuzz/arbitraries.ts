@@ -9,11 +9,14 @@ import { z } from 'zod';
 
 /** The part of JSON Schema that z.toJSONSchema writes for the contract's schemas. */
 export type JsonSchema = {
-  type?: string;
+  /** Several for a nullable number (`["number", "null"]`). */
+  type?: string | string[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean;
-  items?: JsonSchema;
+  items?: JsonSchema | false;
+  /** A tuple's items, one schema each (then `items` is false): a point [x, y]. */
+  prefixItems?: JsonSchema[];
   minItems?: number;
   maxItems?: number;
   minLength?: number;
@@ -62,6 +65,7 @@ function plainValid(s: JsonSchema, hints: Hints): fc.Arbitrary<unknown> {
   if (alternatives) return fc.oneof(...alternatives.map((b) => validValue(b, hints)));
   if ('const' in s) return fc.constant(s.const);
   if (s.enum) return fc.constantFrom(...s.enum);
+  if (Array.isArray(s.type)) return fc.oneof(...s.type.map((type) => plainValid({ ...s, type }, hints)));
   switch (s.type) {
     case 'null':
       return fc.constant(null);
@@ -71,10 +75,17 @@ function plainValid(s: JsonSchema, hints: Hints): fc.Arbitrary<unknown> {
       const min = s.minimum ?? (s.exclusiveMinimum === undefined ? -1e6 : s.exclusiveMinimum + 1);
       return fc.integer({ min, max: Math.min(s.maximum ?? 1e6, 2 ** 31 - 1) });
     }
+    case 'number': {
+      // A coordinate, a zoom level: inside the bounds, the bounds themselves included.
+      const min = s.minimum ?? -1e6;
+      const max = s.maximum ?? 1e6;
+      return fc.oneof(fc.double({ min, max, noNaN: true }), fc.constantFrom(min, max));
+    }
     case 'string':
       return validString(s);
     case 'array':
-      return fc.array(validValue(s.items ?? {}, hints), {
+      if (s.prefixItems) return fc.tuple(...s.prefixItems.map((item) => validValue(item, hints)));
+      return fc.array(validValue(s.items || {}, hints), {
         minLength: s.minItems ?? 0,
         maxLength: Math.min(s.maxItems ?? 6, 6),
       });
@@ -234,6 +245,8 @@ function outOfBounds(p: JsonSchema): fc.Arbitrary<unknown> {
     bad.push(' ', '\u0000', 'a\u0000b', '\u200b', ' \t ');
   }
   if (s.type === 'integer') bad.push((s.maximum ?? 0) + 1, (s.minimum ?? 0) - 1, 1.5, -0, '1', 1e308);
+  if (s.type === 'number') bad.push((s.maximum ?? 0) + 0.001, (s.minimum ?? 0) - 0.001, '0.5', 1e308, null);
+  if (s.prefixItems) bad.push([], [0.5], [0.5, 0.5, 0.5], ['0', '0'], [2, 0], [0, -1]);
   if (s.type === 'array') bad.push(Array(Math.min((s.maxItems ?? 64) + 1, 10_000)).fill('administer'), [{}], 'x');
   if (s.type === 'boolean') bad.push('true', 1, 0, null);
   if (s.enum || 'const' in s) bad.push('ADMINISTER', 'lens ', `${String(s.const ?? s.enum?.[0])}\u0000`);
