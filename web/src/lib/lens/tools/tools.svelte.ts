@@ -24,6 +24,8 @@ export class LensTools {
 	/** The still shown while frozen: the camera's frame at the track's own size. */
 	still = $state.raw<HTMLCanvasElement | null>(null);
 	camera = $state<CameraTools | null>(null);
+	/** The live screen is up: it fills the whole screen, so the Lens's own top bar steps aside (LensShell). */
+	fullScreen = $state(false);
 	/** "Photo taken" is showing. */
 	photoTaken = $state(false);
 	/** The live screen's preview: where freeze and a fallback snapshot take their frame from. */
