@@ -6,11 +6,14 @@
 // the few MediaStreamTrack methods it needs, so it is tested with a stub track.
 import type { CameraTools } from '$contract/tools.ts';
 
-/** What this module needs of a video track. */
+/** What this module needs of a video track (a MediaStreamTrack, or a test's stub). */
 export type CameraTrack = Pick<
 	MediaStreamTrack,
-	'getCapabilities' | 'getSettings' | 'getConstraints' | 'applyConstraints' | 'addEventListener' | 'removeEventListener'
->;
+	'getCapabilities' | 'getSettings' | 'getConstraints' | 'applyConstraints'
+> & {
+	addEventListener(type: 'unmute', listener: () => void): void;
+	removeEventListener(type: 'unmute', listener: () => void): void;
+};
 
 type Range = { min: number; max: number; step: number };
 /** Torch and zoom are in the Image Capture spec's extensions, not yet in TypeScript's DOM types. */
