@@ -1,4 +1,4 @@
-// The Lens's session, its call and the phone's camera, made together by the /l
+// The Lens's session, its call, the phone's camera and the technician's live tools, made together by the /l
 // layout and handed to every Lens screen through Svelte context. The layout
 // outlives moving between /l and /l/<token> and every screen change, so the
 // session, the waiting connection and the camera preview do too. Instances
@@ -7,8 +7,9 @@ import { createContext } from 'svelte';
 import { LensCall } from './call.svelte.ts';
 import { Lens } from './lens.svelte.ts';
 import { LensMedia } from './media.svelte.ts';
+import { LensTools } from './tools/tools.svelte.ts';
 
-export type LensParts = { lens: Lens; call: LensCall; media: LensMedia };
+export type LensParts = { lens: Lens; call: LensCall; media: LensMedia; tools: LensTools };
 
 const [getLens, setLens] = createContext<LensParts>();
 
@@ -16,7 +17,8 @@ const [getLens, setLens] = createContext<LensParts>();
 export function createLens(): LensParts {
 	const media = new LensMedia();
 	const call = new LensCall();
-	return { lens: new Lens(call, media), call, media };
+	const tools = new LensTools(media);
+	return { lens: new Lens(call, media, tools), call, media, tools };
 }
 
 /** Makes the Lens's parts and hands them to the calling component's children. Call during component init. */

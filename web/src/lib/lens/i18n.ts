@@ -116,7 +116,20 @@ const table = {
 	'ended.declined': m.lens_ended_declined,
 	'ended.expired': m.lens_ended_expired,
 	'problem.title': m.lens_problem_title,
-	'language.label': m.lens_language_label
+	'language.label': m.lens_language_label,
+	'tools.frozen': m.lens_tools_frozen,
+	'tools.torch': m.lens_tools_torch,
+	'tools.zoom': m.lens_tools_zoom,
+	'tools.photo': m.lens_tools_photo,
+	'tools.chat': m.lens_tools_chat,
+	'tools.chatClose': m.lens_tools_chat_close,
+	'tools.chatUnread': m.lens_tools_chat_unread,
+	'tools.chatYou': m.lens_tools_chat_you,
+	'tools.chatTechnician': m.lens_tools_chat_technician,
+	'tools.chatEmpty': m.lens_tools_chat_empty,
+	'tools.chatInput': m.lens_tools_chat_input,
+	'tools.chatSend': m.lens_tools_chat_send,
+	'tools.chatFailed': m.lens_tools_chat_failed
 } as const;
 
 export type MessageKey = keyof typeof table;

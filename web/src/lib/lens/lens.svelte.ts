@@ -6,6 +6,7 @@ import { api, ApiError } from '#lib/api.ts';
 import { browserLang, storedLang, storeLang, translate, type Lang, type MessageKey } from './i18n.ts';
 import type { LensCall } from './call.svelte.ts';
 import type { LensMedia } from './media.svelte.ts';
+import type { LensTools } from './tools/tools.svelte.ts';
 import { forgetSessionHint } from './session-hint.ts';
 import { isEndedState } from '$contract/states.ts';
 import type { LensView } from '$contract/views.ts';
@@ -18,6 +19,8 @@ import type { LensView } from '$contract/views.ts';
 type SessionWire = LensView & { eulas?: Partial<Record<Lang, string>> };
 
 const MIN_DELAY = 1_000;
+/** The live tools' messages (src/contract/tools.ts). */
+const TOOL_MESSAGE = /^(tool|snapshot|chat)\./;
 const MAX_DELAY = 30_000;
 
 export class Lens {
@@ -53,7 +56,8 @@ export class Lens {
 	/** The session's call gets the socket's signalling; both are let go when the session ends. */
 	constructor(
 		private readonly call: LensCall,
-		private readonly media: LensMedia
+		private readonly media: LensMedia,
+		private readonly tools: LensTools
 	) {}
 
 	get session(): LensView | null {
@@ -130,9 +134,11 @@ export class Lens {
 		this.media.stop();
 		this.session = null;
 		this.declined = false;
+		this.tools.reset();
 	}
 
 	#adopt(session: LensView) {
+		this.tools.stateChanged(session.state);
 		this.session = session;
 		if (isEndedState(session.state)) this.#finish();
 		else if (!this.#socket) this.#connect();
@@ -141,6 +147,7 @@ export class Lens {
 	#finish() {
 		this.#closeSocket();
 		this.call.hangUp();
+		this.tools.reset();
 		this.media.stop();
 	}
 
@@ -162,10 +169,13 @@ export class Lens {
 			return;
 		}
 		this.#socket = socket;
-		socket.onopen = () =>
-			this.call.socketOpened((m) => {
+		socket.onopen = () => {
+			const send = (m: Record<string, unknown>) => {
 				if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(m));
-			});
+			};
+			this.call.socketOpened(send);
+			this.tools.socketOpened(send);
+		};
 		socket.onmessage = (event) => {
 			if (typeof event.data !== 'string') return;
 			let message: { type?: unknown; session?: unknown };
@@ -174,6 +184,9 @@ export class Lens {
 			} catch {
 				return;
 			}
+			// The technician's tools, photos and chat go to the tools; signalling to the call.
+			if (typeof message.type === 'string' && TOOL_MESSAGE.test(message.type))
+				return this.tools.receive(message as { type: string });
 			if (typeof message.type === 'string' && message.type !== 'state')
 				return this.call.receive(message as { type: string });
 			if (message.type !== 'state' || !message.session || typeof message.session !== 'object') return;
@@ -181,6 +194,7 @@ export class Lens {
 			this.#delay = MIN_DELAY;
 			// Start reaches the call before the screen changes (see call.stateChanged).
 			this.call.stateChanged((message.session as LensView).state);
+			this.tools.stateChanged((message.session as LensView).state);
 			this.session = message.session as LensView;
 			if (isEndedState(this.session.state)) this.#finish();
 		};
@@ -188,6 +202,7 @@ export class Lens {
 			if (this.#socket !== socket) return;
 			this.#socket = null;
 			this.call.socketClosed();
+			this.tools.socketClosed();
 			if (this.ended) return;
 			this.reconnecting = true;
 			this.#retry();

@@ -7,7 +7,9 @@ export type MediaProblem = 'denied' | 'notFound' | 'busy' | 'unsupported' | 'oth
 
 // 30 frames/s where the camera can (phones usually do; some browsers default to
 // less): smoother to follow, and a requested keyframe is at most 33 ms away.
-const VIDEO: MediaTrackConstraints = { frameRate: { ideal: 30 } };
+// `zoom: true` asks the browser to expose the camera's zoom (getCapabilities().zoom),
+// which the technician's zoom uses (tools/camera-tools.ts); browsers without it ignore it.
+const VIDEO = { frameRate: { ideal: 30 }, zoom: true } as MediaTrackConstraints;
 const CONSTRAINTS: MediaStreamConstraints = { video: { ...VIDEO, facingMode: { ideal: 'environment' } }, audio: true };
 
 function problemOf(error: unknown): MediaProblem {
