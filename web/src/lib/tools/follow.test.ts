@@ -71,3 +71,14 @@ describe('marks on live video follow their object', () => {
 		expect(anchorOf({ ...arrow, kind: 'label', points: [[0.5, 0.25]] })).toEqual([0.5, 0.25]);
 	});
 });
+
+describe('a followed mark that does not move', () => {
+	test('is sent again about once a second, so the phone keeps showing it while it is followed', () => {
+		const still = (_: number) => frame(0);
+		const follower = new MarkFollower();
+		follower.follow(arrow, still(0), 0);
+		expect(follower.next(still(1), 500)).toEqual([]);
+		expect(follower.next(still(2), 1_100)).toHaveLength(1);
+		expect(follower.next(still(3), 1_200)).toEqual([]);
+	});
+});

@@ -10,8 +10,14 @@ import { type GreyFrame, SpotTracker, toGrey } from './tracker.ts';
 
 /** The width frames are tracked at: 1 px of it is 4 px of a 1280-wide frame, enough with sub-pixel matching (bench/tracking.ts). */
 export const TRACK_WIDTH = 320;
-/** How long a mark follows its object before it is left to fade like any live mark. */
-export const FOLLOW_MS = 20_000;
+/**
+ * How long a mark follows its object before it is left to fade like any live
+ * mark: long enough to talk about the thing marked, short enough that live
+ * video does not fill up with marks (the technician freezes for lasting ones).
+ */
+export const FOLLOW_MS = 10_000;
+/** A followed mark that did not move is sent again this often, so the phone does not fade it while it is still followed. */
+const KEEP_MS = 1_000;
 /** Frames in a row the object may be lost (a hand over it) before the mark stops following. */
 const LOST_FRAMES = 30;
 
@@ -25,7 +31,14 @@ export function anchorOf(stroke: Stroke): Point {
 	return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
 }
 
-type Followed = { stroke: Stroke; tracker: SpotTracker; startedAt: number; lostFor: number; anchor: Point };
+type Followed = {
+	stroke: Stroke;
+	tracker: SpotTracker;
+	startedAt: number;
+	sentAt: number;
+	lostFor: number;
+	anchor: Point;
+};
 
 /** The frame-by-frame part, without the DOM: grey frames in, moved strokes out. */
 export class MarkFollower {
@@ -39,7 +52,7 @@ export class MarkFollower {
 	follow(stroke: Stroke, frame: GreyFrame, now: number): void {
 		const anchor = anchorOf(stroke);
 		const tracker = new SpotTracker(frame, anchor[0] * frame.width, anchor[1] * frame.height);
-		this.marks.set(stroke.id, { stroke, tracker, startedAt: now, lostFor: 0, anchor });
+		this.marks.set(stroke.id, { stroke, tracker, startedAt: now, sentAt: now, lostFor: 0, anchor });
 	}
 
 	drop(id: number): void {
@@ -54,7 +67,7 @@ export class MarkFollower {
 		return this.marks.size;
 	}
 
-	/** Tracks every followed mark into this frame; returns the marks that moved, with their new points. */
+	/** Tracks every followed mark into this frame; returns the marks that moved (with their new points) or are due to be sent again. */
 	next(frame: GreyFrame, now: number): Stroke[] {
 		const moved: Stroke[] = [];
 		for (const [id, mark] of this.marks) {
@@ -68,10 +81,14 @@ export class MarkFollower {
 			const y = clamp(at.y / frame.height);
 			const dx = x - mark.anchor[0];
 			const dy = y - mark.anchor[1];
-			if (Math.abs(dx) * frame.width < 0.25 && Math.abs(dy) * frame.height < 0.25) continue;
-			mark.anchor = [x, y];
-			const points = mark.stroke.points.map(([px, py]): Point => [clamp(px + dx), clamp(py + dy)]);
-			mark.stroke = { ...mark.stroke, points };
+			const still = Math.abs(dx) * frame.width < 0.25 && Math.abs(dy) * frame.height < 0.25;
+			if (still && now - mark.sentAt < KEEP_MS) continue;
+			if (!still) {
+				mark.anchor = [x, y];
+				const points = mark.stroke.points.map(([px, py]): Point => [clamp(px + dx), clamp(py + dy)]);
+				mark.stroke = { ...mark.stroke, points };
+			}
+			mark.sentAt = now;
 			moved.push(mark.stroke);
 		}
 		return moved;
