@@ -46,8 +46,12 @@ describe('tool shortcuts', () => {
 		expect(actionFor(key('Escape', { target: { tagName: 'DIV', isContentEditable: true } }))).toBeNull();
 	});
 
+	test('Enter outside a field or button goes to the chat', () => {
+		expect(actionFor(key('Enter'))).toBe('chat');
+	});
+
 	test('other keys are left alone', () => {
 		expect(actionFor(key('q'))).toBeNull();
-		expect(actionFor(key('Enter'))).toBeNull();
+		expect(actionFor(key('Enter', { target: { tagName: 'BUTTON' } }))).toBeNull();
 	});
 });

@@ -18,10 +18,11 @@ export type ToolAction =
 	| 'zoom_out'
 	| 'zoom_reset'
 	| 'fullscreen'
+	| 'chat'
 	| 'cancel';
 
 /** The key shown and announced for each action (aria-keyshortcuts syntax). */
-export const SHORTCUTS: Record<Exclude<ToolAction, 'cancel'>, string> = {
+export const SHORTCUTS: Record<Exclude<ToolAction, 'cancel' | 'chat'>, string> = {
 	pointer: 'P',
 	draw: 'D',
 	arrow: 'A',
@@ -61,6 +62,11 @@ export function typing(target: KeyInput['target']): boolean {
 	return tag === 'textarea' || tag === 'input' || tag === 'select' || !!target?.isContentEditable;
 }
 
+function interactive(target: KeyInput['target']): boolean {
+	const tag = target?.tagName?.toLowerCase();
+	return tag === 'button' || tag === 'a' || tag === 'summary';
+}
+
 /** The action a key press asks for, or null (let the browser have it). */
 export function actionFor(e: KeyInput): ToolAction | null {
 	if (typing(e.target)) return null;
@@ -69,6 +75,8 @@ export function actionFor(e: KeyInput): ToolAction | null {
 	// Ctrl+Z / ⌘Z undoes as everywhere; other Ctrl/⌘ keys are the browser's (Ctrl+S, Ctrl+C…).
 	if (e.ctrlKey || e.metaKey) return key === 'z' ? 'undo' : null;
 	if (key === 'escape') return 'cancel';
+	// Enter on a button or link is that control's; elsewhere it goes to the chat.
+	if (key === 'enter') return interactive(e.target) ? null : 'chat';
 	return BY_KEY.get(key) ?? null;
 }
 

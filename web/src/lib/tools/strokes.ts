@@ -46,7 +46,7 @@ export class StrokeBook {
 	extend(stroke: LocalStroke, point: Point): LocalStroke {
 		if (stroke.kind === 'free') {
 			if (stroke.points.length >= STROKE_TOTAL_POINTS_MAX) {
-				this.end(stroke, Date.now());
+				this.end(stroke, performance.now());
 				const next = this.begin('free', stroke.color, stroke.points.at(-1)!, stroke.live);
 				return this.extend(next, point);
 			}
