@@ -40,7 +40,13 @@ describe('zoom', () => {
 		expect(cameraControls(state({ zoom: { min: 1, max: 5, step: 0 } })).zoom.step).toBe(0.04);
 	});
 	test('a track without zoom: the console zooms digitally, at its own level', () => {
-		expect(cameraControls(state({ zoom: null }), 2.5).zoom).toEqual({ kind: 'digital', min: 1, max: 4, step: 0.1, value: 2.5 });
+		expect(cameraControls(state({ zoom: null }), 2.5).zoom).toEqual({
+			kind: 'digital',
+			min: 1,
+			max: 4,
+			step: 0.1,
+			value: 2.5
+		});
 	});
 	test('a range that cannot zoom (max = min) counts as none', () => {
 		expect(cameraControls(state({ zoom: { min: 1, max: 1, step: 0.1 } })).zoom.kind).toBe('digital');

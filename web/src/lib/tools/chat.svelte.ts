@@ -19,7 +19,10 @@ export class Chat {
 
 	async load() {
 		try {
-			const { messages } = await api<{ messages: ChatMessageView[] }>('GET', `/api/sessions/${this.sessionId}/messages`);
+			const { messages } = await api<{ messages: ChatMessageView[] }>(
+				'GET',
+				`/api/sessions/${this.sessionId}/messages`
+			);
 			for (const message of messages) this.received(message);
 			if (this.error === 'load_failed') this.error = null;
 		} catch {

@@ -28,7 +28,10 @@ export class Gallery {
 
 	async load() {
 		try {
-			const { snapshots } = await api<{ snapshots: SnapshotView[] }>('GET', `/api/sessions/${this.sessionId}/snapshots`);
+			const { snapshots } = await api<{ snapshots: SnapshotView[] }>(
+				'GET',
+				`/api/sessions/${this.sessionId}/snapshots`
+			);
 			for (const s of snapshots) this.#add(s);
 		} catch {
 			/* the list stays as it was; the next reconnect loads it again */
@@ -41,7 +44,10 @@ export class Gallery {
 		this.failure = null;
 		this.refusal = '';
 		try {
-			const { snapshot } = await api<{ snapshot: SnapshotRequestView }>('POST', `/api/sessions/${this.sessionId}/snapshots`);
+			const { snapshot } = await api<{ snapshot: SnapshotRequestView }>(
+				'POST',
+				`/api/sessions/${this.sessionId}/snapshots`
+			);
 			// The photo may already be here (a fast phone): then nothing is pending.
 			if (!this.snapshots.some((s) => s.id === snapshot.id)) this.pending = snapshot.id;
 		} catch (error) {
@@ -81,7 +87,12 @@ export class Gallery {
 			// The strokes as thick on the photo as they looked on screen.
 			const unit = 3 * (source.width / Math.max(1, shownWidth));
 			const toPx = (p: readonly [number, number]): [number, number] => [p[0] * source.width, p[1] * source.height];
-			drawStrokes(ctx, strokes.map((stroke) => ({ stroke, alpha: 1 })), toPx, unit);
+			drawStrokes(
+				ctx,
+				strokes.map((stroke) => ({ stroke, alpha: 1 })),
+				toPx,
+				unit
+			);
 			const type = source.contentType === 'image/png' ? 'image/png' : 'image/jpeg';
 			const blob = await new Promise<Blob | null>((done) => canvas.toBlob(done, type, 0.92));
 			if (!blob) throw new Error('encode');

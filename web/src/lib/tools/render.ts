@@ -55,7 +55,15 @@ function path(ctx: CanvasRenderingContext2D, s: LocalStroke, toPx: ToPx, unit: n
 			ctx.strokeRect(Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.abs(b[0] - a[0]), Math.abs(b[1] - a[1]));
 			return;
 		case 'ellipse':
-			ctx.ellipse((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, Math.abs(b[0] - a[0]) / 2, Math.abs(b[1] - a[1]) / 2, 0, 0, 2 * Math.PI);
+			ctx.ellipse(
+				(a[0] + b[0]) / 2,
+				(a[1] + b[1]) / 2,
+				Math.abs(b[0] - a[0]) / 2,
+				Math.abs(b[1] - a[1]) / 2,
+				0,
+				0,
+				2 * Math.PI
+			);
 			ctx.stroke();
 			return;
 		case 'arrow': {

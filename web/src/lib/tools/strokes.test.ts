@@ -11,7 +11,19 @@ describe('what goes out for a stroke', () => {
 		const s = book.begin('free', 'red', [0.1, 0.1], true);
 		book.extend(s, [0.2, 0.2]);
 		const first = strokesOf(book.flush());
-		expect(first).toEqual([{ id: s.id, kind: 'free', color: 'red', points: [[0.1, 0.1], [0.2, 0.2]], done: false, live: true }]);
+		expect(first).toEqual([
+			{
+				id: s.id,
+				kind: 'free',
+				color: 'red',
+				points: [
+					[0.1, 0.1],
+					[0.2, 0.2]
+				],
+				done: false,
+				live: true
+			}
+		]);
 		// Nothing new: nothing sent.
 		expect(book.flush()).toEqual([]);
 		book.extend(s, [0.3, 0.3]);
@@ -60,7 +72,10 @@ describe('what goes out for a stroke', () => {
 			book.extend(s, [0.4, 0.5]);
 			book.extend(s, [0.6, 0.7]);
 			const [sent] = strokesOf(book.flush());
-			expect(sent!.points).toEqual([[0.1, 0.2], [0.6, 0.7]]);
+			expect(sent!.points).toEqual([
+				[0.1, 0.2],
+				[0.6, 0.7]
+			]);
 			expect(sent!.kind).toBe(kind);
 		}
 	});
