@@ -30,7 +30,11 @@ export class DrawTools {
 		return this.tool === 'pointer' ? null : this.tool === 'draw' ? 'free' : this.tool;
 	}
 
+	/** Where the pointer is on the frame (drawn here as the phone draws it), or null. */
+	pointerAt = $state.raw<Point | null>(null);
+
 	pointer(at: Point | null) {
+		this.pointerAt = at;
 		this.book.pointer(at);
 		this.#schedule();
 	}

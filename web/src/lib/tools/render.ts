@@ -100,3 +100,20 @@ function label(ctx: CanvasRenderingContext2D, text: string, at: [number, number]
 	ctx.textBaseline = 'middle';
 	ctx.fillText(text, at[0] + pad, at[1]);
 }
+
+/** The pointer as the customer sees it: a ring with a dot, red on a white edge. */
+export function drawPointer(ctx: CanvasRenderingContext2D, at: [number, number]) {
+	ctx.globalAlpha = 1;
+	ctx.lineWidth = 5;
+	ctx.strokeStyle = 'rgb(255 255 255 / 0.85)';
+	ctx.beginPath();
+	ctx.arc(at[0], at[1], 14, 0, 2 * Math.PI);
+	ctx.stroke();
+	ctx.lineWidth = 3;
+	ctx.strokeStyle = COLOR_CSS.red;
+	ctx.stroke();
+	ctx.fillStyle = COLOR_CSS.red;
+	ctx.beginPath();
+	ctx.arc(at[0], at[1], 3.5, 0, 2 * Math.PI);
+	ctx.fill();
+}
