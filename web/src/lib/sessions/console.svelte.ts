@@ -38,6 +38,10 @@ export class ConsoleStore {
 	loadError = $state('');
 	/** Ticks each second while started, for countdowns. */
 	now = $state(Date.now());
+	/** Whether a live view fills the window (the technician's last choice; the default while working). */
+	workMode = $state(true);
+	/** The live session whose view fills the window now, if any: the page puts the rest away. */
+	working = $state<string | null>(null);
 
 	invitations = $derived(this.sessions.filter(isInvitation));
 	live = $derived(this.sessions.filter(inSessionList));
