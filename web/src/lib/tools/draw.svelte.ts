@@ -4,6 +4,7 @@
 import { LABEL_TEXT_MAX } from '$contract/limits.ts';
 import type { CameraTools, Point, StrokeColor, StrokeKind } from '$contract/tools.ts';
 import { type CameraControls, cameraControls, zoomStep } from './camera-controls.ts';
+import { VideoMarkFollower } from './follow.ts';
 import { fitView, UNZOOMED, type View } from './frame.ts';
 import { type LocalStroke, StrokeBook } from './strokes.ts';
 
@@ -23,8 +24,19 @@ export class DrawTools {
 
 	#frame = 0;
 	#drawing: LocalStroke | null = null;
+	/** Moves marks on live video with their objects (follow.ts); made once the video element is there. */
+	#follower: VideoMarkFollower | null = null;
 
 	constructor(private readonly send: Send) {}
+
+	/** The live picture, so marks on it can follow their objects. */
+	watch(video: HTMLVideoElement) {
+		this.#follower?.stop();
+		this.#follower = new VideoMarkFollower(video, (moved) => {
+			if (this.book.move(moved.id, moved.points, performance.now())) this.#changed();
+			else this.#follower?.drop(moved.id);
+		});
+	}
 
 	get kind(): StrokeKind | null {
 		return this.tool === 'pointer' ? null : this.tool === 'draw' ? 'free' : this.tool;
@@ -56,6 +68,7 @@ export class DrawTools {
 	strokeEnd() {
 		if (!this.#drawing) return;
 		this.book.end(this.#drawing, performance.now());
+		this.#follower?.follow(this.#drawing);
 		this.#drawing = null;
 		this.#changed();
 	}
@@ -70,6 +83,7 @@ export class DrawTools {
 		this.book.begin('label', this.color, at, !this.frozen, words);
 		const s = this.book.strokes.at(-1)!;
 		s.at = performance.now();
+		this.#follower?.follow(s);
 		this.#changed();
 	}
 
@@ -77,6 +91,8 @@ export class DrawTools {
 		// What is queued goes first, so the phone undoes the same stroke.
 		this.#flush();
 		this.#drawing = null;
+		const last = this.book.strokes.at(-1);
+		if (last) this.#follower?.drop(last.id);
 		if (this.book.undo()) this.send({ type: 'tool.undo' });
 		this.version++;
 	}
@@ -84,6 +100,7 @@ export class DrawTools {
 	clear() {
 		this.#flush();
 		this.#drawing = null;
+		this.#follower?.clear();
 		this.book.clear();
 		this.send({ type: 'tool.clear' });
 		this.version++;
@@ -95,6 +112,8 @@ export class DrawTools {
 		this.#flush();
 		this.strokeEnd();
 		this.frozen = frozen;
+		// A frozen picture does not move; live marks left on it stay where they are.
+		if (frozen) this.#follower?.clear();
 		if (!frozen) this.book.clearFrozen();
 		this.send({ type: 'tool.freeze', frozen });
 		this.version++;
@@ -136,6 +155,7 @@ export class DrawTools {
 	}
 
 	stop() {
+		this.#follower?.stop();
 		cancelAnimationFrame(this.#frame);
 		this.#frame = 0;
 	}

@@ -139,3 +139,32 @@ describe('what is drawn', () => {
 		expect(book.strokes).toEqual([live]);
 	});
 });
+
+describe('a mark on live video that follows its object', () => {
+	test('goes out again with its new points, and fades only from its last move', () => {
+		const book = new StrokeBook();
+		const s = book.begin('arrow', 'red', [0.1, 0.1], true);
+		book.extend(s, [0.2, 0.2]);
+		book.end(s, 0);
+		book.flush();
+		const moved: Point[] = [
+			[0.3, 0.1],
+			[0.4, 0.2]
+		];
+		expect(book.move(s.id, moved, 5_000)).toBe(true);
+		expect(strokesOf(book.flush())).toEqual([
+			{ id: s.id, kind: 'arrow', color: 'red', points: moved, done: true, live: true }
+		]);
+		expect(StrokeBook.alpha(book.strokes[0]!, 5_000 + FADE_AFTER_MS)).toBe(1);
+	});
+
+	test('a freehand line, a frozen mark or an undone one is not moved', () => {
+		const book = new StrokeBook();
+		const free = book.begin('free', 'red', [0.1, 0.1], true);
+		const frozen = book.begin('rect', 'red', [0.1, 0.1], false);
+		expect(book.move(free.id, [[0.5, 0.5]], 0)).toBe(false);
+		expect(book.move(frozen.id, [[0.5, 0.5]], 0)).toBe(false);
+		book.undo();
+		expect(book.move(frozen.id, [[0.5, 0.5]], 0)).toBe(false);
+	});
+});

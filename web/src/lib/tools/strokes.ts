@@ -62,6 +62,19 @@ export class StrokeBook {
 		this.#dirty.add(stroke);
 	}
 
+	/**
+	 * A mark on live video moved with its object (follow.ts): its points are
+	 * replaced, it goes out again, and its fading starts over. False when it is gone.
+	 */
+	move(id: number, points: Point[], now: number): boolean {
+		const stroke = this.strokes.find((s) => s.id === id);
+		if (!stroke?.live || stroke.kind === 'free') return false;
+		stroke.points = points;
+		stroke.at = now;
+		this.#dirty.add(stroke);
+		return true;
+	}
+
 	/** Takes back the last stroke; false when there is none. */
 	undo(): boolean {
 		const last = this.strokes.pop();

@@ -126,9 +126,9 @@ export class SpotTracker {
 			for (let x = -r; x <= r; x++, i++, t++) {
 				const v = data[i]!;
 				const k = (row + (x < 0 ? 0 : 1)) * 3;
-				q[k] += v;
-				q[k + 1] += v * v;
-				q[k + 2] += v * this.template[t]!;
+				q[k]! += v;
+				q[k + 1]! += v * v;
+				q[k + 2]! += v * this.template[t]!;
 			}
 		}
 		const scores = this.quarterScores(q);
