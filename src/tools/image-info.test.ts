@@ -3,7 +3,7 @@
 // phone or an attacker might send instead: a file cut short, garbage behind a
 // signature, text. (A file sent under another type or name: the route tests.)
 import { describe, expect, test } from 'bun:test';
-import { HEAD_BYTES, imageInfo, sniffImage } from './image-info.ts';
+import { HEAD_BYTES, imageInfo } from './image-info.ts';
 import { ffmpegImage, hasFfmpeg, jpeg, png, webpExtended, webpLossless, webpLossy } from './testing.ts';
 
 const cut = (b: Uint8Array, n: number) => b.subarray(0, n);
