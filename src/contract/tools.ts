@@ -153,7 +153,12 @@ export type ToolMessageType = TechnicianTool['type'] | 'chat.send' | 'tool.camer
  */
 export const TOOL_RULES: Record<
   ToolMessageType,
-  { from: 'technician' | 'customer' | 'both'; states: readonly ('active' | 'on_hold')[]; perSecond: number; burst: number }
+  {
+    from: 'technician' | 'customer' | 'both';
+    states: readonly ('active' | 'on_hold')[];
+    perSecond: number;
+    burst: number;
+  }
 > = {
   'tool.pointer': { from: 'technician', states: ['active'], perSecond: 90, burst: 120 },
   'tool.stroke': { from: 'technician', states: ['active'], perSecond: 90, burst: 120 },

@@ -10,6 +10,7 @@ import { customerSession, LENS_COOKIE, lensView, sessionById } from '../sessions
 import type { SessionChanged } from '../sessions/events.ts';
 import { customerArrived, customerLeft } from '../sessions/presence.ts';
 import { isLive } from '../sessions/states.ts';
+import { snapshotFailed } from '../tools/snapshots.ts';
 import { upgradeTo, type RawSocket } from './bun-socket.ts';
 import { lensMessage, parseClientMessage } from './messages.ts';
 import type { SocketRegistry } from './registry.ts';
@@ -123,6 +124,11 @@ class LensSocket extends Socket<LensSockets> {
       return;
     }
     const { deps, media } = this.kind;
+    if (message.type === 'snapshot.failed') {
+      // The phone could not take the photo asked for: the request fails now, not at its timeout.
+      this.queue(async () => void (await snapshotFailed(deps, this.sessionId, message.snapshotId, message.code)));
+      return;
+    }
     this.queue(() => lensSignal(deps, media, this.sessionId, this, (m) => sendTo(ws, m), message));
   }
 

@@ -49,7 +49,7 @@ export async function receive(
   const file = await open(temp, 'wx', 0o600);
   const hash = createHash('sha256');
   const head = new Uint8Array(HEAD_BYTES);
-  let tail = new Uint8Array(0);
+  let tail: Uint8Array = new Uint8Array(0);
   let bytes = 0;
   const reader = body?.getReader();
   try {
@@ -114,6 +114,6 @@ export async function storedFile(dir: string, sha256: string): Promise<Blob | un
 
 /** Stores bytes held in memory (tests, the world's fixtures): their hash and path. */
 export async function storeBytes(dir: string, data: Uint8Array): Promise<{ sha256: string; path: string }> {
-  const received = await receive(dir, new Blob([data]).stream(), Number.MAX_SAFE_INTEGER);
+  const received = await receive(dir, new Blob([data as Uint8Array<ArrayBuffer>]).stream(), Number.MAX_SAFE_INTEGER);
   return { sha256: received.sha256, path: await received.keep() };
 }

@@ -5,6 +5,10 @@
 // ones in image-info.test.ts).
 import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
+import { snapshots } from '../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { type ImageInfo, imageInfo, isRefusal } from './image-info.ts';
+import { snapshotDir, storeBytes } from './snapshot-store.ts';
 
 const be32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 const le16 = (n: number) => [n & 255, (n >>> 8) & 255];
@@ -104,4 +108,32 @@ export function ffmpegImage(width: number, height: number, codec: string, extra:
   const run = spawnSync('ffmpeg', [...args, '-c:v', codec, ...extra, '-f', format, '-'], { maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`ffmpeg ${codec} failed: ${run.stderr}`);
   return new Uint8Array(run.stdout);
+}
+
+/** A stored snapshot of `sessionId` made straight in the store and the table (fixtures); its id. */
+export async function storedSnapshot(
+  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  sessionId: string,
+  image: Uint8Array = png(4, 3),
+): Promise<string> {
+  const info = imageInfo(image);
+  if (isRefusal(info)) throw new Error(`not an image: ${info.refused}`);
+  const { sha256 } = await storeBytes(snapshotDir(deps.config), image);
+  const now = deps.clock.now();
+  const [row] = await deps.db
+    .insert(snapshots)
+    .values({ sessionId, status: 'stored', requestedAt: now, takenAt: now, bytes: image.length, sha256, ...size(info) })
+    .returning({ id: snapshots.id });
+  return row!.id;
+}
+
+const size = (info: ImageInfo) => ({ width: info.width, height: info.height, contentType: info.type });
+
+/** A pending request of `sessionId`, as POST /api/sessions/:id/snapshots makes it (without its event). */
+export async function requestedSnapshot(deps: Pick<Deps, 'db' | 'clock'>, sessionId: string): Promise<string> {
+  const [row] = await deps.db
+    .insert(snapshots)
+    .values({ sessionId, status: 'requested', requestedAt: deps.clock.now() })
+    .returning({ id: snapshots.id });
+  return row!.id;
 }
