@@ -21,12 +21,13 @@ function pngChunk(type: string, data: Uint8Array): number[] {
   return [...be32(data.length), ...typed, ...be32(Bun.hash.crc32(typed))];
 }
 
-/** A real RGB PNG of `width` × `height`, a gradient (so two sizes never share bytes). */
-export function png(width: number, height: number): Uint8Array {
+/** A real RGB PNG of `width` × `height`: a gradient (two sizes never share bytes), or `noise` (it does not compress). */
+export function png(width: number, height: number, { noise = false } = {}): Uint8Array {
   const header = new Uint8Array([...be32(width), ...be32(height), 8, 2, 0, 0, 0]);
   const rows = new Uint8Array(height * (1 + width * 3));
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) rows.set([x & 255, y & 255, 128], y * (1 + width * 3) + 1 + x * 3);
+  if (noise) for (let i = 0; i < rows.length; i++) if (i % (1 + width * 3)) rows[i] = (Math.random() * 256) | 0;
   return new Uint8Array([
     0x89,
     0x50,
