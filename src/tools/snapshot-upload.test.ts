@@ -1,6 +1,6 @@
 // The phone's upload of a requested photo (POST /api/lens/snapshots/:id) and
 // its every refusal: by content, not type; by size while it streams; another
-// session's request; the wrong state; twice; too late. And the phone's
+// session's request; the wrong state; twice; too late (a slow one begun in time is kept). And the phone's
 // `snapshot.failed` over its socket. A refusal writes nothing and leaves no file.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import { readdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { openTestSocket } from '../realtime/test-socket.ts';
 import type { ToolEvent } from '../sessions/events.ts';
 import { DATABASE_HOOK, errorOf, keepsContract, ORIGIN, tableCounts } from '../testing/harness.ts';
 import { buildWorld, type Target, type World } from '../testing/world.ts';
+import { timeOutSnapshots } from './snapshots.ts';
 import { jpeg, png, requestedSnapshot, webpExtended } from './testing.ts';
 
 let w: World;
@@ -136,6 +137,46 @@ describe("the phone's upload", () => {
     expect(events.map((e) => [e.to, e.message])).toEqual([
       ['both', { type: 'snapshot.failed', sessionId: target.view.id, snapshotId: id, code: 'timed_out' }],
     ]);
+  });
+});
+
+describe('a slow upload', () => {
+  test('begun in time, ended after the deadline: the photo is kept, after the timeout was told', async () => {
+    const { target, id } = await asked();
+    const photo = png(20, 20);
+    let reading!: () => void;
+    const readingStarted = new Promise<void>((resolve) => {
+      reading = resolve;
+    });
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        // The first half goes at once; the second only after the deadline passed (below).
+        if (sent === 0) controller.enqueue(photo.slice(0, 10));
+        else if (sent === 1) {
+          reading();
+          await deadlinePassed;
+          controller.enqueue(photo.slice(10));
+        } else controller.close();
+        sent++;
+      },
+    });
+    let passDeadline!: () => void;
+    const deadlinePassed = new Promise<void>((resolve) => {
+      passDeadline = resolve;
+    });
+    const path = `/api/lens/snapshots/${id}`;
+    const answer = Promise.resolve(
+      w.app.request(`${ORIGIN}${path}`, { method: 'POST', headers: { cookie: target.customer! }, body }),
+    ).then((r) => keepsContract('POST', path, r));
+    await readingStarted;
+    w.h.clock.advance(SNAPSHOT_UPLOAD_MS);
+    expect(await timeOutSnapshots(w.h, target.view.id)).toBe(1);
+    passDeadline();
+    const res = await answer;
+    expect(res.status).toBe(201);
+    expect(await statusOf(id)).toMatchObject({ status: 'stored', error: null, width: 20 });
+    expect(events.map((e) => e.message.type)).toEqual(['snapshot.failed', 'snapshot.stored']);
   });
 });
 

@@ -4,7 +4,7 @@
 // streamed to disk (snapshot-store.ts) and checked by its content: a JPEG, PNG
 // or WebP, at most SNAPSHOT_BYTES_MAX bytes and SNAPSHOT_SIDE_MAX pixels a
 // side. The content type and name the browser sent are not looked at.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import { SNAPSHOT_BYTES_MAX, SNAPSHOT_SIDE_MAX, SNAPSHOT_UPLOAD_MS } from '../contract/limits.ts';
 import type { SnapshotView } from '../contract/tools.ts';
 import { type lensSessions, snapshots } from '../db/schema.ts';
@@ -63,7 +63,7 @@ async function storeImage(deps: Pick<Deps, 'config'>, upload: Upload): Promise<S
 /**
  * The phone's photo for a request of its own session (another session's id is
  * 404, as if it did not exist), still pending and asked for less than
- * SNAPSHOT_UPLOAD_MS ago, while the session is active or on hold. `frozen`:
+ * SNAPSHOT_UPLOAD_MS ago (when the upload begins), while the session is active or on hold. `frozen`:
  * the phone's frozen frame rather than a new photo. Told to both sides as `snapshot.stored`.
  */
 export async function storeUpload(
@@ -80,17 +80,20 @@ export async function storeUpload(
   if (!row) throw noSuchSnapshot();
   if (session.state !== 'active' && session.state !== 'on_hold')
     throw new Conflict('Photos are taken only while the session is live.', 'not_active');
-  if (row.status === 'requested' && deps.clock.now().getTime() - row.requestedAt.getTime() >= SNAPSHOT_UPLOAD_MS) {
-    await timeOutSnapshots(deps, session.id);
+  const late =
+    row.status === 'requested' && deps.clock.now().getTime() - row.requestedAt.getTime() >= SNAPSHOT_UPLOAD_MS;
+  if (late) await timeOutSnapshots(deps, session.id);
+  if (late || (row.status === 'failed' && row.error === 'timed_out'))
     throw new Conflict('This photo was asked for too long ago; the technician can ask again.', 'snapshot_timed_out');
-  }
   if (row.status !== 'requested')
     throw new Conflict(`This photo is ${row.status} already; it is not waiting for an upload.`, 'snapshot_not_pending');
   const image = await storeImage(deps, upload);
+  // An upload that began in time is kept though it ended after the deadline (a big photo on a slow
+  // network): its request may have timed out meanwhile, and the console then gets the photo after all.
   const [stored] = await deps.db
     .update(snapshots)
-    .set({ ...image, status: 'stored', takenAt: deps.clock.now(), frozen })
-    .where(and(eq(snapshots.id, snapshotId), eq(snapshots.status, 'requested')))
+    .set({ ...image, status: 'stored', takenAt: deps.clock.now(), frozen, error: null })
+    .where(and(eq(snapshots.id, snapshotId), or(eq(snapshots.status, 'requested'), eq(snapshots.error, 'timed_out'))))
     .returning();
   // A second upload of the same request won the race; this file stays as an unused one (harmless, same store).
   if (!stored) throw new Conflict('This photo was uploaded already.', 'snapshot_not_pending');
