@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { authRoutes, setupRoutes } from './auth/routes.ts';
 import type { Database } from './db/client.ts';
 import type { Deps } from './deps.ts';
+import { IMAGE_UPLOADS, routeKey } from './contract/routes.ts';
 import { AppError, errorBody, PayloadTooLarge } from './http/errors.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { healthRoutes } from './health/routes.ts';
@@ -17,6 +18,7 @@ import { lensRoutes } from './sessions/lens-routes.ts';
 import { Starts } from './sessions/live.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { settingsRoutes } from './settings/routes.ts';
+import { snapshotRoutes } from './tools/snapshot-routes.ts';
 import { groupRoutes, technicianRoutes } from './technicians/routes.ts';
 import { serveWeb, type WebBuild } from './web/static.ts';
 
@@ -64,15 +66,14 @@ export function createApp(parts: AppParts): Hono {
       https: config.publicUrl.protocol === 'https:' || !!config.tls,
     }),
   );
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new PayloadTooLarge(MAX_BODY_BYTES);
-      },
-    }),
-  );
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new PayloadTooLarge(MAX_BODY_BYTES);
+    },
+  });
+  // A photo's upload streams to disk under its own limit (SNAPSHOT_BYTES_MAX, src/tools/snapshot-upload.ts).
+  app.use('/api/*', (c, next) => (isImageUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   app.use('/api/*', refuseCrossSite([config.publicUrl.origin]));
 
   // Each router at its prefix, so its middleware (sign-in, rights) runs once per request.
@@ -87,9 +88,13 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/settings', settingsRoutes(parts));
   // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
   app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
+  app.route('/api/snapshots', snapshotRoutes(parts));
   app.route('/api/lens', lensRoutes(parts));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
   return app;
 }
+
+const isImageUpload = (method: string, path: string) =>
+  method === 'POST' && path.includes('/snapshots/') && IMAGE_UPLOADS.has(routeKey(method, path) ?? '');

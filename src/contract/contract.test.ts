@@ -90,6 +90,24 @@ describe('the answer check', () => {
   });
 });
 
+describe('an image answer', () => {
+  const key = 'GET /api/snapshots/:id';
+  test('passes the bytes of a JPEG, PNG or WebP under its own content type', () => {
+    for (const type of ['image/jpeg', 'image/png', 'image/webp'])
+      expect(contractViolation(key, 200, '\u0089PNG…', type)).toBeNull();
+  });
+
+  test('fails another content type (HTML, SVG, JSON, none), an empty body, and an error that is not the error body', () => {
+    for (const type of ['text/html', 'image/svg+xml', 'application/json', null])
+      expect(contractViolation(key, 200, '<svg onload=alert(1)>', type)).toContain('image');
+    expect(contractViolation(key, 200, undefined, 'image/png')).toContain('no image');
+    expect(
+      contractViolation(key, 404, { error: { code: 'not_found', message: 'No.' } }, 'application/json'),
+    ).toBeNull();
+    expect(contractViolation(key, 404, 'Not Found', 'text/plain')).not.toBeNull();
+  });
+});
+
 describe('socket events', () => {
   test('the console and the Lens events accept what the server sends, and nothing else', () => {
     expect(consoleEvent.safeParse({ type: 'snapshot', sessions: [session] }).success).toBe(true);

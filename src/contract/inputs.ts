@@ -184,3 +184,8 @@ export const redeemInput = z.union(
 export type RedeemInput = z.output<typeof redeemInput>;
 
 export const eulaInput = z.strictObject({ accept: z.boolean({ error: 'accept must be true or false.' }) });
+
+// ---- snapshots (the bodies are images, checked by content: src/tools/snapshot-upload.ts)
+
+/** POST /api/lens/snapshots/:id?frozen=1: the photo is the phone's frozen frame, not a new one. */
+export const snapshotFrozenParam = z.enum(['0', '1'], { error: 'frozen must be 0 or 1.' }).optional();

@@ -15,7 +15,13 @@ import {
 } from './views.ts';
 import { chatMessageViewSchema, snapshotRequestViewSchema, snapshotViewSchema } from './tools.ts';
 
-export type RouteAnswer = { status: number; body: z.ZodType | null };
+/**
+ * `body`: the JSON schema of the answer, null for none, or `'image'`: the
+ * bytes of a JPEG, PNG or WebP under its own content type (not JSON).
+ */
+export type RouteAnswer = { status: number; body: z.ZodType | null | 'image' };
+/** The content types of an `'image'` answer. */
+export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 type Answers = RouteAnswer[];
 
 const ok = (body: z.ZodType, status = 200): Answers => [{ status, body }];
@@ -51,10 +57,10 @@ export const ROUTES: Record<string, Answers> = {
   'POST /api/sessions/:id/resume': ok(session),
   'POST /api/sessions/:id/end': ok(session),
   'POST /api/sessions/:id/resend': ok(session),
-  // The live tools (src/contract/tools.ts). GET /api/snapshots/:id answers the image's bytes.
+  // The live tools (src/contract/tools.ts).
   'POST /api/sessions/:id/snapshots': ok(z.strictObject({ snapshot: snapshotRequestViewSchema }), 202),
   'GET /api/sessions/:id/snapshots': ok(z.strictObject({ snapshots: z.array(snapshotViewSchema) })),
-  'GET /api/snapshots/:id': [{ status: 200, body: null }],
+  'GET /api/snapshots/:id': [{ status: 200, body: 'image' }],
   'POST /api/snapshots/:id/annotated': ok(z.strictObject({ snapshot: snapshotViewSchema }), 201),
   'GET /api/sessions/:id/messages': ok(z.strictObject({ messages: z.array(chatMessageViewSchema) })),
 
@@ -79,6 +85,16 @@ export const ROUTES: Record<string, Answers> = {
   'GET /ws/lens': [],
 };
 
+/**
+ * Routes whose request body is an image's bytes, up to SNAPSHOT_BYTES_MAX
+ * (limits.ts), instead of JSON up to 64 KB: streamed to disk and checked by
+ * content (src/tools/snapshot-upload.ts).
+ */
+export const IMAGE_UPLOADS: ReadonlySet<string> = new Set([
+  'POST /api/snapshots/:id/annotated',
+  'POST /api/lens/snapshots/:id',
+]);
+
 /** The table's key of a request, e.g. `GET /api/sessions/:id`; undefined for a path outside the API. */
 export function routeKey(method: string, path: string): string | undefined {
   const exact = `${method} ${path}`;
@@ -93,9 +109,15 @@ export function routeKey(method: string, path: string): string | undefined {
 
 /**
  * Why an answer breaks the contract, or null when it keeps it. `body` is the
- * parsed JSON (undefined for an empty body).
+ * parsed JSON (undefined for an empty body; the text when it is not JSON),
+ * `contentType` the answer's header.
  */
-export function contractViolation(key: string, status: number, body: unknown): string | null {
+export function contractViolation(
+  key: string,
+  status: number,
+  body: unknown,
+  contentType?: string | null,
+): string | null {
   const answers = ROUTES[key];
   if (!answers) return `${key} is not in the contract (src/contract/routes.ts)`;
   const expected = answers.find((a) => a.status === status);
@@ -103,6 +125,11 @@ export function contractViolation(key: string, status: number, body: unknown): s
   if (schema === undefined) return `${key} answered ${status}, which the contract does not list`;
   if (schema === null)
     return body === undefined ? null : `${key} answered ${status} with a body; the contract has none`;
+  if (schema === 'image') {
+    if (!(IMAGE_TYPES as readonly string[]).includes(contentType ?? ''))
+      return `${key} answered ${status} as ${contentType ?? 'no content type'}; the contract has an image`;
+    return body === undefined ? `${key} answered ${status} with no image` : null;
+  }
   const parsed = schema.safeParse(body);
   if (parsed.success) return null;
   const issue = parsed.error.issues[0];

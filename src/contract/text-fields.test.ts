@@ -276,9 +276,13 @@ const BODIES: Record<string, z.ZodType | null> = {
   'POST /api/sessions/:id/resume': null,
   'POST /api/sessions/:id/end': null,
   'POST /api/sessions/:id/resend': null,
+  'POST /api/sessions/:id/snapshots': null,
+  // An image's bytes (IMAGE_UPLOADS in routes.ts): no text field; checked by content in src/tools/snapshot-upload.ts.
+  'POST /api/snapshots/:id/annotated': null,
   'POST /api/lens/redeem': redeemInput,
   'POST /api/lens/eula': eulaInput,
   'POST /api/lens/end': null,
+  'POST /api/lens/snapshots/:id': null,
 };
 
 /** The dotted paths of every string a JSON Schema accepts (array items as `.0`). */

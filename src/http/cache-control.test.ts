@@ -17,6 +17,7 @@ import { rateLimits, smsMessages } from '../db/schema.ts';
 import { startFakeMedia } from '../media/testing.ts';
 import { SMS_RIGHTS } from '../sessions/testing.ts';
 import { harness, keepsContract, ORIGIN, type Harness } from '../testing/harness.ts';
+import { png } from '../tools/test-images.ts';
 import { loadWebBuild } from '../web/static.ts';
 
 type Seen = { status: number; cacheControl: string | null };
@@ -29,20 +30,13 @@ let media: Awaited<ReturnType<typeof startFakeMedia>>;
 async function call(
   method: string,
   path: string,
-  opts: { cookie?: string; body?: unknown; headers?: Record<string, string> } = {},
+  opts: { cookie?: string; body?: unknown; bytes?: Uint8Array<ArrayBuffer>; headers?: Record<string, string> } = {},
 ) {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await keepsContract(
-    method,
-    path,
-    await app.request(`${ORIGIN}${path}`, {
-      method,
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-    }),
-  );
+  const body = opts.bytes ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  const res = await keepsContract(method, path, await app.request(`${ORIGIN}${path}`, { method, headers, body }));
   const key = routeKey(method, new URL(path, ORIGIN).pathname) ?? `${method} (unknown route)`;
   seen.set(key, [...(seen.get(key) ?? []), { status: res.status, cacheControl: res.headers.get('cache-control') }]);
   return res;
@@ -114,7 +108,9 @@ async function sessions(admin: string, groupId: string) {
   const customer = cookieOf(await call('POST', '/api/lens/redeem', { body: { pin: s.pin } }), 'loupe_lens');
   await ok(call('GET', '/api/lens/session', { cookie: customer }));
   await ok(call('POST', '/api/lens/eula', { cookie: customer, body: { accept: true } }));
-  for (const step of ['start', 'hold', 'resume']) await ok(call('POST', `/api/sessions/${s.id}/${step}`, { cookie }));
+  await ok(call('POST', `/api/sessions/${s.id}/start`, { cookie }));
+  await snapshots(s.id, cookie, customer);
+  for (const step of ['hold', 'resume']) await ok(call('POST', `/api/sessions/${s.id}/${step}`, { cookie }));
   await ok(call('GET', `/api/sessions/${s.id}/messages`, { cookie }));
   await ok(call('GET', '/api/lens/messages', { cookie: customer }));
   await ok(call('POST', `/api/sessions/${s.id}/end`, { cookie }));
@@ -127,6 +123,20 @@ async function sessions(admin: string, groupId: string) {
   await ok(call('POST', '/api/lens/end', { cookie: other }));
   await ok(call('POST', '/api/auth/logout', { cookie }), 204);
   await ok(call('GET', '/healthz'));
+}
+
+/** A photo asked for, uploaded by the phone, listed, opened and annotated. */
+async function snapshots(sessionId: string, cookie: string, customer: string) {
+  const { snapshot } = await ok<{ snapshot: { id: string } }>(
+    call('POST', `/api/sessions/${sessionId}/snapshots`, { cookie }),
+    202,
+  );
+  const bytes = png(8, 6) as Uint8Array<ArrayBuffer>;
+  await ok(call('POST', `/api/lens/snapshots/${snapshot.id}`, { cookie: customer, bytes }), 201);
+  await ok(call('GET', `/api/sessions/${sessionId}/snapshots`, { cookie }));
+  const image = await call('GET', `/api/snapshots/${snapshot.id}`, { cookie });
+  if (image.status !== 200) throw new Error(`expected the image, got ${image.status}`);
+  await ok(call('POST', `/api/snapshots/${snapshot.id}/annotated`, { cookie, bytes }), 201);
 }
 
 const LOGOUT = 'POST /api/auth/logout';

@@ -5,7 +5,9 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { Deps } from '../deps.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { AppError } from '../http/errors.ts';
-import { jsonBody } from '../http/validate.ts';
+import { jsonBody, parse } from '../http/validate.ts';
+import { storeUpload } from '../tools/snapshot-upload.ts';
+import { uploadOf } from '../tools/snapshot-routes.ts';
 import {
   answerEula,
   customerSession,
@@ -16,7 +18,7 @@ import {
   lensView,
   redeem,
 } from './customer.ts';
-import { eulaInput, redeemInput } from '../contract/inputs.ts';
+import { eulaInput, idParam, redeemInput, snapshotFrozenParam } from '../contract/inputs.ts';
 import { customerChatTranscript } from '../tools/chat.ts';
 
 type LensEnv = { Variables: { lensSession: NonNullable<Awaited<ReturnType<typeof customerSession>>> } };
@@ -57,6 +59,7 @@ export function lensRoutes(deps: Deps) {
       .use('/eula', customer)
       .use('/end', customer)
       .use('/messages', customer)
+      .use('/snapshots/*', customer)
       // Public: what the Lens page needs before anything else (no session yet).
       .get('/capabilities', (c) => c.json(lensCapabilities(deps.config)))
       .post('/redeem', async (c) => {
@@ -73,5 +76,12 @@ export function lensRoutes(deps: Deps) {
       })
       .post('/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }))
       .get('/messages', async (c) => c.json(await customerChatTranscript(deps, c.get('lensSession').id)))
+      // The body is the photo's bytes (any content type: they are checked, not it); ?frozen=1 for a frozen frame.
+      .post('/snapshots/:id', async (c) => {
+        const id = parse(idParam, c.req.param('id'));
+        const frozen = parse(snapshotFrozenParam, c.req.query('frozen')) === '1';
+        const view = await storeUpload(deps, c.get('lensSession'), id, uploadOf(c), frozen);
+        return c.json({ snapshot: view }, 201);
+      })
   );
 }

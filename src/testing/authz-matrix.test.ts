@@ -15,10 +15,12 @@ import { smsMessages } from '../db/schema.ts';
 import { websocket } from '../realtime/bun-socket.ts';
 import { openTestSocket } from '../realtime/test-socket.ts';
 import { createGroup } from '../technicians/groups.ts';
+import { png } from '../tools/test-images.ts';
 import { DATABASE_HOOK, ORIGIN } from './harness.ts';
 import { buildWorld, outcome, PASSWORD, ROLES, type Role, type World } from './world.ts';
 
-type Call = { path: string; body?: unknown; status?: number };
+/** `bytes`: an image upload's body (IMAGE_UPLOADS), instead of JSON. */
+type Call = { path: string; body?: unknown; bytes?: Uint8Array; status?: number };
 
 let n = 0;
 const unique = (what: string) => `${what} ${++n}`;
@@ -96,6 +98,15 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
     w.h.clock.advance(61_000);
     return { path: sessionPath(view.id, 'resend') };
   },
+  'POST /api/sessions/:id/snapshots': async (w) => ({
+    path: sessionPath((await w.session(w.people.owner.cookie, 'active')).view.id, 'snapshots'),
+  }),
+  'GET /api/sessions/:id/snapshots': (w) => ({ path: sessionPath(w.own.active.view.id, 'snapshots') }),
+  'GET /api/snapshots/:id': (w) => ({ path: `/api/snapshots/${w.snapshots.own}` }),
+  'POST /api/snapshots/:id/annotated': (w) => ({
+    path: `/api/snapshots/${w.snapshots.own}/annotated`,
+    bytes: png(8, 6),
+  }),
 
   'GET /api/sessions/:id/messages': (w) => ({ path: sessionPath(w.own.active.view.id, 'messages') }),
 
@@ -108,6 +119,10 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'POST /api/lens/eula': () => ({ path: '/api/lens/eula', body: { accept: true } }),
   'POST /api/lens/end': () => ({ path: '/api/lens/end' }),
   'GET /api/lens/messages': () => ({ path: '/api/lens/messages' }),
+  'POST /api/lens/snapshots/:id': async (w) => ({
+    path: `/api/lens/snapshots/${await w.customerRequest()}`,
+    bytes: png(8, 6),
+  }),
   'GET /healthz': () => ({ path: '/healthz' }),
 };
 
@@ -146,7 +161,7 @@ describe('the authorization matrix', () => {
         for (const role of byExpectation(access, success)) {
           const call = await REQUESTS[key]!(w);
           want[role] = outcome(access, role, call.status ?? success);
-          const res = await w.call(method, call.path, { cookie: w.cookieOf(role), body: call.body });
+          const res = await w.call(method, call.path, { cookie: w.cookieOf(role), body: call.body, bytes: call.bytes });
           got[role] = res.status;
         }
         expect(got).toEqual(want);

@@ -1,5 +1,8 @@
 // What route tests share: the real app on a real (PGlite or PostgreSQL)
 // database with a fake clock, and small helpers to call it like a browser.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { createApp } from '../app.ts';
@@ -36,17 +39,39 @@ export function fakeClock(start = new Date('2026-11-25T09:00:00Z')): FakeClock {
 
 export type Harness = Deps & { app: Hono; database: Database; clock: FakeClock; call: Caller };
 
-type CallOptions = { cookie?: string; body?: unknown; raw?: string; headers?: Record<string, string> };
+/** `bytes`: a binary body (an image upload), sent under `headers['content-type']` or application/octet-stream. */
+type CallOptions = {
+  cookie?: string;
+  body?: unknown;
+  raw?: string;
+  bytes?: Uint8Array;
+  headers?: Record<string, string>;
+};
 export type Caller = (method: string, path: string, opts?: CallOptions) => Promise<Response>;
 
 /** `log`: a real logger, for a test that reads what the app logs (src/log-secrets.test.ts). */
 export async function harness(env: Record<string, string> = {}, { log }: { log?: Logger } = {}): Promise<Harness> {
   const database = await freshTestDatabase();
-  const config: Config = loadConfig({ LOUPE_PUBLIC_URL: ORIGIN, ...env });
+  const config: Config = loadConfig({ LOUPE_PUBLIC_URL: ORIGIN, LOUPE_DATA_DIR: testDataDir(), ...env });
   const clock = fakeClock();
   const deps: Deps = { db: database.db, clock, log: log ?? silentLogger, config, events: new Events() };
   const app = createApp({ ...deps, database });
   return { ...deps, clock, app, database, call: callerFor(app) };
+}
+
+let dataDir: string | undefined;
+/**
+ * One data directory per test process (snapshot files: content-addressed, so
+ * harnesses can share it), under the system's temporary directory and removed
+ * when the process exits: never the checkout's ./data.
+ */
+export function testDataDir(): string {
+  if (!dataDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-test-data-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    dataDir = dir;
+  }
+  return dataDir;
 }
 
 /** Calls `app` like a browser; every answer is checked against the contract (keepsContract). */
@@ -54,7 +79,11 @@ export function callerFor(app: Hono): Caller {
   return (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.cookie) headers.cookie = opts.cookie;
-    let body: string | undefined = opts.raw;
+    let body: string | Uint8Array<ArrayBuffer> | undefined = opts.raw;
+    if (opts.bytes) {
+      body = opts.bytes as Uint8Array<ArrayBuffer>;
+      headers['content-type'] ??= 'application/octet-stream';
+    }
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
@@ -82,7 +111,7 @@ export async function keepsContract(method: string, path: string, res: Response)
     body = text;
   }
   const problem = key
-    ? contractViolation(key, res.status, body)
+    ? contractViolation(key, res.status, body, res.headers.get('content-type'))
     : errorBodySchema.safeParse(body).success
       ? null
       : `${method} ${pathname} (no such route) answered ${res.status} without the error body`;
@@ -119,7 +148,8 @@ export async function tableCounts(h: Pick<Harness, 'db'>): Promise<Record<string
     select 'audit_log', count(*)::int from audit_log union all
     select 'lens_sessions', count(*)::int from lens_sessions union all
     select 'sms_messages', count(*)::int from sms_messages union all
-    select 'settings', count(*)::int from settings`);
+    select 'settings', count(*)::int from settings union all
+    select 'snapshots', count(*)::int from snapshots`);
   return Object.fromEntries(rows<{ t: string; n: number }>(result).map((r) => [r.t, r.n]));
 }
 

@@ -2,7 +2,8 @@
 // an administrator, a technician with the session rights who owns the target
 // sessions, another technician with the same rights who owns sessions of his
 // own, one in a group without rights, a bystander whom no generated request
-// names, and the customers of both technicians' sessions. The app runs on
+// names, the customers of both technicians' sessions, and a photo of each
+// technician's active session. The app runs on
 // FakeJanus, so Start, hold and media signalling get past their state checks.
 import type { Hono } from 'hono';
 import { createApp } from '../app.ts';
@@ -20,6 +21,7 @@ import type { SocketRegistry } from '../realtime/registry.ts';
 import { LINK_RIGHTS, SMS_RIGHTS } from '../sessions/testing.ts';
 import type { SessionView } from '../sessions/view.ts';
 import { createGroup } from '../technicians/groups.ts';
+import { requestedSnapshot, storedSnapshot } from '../tools/test-images.ts';
 import { insertTechnician } from '../technicians/technicians.ts';
 import { callerFor, harness, type Caller, type Harness } from './harness.ts';
 
@@ -61,6 +63,14 @@ export type World = {
   /** Sessions of the owner (`own`) and of the other technician (`others`), by stage. */
   own: Record<'invited' | 'sms' | 'connecting' | 'waiting' | 'active', Target>;
   others: Record<'invited' | 'waiting' | 'active', Target>;
+  /** A stored photo of the owner's active session (`own`) and of the other technician's (`others`). */
+  snapshots: { own: string; others: string };
+  /**
+   * A new pending snapshot request of the customer's session (`own.connecting`,
+   * whose cookie `cookieOf('customer')` is), taken to `active` the first time:
+   * what the phone's upload needs.
+   */
+  customerRequest(): Promise<string>;
   /** Every real id in the world except the bystander's: what a generated request may name. */
   ids: () => string[];
   /** A new session of `cookie`'s technician, taken to `stage`. */
@@ -122,9 +132,24 @@ export async function buildWorld(opts: { maxLive?: number; sockets?: SocketRegis
     waiting: await session(other, 'waiting'),
     active: await session(other, 'active'),
   };
+  const snapshots = {
+    own: await storedSnapshot(h, own.active.view.id),
+    others: await storedSnapshot(h, others.active.view.id),
+  };
+  const customerRequest = async () => {
+    const { view, customer } = own.connecting;
+    if (view.state === 'connecting') {
+      await expectOk(call('POST', '/api/lens/eula', { cookie: customer, body: { accept: true } }));
+      await expectOk(call('POST', `/api/sessions/${view.id}/start`, { cookie: owner }));
+      own.connecting = { view: { ...view, state: 'active' }, customer };
+    }
+    return requestedSnapshot(h, view.id);
+  };
   const ids = () => [
     ...Object.entries(people).flatMap(([name, p]) => (name === 'bystander' ? [] : [p.id, p.groupId])),
     ...[...Object.values(own), ...Object.values(others)].map((t) => t.view.id),
+    snapshots.own,
+    snapshots.others,
   ];
   const cookieOf = (role: Role): string | undefined =>
     role === 'signedOut' ? undefined : role === 'customer' ? own.connecting.customer : people[role].cookie;
@@ -132,7 +157,12 @@ export async function buildWorld(opts: { maxLive?: number; sockets?: SocketRegis
     unfollow();
     await media.stop();
   };
-  return { h, app, call, janus, people, own, others, ids, session, cookieOf, stop };
+  return { h, app, call, janus, people, own, others, snapshots, customerRequest, ids, session, cookieOf, stop };
+}
+
+async function expectOk(answer: Promise<Response>): Promise<void> {
+  const res = await answer;
+  if (res.status !== 200) throw new Error(`world: ${res.url} answered ${res.status} ${await res.text()}`);
 }
 
 let texts = 0;

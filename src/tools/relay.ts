@@ -16,16 +16,17 @@ import { CHAT_TEXT_MAX, TOOL_RULES, type ToolMessageType } from '../contract/too
 import type { Deps } from '../deps.ts';
 import { storeChatMessage } from './chat.ts';
 import { ToolRates } from './rate.ts';
+import { snapshotFailed } from './snapshots.ts';
 import { type ToolSession, ToolSessions } from './tool-sessions.ts';
 
 export type ConsoleToolMessage = Extract<ConsoleMessage, { type: `tool.${string}` | 'chat.send' }>;
-export type LensToolMessage = Extract<LensMessage, { type: `tool.${string}` | 'chat.send' }>;
+export type LensToolMessage = Extract<LensMessage, { type: `tool.${string}` | 'chat.send' | 'snapshot.failed' }>;
 
 /** Whether the relay takes this message (the rest is media signalling, or another part's). */
 export const isConsoleTool = (m: ConsoleMessage): m is ConsoleToolMessage =>
   m.type.startsWith('tool.') || m.type === 'chat.send';
 export const isLensTool = (m: LensMessage): m is LensToolMessage =>
-  m.type.startsWith('tool.') || m.type === 'chat.send';
+  m.type.startsWith('tool.') || m.type === 'chat.send' || m.type === 'snapshot.failed';
 
 /** The socket a message came on: its own answers, and its queue (so a socket's messages keep their order). */
 export type ToolSender = {
@@ -137,6 +138,11 @@ export class ToolRelay {
       if (refused) return socket.send(refused);
       if (message.type === 'chat.send') {
         await this.chat(sessionId, session, 'customer', message.text);
+        return;
+      }
+      // The phone could not take the photo asked for: the request fails now, not at its timeout.
+      if (message.type === 'snapshot.failed') {
+        await snapshotFailed(this.deps, sessionId, message.snapshotId, message.code);
         return;
       }
       const { technicianId } = session;

@@ -125,7 +125,8 @@ function cookieFor(w: World, role: Request['role']): string | undefined {
 async function mayPass(w: World, key: string, req: Request): Promise<boolean> {
   const access = ACCESS[key]!;
   const roles: Role[] = req.role === 'both' ? ['owner', 'customer'] : [req.role === 'forged' ? 'signedOut' : req.role];
-  const id = (req.path.split('/')[3] ?? '').toLowerCase(); // a uuid is a uuid in any case
+  // The session's id, or the snapshot's for /api/snapshots/:id; a uuid is a uuid in any case.
+  const id = (req.path.split('/')[3] ?? '').toLowerCase();
   const owns = (sessions: Record<string, { view: { id: string } }>) =>
     Object.values(sessions).some((t) => t.view.id === id);
   for (const role of roles) {
@@ -136,7 +137,10 @@ async function mayPass(w: World, key: string, req: Request): Promise<boolean> {
     if (role === 'signedOut' || role === 'customer') continue;
     const rights = (await loadMe(w.h.db, w.people[role].id))?.rights ?? [];
     if (access.right && !rights.includes(access.right)) continue;
-    if (!access.owns || (role === 'owner' && owns(w.own)) || (role === 'other' && owns(w.others))) return true;
+    if (!access.owns) return true;
+    if (access.owns === 'snapshot') {
+      if ((role === 'owner' && id === w.snapshots.own) || (role === 'other' && id === w.snapshots.others)) return true;
+    } else if ((role === 'owner' && owns(w.own)) || (role === 'other' && owns(w.others))) return true;
   }
   return false;
 }
