@@ -27,8 +27,11 @@ export const inRange = (range: ColourRange, [r, g, b]: Rgb) =>
 /** Where the matching pixels are: their count, centre (mean) and bounding box, in the picture's pixels. */
 export type Blob = { n: number; x: number; y: number; minX: number; maxX: number; minY: number; maxY: number };
 
-/** The pixels for which `match(r, g, b, a)` holds, as one blob (null when none does). */
-export function findBlob(p: Pixels, match: (r: number, g: number, b: number, a: number) => boolean): Blob | null {
+/** The pixels for which `match(r, g, b, a, x, y)` holds, as one blob (null when none does). */
+export function findBlob(
+  p: Pixels,
+  match: (r: number, g: number, b: number, a: number, x: number, y: number) => boolean,
+): Blob | null {
   let n = 0,
     sx = 0,
     sy = 0,
@@ -39,7 +42,7 @@ export function findBlob(p: Pixels, match: (r: number, g: number, b: number, a: 
   for (let y = 0; y < p.height; y++)
     for (let x = 0; x < p.width; x++) {
       const i = (y * p.width + x) * 4;
-      if (!match(p.rgba[i]!, p.rgba[i + 1]!, p.rgba[i + 2]!, p.rgba[i + 3]!)) continue;
+      if (!match(p.rgba[i]!, p.rgba[i + 1]!, p.rgba[i + 2]!, p.rgba[i + 3]!, x, y)) continue;
       n++;
       sx += x;
       sy += y;
