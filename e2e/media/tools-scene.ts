@@ -5,8 +5,8 @@
 // the tests make through the UI selector contract: pick a tool, point at a
 // frame fraction on the console, find a marker and the technician's mark on
 // the phone.
-import type { Page } from 'playwright-core';
-import type { Technician } from '../helpers.ts';
+import type { Browser, Page } from 'playwright-core';
+import { launchWithFakeCamera, type Technician } from '../helpers.ts';
 import { type CameraScene, LANDSCAPE, markerCameraFile } from './marker-camera.ts';
 import {
   type Blob,
@@ -20,21 +20,30 @@ import {
   type VideoBox,
   videoBox,
 } from './marker-finder.ts';
-import { waitForMedia } from './rtc-stats.ts';
-import { customerJoins, type Scene, startScene } from './scene.ts';
+import { recordPeerConnections, waitForMedia } from './rtc-stats.ts';
+import { customerJoins, PHONE_DEVICE, type Scene, startScene } from './scene.ts';
 
 export const CONSOLE_VIDEO = 'video[data-live-video]';
 export const TOOL_SURFACE = '[data-tool-surface]';
 export const LENS_PREVIEW = 'video[data-lens-preview]';
 export const LENS_OVERLAY = 'canvas[data-lens-overlay]';
 
-export type ToolsScene = Scene & { camera: CameraScene; phone: Page; sessionId: string; lab: Page };
+export type ToolsScene = Scene & {
+  camera: CameraScene;
+  phone: Page;
+  sessionId: string;
+  lab: Page;
+  phoneBrowser: Browser;
+};
 
 /**
  * A live session whose phone films the marker camera: Loupe with Janus, the
  * technician in a console window of `consoleViewport`, the customer joined and
  * the technician's Start clicked; returns once the console shows frames and
- * the phone its live screen.
+ * the phone its live screen. The phone is a browser of its own: pages of one
+ * headless browser are tabs of one window, and Chromium renders a tab behind
+ * another about once a second (bench/media/lib/page.ts, inFront), while the
+ * console and the phone must both show what they draw as it comes.
  */
 export async function startLiveWithMarkers(opts: {
   rtpPorts: string;
@@ -52,8 +61,17 @@ export async function startLiveWithMarkers(opts: {
     rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'],
     env: opts.env,
   });
+  let phoneBrowser: Browser | undefined;
+  const stopAll = async () => {
+    await phoneBrowser?.close();
+    await scene.stop();
+  };
   try {
-    const { sessionId, phone } = await customerJoins(scene, 'Fuse box');
+    phoneBrowser = await launchWithFakeCamera(undefined, markerCameraFile(camera));
+    const phoneContext = await phoneBrowser.newContext(PHONE_DEVICE);
+    await phoneContext.grantPermissions(['camera', 'microphone'], { origin: scene.loupe.url });
+    await phoneContext.addInitScript(recordPeerConnections);
+    const { sessionId, phone } = await customerJoins({ ...scene, phoneContext }, 'Fuse box');
     await scene.tech.getByTestId('start-session').click();
     await scene.tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 20_000 });
     await waitForMedia(scene.tech, (m) => m.framesDecoded > 10 && m.frameWidth > 0, 30_000);
@@ -69,9 +87,9 @@ export async function startLiveWithMarkers(opts: {
       { timeout: 20_000 },
     );
     const lab = await scene.browser.newPage();
-    return { ...scene, camera, phone, sessionId, lab };
+    return { ...scene, phoneContext, camera, phone, sessionId, lab, phoneBrowser, stop: stopAll };
   } catch (error) {
-    await scene.stop();
+    await stopAll();
     throw error;
   }
 }
