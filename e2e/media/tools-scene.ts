@@ -11,9 +11,9 @@ import { type CameraScene, LANDSCAPE, markerCameraFile } from './marker-camera.t
 import {
   type Blob,
   canvasPixels,
-  colourBlob,
   FIND,
   findBlob,
+  inRange,
   pictureRect,
   pointOf,
   screenPixels,
@@ -128,9 +128,23 @@ export async function phonePoint(
   };
 }
 
-/** The marker `name` as the page shows it (found in a screenshot), CSS pixels. */
-export async function markerOnScreen(page: Page, lab: Page, name: keyof typeof FIND): Promise<Blob | null> {
-  return colourBlob(await screenPixels(page, lab), FIND[name]);
+/**
+ * The marker `name` as the page shows it (found in a screenshot), CSS pixels;
+ * `near`: only within `r` of a spot, so a control of a like colour elsewhere
+ * on the page is left out.
+ */
+export async function markerOnScreen(
+  page: Page,
+  lab: Page,
+  name: keyof typeof FIND,
+  near?: { x: number; y: number; r: number },
+): Promise<Blob | null> {
+  const range = FIND[name];
+  return findBlob(
+    await screenPixels(page, lab),
+    (r, g, b, _a, x, y) =>
+      inRange(range, [r, g, b]) && (!near || Math.hypot(x + 0.5 - near.x, y + 0.5 - near.y) <= near.r),
+  );
 }
 
 /**
