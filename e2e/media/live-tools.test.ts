@@ -355,7 +355,13 @@ describe('chat', () => {
 
   test('a reload of either side shows the conversation again, in order', async () => {
     const before = await messagesOf(tech);
+    // As live-session.test.ts: after a reload the customer allows the camera once more.
     await phone.reload();
+    await phone.getByTestId('permission-allow').click();
+    await phone
+      .getByTestId('permission-continue')
+      .click({ timeout: 5_000 })
+      .catch(() => {});
     await phone.locator('[data-testid="lens-live"]').waitFor({ timeout: 20_000 });
     await openPhoneChat();
     await eventually(
