@@ -146,6 +146,9 @@ describe('pointing and drawing land on the same spot of the picture on both side
     expect(await tech.locator('button[data-tool="draw"]').getAttribute('aria-pressed')).toBe('true');
     const m = marker('cyan');
     const target = await consolePoint(tech, at(m));
+    // Where the marker shows on the phone, found before drawing: a line on live video fades in seconds.
+    const onPhone = (await markerNear(phone, m, await phonePoint(phone, at(m))))!;
+    expect(onPhone).not.toBeNull();
     // A horizontal line through the marker's centre, the same length either side.
     await tech.mouse.move(target.x - 40, target.y);
     await tech.mouse.down();
@@ -159,8 +162,6 @@ describe('pointing and drawing land on the same spot of the picture on both side
     const preview = (await phonePoint(phone, at(m))).video;
     const previewFrame = { width: preview.videoWidth, height: preview.videoHeight };
     const length = (80 / onConsoleWidth) * pictureRect(preview, previewFrame, 'cover').width;
-    const onPhone = (await markerNear(phone, m, await phonePoint(phone, at(m))))!;
-    expect(onPhone).not.toBeNull();
     const mark = await eventually(
       'the whole line (and no pointer) on the phone',
       () => overlayMark(phone, { x: onPhone.x, y: onPhone.y, r: length }),
