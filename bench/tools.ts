@@ -25,13 +25,16 @@ import { videoBox } from '../e2e/media/marker-finder.ts';
 import { echoRoundTrips, startEcho } from './lib/ws-echo.ts';
 import {
   countFrames,
+  firstCarrying,
   framesNow,
   galleryState,
   overlaySeen,
   pointerMoves,
+  strokeMessages,
   watchGallery,
   watchOverlay,
   watchPointer,
+  watchStrokeMessages,
 } from './lib/tools-probe.ts';
 import { percentile, round, sleep } from './media/lib/util.ts';
 import type { Benchmark, BenchOptions, Figure } from './types.ts';
@@ -42,32 +45,30 @@ const POINTS_PER_SECOND = 60;
 const STEP_PX = 12;
 
 type Pt = { x: number; y: number };
+type PlanPoint = { console: Pt; phone: Pt; f: [number, number] };
 
 /**
  * The points of the streamed strokes: rows across the part of the frame the
  * phone shows, each point STEP_PX phone pixels from the last, as console
  * positions (whole pixels) and the phone positions the same frame fractions map to.
  */
-async function strokePlan(
-  s: ToolsScene,
-  count: number,
-  offsetY: number,
-): Promise<{ rows: { console: Pt; phone: Pt }[][] }> {
+async function strokePlan(s: ToolsScene, count: number, offsetY: number): Promise<{ rows: PlanPoint[][] }> {
   const cv = await videoBox(s.tech, CONSOLE_VIDEO);
   const pv = await videoBox(s.phone, 'video[data-lens-preview]');
   const onConsole = pictureRect(cv, { width: cv.videoWidth, height: cv.videoHeight }, 'contain');
   const onPhone = pictureRect(pv, { width: pv.videoWidth, height: pv.videoHeight }, 'cover');
-  const rows: { console: Pt; phone: Pt }[][] = [];
+  const rows: PlanPoint[][] = [];
   let left = count;
   for (let y = pv.top + 60 + offsetY; left > 0 && y < pv.top + pv.height - 60; y += 24) {
-    const row: { console: Pt; phone: Pt }[] = [];
+    const row: PlanPoint[] = [];
     for (let x = pv.left + 30; left > 0 && x < pv.left + pv.width - 30; x += STEP_PX) {
       // Phone spot → frame fraction → console pixel (whole) → back to the phone, so both name the same fraction.
       const f = fractionAt(onPhone, { x, y });
       const c = pointOf(onConsole, f);
       const cx = Math.round(c.x);
       const cy = Math.round(c.y);
-      row.push({ console: { x: cx, y: cy }, phone: pointOf(onPhone, fractionAt(onConsole, { x: cx, y: cy })) });
+      const exact = fractionAt(onConsole, { x: cx, y: cy });
+      row.push({ console: { x: cx, y: cy }, phone: pointOf(onPhone, exact), f: exact });
       left--;
     }
     rows.push(row);
@@ -100,7 +101,14 @@ async function fpsOver(tech: Page, ms: number): Promise<number> {
   return ((b.frames - a.frames) * 1000) / (b.at - a.at);
 }
 
-type StrokeResult = { latencies: number[]; points: number; missed: number; fpsWith: number };
+type StrokeResult = {
+  latencies: number[];
+  points: number;
+  missed: number;
+  fpsWith: number;
+  /** Per point seen: pointer event → console socket send → phone socket receipt → drawn, ms each step. */
+  steps: { toSend: number[]; relay: number[]; toDrawn: number[] };
+};
 
 /** `offsetY`: the warm-up's rows sit between the measured ones, so no measured spot has ink already. */
 async function measureStrokes(s: ToolsScene, points: number, offsetY = 0): Promise<StrokeResult> {
@@ -118,16 +126,28 @@ async function measureStrokes(s: ToolsScene, points: number, offsetY = 0): Promi
   await sleep(1_500); // the last points' way to the phone
   const seen = await overlaySeen(s.phone);
   const moves = await pointerMoves(s.tech);
+  const sent = await strokeMessages(s.tech);
+  const received = await strokeMessages(s.phone);
   const latencies: number[] = [];
+  const steps: StrokeResult['steps'] = { toSend: [], relay: [], toDrawn: [] };
   let missed = 0;
   flat.forEach((p, i) => {
     // The console's event for this point: the last one at that position (a row's first point is its pointerdown).
     const ev = moves.filter((m) => Math.round(m.x) === p.console.x && Math.round(m.y) === p.console.y).at(-1);
     const at = seen[i];
-    if (!ev || at === null || at === undefined) missed++;
-    else latencies.push(at - ev.t);
+    if (!ev || at === null || at === undefined) {
+      missed++;
+      return;
+    }
+    latencies.push(at - ev.t);
+    const out = firstCarrying(sent, p.f);
+    const inn = firstCarrying(received, p.f);
+    if (out === undefined || inn === undefined) return;
+    steps.toSend.push(out - ev.t);
+    steps.relay.push(inn - out);
+    steps.toDrawn.push(at - inn);
   });
-  return { latencies, points: flat.length, missed, fpsWith: ((b.frames - a.frames) * 1000) / (b.at - a.at) };
+  return { latencies, points: flat.length, missed, fpsWith: ((b.frames - a.frames) * 1000) / (b.at - a.at), steps };
 }
 
 /** Snapshot: click → the new gallery img decoded; `runs` times, one after another. */
@@ -170,6 +190,8 @@ const benchmark: Benchmark = {
     try {
       await pickTool(s.tech, 'draw');
       await countFrames(s.tech, CONSOLE_VIDEO);
+      await watchStrokeMessages(s.tech, 'send');
+      await watchStrokeMessages(s.phone, 'receive');
       log('tools: warm-up stroke');
       await measureStrokes(s, 20, 12);
       const before = await fpsOver(s.tech, windowMs);
@@ -192,7 +214,10 @@ const benchmark: Benchmark = {
       const lp95 = percentile(strokes.latencies, 95);
       const sp50 = percentile(snaps.times, 50);
       const full = snaps.sizes.every((x) => x === `${s.camera.width}×${s.camera.height}`);
-      const strokeNote = `${strokes.latencies.length} points of ${strokes.points} streamed at ${POINTS_PER_SECOND}/s were seen on the phone (${strokes.missed} missed); from the console's pointer event (its timestamp) to the phone's animation frame that first had ink at the point's spot on canvas[data-lens-overlay]. Reference: the same tool.stroke message, ${message.length} bytes, round-tripped through a bare Bun.serve WebSocket echo from a blank page of the console's browser, ${echoTrips.length} times at ${POINTS_PER_SECOND}/s.`;
+      const p50 = (xs: number[]) => round(percentile(xs, 50));
+      const breakdown = `p50 of each step (${strokes.steps.toSend.length} points matched in both sockets' messages): pointer event → console's socket send ${p50(strokes.steps.toSend)} ms, → phone's socket receipt ${p50(strokes.steps.relay)} ms (Loupe's relay), → drawn ${p50(strokes.steps.toDrawn)} ms.`;
+      log(`tools: stroke latency ${breakdown}`);
+      const strokeNote = `${breakdown} ${strokes.latencies.length} points of ${strokes.points} streamed at ${POINTS_PER_SECOND}/s were seen on the phone (${strokes.missed} missed); from the console's pointer event (its timestamp) to the phone's animation frame that first had ink at the point's spot on canvas[data-lens-overlay]. Reference: the same tool.stroke message, ${message.length} bytes, round-tripped through a bare Bun.serve WebSocket echo from a blank page of the console's browser, ${echoTrips.length} times at ${POINTS_PER_SECOND}/s.`;
       return [
         {
           id: 'tools.stroke.p50',

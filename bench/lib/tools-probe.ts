@@ -144,3 +144,62 @@ export const galleryState = (console_: Page) =>
       shown: b.shown as Record<string, { t: number; width: number; height: number }>,
     };
   });
+
+/**
+ * Where a stroke's time goes: the console's socket sends and the phone's
+ * socket receipts of `tool.stroke` messages, each with its points (frame
+ * fractions) and its epoch time. Observed by wrapping WebSocket.send on the
+ * console and the MessageEvent `data` getter on the phone (read by Loupe's
+ * own handler when the message arrives; the event's timeStamp is its
+ * arrival), from outside Loupe's code.
+ */
+export function watchStrokeMessages(page: Page, side: 'send' | 'receive'): Promise<void> {
+  return page.evaluate((side) => {
+    const w = window as Win;
+    const log: { t: number; points: [number, number][] }[] = [];
+    w.__benchTools = { ...w.__benchTools, strokeMessages: log };
+    const note = (t: number, data: unknown) => {
+      if (typeof data !== 'string' || !data.includes('"tool.stroke"')) return;
+      try {
+        log.push({ t, points: JSON.parse(data).stroke.points });
+      } catch {
+        /* not one message */
+      }
+    };
+    if (side === 'send') {
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data) {
+        note(performance.timeOrigin + performance.now(), data);
+        return send.call(this, data);
+      };
+    } else {
+      const getter = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data')!.get!;
+      const seen = new WeakSet<Event>();
+      Object.defineProperty(MessageEvent.prototype, 'data', {
+        configurable: true,
+        get(this: MessageEvent) {
+          const v = getter.call(this);
+          if (this.target instanceof WebSocket && !seen.has(this)) {
+            seen.add(this);
+            note(performance.timeOrigin + this.timeStamp, v);
+          }
+          return v;
+        },
+      });
+    }
+  }, side);
+}
+
+export const strokeMessages = (page: Page) =>
+  page.evaluate(
+    () => ((window as Win).__benchTools?.strokeMessages ?? []) as { t: number; points: [number, number][] }[],
+  );
+
+/** The first message time that carries a point within `eps` of `f` (frame fractions). */
+export function firstCarrying(
+  messages: { t: number; points: [number, number][] }[],
+  f: readonly [number, number],
+  eps = 0.002,
+): number | undefined {
+  return messages.find((m) => m.points.some(([x, y]) => Math.abs(x - f[0]) < eps && Math.abs(y - f[1]) < eps))?.t;
+}
