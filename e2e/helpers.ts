@@ -107,11 +107,13 @@ export async function sendSmsInvitation(console_: Page, name: string, to: string
  * Headless Chromium (loupe-process.ts's flags) with a fake camera and
  * microphone that never ask for permission: the Lens needs a camera, and no
  * test may wait on a permission prompt. `camera`: the fake camera's options,
- * e.g. 'fps=30' (its default is 20 frames/s).
+ * e.g. 'fps=30' (its default is 20 frames/s); `videoFile`: a Y4M file it plays
+ * instead of its own pattern (e.g. media/marker-camera.ts's).
  */
-export function launchWithFakeCamera(camera?: string): Promise<Browser> {
+export function launchWithFakeCamera(camera?: string, videoFile?: string): Promise<Browser> {
   const fake = `--use-fake-device-for-media-stream${camera ? `=${camera}` : ''}`;
-  return chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, fake, '--use-fake-ui-for-media-stream'] });
+  const file = videoFile ? [`--use-file-for-fake-video-capture=${videoFile}`] : [];
+  return chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, fake, ...file, '--use-fake-ui-for-media-stream'] });
 }
 
 /** User agents of the phones customers have: the Lens decides by them what to offer (in-app browser, iOS help). */

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNTIME_APT=(ca-certificates janus)
-TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core ffmpeg)
+TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core ffmpeg firefox-esr)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"

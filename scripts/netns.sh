@@ -16,6 +16,9 @@ exec unshare "${as_root[@]}" --net -- bash -euo pipefail -c '
   ip addr add 198.18.0.2/24 dev loupe1
   ip link set loupe0 up
   ip link set loupe1 up
+  # Firefox gathers no ICE candidates at all without a default route. This one
+  # points at the namespace itself (loupe1): nothing answers, nothing leaves.
+  ip route add default via 198.18.0.2 dev loupe0
   export LOUPE_TEST_NETNS=loupe0
   exec "$@"
 ' netns "$@"

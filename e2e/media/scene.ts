@@ -37,7 +37,8 @@ export type Scene = {
 };
 
 /**
- * `camera`: options for Chromium's fake camera (e.g. 'fps=30'; its default is 20 frames/s).
+ * `camera`: options for Chromium's fake camera (e.g. 'fps=30'; its default is 20 frames/s);
+ * `videoFile`: a Y4M file it plays instead of its own pattern.
  * `rights`: the technician's group's (default: every way to invite).
  */
 export async function startScene(opts: {
@@ -45,6 +46,10 @@ export async function startScene(opts: {
   rtpPorts: string;
   technician: Technician;
   camera?: string;
+  /** A Y4M file the fake camera plays (marker-camera.ts). */
+  videoFile?: string;
+  /** The console window's size (1280×900 unless given). */
+  consoleViewport?: { width: number; height: number };
   rights?: string[];
 }): Promise<Scene> {
   if (!process.env.LOUPE_TEST_NETNS)
@@ -65,8 +70,8 @@ export async function startScene(opts: {
   await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
 
   const { problems, watch } = pageProblems(PROVOKED_STATUSES);
-  const browser = await launchWithFakeCamera(opts.camera);
-  const techContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const browser = await launchWithFakeCamera(opts.camera, opts.videoFile);
+  const techContext = await browser.newContext({ viewport: opts.consoleViewport ?? { width: 1280, height: 900 } });
   await techContext.grantPermissions(['microphone'], { origin: loupe.url });
   await techContext.addInitScript(recordPeerConnections);
   const tech = await techContext.newPage();
