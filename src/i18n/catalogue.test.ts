@@ -37,6 +37,8 @@ const SAME_IN_BOTH = new Set([
   'Loupe Lens',
   'Console',
   'Lens',
+  // Dutch uses the English word.
+  'Chat',
   'Status',
   'English',
   'Nederlands',
