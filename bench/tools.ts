@@ -22,6 +22,7 @@ import {
   type ToolsScene,
 } from '../e2e/media/tools-scene.ts';
 import { videoBox } from '../e2e/media/marker-finder.ts';
+import { type CameraScene, LANDSCAPE } from '../e2e/media/marker-camera.ts';
 import { echoRoundTrips, startEcho } from './lib/ws-echo.ts';
 import {
   countFrames,
@@ -41,6 +42,30 @@ import type { Benchmark, BenchOptions, Figure } from './types.ts';
 
 const TECH = { email: 'bench-tools@example.test', password: 'bench password 123', name: 'Bench Technician' };
 const POINTS_PER_SECOND = 60;
+
+/**
+ * The phone's camera: the 1920×1080 marker camera, or `LOUPE_BENCH_TOOLS_CAMERA=WxH`
+ * (e.g. 640x360) for the same markers at another size. On the 2-core test machine
+ * two Chromiums encoding and decoding 1080p leave little CPU for anything else:
+ * a smaller camera shows what the tools cost when the machine is not the limit.
+ */
+function cameraOf(): CameraScene | undefined {
+  const wanted = process.env.LOUPE_BENCH_TOOLS_CAMERA;
+  if (!wanted) return undefined;
+  const m = /^(\d{3,4})x(\d{3,4})$/.exec(wanted);
+  if (!m) throw new Error(`LOUPE_BENCH_TOOLS_CAMERA=${wanted}: write it as WIDTHxHEIGHT, e.g. 640x360`);
+  const width = Number(m[1]);
+  const scale = width / LANDSCAPE.width;
+  return {
+    ...LANDSCAPE,
+    width,
+    height: Number(m[2]),
+    markers: LANDSCAPE.markers.map((marker) => ({
+      ...marker,
+      size: Math.max(16, 2 * Math.round((marker.size * scale) / 2)),
+    })),
+  };
+}
 /** Phone CSS pixels between successive points of a stroke: each lands on fresh canvas. */
 const STEP_PX = 12;
 
@@ -186,7 +211,7 @@ const benchmark: Benchmark = {
     const points = Math.round((windowMs / 1000) * POINTS_PER_SECOND);
     const snapshotRuns = quick ? 3 : 10;
     const echo = startEcho();
-    const s = await startLiveWithMarkers({ rtpPorts: '40900-40999', technician: TECH });
+    const s = await startLiveWithMarkers({ rtpPorts: '40900-40999', technician: TECH, camera: cameraOf() });
     try {
       await pickTool(s.tech, 'draw');
       await countFrames(s.tech, CONSOLE_VIDEO);

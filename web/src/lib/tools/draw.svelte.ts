@@ -8,6 +8,9 @@ import { VideoMarkFollower } from './follow.ts';
 import { fitView, UNZOOMED, type View } from './frame.ts';
 import { type LocalStroke, StrokeBook } from './strokes.ts';
 
+/** A display frame at 60 Hz: at most one message per stroke in that time. */
+const FRAME_MS = 1000 / 60;
+
 export type Tool = 'pointer' | Exclude<StrokeKind, 'free'> | 'draw';
 export type Send = (message: Record<string, unknown>) => void;
 
@@ -23,6 +26,7 @@ export class DrawTools {
 	controls: CameraControls = $derived(cameraControls(this.camera, this.view.zoom));
 
 	#frame = 0;
+	#flushedAt = 0;
 	#drawing: LocalStroke | null = null;
 	/** Moves marks on live video with their objects (follow.ts); made once the video element is there. */
 	#follower: VideoMarkFollower | null = null;
@@ -165,8 +169,14 @@ export class DrawTools {
 		this.#schedule();
 	}
 
+	/**
+	 * Sends at once when nothing went out in the last frame's time, else at the
+	 * next animation frame: the first move reaches the phone without waiting
+	 * for a frame, and a stream of moves still goes out once per frame.
+	 */
 	#schedule() {
 		if (this.#frame) return;
+		if (performance.now() - this.#flushedAt >= FRAME_MS) return this.#flush();
 		this.#frame = requestAnimationFrame(() => {
 			this.#frame = 0;
 			this.#flush();
@@ -174,6 +184,7 @@ export class DrawTools {
 	}
 
 	#flush() {
+		this.#flushedAt = performance.now();
 		const out = this.book.flush();
 		for (const message of out) this.send(message);
 		// A long freehand line may still have points for the next frame.

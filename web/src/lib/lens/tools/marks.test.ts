@@ -105,12 +105,14 @@ describe('the technician’s marks', () => {
 		const marks = new Marks();
 		marks.stroke(stroke({ id: 1, live: true }), 1_000);
 		marks.stroke(stroke({ id: 2, live: false }), 1_000);
-		expect(marks.animating()).toBe(true);
+		// Nothing to redraw until the live one starts to fade; then every frame.
+		expect(marks.nextChange(1_000)).toBe(LIVE_MS);
+		expect(marks.nextChange(1_000 + LIVE_MS + 1)).toBe(0);
 		expect(marks.visible(1_000 + LIVE_MS).map((s) => s.alpha)).toEqual([1, 1]);
 		const half = marks.visible(1_000 + LIVE_MS + FADE_MS / 2);
 		expect(half[0]!.alpha).toBeCloseTo(0.5, 6);
 		expect(marks.visible(1_000 + LIVE_MS + FADE_MS).map((s) => s.stroke.id)).toEqual([2]);
-		expect(marks.animating()).toBe(false);
+		expect(marks.nextChange(1_000 + LIVE_MS + FADE_MS)).toBeNull();
 		expect(marks.visible(1_000_000).map((s) => s.alpha)).toEqual([1]);
 	});
 

@@ -58,10 +58,20 @@ export class Marks {
 		return shown;
 	}
 
-	/** Something will change on screen without a new message (a stroke is still to fade). */
-	animating(): boolean {
-		for (const { stroke } of this.#strokes.values()) if (stroke.live) return true;
-		return false;
+	/**
+	 * In how many ms the picture changes without a new message: 0 while a live
+	 * stroke fades (draw every frame), the time until the next one starts to
+	 * fade, or null when nothing will change. A stroke that just waits to fade
+	 * costs no redraw (a phone has its camera and encoder to run).
+	 */
+	nextChange(now: number): number | null {
+		let next: number | null = null;
+		for (const { stroke, changedAt } of this.#strokes.values()) {
+			if (!stroke.live) continue;
+			const wait = Math.max(0, changedAt + LIVE_MS - now);
+			next = next === null ? wait : Math.min(next, wait);
+		}
+		return next;
 	}
 
 	get size(): number {
