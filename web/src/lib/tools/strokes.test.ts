@@ -124,9 +124,12 @@ describe('what is drawn', () => {
 		expect(StrokeBook.alpha(live, 1e9)).toBe(1); // still drawing
 		book.end(live, 1000);
 		book.end(frozen, 1000);
+		// Nothing to redraw until the live one starts to fade; then every frame.
+		expect(book.prune(1000)).toBe(FADE_AFTER_MS);
+		expect(book.prune(1000 + FADE_AFTER_MS + 1)).toBe(0);
 		expect(StrokeBook.alpha(live, 1000 + FADE_AFTER_MS)).toBe(1);
 		expect(StrokeBook.alpha(live, 1000 + FADE_AFTER_MS + FADE_MS / 2)).toBeCloseTo(0.5, 6);
-		expect(book.prune(1000 + FADE_AFTER_MS + FADE_MS)).toBe(false);
+		expect(book.prune(1000 + FADE_AFTER_MS + FADE_MS)).toBeNull();
 		expect(book.strokes).toEqual([frozen]);
 		expect(book.frozen).toEqual([frozen]);
 	});

@@ -104,10 +104,23 @@ export class StrokeBook {
 		return age <= 0 ? 1 : Math.max(0, 1 - age / FADE_MS);
 	}
 
-	/** Drops live strokes that have faded away; true while something is still fading (draw again). */
-	prune(now: number): boolean {
+	/**
+	 * Drops live strokes that have faded away; returns in how many ms the
+	 * picture changes by itself: 0 while one fades (draw every frame), the
+	 * time until the next starts to, or null. A stroke that only waits to
+	 * fade costs no redraw.
+	 */
+	prune(now: number): number | null {
 		this.strokes = this.strokes.filter((s) => StrokeBook.alpha(s, now) > 0);
-		return this.strokes.some((s) => s.live);
+		let next: number | null = null;
+		for (const s of this.strokes) {
+			if (!s.live) continue;
+			// Still being drawn (no `at` yet): it changes only with the pointer.
+			if (s.at === null) continue;
+			const wait = Math.max(0, s.at + FADE_AFTER_MS - now);
+			next = next === null ? wait : Math.min(next, wait);
+		}
+		return next;
 	}
 
 	pointer(at: Point | null) {
