@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { linkify } from './linkify.ts';
+import { linkify } from './chat-links.ts';
 
 const links = (text: string) => linkify(text).filter((p) => p.href);
 
@@ -40,5 +40,42 @@ describe('chat links', () => {
 
 	test('a bare scheme with no host is text', () => {
 		expect(linkify('https:// nothing')).toEqual([{ text: 'https:// nothing' }]);
+	});
+});
+
+describe('chat text and links, as the console shows them', () => {
+	test('plain text is one piece, markup included, as characters', () => {
+		expect(linkify('<img src=x onerror=alert(1)>')).toEqual([{ text: '<img src=x onerror=alert(1)>' }]);
+	});
+
+	test('an https URL in a sentence becomes a link; the full stop after it does not', () => {
+		expect(linkify('See https://example.com/manual?p=3. Thanks')).toEqual([
+			{ text: 'See ' },
+			{ text: 'https://example.com/manual?p=3', href: 'https://example.com/manual?p=3' },
+			{ text: '. Thanks' }
+		]);
+	});
+
+	test('http links too, several in one message', () => {
+		const pieces = linkify('a http://a.test b https://b.test/x');
+		expect(pieces.filter((p) => 'href' in p).map((p) => p.text)).toEqual(['http://a.test', 'https://b.test/x']);
+	});
+
+	test('other schemes stay text', () => {
+		for (const text of ['javascript:alert(1)', 'data:text/html,<b>x</b>', 'ftp://files.test/a', 'mailto:a@b.test'])
+			expect(linkify(text)).toEqual([{ text }]);
+	});
+
+	test('a URL cannot break out into markup: quotes and angle brackets end it', () => {
+		const pieces = linkify('https://x.test/"onmouseover="alert(1)');
+		expect(pieces[0]).toEqual({ text: 'https://x.test/', href: 'https://x.test/' });
+		expect(pieces.map((p) => p.text).join('')).toBe('https://x.test/"onmouseover="alert(1)');
+	});
+
+	test('a bracket the URL opened stays in it', () => {
+		expect(linkify('(https://en.wikipedia.org/wiki/Fuse_(electrical))')[1]).toEqual({
+			text: 'https://en.wikipedia.org/wiki/Fuse_(electrical)',
+			href: 'https://en.wikipedia.org/wiki/Fuse_(electrical)'
+		});
 	});
 });
