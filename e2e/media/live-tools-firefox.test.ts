@@ -13,7 +13,7 @@ import puppeteer, { type Browser as FirefoxBrowser, type Page as FirefoxPage } f
 import { pictureRect, pointOf } from './marker-finder.ts';
 import { waitForMedia } from './rtc-stats.ts';
 import { type Scene, startScene } from './scene.ts';
-import { consolePoint, eventually, pickTool } from './tools-scene.ts';
+import { consolePoint, eventually, holdsStill, pickTool } from './tools-scene.ts';
 
 const TECH = { email: 'fenna@example.test', password: 'fenna password 123', name: 'Fenna Smit' };
 const FIREFOX = '/usr/bin/firefox-esr';
@@ -141,8 +141,9 @@ describe('Firefox as the phone', () => {
       return { left: r.left, top: r.top, width: r.width, height: r.height, vw: v.videoWidth, vh: v.videoHeight };
     });
     const there = pointOf(pictureRect(expected, { width: expected.vw, height: expected.vh }, 'cover'), spot);
+    // The pointer moved there in steps: wait until the mark holds still (an earlier step may be drawn first).
     const mark = await eventually(
-      'the pointer on the Firefox phone',
+      'the pointer on the Firefox phone, holding still',
       () =>
         phone.evaluate(() => {
           const c = document.querySelector<HTMLCanvasElement>('canvas[data-lens-overlay]');
@@ -170,7 +171,7 @@ describe('Firefox as the phone', () => {
               }
           return Number.isFinite(minX) ? { x: r.left + (minX + maxX) / 2, y: r.top + (minY + maxY) / 2 } : null;
         }),
-      (m) => m !== null,
+      holdsStill((m: { x: number; y: number }) => m),
     );
     expect(Math.abs(mark!.x - there.x)).toBeLessThanOrEqual(4);
     expect(Math.abs(mark!.y - there.y)).toBeLessThanOrEqual(4);

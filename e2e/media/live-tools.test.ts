@@ -17,6 +17,7 @@ import {
   CONSOLE_VIDEO,
   consolePoint,
   eventually,
+  holdsStill,
   markerOnScreen,
   middleOf,
   overlayMark,
@@ -130,9 +131,9 @@ describe('pointing and drawing land on the same spot of the picture on both side
     const onPhone = (await markerNear(phone, m, await phonePoint(phone, at(m))))!;
     expect(onPhone).not.toBeNull();
     const mark = await eventually(
-      'the pointer on the phone',
+      'the pointer on the phone, holding still',
       () => overlayMark(phone, { x: onPhone.x, y: onPhone.y, r: 80 }),
-      (b) => b !== null,
+      holdsStill(),
     );
     await shot(phone, 'tools-phone-pointer');
     await shot(tech, 'tools-console-pointer');

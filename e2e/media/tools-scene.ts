@@ -178,6 +178,23 @@ export async function overlayMark(phone: Page, near?: { x: number; y: number; r:
 export const middleOf = (b: Blob) => ({ x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 });
 
 /** Polls until `get` gives a value `ok` accepts; throws with the last one otherwise. */
+/**
+ * A predicate for `eventually`: true once a spot read twice in a row (100 ms
+ * apart) has not moved, so a pointer that moved in steps is checked where it
+ * came to rest, not at a step drawn on the way.
+ */
+export function holdsStill<T = Blob>(
+  centre: (v: T) => { x: number; y: number } = middleOf as unknown as (v: T) => { x: number; y: number },
+) {
+  let previous: { x: number; y: number } | null = null;
+  return (v: T | null): boolean => {
+    const now = v && centre(v);
+    const still = !!now && !!previous && Math.hypot(now.x - previous.x, now.y - previous.y) < 0.5;
+    previous = now;
+    return still;
+  };
+}
+
 export async function eventually<T>(
   what: string,
   get: () => Promise<T>,
