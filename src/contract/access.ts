@@ -14,13 +14,25 @@ export type Access =
    * whose group has `right` (else `403`), acting on one of their own sessions
    * when `owns` (another's, an administrator's included, is `404`, as if it did not exist).
    */
-  | { who: 'technician'; right?: Right; owns?: 'session' | 'snapshot' };
+  | {
+      who: 'technician';
+      right?: Right;
+      owns?: 'session' | 'snapshot';
+      /**
+       * Instead of `owns`: the caller must be able to see the session's record
+       * (else `404`, as if it did not exist): its owner, a member of the owner's
+       * group whose group has `view_group_sessions`, or an administrator. It
+       * names what the path's `:id` is.
+       */
+      sees?: 'session' | 'snapshot' | 'recording';
+    };
 
 const anyone: Access = { who: 'anyone' };
 const customer: Access = { who: 'customer' };
 const technician: Access = { who: 'technician' };
 const administer: Access = { who: 'technician', right: 'administer' };
 const ownSession: Access = { who: 'technician', owns: 'session' };
+const seesSession: Access = { who: 'technician', sees: 'session' };
 
 export const ACCESS: Record<string, Access> = {
   'POST /api/auth/login': anyone,
@@ -51,11 +63,24 @@ export const ACCESS: Record<string, Access> = {
   // The right first: without it the answer is 403 whoever's the session.
   'POST /api/sessions/:id/resend': { who: 'technician', right: 'use_sms_method', owns: 'session' },
   'POST /api/sessions/:id/snapshots': ownSession,
-  'GET /api/sessions/:id/snapshots': ownSession,
-  // A snapshot of one of the technician's own sessions; another's is 404.
-  'GET /api/snapshots/:id': { who: 'technician', owns: 'snapshot' },
+  // Photos and transcripts are part of the record: whoever may see the session may see them.
+  'GET /api/sessions/:id/snapshots': seesSession,
+  'GET /api/snapshots/:id': { who: 'technician', sees: 'snapshot' },
+  // Drawing on a photo is the owner's, live: another's is 404.
   'POST /api/snapshots/:id/annotated': { who: 'technician', owns: 'snapshot' },
-  'GET /api/sessions/:id/messages': ownSession,
+  'GET /api/sessions/:id/messages': seesSession,
+  'GET /api/history': technician,
+  'GET /api/sessions/:id/report': seesSession,
+  // The technician's own notes: only the owner writes them.
+  'PUT /api/sessions/:id/notes': ownSession,
+  'GET /api/sessions/:id/recording': seesSession,
+  'GET /api/recordings/:id': { who: 'technician', sees: 'recording' },
+  'GET /api/sessions/:id/export': seesSession,
+  // Public: a recipient of a bundle checks its signature without an account.
+  'GET /api/evidence-key': anyone,
+  'GET /api/audit': administer,
+  'GET /api/audit/export': administer,
+  'POST /api/erasures': administer,
 
   'GET /api/lens/capabilities': anyone,
   'POST /api/lens/redeem': anyone,

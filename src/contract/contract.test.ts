@@ -45,6 +45,8 @@ const session = {
   startedAt: null,
   endedAt: null,
   endReason: null,
+  reference: null,
+  recorded: false,
   sms: null,
   customer: { connected: false, leftAt: null, offlineAt: null, timesOutAt: null },
 };

@@ -12,6 +12,7 @@ import {
   PASSWORD_MIN,
   PERSON_NAME_MAX,
   PHONE_INPUT_MAX,
+  REFERENCE_MAX,
   SESSION_NAME_MAX,
 } from './limits.ts';
 import { GROUP_SETTING_LIMITS, RIGHTS } from './rights.ts';
@@ -68,6 +69,11 @@ const setting = (limits: { min: number; max: number }) => z.number().int().min(l
 export const groupSettingsSchema = z.strictObject({
   maxLiveLensSessions: setting(GROUP_SETTING_LIMITS.maxLiveLensSessions),
   pinLifetimeMinutes: setting(GROUP_SETTING_LIMITS.pinLifetimeMinutes),
+  recordSessions: z.boolean({ error: 'recordSessions must be true or false.' }),
+  snapshotRetentionDays: setting(GROUP_SETTING_LIMITS.snapshotRetentionDays),
+  recordingRetentionDays: setting(GROUP_SETTING_LIMITS.recordingRetentionDays),
+  chatRetentionDays: setting(GROUP_SETTING_LIMITS.chatRetentionDays),
+  phoneRetentionDays: setting(GROUP_SETTING_LIMITS.phoneRetentionDays),
 });
 
 // ---- sign-in and setup
@@ -163,6 +169,15 @@ export const createSessionInput = z
       .pipe(z.string().min(1).max(PHONE_INPUT_MAX, `At most ${PHONE_INPUT_MAX} characters.`))
       .optional(),
     language: z.enum(LANGUAGES, { error: 'language must be "en" or "nl".' }).optional(),
+    /** A ticket or case number the session belongs to: shown in the console, the report and the history search. */
+    reference: text('line')
+      .pipe(
+        z
+          .string()
+          .min(1, 'Leave the reference out, or fill it in.')
+          .max(REFERENCE_MAX, `At most ${REFERENCE_MAX} characters.`),
+      )
+      .optional(),
   })
   .superRefine((input, ctx) => {
     if (input.method === 'sms' && !input.phone)

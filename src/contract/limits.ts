@@ -17,6 +17,8 @@ export const SESSION_NAME_MAX = 64;
 /** A phone number as typed, before it is parsed into E.164. */
 export const PHONE_INPUT_MAX = 32;
 export const EULA_MAX = 20_000;
+/** A session's reference: a ticket or case number of another system. */
+export const REFERENCE_MAX = 100;
 
 export const PIN_DIGITS = 6;
 
@@ -44,3 +46,15 @@ export const SNAPSHOT_BYTES_MAX = 16 * 1024 * 1024;
 export const SNAPSHOT_SIDE_MAX = 16_384;
 /** How long the phone has to upload a requested snapshot before it counts as failed. */
 export const SNAPSHOT_UPLOAD_MS = 30_000;
+
+// ---- the session record (src/contract/records.ts)
+
+/** The technician's own notes on a session. */
+export const NOTES_MAX = 10_000;
+/** A history search's words (matched against name, phone and reference). */
+export const SEARCH_MAX = 100;
+/** Rows per page of the history and the audit view. */
+export const PAGE_MAX = 100;
+export const PAGE_DEFAULT = 25;
+/** How often the console samples its connection stats for the report. */
+export const QUALITY_SAMPLE_MS = 5_000;

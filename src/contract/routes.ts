@@ -14,14 +14,33 @@ import {
   technicianSchema,
 } from './views.ts';
 import { chatMessageViewSchema, snapshotRequestViewSchema, snapshotViewSchema } from './tools.ts';
+import {
+  auditPageSchema,
+  erasureReceiptSchema,
+  evidenceKeySchema,
+  historyPageSchema,
+  notesViewSchema,
+  recordingViewSchema,
+  reportSchema,
+} from './records.ts';
 
 /**
- * `body`: the JSON schema of the answer, null for none, or `'image'`: the
- * bytes of a JPEG, PNG or WebP under its own content type (not JSON).
+ * `body`: the JSON schema of the answer, null for none, or a kind of file
+ * (FILE_TYPES) answered as its bytes under its own content type (not JSON):
+ * `'image'` a JPEG, PNG or WebP, `'video'` the WebM recording, `'zip'` the
+ * evidence bundle, `'csv'` the audit export.
  */
-export type RouteAnswer = { status: number; body: z.ZodType | null | 'image' };
+export type RouteAnswer = { status: number; body: z.ZodType | null | FileKind };
 /** The content types of an `'image'` answer. */
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export const FILE_TYPES = {
+  image: IMAGE_TYPES,
+  video: ['video/webm'],
+  zip: ['application/zip'],
+  csv: ['text/csv; charset=utf-8'],
+} as const satisfies Record<string, readonly string[]>;
+export type FileKind = keyof typeof FILE_TYPES;
+const isFileKind = (body: unknown): body is FileKind => typeof body === 'string' && body in FILE_TYPES;
 type Answers = RouteAnswer[];
 
 const ok = (body: z.ZodType, status = 200): Answers => [{ status, body }];
@@ -63,6 +82,22 @@ export const ROUTES: Record<string, Answers> = {
   'GET /api/snapshots/:id': [{ status: 200, body: 'image' }],
   'POST /api/snapshots/:id/annotated': ok(z.strictObject({ snapshot: snapshotViewSchema }), 201),
   'GET /api/sessions/:id/messages': ok(z.strictObject({ messages: z.array(chatMessageViewSchema) })),
+  // The session record (src/contract/records.ts).
+  'GET /api/history': ok(historyPageSchema),
+  'GET /api/sessions/:id/report': ok(reportSchema),
+  'PUT /api/sessions/:id/notes': ok(z.strictObject({ notes: notesViewSchema })),
+  'GET /api/sessions/:id/recording': ok(z.strictObject({ recording: recordingViewSchema.nullable() })),
+  // The playable WebM; a Range request gets 206 with that part.
+  'GET /api/recordings/:id': [
+    { status: 200, body: 'video' },
+    { status: 206, body: 'video' },
+  ],
+  // The evidence bundle (docs/records.md), streamed.
+  'GET /api/sessions/:id/export': [{ status: 200, body: 'zip' }],
+  'GET /api/evidence-key': ok(evidenceKeySchema),
+  'GET /api/audit': ok(auditPageSchema),
+  'GET /api/audit/export': [{ status: 200, body: 'csv' }],
+  'POST /api/erasures': ok(z.strictObject({ receipt: erasureReceiptSchema }), 201),
 
   'GET /api/lens/capabilities': ok(
     z.strictObject({ appStore: z.strictObject({ ios: z.url().nullable(), android: z.url().nullable() }) }),
@@ -125,10 +160,10 @@ export function contractViolation(
   if (schema === undefined) return `${key} answered ${status}, which the contract does not list`;
   if (schema === null)
     return body === undefined ? null : `${key} answered ${status} with a body; the contract has none`;
-  if (schema === 'image') {
-    if (!(IMAGE_TYPES as readonly string[]).includes(contentType ?? ''))
-      return `${key} answered ${status} as ${contentType ?? 'no content type'}; the contract has an image`;
-    return body === undefined ? `${key} answered ${status} with no image` : null;
+  if (isFileKind(schema)) {
+    if (!(FILE_TYPES[schema] as readonly string[]).includes(contentType ?? ''))
+      return `${key} answered ${status} as ${contentType ?? 'no content type'}; the contract has ${schema === 'image' ? 'an' : 'a'} ${schema}`;
+    return body === undefined ? `${key} answered ${status} with no ${schema}` : null;
   }
   const parsed = schema.safeParse(body);
   if (parsed.success) return null;

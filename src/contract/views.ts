@@ -24,6 +24,11 @@ export type Me = z.output<typeof meSchema>;
 export const groupSettingsViewSchema = z.strictObject({
   maxLiveLensSessions: z.number().int(),
   pinLifetimeMinutes: z.number().int(),
+  recordSessions: z.boolean(),
+  snapshotRetentionDays: z.number().int(),
+  recordingRetentionDays: z.number().int(),
+  chatRetentionDays: z.number().int(),
+  phoneRetentionDays: z.number().int(),
 });
 
 export const groupSchema = z.strictObject({
@@ -83,6 +88,10 @@ export const sessionViewSchema = z.strictObject({
   startedAt: time.nullable(),
   endedAt: time.nullable(),
   endReason: z.string().nullable(),
+  /** A ticket or case number, as given at creation. */
+  reference: z.string().nullable(),
+  /** The session is recorded from Start (the group's `recordSessions` when it was created). */
+  recorded: z.boolean(),
   sms: smsViewSchema.nullable(),
   /** The customer's page: connected, or since when it is gone, when that counts as offline, when the session times out. */
   customer: z.strictObject({
@@ -112,6 +121,8 @@ export const lensViewSchema = z.strictObject({
   eulas: eulaSchema,
   /** Why it ended (`technician`, `customer`, `customer_declined`, …), so the page can say so. */
   endReason: z.string().nullable(),
+  /** The session will be recorded from Start: the page says so before the EULA and shows a mark while live. */
+  recorded: z.boolean(),
 });
 export type LensView = z.output<typeof lensViewSchema>;
 

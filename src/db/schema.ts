@@ -6,6 +6,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -16,6 +17,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { GroupSettings, Right } from '../contract/rights.ts';
+import type { RecordingStatus } from '../contract/records.ts';
 import type { SessionState } from '../contract/states.ts';
 
 export type { GroupSettings };
@@ -93,8 +95,20 @@ export const auditLog = pgTable(
     subjectType: text('subject_type'),
     subjectId: text('subject_id'),
     details: jsonb('details').$type<Record<string, unknown>>(),
+    // The hash chain (docs/records.md): each row's hash covers its fields and
+    // the previous row's hash. The details enter through their own SHA-256, so
+    // retention or erasure can remove them (`redacted_at`) and the chain holds.
+    // Null only on rows written before the chain existed, until start-up seals them.
+    detailsSha256: text('details_sha256'),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+    redactedAt: timestamp('redacted_at', { withTimezone: true }),
   },
-  (t) => [index('audit_log_at_idx').on(t.at)],
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_subject_idx').on(t.subjectType, t.subjectId, t.id),
+    index('audit_log_actor_idx').on(t.actorId, t.id),
+  ],
 );
 
 export { SESSION_STATES, type SessionState } from '../contract/states.ts';
@@ -138,6 +152,18 @@ export const lensSessions = pgTable(
     roomSecret: text('room_secret'),
     /** Since when the customer's page has had no socket (null while connected); drives offline and timed_out. */
     customerLeftAt: timestamp('customer_left_at', { withTimezone: true }),
+    /** A ticket or case number of another system, set at creation. */
+    reference: text('reference'),
+    /** The Lens's user agent at redeem: the report's "device and browser". */
+    customerUserAgent: text('customer_user_agent'),
+    /** Decided at creation from the group's `recordSessions`, so the customer is told before the EULA. */
+    recorded: boolean('recorded').notNull().default(false),
+    /** The technician's own notes, editable after the end; each edit is audited. */
+    notes: text('notes').notNull().default(''),
+    notesUpdatedAt: timestamp('notes_updated_at', { withTimezone: true }),
+    notesUpdatedBy: uuid('notes_updated_by'),
+    /** When retention or an erasure removed `phone` (and the SMS texts' numbers). */
+    phoneRemovedAt: timestamp('phone_removed_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('lens_sessions_live_pin_idx').on(t.pin).where(sql`${t.pin} is not null`),
@@ -146,6 +172,8 @@ export const lensSessions = pgTable(
     index('lens_sessions_technician_idx').on(t.technicianId, t.createdAt),
     index('lens_sessions_pin_expiry_idx').on(t.pinExpiresAt).where(sql`${t.state} = 'invited'`),
     index('lens_sessions_customer_left_idx').on(t.customerLeftAt).where(sql`${t.customerLeftAt} is not null`),
+    index('lens_sessions_ended_idx').on(t.endedAt, t.id).where(sql`${t.endedAt} is not null`),
+    index('lens_sessions_phone_idx').on(t.phone).where(sql`${t.phone} is not null`),
     check(
       'lens_sessions_state_check',
       sql`${t.state} in ('invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out')`,
@@ -249,4 +277,54 @@ export const snapshots = pgTable(
     index('snapshots_session_idx').on(t.sessionId, t.requestedAt),
     check('snapshots_status_check', sql`${t.status} in ('requested', 'stored', 'failed')`),
   ],
+);
+
+/** The console's connection stats, sampled every few seconds while live: the report's quality chart. */
+export const qualitySamples = pgTable(
+  'quality_samples',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => lensSessions.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    bitrateKbps: doublePrecision('bitrate_kbps'),
+    fps: doublePrecision('fps'),
+    width: integer('width'),
+    height: integer('height'),
+    rttMs: doublePrecision('rtt_ms'),
+    lossPercent: doublePrecision('loss_percent'),
+    jitterMs: doublePrecision('jitter_ms'),
+  },
+  (t) => [index('quality_samples_session_idx').on(t.sessionId, t.at)],
+);
+
+export { RECORDING_STATUSES, type RecordingStatus } from '../contract/records.ts';
+
+/**
+ * A session's recording: Janus writes its raw files into `raw_dir` (under the
+ * data directory) from Start; after the end janus-pp-rec and ffmpeg make one
+ * WebM (`file`, relative to the data directory). A failed conversion keeps
+ * the raw files and says why in `error`.
+ */
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .unique()
+      .references(() => lensSessions.id, { onDelete: 'cascade' }),
+    status: text('status').$type<RecordingStatus>().notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    rawDir: text('raw_dir').notNull(),
+    file: text('file'),
+    durationMs: integer('duration_ms'),
+    bytes: bigint('bytes', { mode: 'number' }),
+    sha256: text('sha256'),
+    error: text('error'),
+    convertedAt: timestamp('converted_at', { withTimezone: true }),
+  },
+  (t) => [check('recordings_status_check', sql`${t.status} in ('recording', 'converting', 'ready', 'failed')`)],
 );

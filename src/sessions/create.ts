@@ -122,6 +122,8 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
       language,
       pinExpiresAt,
       liveSlot: slot,
+      reference: input.reference ?? null,
+      recorded: group!.settings.recordSessions ?? false,
       createdAt: now,
       updatedAt: now,
     });

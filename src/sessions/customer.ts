@@ -71,6 +71,7 @@ function viewOf(session: SessionRow, technicianName: string, storedEula: unknown
     eulas: { en: eula.en, nl: eula.nl },
     pinExpiresAt: session.pinExpiresAt.toISOString(),
     endReason: session.endReason,
+    recorded: session.recorded,
   };
 }
 

@@ -53,6 +53,8 @@ export function toSessionView(session: SessionRow, sms: SmsRow | undefined, conf
     startedAt: iso(session.startedAt),
     endedAt: iso(session.endedAt),
     endReason: session.endReason,
+    reference: session.reference,
+    recorded: session.recorded,
     sms: sms ? smsView(session, sms, config) : null,
     customer: customerView(session, config),
   };

@@ -2,6 +2,7 @@
 // this file's setup and helpers; split, each part would repeat them.
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { MAX_BODY_BYTES } from '../app.ts';
+import { DEFAULT_GROUP_SETTINGS } from '../contract/rights.ts';
 import {
   errorOf,
   harness,
@@ -49,7 +50,7 @@ beforeEach(async () => {
 describe('groups', () => {
   test('create applies default settings, and lists show it with its technician count', async () => {
     const g = await newGroup();
-    expect(g.settings).toEqual({ maxLiveLensSessions: 1, pinLifetimeMinutes: 20 });
+    expect(g.settings).toEqual(DEFAULT_GROUP_SETTINGS);
     expect(g.rights).toEqual(['start_lens_sessions', 'use_sms_method']);
     await newTechnician(g.id);
     const { groups } = await json<{ groups: { name: string; technicianCount: number }[] }>(
@@ -64,7 +65,7 @@ describe('groups', () => {
 
   test('edit changes name, rights and settings; a group with technicians cannot be deleted', async () => {
     const g = await newGroup({ settings: { pinLifetimeMinutes: 5 } });
-    expect(g.settings).toEqual({ maxLiveLensSessions: 1, pinLifetimeMinutes: 5 });
+    expect(g.settings).toEqual({ ...DEFAULT_GROUP_SETTINGS, pinLifetimeMinutes: 5 });
     const edited = await json<typeof g>(
       await h.call('PATCH', `/api/groups/${g.id}`, {
         cookie: admin,
