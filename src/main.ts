@@ -24,6 +24,7 @@ import { destroyLeftoverRoomsOnConnect, followSessions, roomStore } from './medi
 import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
 import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presence.ts';
+import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -58,6 +59,14 @@ await database.migrate();
 log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
 
 const deps: Deps = { db: database.db, clock: systemClock, log, config, events: new Events() };
+
+// Made at first start; an unreadable key stops the start (a new one would orphan every bundle already sent).
+const evidenceKey = await loadEvidenceKey(config.dataDir).catch((err) => {
+  if (!(err instanceof EvidenceKeyError)) throw err;
+  log.error(`evidence key: ${err.message}`);
+  process.exit(2);
+});
+log.info('evidence key', { fingerprint: evidenceKey.view.fingerprint });
 
 const admin = await ensureFirstAdministrator(deps);
 if (admin.outcome !== 'present' && admin.outcome !== 'setup_link') {
@@ -100,7 +109,7 @@ const outbox = new Outbox(deps, gateway);
 outbox.start();
 
 const sockets = new SocketRegistry();
-const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media });
+const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,

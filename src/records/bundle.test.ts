@@ -87,7 +87,7 @@ describe('the evidence bundle', () => {
     const listed = ['report.html', 'report.json', 'transcript.txt', photoPath, RECORDING_PATH, 'audit.json'];
     expect(names).toEqual([...listed, 'manifest.json', 'manifest.sig']);
     expect(reportSchema.parse(JSON.parse(strFromU8(files['report.json']!)))).toEqual(report);
-    expect(files[photoPath]).toEqual(photo);
+    expect(Buffer.from(files[photoPath]!).equals(Buffer.from(photo))).toBe(true);
     expect(files[RECORDING_PATH]).toEqual(recording);
     expect(JSON.parse(strFromU8(files['audit.json']!))).toEqual({
       format: BUNDLE_FORMAT,
