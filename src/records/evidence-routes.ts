@@ -14,12 +14,16 @@ export type EvidenceParts = { report: ReportSource; key?: EvidenceKeyPair };
 
 export function evidenceRoutes(deps: Deps, parts: EvidenceParts) {
   let loading: Promise<EvidenceKeyPair> | undefined;
-  const key = () => (parts.key ? Promise.resolve(parts.key) : (loading ??= loadEvidenceKey(deps.config.dataDir)));
+  const key = () => {
+    if (parts.key) return Promise.resolve(parts.key);
+    loading ??= loadEvidenceKey(deps.config.dataDir);
+    return loading;
+  };
   // Mounted at /api/sessions before the sessions router: sign-in is checked here, once, for this route alone.
   const exportRoute = new Hono<AuthEnv>().get('/:id/export', requireTechnician(deps), async (c) => {
     const id = parse(idParam, c.req.param('id'));
-    const parts_ = { report: parts.report, key: await key() };
-    const { body, filename } = await exportBundle(deps, parts_, c.get('signedIn').technician, id);
+    const signing = { report: parts.report, key: await key() };
+    const { body, filename } = await exportBundle(deps, signing, c.get('signedIn').technician, id);
     return c.body(body, 200, {
       'content-type': 'application/zip',
       'content-disposition': `attachment; filename="${filename}"`,
