@@ -54,19 +54,20 @@ const log = createLogger(config.logLevel);
 const startedAt = new Date();
 
 mkdirSync(config.dataDir, { recursive: true });
-const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-await database.migrate();
-log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
-
-const deps: Deps = { db: database.db, clock: systemClock, log, config, events: new Events() };
-
-// Made at first start; an unreadable key stops the start (a new one would orphan every bundle already sent).
+// Made at first start; an unreadable key stops the start, before the database is opened
+// (a new key would orphan every bundle already sent).
 const evidenceKey = await loadEvidenceKey(config.dataDir).catch((err) => {
   if (!(err instanceof EvidenceKeyError)) throw err;
   log.error(`evidence key: ${err.message}`);
   process.exit(2);
 });
 log.info('evidence key', { fingerprint: evidenceKey.view.fingerprint });
+
+const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+await database.migrate();
+log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
+
+const deps: Deps = { db: database.db, clock: systemClock, log, config, events: new Events() };
 
 const admin = await ensureFirstAdministrator(deps);
 if (admin.outcome !== 'present' && admin.outcome !== 'setup_link') {

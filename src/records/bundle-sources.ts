@@ -106,6 +106,7 @@ export async function exportBundle(
     recording: await recordingFile(deps, sessionId),
     key: parts.key,
     createdAt,
+    onError: (err) => deps.log.error('evidence bundle cut short', { err, sessionId }),
   });
   return { body, filename: bundleFilename(sessionId, createdAt) };
 }

@@ -188,3 +188,20 @@ describe('the evidence bundle', () => {
     expect(verify().code).toBe(2);
   });
 });
+
+describe('a file that cannot be read mid-bundle', () => {
+  test('cuts the download short and is reported, never a bundle that looks whole', async () => {
+    const errors: unknown[] = [];
+    const stream = bundleStream({
+      report,
+      audit: [],
+      snapshots: new Map([[snapshot.id, { path: snapshotPathIn(snapshot), file: join(dir, 'gone.png') }]]),
+      recording: null,
+      key,
+      createdAt: new Date('2026-11-26T10:00:00Z'),
+      onError: (err) => errors.push(err),
+    });
+    await expect(new Response(stream).arrayBuffer()).rejects.toThrow();
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -29,6 +29,8 @@ export type BundleInput = {
   recording: BundleFile | null;
   key: EvidenceKeyPair;
   createdAt: Date;
+  /** Told when a file cannot be read once the ZIP has begun (the download is then cut short). */
+  onError?: (err: unknown) => void;
 };
 
 const EXTENSIONS = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' } as const;
@@ -71,7 +73,7 @@ export function bundleStream(input: BundleInput): ReadableStream<Uint8Array> {
     const bytes = new TextEncoder().encode(json(manifest));
     return [bytesEntry(MANIFEST, bytes), bytesEntry(SIGNATURE, `${await sign(key, bytes)}\n`, false)];
   };
-  return zipStream(entries, closing, input.createdAt);
+  return zipStream(entries, closing, input.createdAt, input.onError);
 }
 
 /** `loupe-evidence-2026-11-25-1a2b3c4d.zip` */

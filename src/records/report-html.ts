@@ -147,9 +147,9 @@ function snapshots(r: Report, w: Words, files: HtmlFiles): string {
     const picture = file
       ? `<img src="${e(file)}" alt="${e(`${w.taken} ${utc(s.takenAt)}`)}">`
       : `<p>${e(w.missing)}</p>`;
-    return `<figure>${picture}<figcaption>${e(w.taken)} ${e(utc(s.takenAt))} · ${s.width}×${s.height} · ${e(
-      marks,
-    )}<br><code>${e(file ?? s.id)}</code><br><code class="hash">sha256 ${e(s.sha256)}</code></figcaption></figure>`;
+    return `<figure>${picture}<figcaption>${e(w.taken)} ${e(utc(s.takenAt))} · ${s.width}×${s.height}${
+      marks ? ` · ${e(marks)}` : ''
+    }<br><code>${e(file ?? s.id)}</code><br><code class="hash">sha256 ${e(s.sha256)}</code></figcaption></figure>`;
   });
   return `<h3>${e(w.snapshots)}</h3><div class="photos">${items.join('')}</div>`;
 }

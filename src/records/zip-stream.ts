@@ -34,13 +34,20 @@ export function zipStream(
   entries: Iterable<ZipEntry>,
   closing: (listed: ManifestFile[]) => Promise<ZipEntry[]>,
   mtime: Date,
+  onError: (err: unknown) => void = () => {},
 ): ReadableStream<Uint8Array> {
   const chunks = zipChunks(entries, closing, mtime);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
+      // Past the headers a failure cannot become an error answer: the download is cut short, and the caller logs why.
+      try {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (err) {
+        onError(err);
+        controller.error(err);
+      }
     },
     async cancel() {
       await chunks.return(undefined);
