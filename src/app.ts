@@ -21,6 +21,9 @@ import { settingsRoutes } from './settings/routes.ts';
 import { snapshotRoutes } from './tools/snapshot-routes.ts';
 import { groupRoutes, technicianRoutes } from './technicians/routes.ts';
 import { serveWeb, type WebBuild } from './web/static.ts';
+import type { EvidenceKeyPair } from './records/evidence-key.ts';
+import { evidenceRoutes } from './records/evidence-routes.ts';
+import { interimReport } from './records/report-interim.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -33,6 +36,8 @@ export type AppParts = Deps & {
   janus?: { status(): JanusStatus };
   /** Relays media signalling to Janus; without it Start answers 503. */
   media?: MediaService;
+  /** The key that signs evidence bundles, loaded by main.ts at start; without it, loaded from the data directory when first needed. */
+  evidenceKey?: EvidenceKeyPair;
 };
 
 export function createApp(parts: AppParts): Hono {
@@ -86,6 +91,10 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/groups', groupRoutes(parts));
   app.route('/api/technicians', technicianRoutes(parts));
   app.route('/api/settings', settingsRoutes(parts));
+  // The report: interimReport until buildReport (src/records/report.ts) is merged in its place.
+  const evidence = evidenceRoutes(parts, { report: interimReport, key: parts.evidenceKey });
+  app.route('/api/sessions', evidence.exportRoute);
+  app.route('/api/evidence-key', evidence.keyRoute);
   // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
   app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
   app.route('/api/snapshots', snapshotRoutes(parts));

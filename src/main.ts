@@ -24,6 +24,7 @@ import { destroyLeftoverRoomsOnConnect, followSessions, roomStore } from './medi
 import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
 import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presence.ts';
+import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -53,6 +54,15 @@ const log = createLogger(config.logLevel);
 const startedAt = new Date();
 
 mkdirSync(config.dataDir, { recursive: true });
+// Made at first start; an unreadable key stops the start, before the database is opened
+// (a new key would orphan every bundle already sent).
+const evidenceKey = await loadEvidenceKey(config.dataDir).catch((err) => {
+  if (!(err instanceof EvidenceKeyError)) throw err;
+  log.error(`evidence key: ${err.message}`);
+  process.exit(2);
+});
+log.info('evidence key', { fingerprint: evidenceKey.view.fingerprint });
+
 const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
 await database.migrate();
 log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
@@ -100,7 +110,7 @@ const outbox = new Outbox(deps, gateway);
 outbox.start();
 
 const sockets = new SocketRegistry();
-const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media });
+const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,

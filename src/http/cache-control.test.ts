@@ -114,6 +114,7 @@ async function sessions(admin: string, groupId: string) {
   await ok(call('GET', `/api/sessions/${s.id}/messages`, { cookie }));
   await ok(call('GET', '/api/lens/messages', { cookie: customer }));
   await ok(call('POST', `/api/sessions/${s.id}/end`, { cookie }));
+  await evidence(s.id, cookie);
 
   const byLink = await ok<{ pin: string }>(
     call('POST', '/api/sessions', { cookie, body: { type: 'lens', name: 'Meter', method: 'link' } }),
@@ -137,6 +138,13 @@ async function snapshots(sessionId: string, cookie: string, customer: string) {
   const image = await call('GET', `/api/snapshots/${snapshot.id}`, { cookie });
   if (image.status !== 200) throw new Error(`expected the image, got ${image.status}`);
   await ok(call('POST', `/api/snapshots/${snapshot.id}/annotated`, { cookie, bytes }), 201);
+}
+
+/** The evidence bundle of the ended session, and the key that signs it (public). */
+async function evidence(sessionId: string, cookie: string) {
+  await ok(call('GET', '/api/evidence-key'));
+  const bundle = await call('GET', `/api/sessions/${sessionId}/export`, { cookie });
+  if (bundle.status !== 200) throw new Error(`expected the bundle, got ${bundle.status}`);
 }
 
 const LOGOUT = 'POST /api/auth/logout';
@@ -180,7 +188,8 @@ beforeAll(async () => {
 afterAll(() => media?.stop());
 
 /** Routes that refuse nothing a test can send: /healthz only when something is down, the Lens's capabilities never. */
-const NEVER_REFUSED = new Set(['GET /healthz', 'GET /api/lens/capabilities']);
+// The evidence key is public and takes nothing to refuse.
+const NEVER_REFUSED = new Set(['GET /healthz', 'GET /api/lens/capabilities', 'GET /api/evidence-key']);
 
 describe('Cache-Control on the API', () => {
   test('every answer of every route, success and refusal, signed in and out, is no-store', () => {

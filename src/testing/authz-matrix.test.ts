@@ -124,6 +124,9 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
     bytes: png(8, 6),
   }),
   'GET /healthz': () => ({ path: '/healthz' }),
+
+  'GET /api/sessions/:id/export': (w) => ({ path: sessionPath(w.own.active.view.id, 'export') }),
+  'GET /api/evidence-key': () => ({ path: '/api/evidence-key' }),
 };
 
 /** The socket routes: only an upgrade succeeds (101), on a real server. */
