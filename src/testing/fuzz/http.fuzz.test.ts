@@ -6,12 +6,14 @@
 // error, nothing written by a refused request, and the server still serves
 // a bystander afterwards. See invariants.ts for the run count and the seed.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { loadMe } from '../../auth/sessions.ts';
 import { ACCESS } from '../../contract/access.ts';
 import * as inputs from '../../contract/inputs.ts';
 import { ROUTES } from '../../contract/routes.ts';
+import { recordings } from '../../db/schema.ts';
 import { DATABASE_HOOK, ORIGIN } from '../harness.ts';
 import { buildWorld, PASSWORD, PHONE, ROLES, type Role, type World } from '../world.ts';
 import { type Body, bodyFor, bodyForBodiless, type Hints, jsonSchemaOf, NASTY, pathSegment } from './arbitraries.ts';
@@ -137,12 +139,45 @@ async function mayPass(w: World, key: string, req: Request): Promise<boolean> {
     if (role === 'signedOut' || role === 'customer') continue;
     const rights = (await loadMe(w.h.db, w.people[role].id))?.rights ?? [];
     if (access.right && !rights.includes(access.right)) continue;
+    if (access.sees) {
+      if (await sees(w, role, rights, access.sees, id)) return true;
+      continue;
+    }
     if (!access.owns) return true;
     if (access.owns === 'snapshot') {
       if ((role === 'owner' && id === w.snapshots.own) || (role === 'other' && id === w.snapshots.others)) return true;
     } else if ((role === 'owner' && owns(w.own)) || (role === 'other' && owns(w.others))) return true;
   }
   return false;
+}
+
+/**
+ * Whether `role` may see the record `id` names (docs/records.md, "Who sees a
+ * record"), from what the world knows of whose it is: its owner, a member of
+ * the owner's group whose group has `view_group_sessions`, an administrator.
+ */
+async function sees(
+  w: World,
+  role: Exclude<Role, 'signedOut' | 'customer'>,
+  rights: string[],
+  what: 'session' | 'snapshot' | 'recording',
+  id: string,
+): Promise<boolean> {
+  if (rights.includes('administer')) return true;
+  let sessionId = id;
+  if (what === 'snapshot')
+    sessionId =
+      id === w.snapshots.own ? w.own.active.view.id : id === w.snapshots.others ? w.others.active.view.id : '';
+  if (what === 'recording') {
+    const [row] = await w.h.db.select().from(recordings).where(sql`${recordings.id}::text = ${id}`);
+    sessionId = row?.sessionId ?? '';
+  }
+  const has = (sessions: Record<string, { view: { id: string } }>) =>
+    Object.values(sessions).some((t) => t.view.id === sessionId);
+  const owner = has(w.own) ? w.people.owner : has(w.others) ? w.people.other : undefined;
+  if (!owner) return false;
+  const me = w.people[role];
+  return me === owner || (rights.includes('view_group_sessions') && me.groupId === owner.groupId);
 }
 
 /** Sends one request and checks every invariant on its answer. */
