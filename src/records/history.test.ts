@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import type { HistoryItem } from '../contract/records.ts';
 import type { Right } from '../contract/rights.ts';
-import { lensSessions, recordings } from '../db/schema.ts';
+import { lensSessions, recordings, snapshots } from '../db/schema.ts';
 import { LINK_RIGHTS, SMS_RIGHTS } from '../sessions/testing.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { createAuthSession, SESSION_COOKIE } from '../auth/sessions.ts';
@@ -188,8 +188,10 @@ describe('an item', () => {
       .update(lensSessions)
       .set({ startedAt, phone: null, phoneRemovedAt: removedAt })
       .where(eq(lensSessions.id, rich));
-    await storedSnapshot(h, rich);
-    await storedSnapshot(h, rich); // an annotated copy is a stored photo too
+    const photo = await storedSnapshot(h, rich);
+    // An annotated copy is a stored photo too.
+    const copy = await storedSnapshot(h, rich);
+    await h.db.update(snapshots).set({ sourceId: photo }).where(eq(snapshots.id, copy));
     await requestedSnapshot(h, rich); // never arrived: not a photo
     await h.db.insert(recordings).values({ sessionId: rich, status: 'failed', startedAt, rawDir: 'recordings/x/raw' });
     const [r, p] = (await history(ann.cookie)).sessions;

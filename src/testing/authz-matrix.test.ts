@@ -110,6 +110,7 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   }),
 
   'GET /api/sessions/:id/messages': (w) => ({ path: sessionPath(w.own.active.view.id, 'messages') }),
+  'GET /api/history': () => ({ path: '/api/history' }),
 
   'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
   'POST /api/lens/redeem': async (w) => ({

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { loadMe } from '../../auth/sessions.ts';
 import { ACCESS } from '../../contract/access.ts';
 import * as inputs from '../../contract/inputs.ts';
+import { historyQuery } from '../../contract/records.ts';
 import { ROUTES } from '../../contract/routes.ts';
 import { recordings } from '../../db/schema.ts';
 import { DATABASE_HOOK, ORIGIN } from '../harness.ts';
@@ -33,6 +34,28 @@ const BODIES: Record<string, z.ZodType> = {
   'POST /api/lens/redeem': inputs.redeemInput,
   'POST /api/lens/eula': inputs.eulaInput,
 };
+
+/** The URL query each GET route takes (the contract's query schema), fuzzed as the body is for the others. */
+const QUERIES: Record<string, z.ZodType> = {
+  'GET /api/history': historyQuery,
+};
+
+/** A generated "body" as a URL query: an object's fields as parameters (an array's items repeated), anything else as raw text. */
+function queryString(body: Body | undefined): string {
+  if (!body) return '';
+  const encode = (v: unknown) => {
+    try {
+      return encodeURIComponent(typeof v === 'string' ? v.slice(0, 8_000) : (JSON.stringify(v) ?? String(v)));
+    } catch {
+      return '%ED%A0%80'; // a lone surrogate: its UTF-8-looking bytes instead
+    }
+  };
+  if ('raw' in body) return `?${encode(body.raw)}`;
+  const json = body.json;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return `?${encode(json)}`;
+  const pairs = Object.entries(json).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((item) => [k, item]));
+  return `?${pairs.map(([k, v]) => `${encode(String(k))}=${encode(v)}`).join('&')}`;
+}
 
 /**
  * Tables a refusal may write, and why: a failed sign-in or redeem is counted,
@@ -91,6 +114,7 @@ function hints(w: World): Hints {
     pin: fc.constantFrom(...views.flatMap((v) => (v.pin ? [v.pin] : []))),
     token: fc.constantFrom(...views.flatMap((v) => (v.link ? [v.link.split('/').pop()!] : []))),
     name: fc.constantFrom('Owner group', 'Admin group', 'Router', ...NASTY.map((c) => `A${c}B`)),
+    technicianId: fc.constantFrom(...people.map((p) => p.id)),
   };
 }
 
@@ -98,6 +122,7 @@ function requests(w: World, key: string): fc.Arbitrary<Request> {
   const [, pattern] = key.split(' ') as [string, string];
   const segments = pattern.split('/').map((part) => (part.startsWith(':') ? pathSegment(w.ids()) : fc.constant(part)));
   const schema = BODIES[key];
+  const query = QUERIES[key];
   const usual = usualRole(key);
   // Two in three as the route's own caller, so valid bodies get past the sign-in; the rest as anyone else.
   const role = fc.constantFrom<Request['role']>(...ROLES, 'forged', 'both', ...Array(14).fill(usual));
@@ -106,7 +131,11 @@ function requests(w: World, key: string): fc.Arbitrary<Request> {
       role,
       // Mostly the console's own page; sometimes another site's, or a sandboxed frame's.
       origin: fc.constantFrom(...Array(6).fill(ORIGIN), 'https://evil.example', 'null'),
-      path: fc.tuple(...segments).map((parts) => parts.join('/')),
+      path: query
+        ? fc
+            .tuple(fc.tuple(...segments), bodyFor(jsonSchemaOf(query), hints(w)))
+            .map(([parts, q]) => `${parts.join('/')}${queryString(q)}`)
+        : fc.tuple(...segments).map((parts) => parts.join('/')),
       body: schema ? bodyFor(jsonSchemaOf(schema), hints(w), examples(w)[key]) : bodyForBodiless(),
     },
     { requiredKeys: ['role', 'path', 'body', 'origin'] },
