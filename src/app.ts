@@ -14,6 +14,7 @@ import type { JanusStatus } from './media/supervisor.ts';
 import { loggablePath } from './log-redact.ts';
 import { SocketRegistry } from './realtime/registry.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
+import { recordRoutes } from './records/routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
 import { Starts } from './sessions/live.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -95,6 +96,8 @@ export function createApp(parts: AppParts): Hono {
   const evidence = evidenceRoutes(parts, { report: interimReport, key: parts.evidenceKey });
   app.route('/api/sessions', evidence.exportRoute);
   app.route('/api/evidence-key', evidence.keyRoute);
+  // Before the session routes: the record's routes under /api/sessions/:id/… answer first (src/records/routes.ts).
+  app.route('/api', recordRoutes(parts));
   // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
   app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
   app.route('/api/snapshots', snapshotRoutes(parts));

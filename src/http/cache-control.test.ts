@@ -115,6 +115,7 @@ async function sessions(admin: string, groupId: string) {
   await ok(call('GET', '/api/lens/messages', { cookie: customer }));
   await ok(call('POST', `/api/sessions/${s.id}/end`, { cookie }));
   await evidence(s.id, cookie);
+  await ok(call('GET', '/api/history?q=boiler', { cookie }));
 
   const byLink = await ok<{ pin: string }>(
     call('POST', '/api/sessions', { cookie, body: { type: 'lens', name: 'Meter', method: 'link' } }),

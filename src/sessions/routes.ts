@@ -9,7 +9,7 @@ import { createSession, resendSms } from './create.ts';
 import { endSession } from './end.ts';
 import { holdSession, startSession, type StartParts } from './live.ts';
 import { listOwnSessions, ownSession } from './read.ts';
-import { ownChatTranscript } from '../tools/chat.ts';
+import { seenChatTranscript } from '../tools/chat.ts';
 import { listSnapshots, requestSnapshot } from '../tools/snapshots.ts';
 
 export function sessionRoutes(deps: Deps, start: StartParts) {
@@ -29,7 +29,7 @@ export function sessionRoutes(deps: Deps, start: StartParts) {
     .post('/:id/resume', async (c) => c.json(await holdSession(deps, me(c).id, id(c), false)))
     .post('/:id/end', async (c) => c.json(await endSession(deps, me(c).id, id(c))))
     .post('/:id/resend', async (c) => c.json(await resendSms(deps, me(c), id(c))))
-    .get('/:id/messages', async (c) => c.json(await ownChatTranscript(deps, me(c).id, id(c))))
+    .get('/:id/messages', async (c) => c.json(await seenChatTranscript(deps, me(c), id(c))))
     .post('/:id/snapshots', async (c) => c.json({ snapshot: await requestSnapshot(deps, me(c).id, id(c)) }, 202))
-    .get('/:id/snapshots', async (c) => c.json({ snapshots: await listSnapshots(deps, me(c).id, id(c)) }));
+    .get('/:id/snapshots', async (c) => c.json({ snapshots: await listSnapshots(deps, me(c), id(c)) }));
 }

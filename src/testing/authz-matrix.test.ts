@@ -1,11 +1,12 @@
 // The authorization matrix: every route of the contract (ROUTES) called by
 // every kind of caller (signed out, a customer's Lens cookie, a technician
-// without rights, another technician, the owner of the target, an
-// administrator) with a request that succeeds for its rightful caller. What
-// each must get follows from the route's entry in src/contract/access.ts:
-// 401 without the sign-in or Lens cookie the route needs, 403 without the
-// right, 404 for a session that is not the caller's own (so another's session
-// is as unknown as a missing one), else the success. A route without an entry
+// without rights, another technician, a viewer of the owner's group, the
+// owner of the target, an administrator) with a request that succeeds for its
+// rightful caller. What each must get follows from the route's entry in
+// src/contract/access.ts: 401 without the sign-in or Lens cookie the route
+// needs, 403 without the right, 404 for a session that is not the caller's
+// own (so another's session is as unknown as a missing one) or, for a record
+// the route `sees`, one the caller may not see, else the success. A route without an entry
 // or without a request here fails, so a new route must be classified.
 import { afterEach, describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
@@ -109,6 +110,7 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   }),
 
   'GET /api/sessions/:id/messages': (w) => ({ path: sessionPath(w.own.active.view.id, 'messages') }),
+  'GET /api/history': () => ({ path: '/api/history' }),
 
   'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
   'POST /api/lens/redeem': async (w) => ({

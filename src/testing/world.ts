@@ -1,7 +1,9 @@
 // The people and rows that the fuzz tests and the authorization matrix act on:
 // an administrator, a technician with the session rights who owns the target
-// sessions, another technician with the same rights who owns sessions of his
-// own, one in a group without rights, a bystander whom no generated request
+// sessions, a viewer in the owner's group (whose group has
+// `view_group_sessions` too, so the owner is one as well: rights are the
+// group's), another technician with the session rights in a group of his own
+// who owns sessions of his own, one in a group without rights, a bystander whom no generated request
 // names, the customers of both technicians' sessions, and a photo of each
 // technician's active session. The app runs on
 // FakeJanus, so Start, hold and media signalling get past their state checks.
@@ -26,18 +28,25 @@ import { insertTechnician } from '../technicians/technicians.ts';
 import { callerFor, harness, type Caller, type Harness } from './harness.ts';
 
 /** Who makes a request, from nobody to the administrator. */
-export const ROLES = ['signedOut', 'customer', 'noRights', 'other', 'owner', 'admin'] as const;
+export const ROLES = ['signedOut', 'customer', 'noRights', 'other', 'viewer', 'owner', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const SESSION_RIGHTS = [...new Set([...SMS_RIGHTS, ...LINK_RIGHTS])];
 export const PHONE = '+31612345678';
 
+/** The owner's group: the session rights, and the right to see each other's records (docs/records.md). */
+const OWNER_GROUP_RIGHTS: Right[] = [...SESSION_RIGHTS, 'view_group_sessions'];
+
 const RIGHTS_OF: Record<Exclude<Role, 'signedOut' | 'customer'>, readonly Right[]> = {
   noRights: [],
   other: SESSION_RIGHTS,
-  owner: SESSION_RIGHTS,
+  viewer: OWNER_GROUP_RIGHTS,
+  owner: OWNER_GROUP_RIGHTS,
   admin: RIGHTS,
 };
+
+/** Who sees the owner's records: the owner, a viewer of the owner's group, an administrator. */
+const SEES_OWNERS: readonly Role[] = ['owner', 'viewer', 'admin'];
 
 /** What `role` gets from a route with `access` (src/contract/access.ts) when its rightful caller gets `ok`. */
 export function outcome(access: Access, role: Role, ok: number): number {
@@ -46,6 +55,7 @@ export function outcome(access: Access, role: Role, ok: number): number {
   if (role === 'signedOut' || role === 'customer') return 401;
   if (access.right && !RIGHTS_OF[role].includes(access.right)) return 403;
   if (access.owns && role !== 'owner') return 404;
+  if (access.sees && !SEES_OWNERS.includes(role)) return 404;
   return ok;
 }
 
@@ -59,7 +69,7 @@ export type World = {
   app: Hono;
   call: Caller;
   janus: FakeJanus;
-  people: Record<'admin' | 'owner' | 'other' | 'noRights' | 'bystander', Person>;
+  people: Record<'admin' | 'owner' | 'viewer' | 'other' | 'noRights' | 'bystander', Person>;
   /** Sessions of the owner (`own`) and of the other technician (`others`), by stage. */
   own: Record<'invited' | 'sms' | 'connecting' | 'waiting' | 'active', Target>;
   others: Record<'invited' | 'waiting' | 'active', Target>;
@@ -83,11 +93,19 @@ export const PASSWORD = 'world password 123';
 // One argon2 hash (~200 ms here) for everyone: a world is built per route, and its people never sign in by password.
 let passwordHash: Promise<string> | undefined;
 
-/** A technician in a group of their own with `rights`, signed in. */
-async function person(h: Harness, name: string, rights: Right[], maxLive?: number): Promise<Person> {
+/** A technician in a group of their own with `rights` (or in the group `rights` names), signed in. */
+async function person(
+  h: Harness,
+  name: string,
+  rights: Right[] | { groupId: string },
+  maxLive?: number,
+): Promise<Person> {
   const system = { type: 'system' } as const;
   const settings = maxLive ? { maxLiveLensSessions: maxLive } : undefined;
-  const group = await createGroup(h, system, { name: `${name} group`, rights, settings });
+  const group =
+    'groupId' in rights
+      ? { id: rights.groupId }
+      : await createGroup(h, system, { name: `${name} group`, rights, settings });
   passwordHash ??= hashPassword(PASSWORD);
   const hash = await passwordHash;
   return transaction(h.db, async (tx) => {
@@ -109,23 +127,26 @@ export async function buildWorld(opts: { maxLive?: number; sockets?: SocketRegis
   const app = createApp({ ...h, database: h.database, media, sockets: opts.sockets });
   const call = callerFor(app);
   const maxLive = opts.maxLive ?? 8;
+  const admin = await person(h, 'Admin', [...RIGHTS]);
+  const owner = await person(h, 'Owner', OWNER_GROUP_RIGHTS, maxLive);
   const people = {
-    admin: await person(h, 'Admin', [...RIGHTS]),
-    owner: await person(h, 'Owner', SESSION_RIGHTS, maxLive),
+    admin,
+    owner,
+    viewer: await person(h, 'Viewer', { groupId: owner.groupId }),
     other: await person(h, 'Other', SESSION_RIGHTS, maxLive),
     noRights: await person(h, 'Norights', []),
     bystander: await person(h, 'Bystander', SESSION_RIGHTS),
   };
   const session = (cookie: string, stage: Stage, method: 'link' | 'sms' = 'link') =>
     takeTo(call, cookie, stage, method);
-  const owner = people.owner.cookie;
+  const ownerCookie = people.owner.cookie;
   const other = people.other.cookie;
   const own = {
-    invited: await session(owner, 'invited'),
-    sms: await session(owner, 'invited', 'sms'),
-    connecting: await session(owner, 'connecting'),
-    waiting: await session(owner, 'waiting'),
-    active: await session(owner, 'active'),
+    invited: await session(ownerCookie, 'invited'),
+    sms: await session(ownerCookie, 'invited', 'sms'),
+    connecting: await session(ownerCookie, 'connecting'),
+    waiting: await session(ownerCookie, 'waiting'),
+    active: await session(ownerCookie, 'active'),
   };
   const others = {
     invited: await session(other, 'invited'),
@@ -140,7 +161,7 @@ export async function buildWorld(opts: { maxLive?: number; sockets?: SocketRegis
     const { view, customer } = own.connecting;
     if (view.state === 'connecting') {
       await expectOk(call('POST', '/api/lens/eula', { cookie: customer, body: { accept: true } }));
-      await expectOk(call('POST', `/api/sessions/${view.id}/start`, { cookie: owner }));
+      await expectOk(call('POST', `/api/sessions/${view.id}/start`, { cookie: ownerCookie }));
       own.connecting = { view: { ...view, state: 'active' }, customer };
     }
     return requestedSnapshot(h, view.id);

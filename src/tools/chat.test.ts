@@ -160,4 +160,21 @@ describe('chat', () => {
     expect(await transcripts(mine.id, mine.customer)).toEqual({ technician: [], customer: [] });
     expect((await t.w.call('GET', '/api/lens/messages')).status).toBe(401);
   });
+
+  test("the record's transcript: a viewer of the owner's group and an administrator read it, a viewer of another group does not", async () => {
+    const mine = await t.session('active');
+    const phone = await t.lens(mine.customer);
+    phone.send({ type: 'chat.send', text: 'The valve is stuck' });
+    await phone.tool();
+    const theirs = await t.session('active', t.w.people.other.cookie);
+    const read = (id: string, cookie: string) => t.w.call('GET', `/api/sessions/${id}/messages`, { cookie });
+    const { people } = t.w;
+    const owners = await (await read(mine.id, owner())).json();
+    expect(owners.messages).toMatchObject([{ from: 'customer', text: 'The valve is stuck' }]);
+    expect(await (await read(mine.id, people.viewer.cookie)).json()).toEqual(owners);
+    expect(await (await read(mine.id, people.admin.cookie)).json()).toEqual(owners);
+    expect((await read(theirs.id, people.admin.cookie)).status).toBe(200);
+    expect((await read(theirs.id, people.viewer.cookie)).status).toBe(404);
+    expect((await read(mine.id, people.other.cookie)).status).toBe(404);
+  });
 });

@@ -2,11 +2,11 @@
 // reload shows again), and read the transcript back, oldest first. The text
 // is checked by the contract's text rule before it gets here (relay.ts) and
 // stored as sent: showing `<img onerror>` as text, not HTML, is the pages' job.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { ChatMessageView } from '../contract/tools.ts';
-import { chatMessages, lensSessions } from '../db/schema.ts';
+import { chatMessages } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
-import { NotFound } from '../http/errors.ts';
+import { seenSession, type Viewer } from '../records/visibility.ts';
 
 type ChatRow = typeof chatMessages.$inferSelect;
 
@@ -48,17 +48,13 @@ async function transcript(deps: Pick<Deps, 'db'>, sessionId: string): Promise<Ch
   return rows.map(viewOf);
 }
 
-/** GET /api/sessions/:id/messages: the technician's own session only; another's is as unknown as a missing one. */
-export async function ownChatTranscript(
+/** GET /api/sessions/:id/messages: a session the viewer may see (docs/records.md); another is as unknown as a missing one. */
+export async function seenChatTranscript(
   deps: Pick<Deps, 'db'>,
-  technicianId: string,
+  viewer: Viewer,
   sessionId: string,
 ): Promise<{ messages: ChatMessageView[] }> {
-  const [own] = await deps.db
-    .select({ id: lensSessions.id })
-    .from(lensSessions)
-    .where(and(eq(lensSessions.id, sessionId), eq(lensSessions.technicianId, technicianId)));
-  if (!own) throw new NotFound('No such session.');
+  await seenSession(deps.db, viewer, sessionId);
   return { messages: await transcript(deps, sessionId) };
 }
 

@@ -17,7 +17,7 @@ export const uploadOf = (c: Context): Upload => ({
 });
 
 export function snapshotRoutes(deps: Deps) {
-  const me = (c: Context<AuthEnv>) => c.get('signedIn').technician.id;
+  const me = (c: Context<AuthEnv>) => c.get('signedIn').technician;
   return new Hono<AuthEnv>()
     .use(requireTechnician(deps))
     .get('/:id', async (c) => {
@@ -34,6 +34,6 @@ export function snapshotRoutes(deps: Deps) {
     })
     .post('/:id/annotated', async (c) => {
       const source = parse(idParam, c.req.param('id'));
-      return c.json({ snapshot: await storeAnnotated(deps, me(c), source, uploadOf(c)) }, 201);
+      return c.json({ snapshot: await storeAnnotated(deps, me(c).id, source, uploadOf(c)) }, 201);
     });
 }

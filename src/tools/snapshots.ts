@@ -11,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import { transaction, type Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { Conflict, NotFound } from '../http/errors.ts';
+import { seenSession, type Viewer, visibleTo } from '../records/visibility.ts';
 import { lockOwnSession } from '../sessions/end.ts';
 import { snapshotDir, storedFile } from './snapshot-store.ts';
 
@@ -131,13 +132,9 @@ export async function snapshotFailed(
   return failed.length > 0;
 }
 
-/** The stored photos of one of the technician's sessions, oldest first (annotated copies too). */
-export async function listSnapshots(deps: ToolDeps, technicianId: string, sessionId: string): Promise<SnapshotView[]> {
-  const [session] = await deps.db
-    .select({ technicianId: lensSessions.technicianId })
-    .from(lensSessions)
-    .where(eq(lensSessions.id, sessionId));
-  if (!session || session.technicianId !== technicianId) throw new NotFound('No such session.');
+/** The stored photos of a session the viewer may see (docs/records.md), oldest first (annotated copies too). */
+export async function listSnapshots(deps: ToolDeps, viewer: Viewer, sessionId: string): Promise<SnapshotView[]> {
+  await seenSession(deps.db, viewer, sessionId);
   await timeOutSnapshots(deps, sessionId);
   const rows = await deps.db
     .select()
@@ -147,7 +144,7 @@ export async function listSnapshots(deps: ToolDeps, technicianId: string, sessio
   return rows.map(snapshotView);
 }
 
-/** A stored snapshot of one of the technician's sessions; another's is as unknown as a missing one. */
+/** A stored snapshot of one of the technician's sessions (to draw on); another's is as unknown as a missing one. */
 export async function ownStoredSnapshot(deps: Pick<Deps, 'db'>, technicianId: string, id: string) {
   const [found] = await deps.db
     .select({ snapshot: snapshots, technicianId: lensSessions.technicianId })
@@ -158,15 +155,26 @@ export async function ownStoredSnapshot(deps: Pick<Deps, 'db'>, technicianId: st
   return found.snapshot;
 }
 
+/** A stored snapshot of a session the viewer may see; one they may not is as unknown as a missing one. */
+export async function seenStoredSnapshot(deps: Pick<Deps, 'db'>, viewer: Viewer, id: string) {
+  const [found] = await deps.db
+    .select({ snapshot: snapshots })
+    .from(snapshots)
+    .innerJoin(lensSessions, eq(lensSessions.id, snapshots.sessionId))
+    .where(and(eq(snapshots.id, id), eq(snapshots.status, 'stored'), visibleTo(viewer)));
+  if (!found) throw noSuchSnapshot();
+  return found.snapshot;
+}
+
 export type OpenedSnapshot = { file: Blob; view: SnapshotView; filename: string };
 
 /** A photo's bytes, to stream, with what the answer's headers need. */
 export async function openSnapshot(
   deps: Pick<Deps, 'db' | 'config' | 'log'>,
-  technicianId: string,
+  viewer: Viewer,
   id: string,
 ): Promise<OpenedSnapshot> {
-  const row = await ownStoredSnapshot(deps, technicianId, id);
+  const row = await seenStoredSnapshot(deps, viewer, id);
   const view = snapshotView(row);
   const file = await storedFile(snapshotDir(deps.config), view.sha256);
   if (!file) {

@@ -6,12 +6,15 @@
 // error, nothing written by a refused request, and the server still serves
 // a bystander afterwards. See invariants.ts for the run count and the seed.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { loadMe } from '../../auth/sessions.ts';
 import { ACCESS } from '../../contract/access.ts';
 import * as inputs from '../../contract/inputs.ts';
+import { historyQuery } from '../../contract/records.ts';
 import { ROUTES } from '../../contract/routes.ts';
+import { recordings } from '../../db/schema.ts';
 import { DATABASE_HOOK, ORIGIN } from '../harness.ts';
 import { buildWorld, PASSWORD, PHONE, ROLES, type Role, type World } from '../world.ts';
 import { type Body, bodyFor, bodyForBodiless, type Hints, jsonSchemaOf, NASTY, pathSegment } from './arbitraries.ts';
@@ -31,6 +34,28 @@ const BODIES: Record<string, z.ZodType> = {
   'POST /api/lens/redeem': inputs.redeemInput,
   'POST /api/lens/eula': inputs.eulaInput,
 };
+
+/** The URL query each GET route takes (the contract's query schema), fuzzed as the body is for the others. */
+const QUERIES: Record<string, z.ZodType> = {
+  'GET /api/history': historyQuery,
+};
+
+/** A generated "body" as a URL query: an object's fields as parameters (an array's items repeated), anything else as raw text. */
+function queryString(body: Body | undefined): string {
+  if (!body) return '';
+  const encode = (v: unknown) => {
+    try {
+      return encodeURIComponent(typeof v === 'string' ? v.slice(0, 8_000) : (JSON.stringify(v) ?? String(v)));
+    } catch {
+      return '%ED%A0%80'; // a lone surrogate: its UTF-8-looking bytes instead
+    }
+  };
+  if ('raw' in body) return `?${encode(body.raw)}`;
+  const json = body.json;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return `?${encode(json)}`;
+  const pairs = Object.entries(json).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((item) => [k, item]));
+  return `?${pairs.map(([k, v]) => `${encode(String(k))}=${encode(v)}`).join('&')}`;
+}
 
 /**
  * Tables a refusal may write, and why: a failed sign-in or redeem is counted,
@@ -89,6 +114,7 @@ function hints(w: World): Hints {
     pin: fc.constantFrom(...views.flatMap((v) => (v.pin ? [v.pin] : []))),
     token: fc.constantFrom(...views.flatMap((v) => (v.link ? [v.link.split('/').pop()!] : []))),
     name: fc.constantFrom('Owner group', 'Admin group', 'Router', ...NASTY.map((c) => `A${c}B`)),
+    technicianId: fc.constantFrom(...people.map((p) => p.id)),
   };
 }
 
@@ -96,6 +122,7 @@ function requests(w: World, key: string): fc.Arbitrary<Request> {
   const [, pattern] = key.split(' ') as [string, string];
   const segments = pattern.split('/').map((part) => (part.startsWith(':') ? pathSegment(w.ids()) : fc.constant(part)));
   const schema = BODIES[key];
+  const query = QUERIES[key];
   const usual = usualRole(key);
   // Two in three as the route's own caller, so valid bodies get past the sign-in; the rest as anyone else.
   const role = fc.constantFrom<Request['role']>(...ROLES, 'forged', 'both', ...Array(14).fill(usual));
@@ -104,7 +131,11 @@ function requests(w: World, key: string): fc.Arbitrary<Request> {
       role,
       // Mostly the console's own page; sometimes another site's, or a sandboxed frame's.
       origin: fc.constantFrom(...Array(6).fill(ORIGIN), 'https://evil.example', 'null'),
-      path: fc.tuple(...segments).map((parts) => parts.join('/')),
+      path: query
+        ? fc
+            .tuple(fc.tuple(...segments), bodyFor(jsonSchemaOf(query), hints(w)))
+            .map(([parts, q]) => `${parts.join('/')}${queryString(q)}`)
+        : fc.tuple(...segments).map((parts) => parts.join('/')),
       body: schema ? bodyFor(jsonSchemaOf(schema), hints(w), examples(w)[key]) : bodyForBodiless(),
     },
     { requiredKeys: ['role', 'path', 'body', 'origin'] },
@@ -137,12 +168,45 @@ async function mayPass(w: World, key: string, req: Request): Promise<boolean> {
     if (role === 'signedOut' || role === 'customer') continue;
     const rights = (await loadMe(w.h.db, w.people[role].id))?.rights ?? [];
     if (access.right && !rights.includes(access.right)) continue;
+    if (access.sees) {
+      if (await sees(w, role, rights, access.sees, id)) return true;
+      continue;
+    }
     if (!access.owns) return true;
     if (access.owns === 'snapshot') {
       if ((role === 'owner' && id === w.snapshots.own) || (role === 'other' && id === w.snapshots.others)) return true;
     } else if ((role === 'owner' && owns(w.own)) || (role === 'other' && owns(w.others))) return true;
   }
   return false;
+}
+
+/**
+ * Whether `role` may see the record `id` names (docs/records.md, "Who sees a
+ * record"), from what the world knows of whose it is: its owner, a member of
+ * the owner's group whose group has `view_group_sessions`, an administrator.
+ */
+async function sees(
+  w: World,
+  role: Exclude<Role, 'signedOut' | 'customer'>,
+  rights: string[],
+  what: 'session' | 'snapshot' | 'recording',
+  id: string,
+): Promise<boolean> {
+  if (rights.includes('administer')) return true;
+  let sessionId = id;
+  if (what === 'snapshot')
+    sessionId =
+      id === w.snapshots.own ? w.own.active.view.id : id === w.snapshots.others ? w.others.active.view.id : '';
+  if (what === 'recording') {
+    const [row] = await w.h.db.select().from(recordings).where(sql`${recordings.id}::text = ${id}`);
+    sessionId = row?.sessionId ?? '';
+  }
+  const has = (sessions: Record<string, { view: { id: string } }>) =>
+    Object.values(sessions).some((t) => t.view.id === sessionId);
+  const owner = has(w.own) ? w.people.owner : has(w.others) ? w.people.other : undefined;
+  if (!owner) return false;
+  const me = w.people[role];
+  return me === owner || (rights.includes('view_group_sessions') && me.groupId === owner.groupId);
 }
 
 /** Sends one request and checks every invariant on its answer. */

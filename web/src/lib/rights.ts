@@ -15,7 +15,12 @@ export const RIGHTS = [
 		description: m.right_start_private_sessions_description
 	},
 	{ value: 'use_sms_method', label: m.right_use_sms_method, description: m.right_use_sms_method_description },
-	{ value: 'use_link_method', label: m.right_use_link_method, description: m.right_use_link_method_description }
+	{ value: 'use_link_method', label: m.right_use_link_method, description: m.right_use_link_method_description },
+	{
+		value: 'view_group_sessions',
+		label: m.history_right_view_group_sessions,
+		description: m.history_right_view_group_sessions_description
+	}
 ] as const;
 
 /** The right's name, called when shown so it follows the language switch. */

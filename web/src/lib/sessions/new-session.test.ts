@@ -15,12 +15,28 @@ describe('invitationBody', () => {
 	test('a link carries no phone', () => {
 		expect(invitationBody('link', 'Boiler', '+31', 'nl')).toEqual({ type: 'lens', name: 'Boiler', method: 'link' });
 	});
+
+	test('a reference is sent trimmed, and only when filled in', () => {
+		expect(invitationBody('link', 'Boiler', '', '', ' T-42 ')).toEqual({
+			type: 'lens',
+			name: 'Boiler',
+			method: 'link',
+			reference: 'T-42'
+		});
+		expect(invitationBody('sms', 'Boiler', '+31', '', 'T-42')).toMatchObject({ phone: '+31', reference: 'T-42' });
+		expect(invitationBody('link', 'Boiler', '', '', '   ')).not.toHaveProperty('reference');
+	});
 });
 
 describe('placeErrors', () => {
+	test("the server's complaint about the reference is shown beside it", () => {
+		const placed = placeErrors('At most 100 characters.', [{ path: 'reference', message: 'At most 100 characters.' }]);
+		expect(placed).toMatchObject({ error: '', nameError: '', referenceError: 'At most 100 characters.' });
+	});
+
 	test('a complaint about a field is shown beside it and not again at the top', () => {
 		const placed = placeErrors('Too long', [{ path: 'name', message: 'Too long' }]);
-		expect(placed).toEqual({ error: '', nameError: 'Too long', phoneError: '' });
+		expect(placed).toEqual({ error: '', nameError: 'Too long', phoneError: '', referenceError: '' });
 	});
 
 	test('a path given as an array or with a sub-field names its first field', () => {
@@ -33,7 +49,8 @@ describe('placeErrors', () => {
 		expect(placeErrors('Too many live sessions', [])).toEqual({
 			error: 'Too many live sessions',
 			nameError: '',
-			phoneError: ''
+			phoneError: '',
+			referenceError: ''
 		});
 	});
 });

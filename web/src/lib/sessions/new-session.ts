@@ -7,24 +7,28 @@ import type { ErrorDetail } from '#lib/api.ts';
 export type Method = 'sms' | 'link';
 export type SmsLanguage = '' | 'en' | 'nl';
 
-export function invitationBody(method: Method, name: string, phone: string, language: SmsLanguage) {
+/** `reference`: a ticket or case number, sent only when filled in (the server refuses an empty one). */
+export function invitationBody(method: Method, name: string, phone: string, language: SmsLanguage, reference = '') {
+	const ref = reference.trim() ? { reference: reference.trim() } : {};
 	return method === 'sms'
-		? { type: 'lens', name, method: 'sms', phone: phone.trim(), ...(language ? { language } : {}) }
-		: { type: 'lens', name, method: 'link' };
+		? { type: 'lens', name, method: 'sms', phone: phone.trim(), ...(language ? { language } : {}), ...ref }
+		: { type: 'lens', name, method: 'link', ...ref };
 }
 
-export type PlacedErrors = { error: string; nameError: string; phoneError: string };
+export type PlacedErrors = { error: string; nameError: string; phoneError: string; referenceError: string };
 
 /** Beside the field when the server's complaint is about one, else at the top; said once. */
 export function placeErrors(message: string, details: readonly ErrorDetail[]): PlacedErrors {
 	let nameError = '';
 	let phoneError = '';
+	let referenceError = '';
 	for (const detail of details) {
 		const raw = detail.path as unknown;
 		const field = String(Array.isArray(raw) ? raw[0] : raw).split('.')[0];
 		if (field === 'name') nameError = detail.message;
 		else if (field === 'phone') phoneError = detail.message;
+		else if (field === 'reference') referenceError = detail.message;
 	}
-	const error = message === nameError || message === phoneError ? '' : message;
-	return { error, nameError, phoneError };
+	const error = [nameError, phoneError, referenceError].includes(message) ? '' : message;
+	return { error, nameError, phoneError, referenceError };
 }
