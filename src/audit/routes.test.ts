@@ -5,6 +5,7 @@
 // matching row across many pages.
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
+import fc from 'fast-check';
 import type { AuditRow } from '../contract/records.ts';
 import { PAGE_MAX } from '../contract/limits.ts';
 import { DATABASE_HOOK, errorOf, harness, signIn, signInAsAdmin, type Harness } from '../testing/harness.ts';
@@ -104,6 +105,23 @@ describe('GET /api/audit', () => {
       expect(res.status).toBe(400);
       expect((await errorOf(res)).message).toContain('cursor');
     }
+  });
+
+  test('any query string: 200 or a 400 error, never a server error, for both routes', async () => {
+    const key = fc.constantFrom('actorId', 'sessionId', 'kind', 'from', 'to', 'cursor', 'limit', 'other');
+    const value = fc.oneof(
+      fc.string(),
+      fc.constantFrom('session.', 'session.started', SESSION, '2026-11-20', '2026-13-45', '-1', '1e3', 'a%00b', 'YTE'),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(key, value), { maxLength: 4 }), fc.boolean(), async (pairs, csv) => {
+        const query = new URLSearchParams(pairs).toString();
+        const res = await h.call('GET', `/api/audit${csv ? '/export' : ''}?${query}`, { cookie: admin });
+        await res.arrayBuffer();
+        expect([200, 400]).toContain(res.status);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   test('a technician without administer is refused', async () => {
