@@ -1,7 +1,7 @@
 // The administrator's audit view (docs/records.md, "The audit chain"): audit
 // rows newest first, filtered by actor, session, kind and date, in keyset
 // pages by id, so a page never repeats or skips a row while new ones arrive.
-import { and, desc, eq, isNotNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { AuditQuery, AuditRow } from '../contract/records.ts';
 import { PAGE_DEFAULT } from '../contract/limits.ts';
 import type { Db } from '../db/client.ts';
@@ -26,7 +26,7 @@ export function auditCondition(f: AuditFilters): SQL {
     f.actorId ? eq(auditLog.actorId, f.actorId) : undefined,
     f.sessionId ? and(eq(auditLog.subjectType, 'session'), eq(auditLog.subjectId, f.sessionId)) : undefined,
     kind || undefined,
-    f.from ? sql`${auditLog.at} >= ${instant(f.from)}` : undefined,
+    f.from ? gte(auditLog.at, instant(f.from)) : undefined,
     // A date `to` includes that whole day.
     to ? lt(auditLog.at, to) : undefined,
   )!;
