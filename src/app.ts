@@ -2,6 +2,7 @@
 // the tests call createApp with the dependencies they built.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { auditRoutes } from './audit/routes.ts';
 import { authRoutes, setupRoutes } from './auth/routes.ts';
 import type { Database } from './db/client.ts';
 import type { Deps } from './deps.ts';
@@ -102,6 +103,7 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
   app.route('/api/snapshots', snapshotRoutes(parts));
   app.route('/api/lens', lensRoutes(parts));
+  app.route('/api/audit', auditRoutes(parts));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));

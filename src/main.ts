@@ -2,6 +2,7 @@
 // is an administrator (or a setup link), serve, and shut down cleanly.
 import { mkdirSync } from 'node:fs';
 import { createApp } from './app.ts';
+import { sealAuditChain } from './audit/audit.ts';
 import { deleteExpiredAuthSessions } from './auth/sessions.ts';
 import { ensureFirstAdministrator } from './auth/setup.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -65,6 +66,9 @@ log.info('evidence key', { fingerprint: evidenceKey.view.fingerprint });
 
 const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
 await database.migrate();
+// Audit rows written before the hash chain existed join it, in id order, before anything adds a row.
+const sealed = await sealAuditChain(database.db);
+if (sealed) log.info('audit rows sealed into the hash chain', { rows: sealed });
 log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
 
 const deps: Deps = { db: database.db, clock: systemClock, log, config, events: new Events() };

@@ -79,6 +79,9 @@ async function administration(): Promise<{ admin: string; groupId: string }> {
   await ok(call('DELETE', `/api/groups/${empty.id}`, { cookie }), 204);
   await ok(call('GET', '/api/settings/eula', { cookie }));
   await ok(call('PUT', '/api/settings/eula', { cookie, body: { en: 'Be nice.' } }));
+  await ok(call('GET', '/api/audit?limit=5', { cookie }));
+  const csv = await call('GET', '/api/audit/export', { cookie });
+  if (csv.status !== 200) throw new Error(`expected the audit CSV, got ${csv.status}`);
   return { admin: cookie, groupId: group.id };
 }
 

@@ -112,6 +112,9 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'GET /api/sessions/:id/messages': (w) => ({ path: sessionPath(w.own.active.view.id, 'messages') }),
   'GET /api/history': () => ({ path: '/api/history' }),
 
+  'GET /api/audit': () => ({ path: '/api/audit?kind=session.' }),
+  'GET /api/audit/export': () => ({ path: '/api/audit/export' }),
+
   'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
   'POST /api/lens/redeem': async (w) => ({
     path: '/api/lens/redeem',
