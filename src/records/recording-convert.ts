@@ -98,7 +98,7 @@ export async function convertRecording(
           .pop()!
           .replace(/\.mjr$/, ext),
       );
-      await runTool(['janus-pp-rec', t.file, out], opts);
+      await runTool(['janus-pp-rec', '--disable-colors', t.file, out], opts);
       // janus-pp-rec exits 0 for some broken files and writes nothing.
       if (!(await stat(out).catch(() => null))?.size)
         throw new ToolFailed(`janus-pp-rec made nothing of ${t.file.split('/').pop()}`);

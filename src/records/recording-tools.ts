@@ -36,7 +36,8 @@ export async function runTool(cmd: string[], opts: RunOptions): Promise<string> 
     ]);
     if (opts.signal?.aborted) throw new ToolFailed(`${cmd[0]} was stopped: Loupe is shutting down`);
     if (timedOut) throw new ToolFailed(`${cmd[0]} did not finish within ${opts.timeoutMs / 1000} s`);
-    if (code !== 0) throw new ToolFailed(`${cmd[0]} exited with ${code}: ${tail(stderr)}`);
+    // janus-pp-rec writes its errors to stdout; ffmpeg to stderr.
+    if (code !== 0) throw new ToolFailed(`${cmd[0]} exited with ${code}: ${tail(stderr.trim() || stdout)}`);
     return stdout;
   } finally {
     clearTimeout(timer);
@@ -45,7 +46,8 @@ export async function runTool(cmd: string[], opts: RunOptions): Promise<string> 
 }
 
 export function tail(text: string, max = STDERR_TAIL): string {
-  const t = text.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal colours are what is removed
+  const t = text.replace(/\x1b\[[0-9;]*m/g, '').trim();
   return t.length <= max ? t : `…${t.slice(-max)}`;
 }
 
