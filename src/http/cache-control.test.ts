@@ -17,6 +17,7 @@ import { rateLimits, smsMessages } from '../db/schema.ts';
 import { startFakeMedia } from '../media/testing.ts';
 import { SMS_RIGHTS } from '../sessions/testing.ts';
 import { harness, keepsContract, ORIGIN, type Harness } from '../testing/harness.ts';
+import { storeReadyRecording } from '../records/recording-testing.ts';
 import { png } from '../tools/test-images.ts';
 import { loadWebBuild } from '../web/static.ts';
 
@@ -114,6 +115,7 @@ async function sessions(admin: string, groupId: string) {
   await ok(call('GET', `/api/sessions/${s.id}/messages`, { cookie }));
   await ok(call('GET', '/api/lens/messages', { cookie: customer }));
   await ok(call('POST', `/api/sessions/${s.id}/end`, { cookie }));
+  await recording(s.id, cookie);
 
   const byLink = await ok<{ pin: string }>(
     call('POST', '/api/sessions', { cookie, body: { type: 'lens', name: 'Meter', method: 'link' } }),
@@ -137,6 +139,16 @@ async function snapshots(sessionId: string, cookie: string, customer: string) {
   const image = await call('GET', `/api/snapshots/${snapshot.id}`, { cookie });
   if (image.status !== 200) throw new Error(`expected the image, got ${image.status}`);
   await ok(call('POST', `/api/snapshots/${snapshot.id}/annotated`, { cookie, bytes }), 201);
+}
+
+/** The recording's state, and its WebM whole and in part. */
+async function recording(sessionId: string, cookie: string) {
+  await ok(call('GET', `/api/sessions/${sessionId}/recording`, { cookie }));
+  const { id } = await storeReadyRecording(h, sessionId);
+  for (const headers of [{}, { range: 'bytes=0-99' }]) {
+    const res = await call('GET', `/api/recordings/${id}`, { cookie, headers });
+    if (res.status !== 200 && res.status !== 206) throw new Error(`expected the recording, got ${res.status}`);
+  }
 }
 
 const LOGOUT = 'POST /api/auth/logout';

@@ -14,6 +14,7 @@ import { ROUTES } from '../contract/routes.ts';
 import { smsMessages } from '../db/schema.ts';
 import { websocket } from '../realtime/bun-socket.ts';
 import { openTestSocket } from '../realtime/test-socket.ts';
+import { storeReadyRecording } from '../records/recording-testing.ts';
 import { createGroup } from '../technicians/groups.ts';
 import { png } from '../tools/test-images.ts';
 import { DATABASE_HOOK, ORIGIN } from './harness.ts';
@@ -109,6 +110,8 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   }),
 
   'GET /api/sessions/:id/messages': (w) => ({ path: sessionPath(w.own.active.view.id, 'messages') }),
+  'GET /api/sessions/:id/recording': (w) => ({ path: sessionPath(w.own.active.view.id, 'recording') }),
+  'GET /api/recordings/:id': async (w) => ({ path: `/api/recordings/${await ownRecording(w)}` }),
 
   'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
   'POST /api/lens/redeem': async (w) => ({
@@ -125,6 +128,17 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   }),
   'GET /healthz': () => ({ path: '/healthz' }),
 };
+
+/** A ready recording of the owner's active session, stored once per world. */
+const recordingsOf = new WeakMap<World, Promise<string>>();
+function ownRecording(w: World): Promise<string> {
+  if (!recordingsOf.has(w))
+    recordingsOf.set(
+      w,
+      storeReadyRecording(w.h, w.own.active.view.id).then((r) => r.id),
+    );
+  return recordingsOf.get(w)!;
+}
 
 /** The socket routes: only an upgrade succeeds (101), on a real server. */
 const SOCKETS = ['GET /ws/console', 'GET /ws/lens'];
