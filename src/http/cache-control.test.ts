@@ -145,7 +145,7 @@ async function snapshots(sessionId: string, cookie: string, customer: string) {
 async function recording(sessionId: string, cookie: string) {
   await ok(call('GET', `/api/sessions/${sessionId}/recording`, { cookie }));
   const { id } = await storeReadyRecording(h, sessionId);
-  for (const headers of [{}, { range: 'bytes=0-99' }]) {
+  for (const headers of [{}, { range: 'bytes=0-99' }] as Record<string, string>[]) {
     const res = await call('GET', `/api/recordings/${id}`, { cookie, headers });
     if (res.status !== 200 && res.status !== 206) throw new Error(`expected the recording, got ${res.status}`);
   }
