@@ -30,10 +30,27 @@ type Recording = { id: string; status: string; durationSeconds: number | null; e
 
 /** A tone the fake microphone plays: 60 s, so it does not loop within a session. */
 const tone = (out: string, hz: number) =>
-  runTool(['ffmpeg', '-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${hz}:duration=60`, '-ac', '1', '-ar', '48000', out], {
-    timeoutMs: 30_000,
-    nice: false,
-  });
+  runTool(
+    [
+      'ffmpeg',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=${hz}:duration=60`,
+      '-ac',
+      '1',
+      '-ar',
+      '48000',
+      out,
+    ],
+    {
+      timeoutMs: 30_000,
+      nice: false,
+    },
+  );
 
 beforeAll(async () => {
   await tone(techWav, 440);
@@ -175,7 +192,19 @@ describe('a recorded session', () => {
 /** The mean level (dBFS) of the recording's sound around `hz` (a narrow band-pass). */
 async function toneLevel(file: string, hz: number): Promise<number> {
   const proc = Bun.spawn(
-    ['ffmpeg', '-hide_banner', '-nostdin', '-i', file, '-vn', '-af', `bandpass=f=${hz}:width_type=q:w=20,volumedetect`, '-f', 'null', '-'],
+    [
+      'ffmpeg',
+      '-hide_banner',
+      '-nostdin',
+      '-i',
+      file,
+      '-vn',
+      '-af',
+      `bandpass=f=${hz}:width_type=q:w=20,volumedetect`,
+      '-f',
+      'null',
+      '-',
+    ],
     { stdout: 'ignore', stderr: 'pipe' },
   );
   const text = await new Response(proc.stderr).text();
