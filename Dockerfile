@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Loupe in one image: the Hono server on Bun, the built web app and Janus from
-# Debian's packages, which Loupe supervises. Both stages install through
+# Debian's packages, which Loupe supervises (with janus-tools and ffmpeg, which
+# convert recordings: scripts/install.sh's runtime list). Both stages install through
 # scripts/install.sh, the same script CI and `npm run up` use, so the image is
 # built the way the tests were run.
 

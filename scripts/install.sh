@@ -10,8 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNTIME_APT=(ca-certificates janus)
-TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core ffmpeg firefox-esr)
+RUNTIME_APT=(ca-certificates janus janus-tools ffmpeg)
+TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core firefox-esr)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"

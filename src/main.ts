@@ -26,6 +26,7 @@ import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
 import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presence.ts';
 import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
+import { RecordingJobs } from './records/recording-job.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -94,7 +95,10 @@ await janus
   .start()
   .catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
 const media = new MediaService({ janus, log, rooms: roomStore(deps), videoPlayout: config.media.videoPlayout });
-const unfollow = followSessions(deps, media);
+// Recordings are converted after their session's room is gone; those a stopped Loupe left, now.
+const recordingJobs = new RecordingJobs(deps);
+const unfollow = followSessions(deps, media, (sessionId) => void recordingJobs.enqueue(sessionId));
+void recordingJobs.resume().catch((err) => log.error('recordings not resumed', { err }));
 const unleftover = destroyLeftoverRoomsOnConnect(deps, media);
 media.start();
 // No customer page is connected yet: their sockets come back now, or they time out.
@@ -163,6 +167,7 @@ async function shutdown(signal: string) {
   await gateway.close();
   unfollow();
   unleftover();
+  await recordingJobs.stop();
   await media.stop();
   await janus.stop();
   await database.close();

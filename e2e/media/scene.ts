@@ -48,6 +48,8 @@ export async function startScene(opts: {
   camera?: string;
   /** A Y4M file the fake camera plays (marker-camera.ts). */
   videoFile?: string;
+  /** A WAV file the fake microphone plays (the same for every page of this browser). */
+  audioFile?: string;
   /** The console window's size (1280×900 unless given). */
   consoleViewport?: { width: number; height: number };
   rights?: string[];
@@ -70,7 +72,7 @@ export async function startScene(opts: {
   await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
 
   const { problems, watch } = pageProblems(PROVOKED_STATUSES);
-  const browser = await launchWithFakeCamera(opts.camera, opts.videoFile);
+  const browser = await launchWithFakeCamera(opts.camera, opts.videoFile, opts.audioFile);
   const techContext = await browser.newContext({ viewport: opts.consoleViewport ?? { width: 1280, height: 900 } });
   await techContext.grantPermissions(['microphone'], { origin: loupe.url });
   await techContext.addInitScript(recordPeerConnections);

@@ -17,6 +17,7 @@ import { rateLimits, smsMessages } from '../db/schema.ts';
 import { startFakeMedia } from '../media/testing.ts';
 import { SMS_RIGHTS } from '../sessions/testing.ts';
 import { harness, keepsContract, ORIGIN, type Harness } from '../testing/harness.ts';
+import { storeReadyRecording } from '../records/recording-testing.ts';
 import { png } from '../tools/test-images.ts';
 import { loadWebBuild } from '../web/static.ts';
 
@@ -119,6 +120,7 @@ async function sessions(admin: string, groupId: string) {
   await ok(call('POST', `/api/sessions/${s.id}/end`, { cookie }));
   await evidence(s.id, cookie);
   await ok(call('GET', '/api/history?q=boiler', { cookie }));
+  await recording(s.id, cookie);
 
   const byLink = await ok<{ pin: string }>(
     call('POST', '/api/sessions', { cookie, body: { type: 'lens', name: 'Meter', method: 'link' } }),
@@ -149,6 +151,16 @@ async function evidence(sessionId: string, cookie: string) {
   await ok(call('GET', '/api/evidence-key'));
   const bundle = await call('GET', `/api/sessions/${sessionId}/export`, { cookie });
   if (bundle.status !== 200) throw new Error(`expected the bundle, got ${bundle.status}`);
+}
+
+/** The recording's state, and its WebM whole and in part. */
+async function recording(sessionId: string, cookie: string) {
+  await ok(call('GET', `/api/sessions/${sessionId}/recording`, { cookie }));
+  const { id } = await storeReadyRecording(h, sessionId);
+  for (const headers of [{}, { range: 'bytes=0-99' }] as Record<string, string>[]) {
+    const res = await call('GET', `/api/recordings/${id}`, { cookie, headers });
+    if (res.status !== 200 && res.status !== 206) throw new Error(`expected the recording, got ${res.status}`);
+  }
 }
 
 const LOGOUT = 'POST /api/auth/logout';

@@ -7,7 +7,8 @@
 // such room (N)"; a subscriber to a missing feed → 428 "No such feed (N)";
 // start/pause before join → 424; an SDP with no m= line → 465 (Janus's core,
 // before the plugin sees it). Only what Loupe reads is modelled: no media,
-// no simulcast, no recording.
+// no simulcast; recording is the room's settings (`edit`'s new_rec_dir,
+// `enable_recording`), with no files written.
 import type { Jsep } from './janus-link.ts';
 
 export class VideoRoomRefusal extends Error {
@@ -19,7 +20,15 @@ export class VideoRoomRefusal extends Error {
   }
 }
 
-export type FakeRoom = { id: number; secret?: string; description: string; maxPublishers: number };
+export type FakeRoom = {
+  id: number;
+  secret?: string;
+  description: string;
+  maxPublishers: number;
+  lockRecord: boolean;
+  recDir?: string;
+  record: boolean;
+};
 
 /** What the plugin knows of one handle. */
 export type Participant = {
@@ -67,6 +76,18 @@ export class FakeVideoRoom {
       }
       case 'destroy':
         return this.destroy(body);
+      case 'edit': {
+        const room = this.withSecret(body);
+        if (typeof body.new_rec_dir === 'string') room.recDir = body.new_rec_dir;
+        if (typeof body.new_lock_record === 'boolean') room.lockRecord = body.new_lock_record;
+        return { data: { videoroom: 'edited', room: room.id, permanent: false } };
+      }
+      case 'enable_recording': {
+        if (typeof body.record !== 'boolean') throw new VideoRoomRefusal(429, 'Missing mandatory element (record)');
+        const room = this.withSecret(body);
+        room.record = body.record;
+        return { data: { videoroom: 'success', record: room.record } };
+      }
       case 'listparticipants': {
         const room = this.room(body);
         const participants = [...this.participants.values()]
@@ -111,14 +132,23 @@ export class FakeVideoRoom {
       secret: typeof body.secret === 'string' ? body.secret : undefined,
       description: typeof body.description === 'string' ? body.description : `Room ${id}`,
       maxPublishers: num(body.publishers) ?? 3,
+      lockRecord: body.lock_record === true,
+      recDir: typeof body.rec_dir === 'string' ? body.rec_dir : undefined,
+      record: body.record === true,
     });
     return { data: { videoroom: 'created', room: id, permanent: false } };
   }
 
-  private destroy(body: Record<string, unknown>): PluginReply {
+  /** The room, when the request carries its secret (Janus's janus_videoroom_access_room with check_modify). */
+  private withSecret(body: Record<string, unknown>): FakeRoom {
     const room = this.room(body);
     if (room.secret !== undefined && body.secret !== room.secret)
       throw new VideoRoomRefusal(433, 'Unauthorized (wrong secret)');
+    return room;
+  }
+
+  private destroy(body: Record<string, unknown>): PluginReply {
+    const room = this.withSecret(body);
     this.rooms.delete(room.id);
     for (const p of this.participants.values()) if (p.room === room.id) p.room = undefined;
     return { data: { videoroom: 'destroyed', room: room.id, permanent: false } };

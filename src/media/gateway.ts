@@ -42,6 +42,8 @@ export interface VideoRoomGateway {
   /** A private room for one customer and one technician. */
   createRoom(description: string): Promise<Room>;
   exists(id: number): Promise<boolean>;
+  /** Every publisher of the room recorded (or not) from now, into `recDir` (VideoRoom `edit` + `enable_recording`). */
+  record(room: Room, recDir: string): Promise<void>;
   destroyRoom(room: Room): Promise<void>;
   close(): Promise<void>;
 }

@@ -43,7 +43,11 @@ async function closeRoom(deps: Deps, media: MediaService, ref: SessionRef): Prom
 /** The states whose media followSessions acts on: ended (room closed), active and on hold. */
 const MEDIA_STATES = new Set<string>([...ENDED_STATES, 'active', 'on_hold']);
 
-export function followSessions(deps: Deps, media: MediaService): () => void {
+/**
+ * `ended(sessionId)` is called once the room of an ended session is destroyed
+ * (Janus has closed its recording files) or could not be: the recording's conversion starts then.
+ */
+export function followSessions(deps: Deps, media: MediaService, ended?: (sessionId: string) => void): () => void {
   return deps.events.onSessionChanged(({ sessionId, state }) => {
     // A state that asks nothing of the media (invited, connecting, waiting) needs no re-read: a redeem is hot.
     if (state !== undefined && !MEDIA_STATES.has(state)) return;
@@ -51,7 +55,7 @@ export function followSessions(deps: Deps, media: MediaService): () => void {
       const ref = await sessionRef(deps, sessionId);
       if (!ref) return;
       if (ENDED_STATES.includes(ref.state as never)) {
-        if (ref.roomId || media.has(sessionId)) await closeRoom(deps, media, ref);
+        if (ref.roomId || media.has(sessionId)) await closeRoom(deps, media, ref).finally(() => ended?.(sessionId));
       } else if (ref.state === 'on_hold' || ref.state === 'active') {
         await media.hold(sessionId, ref.state === 'on_hold');
       }

@@ -26,7 +26,15 @@ export async function publishOffer(
   handle.onEvent((event) => onPublisherEvent(ctx, media, side, handle, event));
   try {
     const { data, jsep } = await handle.request(
-      { request: 'joinandconfigure', ptype: 'publisher', room: media.room!.id, display: side },
+      {
+        request: 'joinandconfigure',
+        ptype: 'publisher',
+        room: media.room!.id,
+        display: side,
+        // The recording's file names say whose they are (customer-<ms>-video-1.mjr):
+        // Janus uses them only once the room records (after Start, recorded sessions).
+        filename: `${side}-${Date.now()}`,
+      },
       { type: 'offer', sdp },
     );
     if (jsep?.type !== 'answer') throw new MediaUnavailable('Janus did not answer the offer.');

@@ -133,9 +133,16 @@ export class MediaService {
    * (their connection was offered into it) is kept, with that connection. The
    * caller stores it; if that fails, it calls close().
    */
-  async openRoom(session: SessionRef): Promise<Room> {
+  async openRoom(session: SessionRef, opts: { recordTo?: string } = {}): Promise<Room> {
     const gateway = await this.ready();
-    return this.room(this.entry(session), gateway, session, false);
+    const media = this.entry(session);
+    const room = await this.room(media, gateway, session, false);
+    // Recording starts here, at Start, never before (docs/records.md).
+    if (opts.recordTo && media.recordTo !== opts.recordTo) {
+      await gateway.record(room, opts.recordTo);
+      media.recordTo = opts.recordTo;
+    }
+    return room;
   }
 
   /** A page publishes (the customer's camera and microphone, the technician's microphone). Async: a refusal is a rejection, and the work is queued before the first await. */
@@ -322,6 +329,8 @@ export class MediaService {
     if (stale && (await gateway.exists(stale.id).catch(() => false))) await gateway.destroyRoom(stale).catch(() => {});
     media.staleRoom = null;
     const room = await gateway.createRoom(session.name);
+    // A recorded session whose room is remade (Janus restarted) goes on recording, into new files.
+    if (media.recordTo) await gateway.record(room, media.recordTo);
     media.room = room;
     if (save) await this.deps.rooms.save(session.id, room);
     return room;

@@ -46,6 +46,8 @@ export type SessionMedia = {
    * customer waits is answered but stays paused (see relaying()).
    */
   started: boolean;
+  /** Where Janus records the room since Start (recorded sessions); a room made anew records there too. */
+  recordTo?: string;
   /** Set by close(): queued work for the session does nothing any more. */
   closed: boolean;
   customer: Participant;

@@ -83,8 +83,21 @@ export class VideoRoomAdmin implements VideoRoomGateway {
       // Phones send their rotation in this RTP extension rather than re-encoding:
       // kept on both legs, the technician's browser shows the picture upright.
       videoorient_ext: true,
+      // Only a request with the room's secret (Loupe's) may start or stop a
+      // recording: no publisher's configure can switch it on or off.
+      lock_record: true,
     });
     return room;
+  }
+
+  /**
+   * Recording from now (Start, or a room remade after a Janus restart): the
+   * folder first (`edit`), then every publisher, present and to come
+   * (`enable_recording`). Janus writes one .mjr per publisher and medium there.
+   */
+  async record(room: Room, recDir: string): Promise<void> {
+    await this.request({ request: 'edit', room: room.id, secret: room.secret, new_rec_dir: recDir, permanent: false });
+    await this.request({ request: 'enable_recording', room: room.id, secret: room.secret, record: true });
   }
 
   async exists(id: number): Promise<boolean> {

@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import { Conflict, NotFound, Unavailable } from '../http/errors.ts';
 import { MediaUnavailable, type MediaService } from '../media/service.ts';
 import type { Room } from '../media/videoroom.ts';
+import { beginRecording, discardRawFolder, makeRawFolder } from '../records/recording-rows.ts';
 import { lockOwnSession } from './end.ts';
 import { assertTransition } from './states.ts';
 import { sessionView, type SessionView } from './view.ts';
@@ -50,9 +51,12 @@ export async function startSession(
   assertTransition(current.state, 'active');
   if (!starts.claim(id)) throw new Conflict('This session is already starting.', 'invalid_state');
   let room: Room | undefined;
+  let recordTo: string | undefined;
   try {
     // The room is made before the transaction: no database lock waits for Janus.
-    room = await media.openRoom(current);
+    // A recorded session records from here on (never before Start), into a folder made first.
+    recordTo = current.recorded ? await makeRawFolder(deps.config.dataDir, id) : undefined;
+    room = await media.openRoom(current, { recordTo });
     const view = await transaction(deps.db, async (tx) => {
       const session = await lockOwnSession(tx, technicianId, id);
       assertTransition(session.state, 'active');
@@ -62,6 +66,7 @@ export async function startSession(
         .set({ state: 'active', startedAt: now, roomId: room!.id, roomSecret: room!.secret, updatedAt: now })
         .where(eq(lensSessions.id, id));
       await audit(tx, { type: 'technician', id: technicianId }, 'session.started', { type: 'session', id }, {});
+      if (current.recorded) await beginRecording(tx, id, now);
       return (await sessionView(tx, deps.config, id))!;
     });
     // Before anyone is told: a subscription made while the customer waited starts
@@ -78,6 +83,8 @@ export async function startSession(
           { ended: false },
         )
         .catch(() => false);
+    // Start did not happen, so neither did the recording: what Janus wrote meanwhile goes.
+    if (recordTo) await discardRawFolder(deps.config.dataDir, id).catch(() => {});
     if (err instanceof MediaUnavailable) throw new Unavailable(err.message, 'media_unavailable');
     throw err;
   } finally {

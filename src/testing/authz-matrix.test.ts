@@ -15,6 +15,7 @@ import { ROUTES } from '../contract/routes.ts';
 import { smsMessages } from '../db/schema.ts';
 import { websocket } from '../realtime/bun-socket.ts';
 import { openTestSocket } from '../realtime/test-socket.ts';
+import { storeReadyRecording } from '../records/recording-testing.ts';
 import { createGroup } from '../technicians/groups.ts';
 import { png } from '../tools/test-images.ts';
 import { DATABASE_HOOK, ORIGIN } from './harness.ts';
@@ -114,6 +115,8 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
 
   'GET /api/audit': () => ({ path: '/api/audit?kind=session.' }),
   'GET /api/audit/export': () => ({ path: '/api/audit/export' }),
+  'GET /api/sessions/:id/recording': (w) => ({ path: sessionPath(w.own.active.view.id, 'recording') }),
+  'GET /api/recordings/:id': async (w) => ({ path: `/api/recordings/${await ownRecording(w)}` }),
 
   'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
   'POST /api/lens/redeem': async (w) => ({
@@ -133,6 +136,17 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'GET /api/sessions/:id/export': (w) => ({ path: sessionPath(w.own.active.view.id, 'export') }),
   'GET /api/evidence-key': () => ({ path: '/api/evidence-key' }),
 };
+
+/** A ready recording of the owner's active session, stored once per world. */
+const recordingsOf = new WeakMap<World, Promise<string>>();
+function ownRecording(w: World): Promise<string> {
+  if (!recordingsOf.has(w))
+    recordingsOf.set(
+      w,
+      storeReadyRecording(w.h, w.own.active.view.id).then((r) => r.id),
+    );
+  return recordingsOf.get(w)!;
+}
 
 /** The socket routes: only an upgrade succeeds (101), on a real server. */
 const SOCKETS = ['GET /ws/console', 'GET /ws/lens'];

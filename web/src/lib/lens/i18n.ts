@@ -129,7 +129,9 @@ const table = {
 	'tools.chatEmpty': m.lens_tools_chat_empty,
 	'tools.chatInput': m.lens_tools_chat_input,
 	'tools.chatSend': m.lens_tools_chat_send,
-	'tools.chatFailed': m.lens_tools_chat_failed
+	'tools.chatFailed': m.lens_tools_chat_failed,
+	'recording.notice': m.lens_recording_notice,
+	'recording.mark': m.lens_recording_mark
 } as const;
 
 export type MessageKey = keyof typeof table;
