@@ -17,6 +17,7 @@ import { realtimeRoutes } from './realtime/routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
 import { Starts } from './sessions/live.ts';
 import { sessionRoutes } from './sessions/routes.ts';
+import { reportRoutes } from './records/report-routes.ts';
 import { settingsRoutes } from './settings/routes.ts';
 import { snapshotRoutes } from './tools/snapshot-routes.ts';
 import { groupRoutes, technicianRoutes } from './technicians/routes.ts';
@@ -87,6 +88,8 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/technicians', technicianRoutes(parts));
   app.route('/api/settings', settingsRoutes(parts));
   // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
+  // The report and notes first: their own sign-in check then answers, not the session routes' as well.
+  app.route('/api/sessions', reportRoutes(parts));
   app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
   app.route('/api/snapshots', snapshotRoutes(parts));
   app.route('/api/lens', lensRoutes(parts));
