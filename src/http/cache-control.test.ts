@@ -114,6 +114,8 @@ async function sessions(admin: string, groupId: string) {
   await ok(call('GET', `/api/sessions/${s.id}/messages`, { cookie }));
   await ok(call('GET', '/api/lens/messages', { cookie: customer }));
   await ok(call('POST', `/api/sessions/${s.id}/end`, { cookie }));
+  await ok(call('PUT', `/api/sessions/${s.id}/notes`, { cookie, body: { text: 'Checked the boiler.' } }));
+  await ok(call('GET', `/api/sessions/${s.id}/report`, { cookie }));
 
   const byLink = await ok<{ pin: string }>(
     call('POST', '/api/sessions', { cookie, body: { type: 'lens', name: 'Meter', method: 'link' } }),

@@ -109,6 +109,11 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   }),
 
   'GET /api/sessions/:id/messages': (w) => ({ path: sessionPath(w.own.active.view.id, 'messages') }),
+  'GET /api/sessions/:id/report': (w) => ({ path: sessionPath(w.own.active.view.id, 'report') }),
+  'PUT /api/sessions/:id/notes': (w) => ({
+    path: sessionPath(w.own.active.view.id, 'notes'),
+    body: { text: 'Notes.' },
+  }),
 
   'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
   'POST /api/lens/redeem': async (w) => ({
