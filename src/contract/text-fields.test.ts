@@ -59,17 +59,9 @@ const REFUSES: Record<'strict' | 'text' | 'password' | 'phone', Char[]> = {
   phone: UNSTORABLE,
 };
 
-type World = {
-  h: Harness;
-  admin: string;
-  groupId: string;
-  technicianId: string;
-  setupToken: string;
-  setup: Harness;
-  /** The administrator's own session (link method), and its customer's cookie beside the admin's. */
-  sessionId: string;
-  customer: string;
-};
+/** `sessionId`: the administrator's own session (link method); `customer`: its customer's cookie. */
+type Ids = 'admin' | 'groupId' | 'technicianId' | 'setupToken' | 'sessionId' | 'customer';
+type World = { h: Harness; setup: Harness } & Record<Ids, string>;
 type Field = {
   route: string;
   path: (w: World) => string;
@@ -254,17 +246,14 @@ describe('signed in: every other route body refuses bad text in every field', ()
       body: { ...technician(world), email: 'tom@example.test', name: 'Tom' },
     });
     world.technicianId = ((await t.json()) as { id: string }).id;
-    const created = await world.h.call('POST', '/api/sessions', {
-      cookie: world.admin,
-      body: { type: 'lens', name: 'Meter', method: 'link' },
-    });
-    const session = (await created.json()) as { id: string; pin: string };
+    const body = { type: 'lens', name: 'Meter', method: 'link' };
+    const session = (await (await world.h.call('POST', '/api/sessions', { cookie: world.admin, body })).json()) as {
+      id: string;
+      pin: string;
+    };
     world.sessionId = session.id;
     const redeemed = await world.h.call('POST', '/api/lens/redeem', { body: { pin: session.pin } });
-    world.customer = redeemed.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('loupe_lens='))!
-      .split(';')[0]!;
+    world.customer = redeemed.headers.getSetCookie()[0]!.split(';')[0]!;
   }, DATABASE_HOOK);
 
   for (const f of FIELDS.filter((x) => !x.setup))

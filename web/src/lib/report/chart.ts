@@ -16,7 +16,11 @@ export function niceMax(n: number): number {
 	return 10 * power;
 }
 
-function series(samples: QualitySample[], value: (s: QualitySample) => number | null, x: (s: QualitySample) => number): Series {
+function series(
+	samples: QualitySample[],
+	value: (s: QualitySample) => number | null,
+	x: (s: QualitySample) => number
+): Series {
 	const known = samples.filter((s) => value(s) !== null);
 	const max = niceMax(Math.max(0, ...known.map((s) => value(s)!)));
 	const plotH = CHART.height - CHART.top - CHART.bottom;

@@ -70,7 +70,10 @@ export function detailsText(entry: TimelineEntry, messages: Report['messages']):
 			return str(d.device) ?? '';
 		case 'session.eula_accepted':
 			return str(d.eulaSha256)
-				? m.report_eula_hash({ language: String(d.language ?? '').toUpperCase(), hash: String(d.eulaSha256).slice(0, 12) })
+				? m.report_eula_hash({
+						language: String(d.language ?? '').toUpperCase(),
+						hash: String(d.eulaSha256).slice(0, 12)
+					})
 				: '';
 		case 'tool.used': {
 			const tool = str(d.tool) ?? '';
