@@ -20,13 +20,14 @@ import { recordingRoutes } from './records/recording-routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
 import { Starts } from './sessions/live.ts';
 import { sessionRoutes } from './sessions/routes.ts';
+import { reportRoutes } from './records/report-routes.ts';
 import { settingsRoutes } from './settings/routes.ts';
 import { snapshotRoutes } from './tools/snapshot-routes.ts';
 import { groupRoutes, technicianRoutes } from './technicians/routes.ts';
 import { serveWeb, type WebBuild } from './web/static.ts';
 import type { EvidenceKeyPair } from './records/evidence-key.ts';
 import { evidenceRoutes } from './records/evidence-routes.ts';
-import { interimReport } from './records/report-interim.ts';
+import { buildReport } from './records/report.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -94,13 +95,14 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/groups', groupRoutes(parts));
   app.route('/api/technicians', technicianRoutes(parts));
   app.route('/api/settings', settingsRoutes(parts));
-  // The report: interimReport until buildReport (src/records/report.ts) is merged in its place.
-  const evidence = evidenceRoutes(parts, { report: interimReport, key: parts.evidenceKey });
+  const evidence = evidenceRoutes(parts, { report: buildReport, key: parts.evidenceKey });
   app.route('/api/sessions', evidence.exportRoute);
   app.route('/api/evidence-key', evidence.keyRoute);
   // Before the session routes: the record's routes under /api/sessions/:id/… answer first (src/records/routes.ts).
   app.route('/api', recordRoutes(parts));
   // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
+  // The report and notes first: their own sign-in check then answers, not the session routes' as well.
+  app.route('/api/sessions', reportRoutes(parts));
   app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
   app.route('/api/snapshots', snapshotRoutes(parts));
   app.route('/api/lens', lensRoutes(parts));

@@ -80,7 +80,8 @@ async function seed(spec: SeedSpec): Promise<SeedResult> {
           me,
           createSessionInput.parse({ type: 'lens', name: `Customer ${t}.${i}`, method: 'link' }),
         );
-        if (i < g.redeem) out.customerCookies.push((await redeem(deps, { pin: view.pin! }, '127.0.0.1')).token);
+        if (i < g.redeem)
+          out.customerCookies.push((await redeem(deps, { pin: view.pin! }, { address: '127.0.0.1' })).token);
         else out.pins.push(view.pin!);
       }
     }

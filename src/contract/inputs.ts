@@ -198,7 +198,12 @@ export const redeemInput = z.union(
 );
 export type RedeemInput = z.output<typeof redeemInput>;
 
-export const eulaInput = z.strictObject({ accept: z.boolean({ error: 'accept must be true or false.' }) });
+export const eulaInput = z.strictObject({
+  accept: z.boolean({ error: 'accept must be true or false.' }),
+  /** The language the Lens showed the EULA in (the customer may have switched); the session's when absent. */
+  language: z.enum(LANGUAGES, { error: 'language must be en or nl.' }).optional(),
+});
+export type EulaInput = z.output<typeof eulaInput>;
 
 // ---- snapshots (the bodies are images, checked by content: src/tools/snapshot-upload.ts)
 

@@ -161,6 +161,20 @@ export const qualitySampleSchema = z.strictObject({
 });
 export type QualitySample = z.output<typeof qualitySampleSchema>;
 
+// Bounds well past any real connection: a sample outside them is not a measurement.
+const measured = (max: number) => z.number().min(0).max(max).nullable();
+/** What the console sends in `stats.sample` (socket.ts): a sample without its time (the server stamps it). */
+export const qualitySampleInput = z.strictObject({
+  bitrateKbps: measured(1_000_000),
+  fps: measured(1_000),
+  width: z.number().int().min(0).max(100_000).nullable(),
+  height: z.number().int().min(0).max(100_000).nullable(),
+  rttMs: measured(600_000),
+  lossPercent: measured(100),
+  jitterMs: measured(600_000),
+});
+export type QualitySampleInput = z.output<typeof qualitySampleInput>;
+
 export const notesViewSchema = z.strictObject({
   text: z.string(),
   updatedAt: time.nullable(),

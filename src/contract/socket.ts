@@ -5,6 +5,7 @@
 // `*Event` schemas are what it sends, checked in tests.
 import { z } from 'zod';
 import { MAX_SOCKET_MESSAGE_BYTES } from './limits.ts';
+import { qualitySampleInput } from './records.ts';
 import { chatSendSchema, customerTools, technicianTools, toolEvents } from './tools.ts';
 import { lensViewSchema, sessionViewSchema } from './views.ts';
 
@@ -67,6 +68,8 @@ export const consoleMessage = z.discriminatedUnion('type', [
   // The live tools (tools.ts): relayed to the session's phone.
   ...technicianTools,
   z.strictObject({ ...chatSendSchema, sessionId }),
+  // The connection's stats for the report's quality chart, every QUALITY_SAMPLE_MS while live (src/records/quality.ts).
+  z.strictObject({ type: z.literal('stats.sample'), sessionId, sample: qualitySampleInput }),
 ]);
 export type ConsoleMessage = z.output<typeof consoleMessage>;
 

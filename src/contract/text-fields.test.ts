@@ -25,6 +25,7 @@ import {
   updateGroupInput,
   updateTechnicianInput,
 } from './inputs.ts';
+import { notesInput } from './records.ts';
 import { ROUTES } from './routes.ts';
 
 /** Inserted in the middle of a field's otherwise valid value. */
@@ -58,7 +59,9 @@ const REFUSES: Record<'strict' | 'text' | 'password' | 'phone', Char[]> = {
   phone: UNSTORABLE,
 };
 
-type World = { h: Harness; admin: string; groupId: string; technicianId: string; setupToken: string; setup: Harness };
+/** `sessionId`: the administrator's own session (link method); `customer`: its customer's cookie. */
+type Ids = 'admin' | 'groupId' | 'technicianId' | 'setupToken' | 'sessionId' | 'customer';
+type World = { h: Harness; setup: Harness } & Record<Ids, string>;
 type Field = {
   route: string;
   path: (w: World) => string;
@@ -68,6 +71,8 @@ type Field = {
   kind: keyof typeof REFUSES;
   /** The harness to call: the signed-in one, or the one still waiting for its setup link. */
   setup?: true;
+  /** Also the customer's cookie (the Lens routes). */
+  customer?: true;
 };
 
 const PASSWORD = 'long enough password';
@@ -160,6 +165,21 @@ const FIELDS: Field[] = [
     field: 'token',
     kind: 'strict',
   },
+  {
+    route: 'POST /api/lens/eula',
+    path: () => '/api/lens/eula',
+    body: () => ({ accept: true, language: 'nl' }),
+    field: 'language',
+    kind: 'strict',
+    customer: true,
+  },
+  {
+    route: 'PUT /api/sessions/:id/notes',
+    path: (w) => `/api/sessions/${w.sessionId}/notes`,
+    body: () => ({ text: 'Line one.\n\tLine two.' }),
+    field: 'text',
+    kind: 'text',
+  },
 ];
 
 /** The body with `ch` inserted in the middle of the field's value (`rights.0`: the array's first item). */
@@ -226,6 +246,14 @@ describe('signed in: every other route body refuses bad text in every field', ()
       body: { ...technician(world), email: 'tom@example.test', name: 'Tom' },
     });
     world.technicianId = ((await t.json()) as { id: string }).id;
+    const body = { type: 'lens', name: 'Meter', method: 'link' };
+    const session = (await (await world.h.call('POST', '/api/sessions', { cookie: world.admin, body })).json()) as {
+      id: string;
+      pin: string;
+    };
+    world.sessionId = session.id;
+    const redeemed = await world.h.call('POST', '/api/lens/redeem', { body: { pin: session.pin } });
+    world.customer = redeemed.headers.getSetCookie()[0]!.split(';')[0]!;
   }, DATABASE_HOOK);
 
   for (const f of FIELDS.filter((x) => !x.setup))
@@ -235,7 +263,7 @@ describe('signed in: every other route body refuses bad text in every field', ()
         const before = await snapshot(h);
         const [method] = f.route.split(' ') as [string];
         const res = await h.call(method, f.path(world), {
-          cookie: admin,
+          cookie: f.customer ? `${admin}; ${world.customer}` : admin,
           body: spoiled(f.body(world), f.field, CHARS[ch]),
         });
         expect(res.status).toBe(400);
@@ -283,6 +311,7 @@ const BODIES: Record<string, z.ZodType | null> = {
   'POST /api/lens/eula': eulaInput,
   'POST /api/lens/end': null,
   'POST /api/lens/snapshots/:id': null,
+  'PUT /api/sessions/:id/notes': notesInput,
 };
 
 /** The dotted paths of every string a JSON Schema accepts (array items as `.0`). */

@@ -121,6 +121,8 @@ async function sessions(admin: string, groupId: string) {
   await evidence(s.id, cookie);
   await ok(call('GET', '/api/history?q=boiler', { cookie }));
   await recording(s.id, cookie);
+  await ok(call('PUT', `/api/sessions/${s.id}/notes`, { cookie, body: { text: 'Checked the boiler.' } }));
+  await ok(call('GET', `/api/sessions/${s.id}/report`, { cookie }));
 
   const byLink = await ok<{ pin: string }>(
     call('POST', '/api/sessions', { cookie, body: { type: 'lens', name: 'Meter', method: 'link' } }),

@@ -104,7 +104,7 @@ describe('the fixed-window rule, one table for the limiter and the redeem statem
       const address = `198.51.100.${index + 1}`;
       const seen = await answers(steps, caseStart(index), async () => {
         try {
-          await redeem(h, input, address);
+          await redeem(h, input, { address });
         } catch (err) {
           if (err instanceof InvitationNotFound) return 'allowed';
           if (err instanceof RateLimited) return 'refused';

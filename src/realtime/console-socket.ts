@@ -199,6 +199,10 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
       this.kind.tools.fromConsole(this, this.technicianId, message);
       return;
     }
+    if (message.type === 'stats.sample') {
+      this.kind.tools.quality.take(this, this.technicianId, message);
+      return;
+    }
     if (message.type === 'media.join' || message.type === 'rtc.offer') {
       this.joined ??= new Set();
       this.joined.add(message.sessionId);

@@ -2,6 +2,7 @@
 // SMS method the outbox row, in one transaction.
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
+import { auditSms } from '../sms/sms-audit.ts';
 import type { Me } from '../auth/sessions.ts';
 import { groups, lensSessions, smsMessages, technicians } from '../db/schema.ts';
 import { tokenHash } from '../auth/tokens.ts';
@@ -127,14 +128,16 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
       createdAt: now,
       updatedAt: now,
     });
-    if (phone) await queueInvitationSms(tx, deps, session, me.id, now);
     await audit(
       tx,
       actor,
       'session.invited',
       { type: 'session', id: session.id },
-      { method: input.method, phone: phone?.e164 },
+      // Not the phone number: it stays on the session row, where retention can remove it.
+      { method: input.method, reference: input.reference ?? null },
     );
+    // After the invitation's row: the timeline orders rows of one instant by id.
+    if (phone) await queueInvitationSms(tx, deps, session, me.id, now);
     return (await sessionView(tx, deps.config, session.id))!;
   });
   deps.events.sessionChanged({ sessionId: view.id, technicianId: me.id });
@@ -172,9 +175,11 @@ async function queueInvitationSms(
     pin: session.pin!,
     minutes,
   });
-  await tx
+  const [queued] = await tx
     .insert(smsMessages)
-    .values({ sessionId: session.id, to, text, nextAttemptAt: now, createdAt: now, updatedAt: now });
+    .values({ sessionId: session.id, to, text, nextAttemptAt: now, createdAt: now, updatedAt: now })
+    .returning({ id: smsMessages.id });
+  await auditSms(tx, session.id, 'queued', queued!.id);
 }
 
 /** Sends the invitation again (same PIN and link), at most once a minute and a few times per session. */

@@ -6,14 +6,15 @@ import { newToken, tokenHash } from '../auth/tokens.ts';
 import { lensSessions, settings, technicians } from '../db/schema.ts';
 import { transaction, type Tx } from '../db/transaction.ts';
 import type { Db } from '../db/client.ts';
-import { preparedPerDb } from '../db/prepared.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, Conflict, RateLimited } from '../http/errors.ts';
 import { blockedFor, ensureCounters, openedAfter, releaseEach, windowSql, type Limit } from '../ratelimit/limiter.ts';
-import { EULA_KEY, eulaFrom } from '../settings/eula.ts';
+import { EULA_KEY, eulaFrom, getEula } from '../settings/eula.ts';
 import { Fault } from '../log.ts';
 import { finish } from './end.ts';
-import type { RedeemInput } from '../contract/inputs.ts';
+import type { EulaInput, RedeemInput } from '../contract/inputs.ts';
+import { createHash } from 'node:crypto';
+import { deviceSummary } from '../records/device.ts';
 import { assertTransition, LIVE_STATES } from './states.ts';
 
 /** Failed attempts per address: enough for typos, far too few to guess a 6-digit PIN. */
@@ -104,9 +105,10 @@ export type Redeemed = { token: string; session: SessionRow; view: LensView };
 export async function redeem(
   deps: Deps,
   input: RedeemInput,
-  address: string,
+  client: { address: string; userAgent?: string },
   currentToken?: string,
 ): Promise<Redeemed> {
+  const { address } = client;
   const now = deps.clock.now();
   const byPin = 'pin' in input;
   const keys: [string, Limit][] = [[`lens-redeem:${address}`, REDEEM_PER_ADDRESS]];
@@ -117,7 +119,13 @@ export async function redeem(
     keys.map(([key]) => key),
     now,
   );
-  const attempt = await claimUnlessLimited(deps.db, input, keys, { now, tokenHash: tokenHash(token), address });
+  const userAgent = client.userAgent?.slice(0, USER_AGENT_MAX) || null;
+  const attempt = await claimUnlessLimited(deps.db, input, keys, {
+    now,
+    tokenHash: tokenHash(token),
+    address,
+    userAgent,
+  });
   if (attempt.blocked) {
     let wait = 0;
     for (const [key, limit] of keys) wait = Math.max(wait, await blockedFor(deps.db, key, limit, now));
@@ -143,13 +151,30 @@ export async function redeem(
   return { token, session, view: viewOf(session, technicianName, storedEula) };
 }
 
+/** The Lens's User-Agent is kept for the report (docs/records.md, "Device"); a longer one is cut. */
+export const USER_AGENT_MAX = 512;
+
 type Attempt = { blocked: boolean; claimed?: { session: SessionRow; technicianName: string; storedEula: unknown } };
 
+/**
+ * The redeem statement and, when it claimed the invitation, its audit row, in
+ * one transaction: audit() chains each row to the one before it, so the row is
+ * written through it rather than by the statement.
+ */
 async function claimUnlessLimited(
   db: Db,
   input: RedeemInput,
   keys: [string, Limit][],
-  at: { now: Date; tokenHash: string; address: string },
+  at: { now: Date; tokenHash: string; address: string; userAgent: string | null },
+): Promise<Attempt> {
+  return transaction(db, (tx) => claimIn(tx, input, keys, at));
+}
+
+async function claimIn(
+  tx: Tx,
+  input: RedeemInput,
+  keys: [string, Limit][],
+  at: { now: Date; tokenHash: string; address: string; userAgent: string | null },
 ): Promise<Attempt> {
   const byPin = 'pin' in input;
   if (keys.length !== (byPin ? 2 : 1))
@@ -158,18 +183,28 @@ async function claimUnlessLimited(
     now: at.now.toISOString(),
     tokenHash: at.tokenHash,
     secret: byPin ? input.pin : input.token,
-    details: JSON.stringify({ by: byPin ? 'pin' : 'link', address: at.address }),
+    userAgent: at.userAgent,
   };
   keys.forEach(([key, limit], i) => {
     values[`key${i}`] = key;
     values[`max${i}`] = limit.max;
     values[`openedAfter${i}`] = openedAfter(limit, at.now).toISOString();
   });
-  const [row] = await (byPin ? redeemByPin : redeemByLink)(db).execute(values);
+  // Built per attempt on the transaction (a prepared statement belongs to the pool, not to one transaction).
+  const [row] = await redeemStatement(tx, byPin ? 'pin' : 'link', keys.length).execute(values);
   if (!row) throw new Fault('the redeem statement returned no row');
   if (!row.session) return { blocked: row.blocked === true };
+  const sessionId = row.session.id;
+  await audit(
+    tx,
+    { type: 'customer', id: sessionId },
+    'session.opened',
+    { type: 'session', id: sessionId },
+    { by: byPin ? 'pin' : 'link', address: at.address, device: deviceSummary(at.userAgent) },
+  );
   const session: SessionRow = {
     ...row.session,
+    customerUserAgent: at.userAgent,
     state: 'connecting',
     openedAt: at.now,
     customerTokenHash: at.tokenHash,
@@ -187,7 +222,7 @@ async function claimUnlessLimited(
  * Built once per database (src/db/prepared.ts), as drizzle would otherwise
  * render its SQL anew on every attempt.
  */
-function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
+function redeemStatement(db: Db | Tx, by: 'pin' | 'link', keyCount: number) {
   assertTransition('invited', 'connecting');
   const p = sql.placeholder;
   const now = sql`${p('now')}::timestamptz`;
@@ -220,12 +255,9 @@ function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
   // Away until the page's socket connects: a customer who never does times out and frees the slot.
   const claimed = db.$with('claimed', { claimedId: sql<string>`claimed_id`.as('claimed_id') }).as(sql`
     update lens_sessions set state = 'connecting', opened_at = ${now}, customer_token_hash = ${p('tokenHash')}, pin = null, link_token = null,
-      updated_at = ${now}, customer_left_at = ${now}
+      updated_at = ${now}, customer_left_at = ${now}, customer_user_agent = ${p('userAgent')}::text
     where state = 'invited' and pin_expires_at > ${now} and ${matches} and not exists (select 1 from blocked)
     returning id as claimed_id`);
-  const audited = db.$with('audited', { id: sql<string>`id` }).as(sql`
-    insert into audit_log (actor_type, actor_id, action, subject_type, subject_id, details)
-    select 'customer', claimed_id::text, 'session.opened', 'session', claimed_id::text, ${p('details')}::jsonb from claimed returning id`);
   // A failed attempt is counted: in a new window when the old one is over (the rule recordEach uses too).
   // In key order, the order `locked` takes its locks in: a counter that a parallel attempt has just
   // made is then locked in the same order by everyone. In the order of the keys as given (the
@@ -245,7 +277,7 @@ function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
   // What the statement's result rows see of lens_sessions is the row before the update (a WITH's changes are
   // not visible to its own statement): the claimed values are applied in claimUnlessLimited.
   return db
-    .with(attemptLimits, locked, blocked, claimed, audited, failed)
+    .with(attemptLimits, locked, blocked, claimed, failed)
     .select({
       session: getTableColumns(lensSessions),
       technicianName: technicians.name,
@@ -259,10 +291,15 @@ function redeemStatement(db: Db, by: 'pin' | 'link', keyCount: number) {
     .leftJoin(settings, eq(settings.key, EULA_KEY));
 }
 
-const redeemByPin = preparedPerDb((db) => redeemStatement(db, 'pin', 2).prepare('redeem_by_pin'));
-const redeemByLink = preparedPerDb((db) => redeemStatement(db, 'link', 1).prepare('redeem_by_link'));
+/** SHA-256 (hex) of the exact EULA text: what the customer accepted, in the timeline. */
+export const eulaSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-export async function answerEula(deps: Deps, sessionId: string, accept: boolean): Promise<LensView> {
+/**
+ * The customer's answer. `language`: the one the Lens showed the EULA in (the
+ * customer may have switched); the session's own when the page did not say.
+ */
+export async function answerEula(deps: Deps, sessionId: string, answer: EulaInput): Promise<LensView> {
+  const { accept } = answer;
   const now = deps.clock.now();
   const result = await transaction(deps.db, async (tx) => {
     const [session] = await tx.select().from(lensSessions).where(eq(lensSessions.id, sessionId)).for('update');
@@ -279,7 +316,15 @@ export async function answerEula(deps: Deps, sessionId: string, accept: boolean)
         .update(lensSessions)
         .set({ state: 'waiting', eulaAcceptedAt: now, updatedAt: now })
         .where(eq(lensSessions.id, sessionId));
-      await audit(tx, actor, 'session.eula_accepted', { type: 'session', id: sessionId });
+      const language = answer.language ?? session.language;
+      const shown = (await getEula(tx))[language];
+      await audit(
+        tx,
+        actor,
+        'session.eula_accepted',
+        { type: 'session', id: sessionId },
+        { language, eulaSha256: eulaSha256(shown) },
+      );
     } else {
       await finish(tx, now, actor, session, 'closed', 'customer_declined');
     }

@@ -1,6 +1,7 @@
 // Ending sessions: by the technician, by the customer, and by the clock.
 import { and, eq, lte, type SQL } from 'drizzle-orm';
 import { audit, type Actor } from '../audit/audit.ts';
+import { auditSms } from '../sms/sms-audit.ts';
 import { lensSessions, smsMessages, type SessionState } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import { transaction } from '../db/transaction.ts';
@@ -37,11 +38,13 @@ export async function finish(
       updatedAt: now,
     })
     .where(eq(lensSessions.id, session.id));
-  await tx
+  const withdrawn = await tx
     .update(smsMessages)
     .set({ status: 'failed', error: 'Withdrawn: the invitation ended before the SMS was sent.', updatedAt: now })
-    .where(and(eq(smsMessages.sessionId, session.id), eq(smsMessages.status, 'queued')));
+    .where(and(eq(smsMessages.sessionId, session.id), eq(smsMessages.status, 'queued')))
+    .returning({ id: smsMessages.id, error: smsMessages.error });
   await audit(tx, actor, `session.${state}`, { type: 'session', id: session.id }, { from: session.state, reason });
+  for (const sms of withdrawn) await auditSms(tx, session.id, 'failed', sms.id, sms.error);
 }
 
 export async function lockOwnSession(tx: Tx, technicianId: string, id: string): Promise<SessionRow> {

@@ -68,7 +68,7 @@ describe('redeeming the link or the PIN', () => {
       200,
     );
     expect(again.session.state).toBe('connecting');
-    expect(await auditActions(h, invitation.id)).toEqual(['session.invited', 'session.opened']);
+    expect(await auditActions(h, invitation.id)).toEqual(['session.invited', 'sms.queued', 'session.opened']);
     const [opened] = await h.db
       .select()
       .from(auditLog)
@@ -238,6 +238,7 @@ describe('the customer session and the EULA', () => {
     expect(await tableCounts(h)).toEqual(before);
     expect(await auditActions(h, invitation.id)).toEqual([
       'session.invited',
+      'sms.queued',
       'session.opened',
       'session.eula_accepted',
     ]);

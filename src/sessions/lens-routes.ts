@@ -65,14 +65,15 @@ export function lensRoutes(deps: Deps) {
       .post('/redeem', async (c) => {
         const input = await jsonBody(c, redeemInput);
         const address = clientAddress(c, deps.config.trustProxy);
-        const result = await redeem(deps, input, address, getCookie(c, LENS_COOKIE));
+        const client = { address, userAgent: c.req.header('user-agent') };
+        const result = await redeem(deps, input, client, getCookie(c, LENS_COOKIE));
         setLensCookie(c, deps, result.token);
         return c.json({ session: result.view });
       })
       .get('/session', async (c) => c.json({ session: await lensView(deps.db, c.get('lensSession')) }))
       .post('/eula', async (c) => {
-        const { accept } = await jsonBody(c, eulaInput);
-        return c.json({ session: await answerEula(deps, c.get('lensSession').id, accept) });
+        const answer = await jsonBody(c, eulaInput);
+        return c.json({ session: await answerEula(deps, c.get('lensSession').id, answer) });
       })
       .post('/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }))
       .get('/messages', async (c) => c.json(await customerChatTranscript(deps, c.get('lensSession').id)))

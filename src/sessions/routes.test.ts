@@ -41,7 +41,7 @@ describe('POST /api/sessions by SMS', () => {
     expect(sms!.text).toContain(s.link!);
     expect(sms!.text).toContain(s.pin!);
     expect(sms!.text.length).toBeLessThanOrEqual(160);
-    expect(await auditActions(h, s.id)).toEqual(['session.invited']);
+    expect(await auditActions(h, s.id)).toEqual(['session.invited', 'sms.queued']);
   });
 
   test('picks the language from the number, unless the technician chose one', async () => {
@@ -205,7 +205,7 @@ describe('listing, reading, ending and resending', () => {
     expect([row.pin, row.linkToken, row.liveSlot]).toEqual([null, null, null]);
     const again = await h.call('POST', `/api/sessions/${s.id}/end`, { cookie: tess.cookie });
     expect(again.status).toBe(409);
-    expect(await auditActions(h, s.id)).toEqual(['session.invited', 'session.closed']);
+    expect(await auditActions(h, s.id)).toEqual(['session.invited', 'sms.queued', 'session.closed', 'sms.failed']);
     // Ended sessions stay in the list as history for a day.
     const { sessions } = await json<{ sessions: SessionView[] }>(
       await h.call('GET', '/api/sessions', { cookie: tess.cookie }),
@@ -256,7 +256,7 @@ describe('listing, reading, ending and resending', () => {
     expect(await expireInvitations(h)).toBe(1);
     const row = await sessionRow(h, s.id);
     expect(row).toMatchObject({ state: 'expired', pin: null, linkToken: null, endReason: 'pin_expired' });
-    expect(await auditActions(h, s.id)).toEqual(['session.invited', 'session.expired']);
+    expect(await auditActions(h, s.id)).toEqual(['session.invited', 'sms.queued', 'session.expired', 'sms.failed']);
     // Its slot is free again.
     await json(await create(t.cookie, smsBody), 201);
   });

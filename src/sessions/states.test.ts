@@ -54,7 +54,7 @@ describe('transitions through the verbs', () => {
   const invite = () => createSession(h, t.me, { type: 'lens', name: 'S', method: 'link' });
   const open = async () => {
     const s = await invite();
-    const r = await redeem(h, { pin: s.pin! }, address);
+    const r = await redeem(h, { pin: s.pin! }, { address });
     return { id: s.id, token: r.token };
   };
   async function refused(work: () => Promise<unknown>, status: number) {
@@ -69,7 +69,7 @@ describe('transitions through the verbs', () => {
 
   test('invited → connecting → waiting → closed (technician)', async () => {
     const { id } = await open();
-    await answerEula(h, id, true);
+    await answerEula(h, id, { accept: true });
     await endSession(h, t.id, id);
     expect((await sessionRow(h, id)).state).toBe('closed');
     expect(await auditActions(h, id)).toEqual([
@@ -87,9 +87,9 @@ describe('transitions through the verbs', () => {
     h.clock.advance(21 * 60_000);
     await expireInvitations(h);
     const c = await open();
-    await answerEula(h, c.id, false);
+    await answerEula(h, c.id, { accept: false });
     const d = await open();
-    await answerEula(h, d.id, true);
+    await answerEula(h, d.id, { accept: true });
     await endByCustomer(h, d.id);
     expect(await Promise.all([a, b, c, d].map(async (s) => (await sessionRow(h, s.id)).state))).toEqual([
       'closed',
@@ -103,14 +103,14 @@ describe('transitions through the verbs', () => {
 
   test('illegal transitions are refused and write nothing', async () => {
     const invited = await invite();
-    await refused(() => answerEula(h, invited.id, true), 409); // EULA before the link was opened
+    await refused(() => answerEula(h, invited.id, { accept: true }), 409); // EULA before the link was opened
     const { id } = await open();
-    await answerEula(h, id, true);
-    await refused(() => answerEula(h, id, true), 409); // waiting → waiting
+    await answerEula(h, id, { accept: true });
+    await refused(() => answerEula(h, id, { accept: true }), 409); // waiting → waiting
     await endSession(h, t.id, id);
     await refused(() => endSession(h, t.id, id), 409); // closed → closed
     await refused(() => endByCustomer(h, id), 409);
-    await refused(() => answerEula(h, id, true), 409); // closed → waiting
+    await refused(() => answerEula(h, id, { accept: true }), 409); // closed → waiting
     // Only invitations expire: an opened session is not touched by the clock here.
     const opened = await open();
     h.clock.advance(21 * 60_000);

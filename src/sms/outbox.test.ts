@@ -1,11 +1,12 @@
 // The outbox against a real SMSC (the smpp package's server on loopback)
 // through Loupe's real SMPP client: sent once, never twice, whatever happens.
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { smsMessages } from '../db/schema.ts';
 import { createSession } from '../sessions/create.ts';
 import { endSession } from '../sessions/end.ts';
-import { smsRows, technician, type TestTechnician } from '../sessions/testing.ts';
+import { auditActions, smsRows, technician, type TestTechnician } from '../sessions/testing.ts';
+import { auditLog } from '../db/schema.ts';
 import { sessionView } from '../sessions/view.ts';
 import { silentLogger } from '../log.ts';
 import { harness, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
@@ -100,6 +101,14 @@ describe('the SMS outbox', () => {
     );
     expect((await sessionView(h.db, h.config, s.id))!.sms!.status).toBe('delivered');
     expect(changes.filter((id) => id === s.id).length).toBeGreaterThanOrEqual(3); // created, sent, delivered
+    // The timeline's SMS history: each status once, by the system, naming neither the number nor the text.
+    expect(await auditActions(h, s.id)).toEqual(['session.invited', 'sms.queued', 'sms.sent', 'sms.delivered']);
+    const rows = await h.db.select().from(auditLog).where(eq(auditLog.subjectId, s.id));
+    for (const row of rows.filter((r) => r.action.startsWith('sms.'))) {
+      expect(row.actorType).toBe('system');
+      expect(row.details).toEqual({ smsId: sent!.id });
+    }
+    expect(JSON.stringify(rows)).not.toContain('612345678');
   });
 
   test('a repeated receipt for one part of a two-part text does not make it delivered', async () => {
@@ -118,6 +127,7 @@ describe('the SMS outbox', () => {
     );
     await Bun.sleep(200);
     expect(row!.status).toBe('sent');
+    expect(await auditActions(h, s.id)).not.toContain('sms.delivered');
     expect((await smsRows(h, s.id))[0]!.deliveredIds).toEqual([message.messageId]);
   });
 
@@ -131,6 +141,11 @@ describe('the SMS outbox', () => {
       (r) => r[0]?.status === 'failed',
     );
     expect(row!.error).toContain('UNDELIV');
+    const [failed] = await h.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.subjectId, s.id), eq(auditLog.action, 'sms.failed')));
+    expect(failed!.details).toEqual({ smsId: row!.id, error: row!.error });
   });
 
   test('SMSC down at send time: the SMS waits, and goes out once when it comes up', async () => {

@@ -11,6 +11,7 @@ import { lensSessions, smsMessages } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import type { DeliveryReport, SmsGateway, SubmitResult } from './gateway.ts';
+import { auditSms } from './sms-audit.ts';
 
 export type OutboxOptions = {
   /** How often due retries are looked for when nothing wakes the worker. */
@@ -28,6 +29,11 @@ export const STALE_SENDING_MS = 15 * 60_000;
 const BACKOFF_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
 
 type SmsRow = typeof smsMessages.$inferSelect;
+
+/** The rows of a raw `execute`: postgres-js answers an array, PGlite `{ rows }`. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? [])) as T[];
+}
 
 export class Outbox {
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -153,11 +159,17 @@ export class Outbox {
         nextAttemptAt: new Date(now.getTime() + Math.max(backoff, result.retryAfterMs ?? 0)),
       };
     }
-    const [updated] = await this.deps.db
-      .update(smsMessages)
-      .set({ ...change, updatedAt: now })
-      .where(and(eq(smsMessages.id, row.id), eq(smsMessages.status, 'sending')))
-      .returning();
+    const updated = await transaction(this.deps.db, async (tx) => {
+      const [done] = await tx
+        .update(smsMessages)
+        .set({ ...change, updatedAt: now })
+        .where(and(eq(smsMessages.id, row.id), eq(smsMessages.status, 'sending')))
+        .returning();
+      // A retry stays queued: the timeline shows what happened, not each attempt.
+      if (done && (done.status === 'sent' || done.status === 'failed'))
+        await auditSms(tx, row.sessionId, done.status, row.id, done.error);
+      return done;
+    });
     this.deps.log[result.ok ? 'info' : 'warn']('sms submitted', {
       sms: row.id,
       session: row.sessionId,
@@ -183,22 +195,32 @@ export class Outbox {
     if (report.delivered) {
       if (row.deliveredIds.includes(report.messageId)) return; // a repeated receipt
       const at = sql`${now.toISOString()}::timestamptz`;
-      await this.deps.db.execute(sql`
-        update ${smsMessages} set
-          delivered_ids = array_append(delivered_ids, ${report.messageId}::text),
-          status = case when cardinality(delivered_ids) + 1 >= cardinality(message_ids) and status = 'sent' then 'delivered' else status end,
-          delivered_at = case when cardinality(delivered_ids) + 1 >= cardinality(message_ids) then ${at} else delivered_at end,
-          updated_at = ${at}
-        where id = ${row.id} and not (${report.messageId}::text = any(delivered_ids))`);
+      await transaction(this.deps.db, async (tx) => {
+        // `completed`: this receipt was the last part's (each adds one distinct id), so `sms.delivered` is written once.
+        const result = await tx.execute(sql`
+          update ${smsMessages} set
+            delivered_ids = array_append(delivered_ids, ${report.messageId}::text),
+            status = case when cardinality(delivered_ids) + 1 >= cardinality(message_ids) and status = 'sent' then 'delivered' else status end,
+            delivered_at = case when cardinality(delivered_ids) + 1 >= cardinality(message_ids) then ${at} else delivered_at end,
+            updated_at = ${at}
+          where id = ${row.id} and not (${report.messageId}::text = any(delivered_ids))
+          returning status = 'delivered' and cardinality(delivered_ids) = cardinality(message_ids) as completed`);
+        const [changed] = rowsOf<{ completed: boolean }>(result);
+        if (changed?.completed) await auditSms(tx, row.sessionId, 'delivered', row.id);
+      });
     } else {
-      await this.deps.db
-        .update(smsMessages)
-        .set({
-          status: 'failed',
-          error: `Not delivered: the network reported ${report.stat}${report.err && report.err !== '000' ? ` (error ${report.err})` : ''}.`,
-          updatedAt: now,
-        })
-        .where(and(eq(smsMessages.id, row.id), inArray(smsMessages.status, ['sent', 'delivered'])));
+      await transaction(this.deps.db, async (tx) => {
+        const [failed] = await tx
+          .update(smsMessages)
+          .set({
+            status: 'failed',
+            error: `Not delivered: the network reported ${report.stat}${report.err && report.err !== '000' ? ` (error ${report.err})` : ''}.`,
+            updatedAt: now,
+          })
+          .where(and(eq(smsMessages.id, row.id), inArray(smsMessages.status, ['sent', 'delivered'])))
+          .returning();
+        if (failed) await auditSms(tx, row.sessionId, 'failed', row.id, failed.error);
+      });
     }
     await this.announce(row.sessionId);
   }
@@ -206,22 +228,26 @@ export class Outbox {
   private async failStaleSending(): Promise<void> {
     const now = this.deps.clock.now();
     const mine = [...this.submitting];
-    const stale = await this.deps.db
-      .update(smsMessages)
-      .set({
-        status: 'failed',
-        updatedAt: now,
-        error:
-          'Loupe stopped while this SMS was being submitted; it may or may not arrive. Use Resend if the customer got nothing.',
-      })
-      .where(
-        and(
-          eq(smsMessages.status, 'sending'),
-          lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
-          mine.length ? notInArray(smsMessages.id, mine) : undefined,
-        ),
-      )
-      .returning();
+    const stale = await transaction(this.deps.db, async (tx) => {
+      const rows = await tx
+        .update(smsMessages)
+        .set({
+          status: 'failed',
+          updatedAt: now,
+          error:
+            'Loupe stopped while this SMS was being submitted; it may or may not arrive. Use Resend if the customer got nothing.',
+        })
+        .where(
+          and(
+            eq(smsMessages.status, 'sending'),
+            lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
+            mine.length ? notInArray(smsMessages.id, mine) : undefined,
+          ),
+        )
+        .returning();
+      for (const row of rows) await auditSms(tx, row.sessionId, 'failed', row.id, row.error);
+      return rows;
+    });
     for (const row of stale) await this.announce(row.sessionId);
   }
 

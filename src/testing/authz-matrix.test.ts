@@ -117,6 +117,11 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'GET /api/audit/export': () => ({ path: '/api/audit/export' }),
   'GET /api/sessions/:id/recording': (w) => ({ path: sessionPath(w.own.active.view.id, 'recording') }),
   'GET /api/recordings/:id': async (w) => ({ path: `/api/recordings/${await ownRecording(w)}` }),
+  'GET /api/sessions/:id/report': (w) => ({ path: sessionPath(w.own.active.view.id, 'report') }),
+  'PUT /api/sessions/:id/notes': (w) => ({
+    path: sessionPath(w.own.active.view.id, 'notes'),
+    body: { text: 'Notes.' },
+  }),
 
   'GET /api/lens/capabilities': () => ({ path: '/api/lens/capabilities' }),
   'POST /api/lens/redeem': async (w) => ({

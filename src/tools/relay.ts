@@ -18,6 +18,8 @@ import { storeChatMessage } from './chat.ts';
 import { ToolRates } from './rate.ts';
 import { snapshotFailed } from './snapshots.ts';
 import { type ToolSession, ToolSessions } from './tool-sessions.ts';
+import { ToolUse } from './tool-use.ts';
+import { QualityIntake } from '../records/quality.ts';
 
 export type ConsoleToolMessage = Extract<ConsoleMessage, { type: `tool.${string}` | 'chat.send' }>;
 export type LensToolMessage = Extract<LensMessage, { type: `tool.${string}` | 'chat.send' | 'snapshot.failed' }>;
@@ -99,10 +101,15 @@ export function wrongSide(data: string | Buffer, side: Side): SocketError | unde
 export class ToolRelay {
   readonly sessions: ToolSessions;
   readonly rates: ToolRates;
+  private readonly use: ToolUse;
+  /** The consoles' `stats.sample`: checked against the same sessions' cache. */
+  readonly quality: QualityIntake;
 
   constructor(private readonly deps: Deps) {
     this.sessions = new ToolSessions(deps);
     this.rates = new ToolRates(deps.clock);
+    this.use = new ToolUse(deps.db);
+    this.quality = new QualityIntake(deps, this.sessions);
   }
 
   /** A session changed: its state is read again on its next message. */
@@ -120,6 +127,8 @@ export class ToolRelay {
       if (refused) return socket.send(refused);
       if (message.type !== 'chat.send') {
         this.deps.events.tool({ sessionId: message.sessionId, technicianId, to: 'customer', message });
+        // After the relay: the phone does not wait for the timeline's row.
+        await this.use.used(message.sessionId, technicianId, message);
         return;
       }
       const sent = await this.chat(message.sessionId, session, 'technician', message.text);

@@ -9,6 +9,8 @@ import { SNAPSHOT_BYTES_MAX, SNAPSHOT_SIDE_MAX, SNAPSHOT_UPLOAD_MS } from '../co
 import type { SnapshotView } from '../contract/tools.ts';
 import { type lensSessions, snapshots } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import { audit } from '../audit/audit.ts';
+import { transaction, type Tx } from '../db/transaction.ts';
 import { AppError, Conflict, PayloadTooLarge } from '../http/errors.ts';
 import { type ImageInfo, isRefusal, sniffImage } from './image-info.ts';
 import { receive, snapshotDir, TooLarge } from './snapshot-store.ts';
@@ -60,6 +62,19 @@ async function storeImage(deps: Pick<Deps, 'config'>, upload: Upload): Promise<S
   return { width, height, bytes: received.bytes, sha256: received.sha256, contentType: info.type };
 }
 
+/** The timeline's `snapshot.taken`: asked for (or drawn) by the technician, so theirs. */
+function auditTaken(tx: Tx, technicianId: string, row: SnapshotRow) {
+  const details: Record<string, unknown> = { snapshotId: row.id, frozen: row.frozen };
+  if (row.sourceId) details.sourceId = row.sourceId;
+  return audit(
+    tx,
+    { type: 'technician', id: technicianId },
+    'snapshot.taken',
+    { type: 'session', id: row.sessionId },
+    details,
+  );
+}
+
 /**
  * The phone's photo for a request of its own session (another session's id is
  * 404, as if it did not exist), still pending and asked for less than
@@ -90,11 +105,15 @@ export async function storeUpload(
   const image = await storeImage(deps, upload);
   // An upload that began in time is kept though it ended after the deadline (a big photo on a slow
   // network): its request may have timed out meanwhile, and the console then gets the photo after all.
-  const [stored] = await deps.db
-    .update(snapshots)
-    .set({ ...image, status: 'stored', takenAt: deps.clock.now(), frozen, error: null })
-    .where(and(eq(snapshots.id, snapshotId), or(eq(snapshots.status, 'requested'), eq(snapshots.error, 'timed_out'))))
-    .returning();
+  const stored = await transaction(deps.db, async (tx) => {
+    const [done] = await tx
+      .update(snapshots)
+      .set({ ...image, status: 'stored', takenAt: deps.clock.now(), frozen, error: null })
+      .where(and(eq(snapshots.id, snapshotId), or(eq(snapshots.status, 'requested'), eq(snapshots.error, 'timed_out'))))
+      .returning();
+    if (done) await auditTaken(tx, session.technicianId, done);
+    return done;
+  });
   // A second upload of the same request won the race; this file stays as an unused one (harmless, same store).
   if (!stored) throw new Conflict('This photo was uploaded already.', 'snapshot_not_pending');
   const view = snapshotView(stored);
@@ -117,18 +136,22 @@ export async function storeAnnotated(
   const source = await ownStoredSnapshot(deps, technicianId, sourceId);
   const image = await storeImage(deps, upload);
   const now = deps.clock.now();
-  const [row] = await deps.db
-    .insert(snapshots)
-    .values({
-      ...image,
-      sessionId: source.sessionId,
-      status: 'stored',
-      requestedAt: now,
-      takenAt: now,
-      frozen: source.frozen,
-      sourceId: source.id,
-    })
-    .returning();
+  const row = await transaction(deps.db, async (tx) => {
+    const [made] = await tx
+      .insert(snapshots)
+      .values({
+        ...image,
+        sessionId: source.sessionId,
+        status: 'stored',
+        requestedAt: now,
+        takenAt: now,
+        frozen: source.frozen,
+        sourceId: source.id,
+      })
+      .returning();
+    await auditTaken(tx, technicianId, made!);
+    return made;
+  });
   const view = snapshotView(row!);
   const message = { type: 'snapshot.stored', sessionId: source.sessionId, snapshot: view };
   deps.events.tool({ sessionId: source.sessionId, technicianId, to: 'technician', message });

@@ -113,7 +113,7 @@ export class Lens {
 		// Set first: the socket may report "closed" before this answer arrives.
 		if (!accept) this.declined = true;
 		try {
-			const { session } = await api<{ session: LensView }>('POST', '/api/lens/eula', { accept });
+			const { session } = await api<{ session: LensView }>('POST', '/api/lens/eula', { accept, language: this.lang });
 			this.#adopt(session);
 			return session;
 		} catch (error) {

@@ -10,7 +10,8 @@ import type { PeerState } from '$contract/socket.ts';
 import { m } from '#lib/paraglide/messages.js';
 import { mediaErrorText } from './media-error.ts';
 import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
-import { StatsReader, type MediaStats } from './stats.ts';
+import { QUALITY_SAMPLE_MS } from '$contract/limits.ts';
+import { qualitySample, StatsReader, type MediaStats } from './stats.ts';
 
 export type CallStatus = 'connecting' | 'live' | 'no_camera' | 'interrupted' | 'failed' | 'displaced';
 type Message = { type: string; sessionId?: string; [k: string]: unknown };
@@ -70,6 +71,8 @@ export class ConsoleCall {
 	/** The microphone may join (see MIC_WAIT_MS) as soon as the browser has opened it. */
 	#micDue = false;
 	#reader = new StatsReader();
+	/** When the last `stats.sample` went to the server (for the report's quality chart). */
+	#sampledAt = Number.NEGATIVE_INFINITY;
 	#stopped = false;
 	/** Made by prepare(): receiving only, no microphone, no problems shown; start() ends it. */
 	#waiting = false;
@@ -330,6 +333,11 @@ export class ConsoleCall {
 		if (!pc || this.#sub?.closed) return;
 		try {
 			this.stats = await this.#reader.read(pc);
+			const now = performance.now();
+			if (this.status === 'live' && now - this.#sampledAt >= QUALITY_SAMPLE_MS) {
+				this.#sampledAt = now;
+				this.#send({ type: 'stats.sample', sample: qualitySample(this.stats) });
+			}
 		} catch {
 			/* a PeerConnection closed in the meantime */
 		}

@@ -11,6 +11,8 @@ export type MediaStats = {
 	lossPercent: number;
 	/** Round-trip time to Janus, ms; null until measured. */
 	rttMs: number | null;
+	/** The video's interarrival jitter, ms; null until measured. */
+	jitterMs: number | null;
 	framesDecoded: number;
 	audioPackets: number;
 };
@@ -31,6 +33,7 @@ export class StatsReader {
 			packets = 0,
 			lost = 0;
 		let rttMs: number | null = null;
+		let jitterMs: number | null = null;
 		report.forEach((s) => {
 			if (s.type === 'inbound-rtp') {
 				bytes += s.bytesReceived ?? 0;
@@ -41,6 +44,7 @@ export class StatsReader {
 					height = s.frameHeight ?? height;
 					fps = s.framesPerSecond ?? fps;
 					framesDecoded = s.framesDecoded ?? framesDecoded;
+					if (typeof s.jitter === 'number') jitterMs = Math.round(s.jitter * 1000);
 				} else if (s.kind === 'audio') {
 					audioPackets = s.packetsReceived ?? audioPackets;
 				}
@@ -68,8 +72,23 @@ export class StatsReader {
 			kbps: Math.round(kbps),
 			lossPercent: Math.round(lossPercent * 10) / 10,
 			rttMs,
+			jitterMs,
 			framesDecoded,
 			audioPackets
 		};
 	}
+}
+
+/** The stats as the report keeps them (`stats.sample`, src/contract/socket.ts): zeros before the picture are unknowns. */
+export function qualitySample(stats: MediaStats) {
+	const seen = stats.framesDecoded > 0;
+	return {
+		bitrateKbps: stats.kbps,
+		fps: seen ? stats.fps : null,
+		width: seen && stats.width ? stats.width : null,
+		height: seen && stats.height ? stats.height : null,
+		rttMs: stats.rttMs,
+		lossPercent: Math.min(100, stats.lossPercent),
+		jitterMs: stats.jitterMs
+	};
 }
