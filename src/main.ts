@@ -24,6 +24,7 @@ import { destroyLeftoverRoomsOnConnect, followSessions, roomStore } from './medi
 import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
 import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presence.ts';
+import { startRetention } from './records/retention.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -132,6 +133,8 @@ const expiry = setInterval(() => {
   expireInvitations(deps).catch((err) => log.error('expiring invitations failed', { err }));
   timeOutAbsentCustomers(deps).catch((err) => log.error('timing out absent customers failed', { err }));
 }, EXPIRY_CHECK_MS);
+// Retention (docs/records.md): at start-up, then daily.
+const stopRetention = startRetention(deps);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -146,6 +149,7 @@ async function shutdown(signal: string) {
   sockets.closeAll();
   await stopped;
   await outbox.stop();
+  await stopRetention();
   await gateway.close();
   unfollow();
   unleftover();
