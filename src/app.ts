@@ -14,6 +14,7 @@ import type { JanusStatus } from './media/supervisor.ts';
 import { loggablePath } from './log-redact.ts';
 import { SocketRegistry } from './realtime/registry.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
+import { erasureRoutes } from './records/erasure-routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
 import { Starts } from './sessions/live.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -90,6 +91,7 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
   app.route('/api/snapshots', snapshotRoutes(parts));
   app.route('/api/lens', lensRoutes(parts));
+  app.route('/api/erasures', erasureRoutes(parts));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
