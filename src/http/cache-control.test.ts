@@ -79,6 +79,7 @@ async function administration(): Promise<{ admin: string; groupId: string }> {
   await ok(call('DELETE', `/api/groups/${empty.id}`, { cookie }), 204);
   await ok(call('GET', '/api/settings/eula', { cookie }));
   await ok(call('PUT', '/api/settings/eula', { cookie, body: { en: 'Be nice.' } }));
+  await ok(call('POST', '/api/erasures', { cookie, body: { phone: '+31 6 11223344' } }), 201);
   return { admin: cookie, groupId: group.id };
 }
 

@@ -124,6 +124,8 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
     bytes: png(8, 6),
   }),
   'GET /healthz': () => ({ path: '/healthz' }),
+  // A number no session has: the administrator's erasure succeeds with zeros.
+  'POST /api/erasures': () => ({ path: '/api/erasures', body: { phone: '+31 6 11223344' } }),
 };
 
 /** The socket routes: only an upgrade succeeds (101), on a real server. */

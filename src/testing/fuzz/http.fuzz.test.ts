@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { loadMe } from '../../auth/sessions.ts';
 import { ACCESS } from '../../contract/access.ts';
 import * as inputs from '../../contract/inputs.ts';
+import * as records from '../../contract/records.ts';
 import { ROUTES } from '../../contract/routes.ts';
 import { DATABASE_HOOK, ORIGIN } from '../harness.ts';
 import { buildWorld, PASSWORD, PHONE, ROLES, type Role, type World } from '../world.ts';
@@ -30,6 +31,7 @@ const BODIES: Record<string, z.ZodType> = {
   'POST /api/sessions': inputs.createSessionInput,
   'POST /api/lens/redeem': inputs.redeemInput,
   'POST /api/lens/eula': inputs.eulaInput,
+  'POST /api/erasures': records.erasureInput,
 };
 
 /**
@@ -66,6 +68,8 @@ function examples(w: World): Record<string, Record<string, unknown>[]> {
       { token: w.own.sms.view.link!.split('/').pop() },
     ],
     'POST /api/lens/eula': [{ accept: true }, { accept: false }],
+    // The own SMS invitation's number: refused while it is live (session_live).
+    'POST /api/erasures': [{ phone: PHONE }, { phone: '+32 470 12 34 56' }, { phone: w.own.sms.view.phone! }],
   };
 }
 
