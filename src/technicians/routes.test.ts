@@ -23,7 +23,7 @@ async function json<T>(res: Response, status: number): Promise<T> {
 }
 
 async function newGroup(body: Record<string, unknown> = {}) {
-  return json<{ id: string; name: string; rights: string[]; settings: Record<string, number> }>(
+  return json<{ id: string; name: string; rights: string[]; settings: Record<string, number | boolean> }>(
     await h.call('POST', '/api/groups', {
       cookie: admin,
       body: { name: 'Field', rights: ['start_lens_sessions', 'use_sms_method'], ...body },
