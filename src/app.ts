@@ -17,6 +17,7 @@ import { SocketRegistry } from './realtime/registry.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { recordRoutes } from './records/routes.ts';
 import { recordingRoutes } from './records/recording-routes.ts';
+import { erasureRoutes } from './records/erasure-routes.ts';
 import { lensRoutes } from './sessions/lens-routes.ts';
 import { Starts } from './sessions/live.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -108,6 +109,7 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/lens', lensRoutes(parts));
   app.route('/api/audit', auditRoutes(parts));
   app.route('/api', recordingRoutes(parts));
+  app.route('/api/erasures', erasureRoutes(parts));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));

@@ -27,6 +27,7 @@ import { JanusSupervisor } from './media/supervisor.ts';
 import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presence.ts';
 import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 import { RecordingJobs } from './records/recording-job.ts';
+import { startRetention } from './records/retention.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -150,6 +151,8 @@ const expiry = setInterval(() => {
   expireInvitations(deps).catch((err) => log.error('expiring invitations failed', { err }));
   timeOutAbsentCustomers(deps).catch((err) => log.error('timing out absent customers failed', { err }));
 }, EXPIRY_CHECK_MS);
+// Retention (docs/records.md): at start-up, then daily.
+const stopRetention = startRetention(deps);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -164,6 +167,7 @@ async function shutdown(signal: string) {
   sockets.closeAll();
   await stopped;
   await outbox.stop();
+  await stopRetention();
   await gateway.close();
   unfollow();
   unleftover();

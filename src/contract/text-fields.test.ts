@@ -27,6 +27,7 @@ import {
 } from './inputs.ts';
 import { notesInput } from './records.ts';
 import { ROUTES } from './routes.ts';
+import { erasureInput } from './records.ts';
 
 /** Inserted in the middle of a field's otherwise valid value. */
 const CHARS = {
@@ -151,6 +152,13 @@ const FIELDS: Field[] = [
     field,
     kind: field === 'phone' ? ('phone' as const) : ('strict' as const),
   })),
+  {
+    route: 'POST /api/erasures',
+    path: () => '/api/erasures',
+    body: () => ({ phone: '06 12345678' }),
+    field: 'phone',
+    kind: 'phone',
+  },
   {
     route: 'POST /api/lens/redeem',
     path: () => '/api/lens/redeem',
@@ -312,6 +320,7 @@ const BODIES: Record<string, z.ZodType | null> = {
   'POST /api/lens/end': null,
   'POST /api/lens/snapshots/:id': null,
   'PUT /api/sessions/:id/notes': notesInput,
+  'POST /api/erasures': erasureInput,
 };
 
 /** The dotted paths of every string a JSON Schema accepts (array items as `.0`). */

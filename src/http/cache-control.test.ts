@@ -83,6 +83,7 @@ async function administration(): Promise<{ admin: string; groupId: string }> {
   await ok(call('GET', '/api/audit?limit=5', { cookie }));
   const csv = await call('GET', '/api/audit/export', { cookie });
   if (csv.status !== 200) throw new Error(`expected the audit CSV, got ${csv.status}`);
+  await ok(call('POST', '/api/erasures', { cookie, body: { phone: '+31 6 11223344' } }), 201);
   return { admin: cookie, groupId: group.id };
 }
 

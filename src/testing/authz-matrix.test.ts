@@ -140,6 +140,8 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
 
   'GET /api/sessions/:id/export': (w) => ({ path: sessionPath(w.own.active.view.id, 'export') }),
   'GET /api/evidence-key': () => ({ path: '/api/evidence-key' }),
+  // A number no session has: the administrator's erasure succeeds with zeros.
+  'POST /api/erasures': () => ({ path: '/api/erasures', body: { phone: '+31 6 11223344' } }),
 };
 
 /** A ready recording of the owner's active session, stored once per world. */

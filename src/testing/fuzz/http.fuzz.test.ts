@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { loadMe } from '../../auth/sessions.ts';
 import { ACCESS } from '../../contract/access.ts';
 import * as inputs from '../../contract/inputs.ts';
-import { historyQuery } from '../../contract/records.ts';
+import * as records from '../../contract/records.ts';
 import { ROUTES } from '../../contract/routes.ts';
 import { recordings } from '../../db/schema.ts';
 import { DATABASE_HOOK, ORIGIN } from '../harness.ts';
@@ -33,11 +33,12 @@ const BODIES: Record<string, z.ZodType> = {
   'POST /api/sessions': inputs.createSessionInput,
   'POST /api/lens/redeem': inputs.redeemInput,
   'POST /api/lens/eula': inputs.eulaInput,
+  'POST /api/erasures': records.erasureInput,
 };
 
 /** The URL query each GET route takes (the contract's query schema), fuzzed as the body is for the others. */
 const QUERIES: Record<string, z.ZodType> = {
-  'GET /api/history': historyQuery,
+  'GET /api/history': records.historyQuery,
 };
 
 /** A generated "body" as a URL query: an object's fields as parameters (an array's items repeated), anything else as raw text. */
@@ -91,6 +92,8 @@ function examples(w: World): Record<string, Record<string, unknown>[]> {
       { token: w.own.sms.view.link!.split('/').pop() },
     ],
     'POST /api/lens/eula': [{ accept: true }, { accept: false }],
+    // The own SMS invitation's number: refused while it is live (session_live).
+    'POST /api/erasures': [{ phone: PHONE }, { phone: '+32 470 12 34 56' }, { phone: w.own.sms.view.phone! }],
   };
 }
 
