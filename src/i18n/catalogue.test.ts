@@ -40,6 +40,10 @@ const SAME_IN_BOTH = new Set([
   // Dutch uses the English word.
   'Chat',
   'Status',
+  'Live',
+  'Details',
+  'Hash',
+  'Loupe',
   'English',
   'Nederlands',
   '{count} account',

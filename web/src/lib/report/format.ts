@@ -2,7 +2,7 @@
 // the console's language, from the report's JSON (src/contract/records.ts).
 import { intlLocale } from '#lib/i18n.svelte.ts';
 import { m } from '#lib/paraglide/messages.js';
-import { endReasonLabel } from '#lib/sessions/format.ts';
+import { endReason } from '#lib/history/labels.ts';
 import type { Report, TimelineEntry } from '$contract/records.ts';
 
 const KINDS: Record<string, () => string> = {
@@ -88,7 +88,7 @@ export function detailsText(entry: TimelineEntry, messages: Report['messages']):
 		case 'notes.edited':
 			return typeof d.length === 'number' ? m.report_notes_length({ count: String(d.length) }) : '';
 		default:
-			if (entry.kind.startsWith('session.') && str(d.reason)) return endReasonLabel(str(d.reason)!);
+			if (entry.kind.startsWith('session.') && str(d.reason)) return endReason(str(d.reason)!);
 			return '';
 	}
 }
