@@ -3,7 +3,7 @@
 // page and the evidence bundle's report.html are drawn from it. The caller
 // has checked that the viewer may see the session (visibility.ts).
 import { and, asc, eq } from 'drizzle-orm';
-import type { NotesView, RecordingView, Report } from '../contract/records.ts';
+import type { NotesView, Report } from '../contract/records.ts';
 import type { ChatMessageView } from '../contract/tools.ts';
 import { chatMessages, groups, lensSessions, recordings, snapshots, technicians } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -11,11 +11,11 @@ import { NotFound } from '../http/errors.ts';
 import { snapshotView } from '../tools/snapshots.ts';
 import { deviceSummary } from './device.ts';
 import { qualityOf } from './quality.ts';
+import { recordingView } from './recording-rows.ts';
 import { buildTimeline, technicianNames } from './timeline.ts';
 
 export type ReportDeps = Pick<Deps, 'db' | 'config' | 'clock'>;
 type SessionRow = typeof lensSessions.$inferSelect;
-type RecordingRow = typeof recordings.$inferSelect;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -24,20 +24,6 @@ export function liveSeconds(session: Pick<SessionRow, 'startedAt' | 'endedAt'>, 
   if (!session.startedAt) return null;
   const until = session.endedAt ?? now;
   return Math.max(0, Math.round((until.getTime() - session.startedAt.getTime()) / 1000));
-}
-
-export function recordingView(row: RecordingRow): RecordingView {
-  return {
-    id: row.id,
-    sessionId: row.sessionId,
-    status: row.status,
-    startedAt: row.startedAt.toISOString(),
-    endedAt: iso(row.endedAt),
-    durationSeconds: row.durationMs === null ? null : row.durationMs / 1000,
-    bytes: row.bytes,
-    sha256: row.sha256,
-    error: row.error,
-  };
 }
 
 async function notesOf(deps: ReportDeps, session: SessionRow): Promise<NotesView> {
