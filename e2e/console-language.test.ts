@@ -81,7 +81,7 @@ describe('console language', () => {
     // The console's panels and the top bar.
     await heading(page, 'Uitnodigingen').waitFor();
     await heading(page, 'Sessies').waitFor();
-    await page.getByText('Geschiedenis', { exact: true }).waitFor();
+    await page.getByTestId('history').getByText('Geschiedenis', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Uitloggen' }).waitFor();
     await page.getByRole('link', { name: 'Beheer' }).waitFor();
     await page.getByText('Geen openstaande uitnodigingen.', { exact: false }).waitFor();

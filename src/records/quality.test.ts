@@ -21,6 +21,15 @@ afterAll(() => t?.stop());
 const SAMPLE = { bitrateKbps: 1500, fps: 30, width: 1280, height: 720, rttMs: 40, lossPercent: 0.5, jitterMs: 12 };
 const stored = (sessionId: string) =>
   t.w.h.db.select().from(qualitySamples).where(eq(qualitySamples.sessionId, sessionId)).orderBy(asc(qualitySamples.id));
+/** The rows once `count` are written: a socket's writes run after it answered (bounded: about 2 s). */
+async function storedOnce(sessionId: string, count: number) {
+  for (let tries = 0; tries < 200; tries++) {
+    const rows = await stored(sessionId);
+    if (rows.length >= count) return rows;
+    await Bun.sleep(10);
+  }
+  return stored(sessionId);
+}
 
 describe('stats.sample', () => {
   test('the owner’s console: kept with the server’s time, one per interval per session, on hold too', async () => {
@@ -46,7 +55,7 @@ describe('stats.sample', () => {
     };
     tech.send({ type: 'stats.sample', sessionId: s.id, sample: nulls });
     expect(await tech.heard()).toEqual([]);
-    const rows = await stored(s.id);
+    const rows = await storedOnce(s.id, 2);
     expect(rows.map(({ id: _, at, sessionId, ...sample }) => ({ at: at.getTime(), sessionId, ...sample }))).toEqual([
       { at: t.w.h.clock.now().getTime() - QUALITY_SAMPLE_MIN_MS, sessionId: s.id, ...SAMPLE },
       { at: t.w.h.clock.now().getTime(), sessionId: s.id, ...nulls },

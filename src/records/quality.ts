@@ -41,7 +41,7 @@ export class QualityIntake {
       const session = await this.sessions.get(message.sessionId);
       if (session?.technicianId !== technicianId) return;
       if (session.state !== 'active' && session.state !== 'on_hold') return;
-      const at = this.deps.clock.now();
+      const at = new Date(now); // when it came: the queue may run it later
       if (at.getTime() - (this.lastKept.get(message.sessionId) ?? Number.NEGATIVE_INFINITY) < QUALITY_SAMPLE_MIN_MS)
         return;
       this.lastKept.delete(message.sessionId);

@@ -95,7 +95,7 @@ export async function removePhone(
   );
   // Before the number is gone from the session: an audit row is matched by it as well as by the key.
   const redacted = await tx.execute(sql`
-    update ${auditLog} a set details = null, redacted_at = ${now}
+    update ${auditLog} a set details = null, redacted_at = ${now.toISOString()}::timestamptz
     from ${lensSessions} s
     where s.id in (${ids}) and a.subject_type = 'session' and a.subject_id = s.id::text
       and a.details is not null and a.redacted_at is null

@@ -45,6 +45,9 @@ export class ToolUse {
     const { key, details, always } = useOf(message);
     let mine = this.seen.get(sessionId);
     if (!always && mine?.has(key)) return;
+    // When the message came, not when its row could be written (behind other audit writers'
+    // lock): the same clock audit() stamps every row with.
+    const at = new Date();
     if (!mine) {
       mine = new Set();
       this.seen.set(sessionId, mine);
@@ -52,7 +55,9 @@ export class ToolUse {
     }
     mine.add(key);
     await transaction(this.db, (tx) =>
-      audit(tx, { type: 'technician', id: technicianId }, 'tool.used', { type: 'session', id: sessionId }, details),
+      audit(tx, { type: 'technician', id: technicianId }, 'tool.used', { type: 'session', id: sessionId }, details, {
+        at,
+      }),
     );
   }
 }
