@@ -25,11 +25,16 @@ export async function audit(
   opts: { at?: Date } = {},
 ): Promise<number> {
   await lockChain(tx);
-  const prevHash = await lastHash(tx);
-  // The id first: the hash covers it, and the row is written once, whole.
+  // The id first (the hash covers it, and the row is written once, whole), with
+  // the hash to chain onto: one round trip on every audited change.
   const [next] = await tx
-    .select({ id: sql<string>`nextval(pg_get_serial_sequence('audit_log', 'id'))` })
+    .select({
+      id: sql<string>`nextval(pg_get_serial_sequence('audit_log', 'id'))`,
+      last: sql<string | null>`(select ${auditLog.hash} from ${auditLog} order by ${auditLog.id} desc limit 1)`,
+      empty: sql<boolean>`not exists (select 1 from ${auditLog})`,
+    })
     .from(sql`(values (1)) as one`);
+  const prevHash = next!.empty ? GENESIS : (next!.last ?? (await hashBeforeUnsealed(tx)));
   const fields = {
     id: Number(next!.id),
     at: new Date(opts.at?.getTime() ?? Date.now()),
@@ -54,11 +59,8 @@ async function lockChain(tx: Tx): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${sql.raw(AUDIT_LOCK_KEY.toString())})`);
 }
 
-/** The hash to chain onto: the last row's, after sealing rows written before the chain. */
-async function lastHash(tx: Tx): Promise<string> {
-  const [last] = await tx.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
-  if (!last) return GENESIS;
-  if (last.hash) return last.hash;
+/** The hash to chain onto when the last row has none: seal the rows written before the chain first. */
+async function hashBeforeUnsealed(tx: Tx): Promise<string> {
   await sealPending(tx);
   // A row without a hash after chained ones was tampered with; the verifier names it. Chain on past it.
   const [chained] = await tx

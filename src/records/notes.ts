@@ -3,9 +3,9 @@
 // edit is an audit row with the new text's length and SHA-256, not the text:
 // notes may hold personal data that an erasure must be able to remove, and a
 // chained audit row cannot be changed (docs/records.md).
-import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
+import { sha256Hex } from '../audit/chain.ts';
 import type { NotesView } from '../contract/records.ts';
 import type { Me } from '../contract/views.ts';
 import { lensSessions } from '../db/schema.ts';
@@ -26,7 +26,7 @@ export async function editNotes(
       .update(lensSessions)
       .set({ notes: text, notesUpdatedAt: now, notesUpdatedBy: me.id })
       .where(eq(lensSessions.id, sessionId));
-    const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
+    const sha256 = sha256Hex(text);
     await audit(
       tx,
       { type: 'technician', id: me.id },

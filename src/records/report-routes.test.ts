@@ -99,6 +99,8 @@ async function fullSession(): Promise<string> {
   await step();
   tech.send({ type: 'chat.send', sessionId: id, text: 'Show me the label, please.' });
   await tech.heard();
+  // The customer answers what reached the phone: the question is stored before the answer is sent.
+  for (let m = await phone.tool(); m.type !== 'chat.message'; m = await phone.tool());
   await step();
   phone.send({ type: 'chat.send', text: 'Here: https://example.com/manual' });
   await phone.heard();

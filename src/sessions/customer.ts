@@ -2,6 +2,7 @@
 import type { LensView } from '../contract/views.ts';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
+import { sha256Hex } from '../audit/chain.ts';
 import { newToken, tokenHash } from '../auth/tokens.ts';
 import { lensSessions, settings, technicians } from '../db/schema.ts';
 import { transaction, type Tx } from '../db/transaction.ts';
@@ -13,7 +14,6 @@ import { EULA_KEY, eulaFrom, getEula } from '../settings/eula.ts';
 import { Fault } from '../log.ts';
 import { finish } from './end.ts';
 import type { EulaInput, RedeemInput } from '../contract/inputs.ts';
-import { createHash } from 'node:crypto';
 import { deviceSummary } from '../records/device.ts';
 import { assertTransition, LIVE_STATES } from './states.ts';
 
@@ -292,7 +292,6 @@ function redeemStatement(db: Db | Tx, by: 'pin' | 'link', keyCount: number) {
 }
 
 /** SHA-256 (hex) of the exact EULA text: what the customer accepted, in the timeline. */
-export const eulaSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * The customer's answer. `language`: the one the Lens showed the EULA in (the
@@ -323,7 +322,7 @@ export async function answerEula(deps: Deps, sessionId: string, answer: EulaInpu
         actor,
         'session.eula_accepted',
         { type: 'session', id: sessionId },
-        { language, eulaSha256: eulaSha256(shown) },
+        { language, eulaSha256: sha256Hex(shown) },
       );
     } else {
       await finish(tx, now, actor, session, 'closed', 'customer_declined');

@@ -120,6 +120,8 @@ export class ToolRelay {
   /** A tool or chat message from a technician's console, naming the session. */
   fromConsole(socket: ConsoleSender, technicianId: string, message: ConsoleToolMessage): void {
     if (!this.admitted(socket, 'technician', message)) return;
+    // When it came: the socket's queue may run it after later work is sent (the timeline orders by this).
+    const at = new Date();
     socket.queue(async () => {
       const session = await this.sessions.get(message.sessionId);
       if (session?.technicianId !== technicianId) return socket.send(refusal('tool_not_allowed', 'No such session.'));
@@ -128,7 +130,7 @@ export class ToolRelay {
       if (message.type !== 'chat.send') {
         this.deps.events.tool({ sessionId: message.sessionId, technicianId, to: 'customer', message });
         // After the relay: the phone does not wait for the timeline's row.
-        await this.use.used(message.sessionId, technicianId, message);
+        await this.use.used(message.sessionId, technicianId, message, at);
         return;
       }
       const sent = await this.chat(message.sessionId, session, 'technician', message.text);

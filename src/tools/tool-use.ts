@@ -40,14 +40,11 @@ export class ToolUse {
 
   constructor(private readonly db: Db) {}
 
-  /** Writes `tool.used` when the timeline shows this message; most messages cost one Set lookup. */
-  async used(sessionId: string, technicianId: string, message: TechnicianTool): Promise<void> {
+  /** Writes `tool.used`, at `at` (when the message came), when the timeline shows this message; most messages cost one Set lookup. */
+  async used(sessionId: string, technicianId: string, message: TechnicianTool, at: Date): Promise<void> {
     const { key, details, always } = useOf(message);
     let mine = this.seen.get(sessionId);
     if (!always && mine?.has(key)) return;
-    // When the message came, not when its row could be written (behind other audit writers'
-    // lock): the same clock audit() stamps every row with.
-    const at = new Date();
     if (!mine) {
       mine = new Set();
       this.seen.set(sessionId, mine);
