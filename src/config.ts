@@ -5,8 +5,12 @@ import { resolve } from 'node:path';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { SmppSettings } from './sms/gateway.ts';
+import { loadOrgConfig, OrgConfigError, type OrgConfig } from './config-org.ts';
 
-export type Config = {
+export type { OidcSettings, OrgConfig, SmtpSettings } from './config-org.ts';
+
+/** The environment, read (OrgConfig: single sign-on, e-mail, webhooks, metrics). */
+export type Config = OrgConfig & {
   port: number;
   host: string;
   dataDir: string;
@@ -207,7 +211,17 @@ export function loadConfig(env: Env): Config {
     media: readMedia(env),
     ...readPresence(env),
     appStore: { ios: read(env, 'APP_STORE_URL_IOS'), android: read(env, 'APP_STORE_URL_ANDROID') },
+    ...readOrg(env),
   };
+}
+
+function readOrg(env: Env): OrgConfig {
+  try {
+    return loadOrgConfig(env);
+  } catch (err) {
+    if (err instanceof OrgConfigError) throw new ConfigError(err.variable, err.message.slice(err.variable.length + 2));
+    throw err;
+  }
 }
 
 function readPresence(env: Env): Pick<Config, 'reconnectWindowMs' | 'customerTimeoutMs'> {

@@ -164,10 +164,18 @@ export const createSessionInput = z
   .strictObject({
     type: z.literal('lens', { error: 'Only "lens" sessions can be created.' }),
     name: sessionName,
-    method: z.enum(['sms', 'link'], { error: 'method must be "sms" or "link".' }),
+    method: z.enum(['sms', 'link', 'email'], { error: 'method must be "sms", "link" or "email".' }),
     phone: text('phone')
       .pipe(z.string().min(1).max(PHONE_INPUT_MAX, `At most ${PHONE_INPUT_MAX} characters.`))
       .optional(),
+    /** The customer's address, for `"method":"email"` only. */
+    email: emailSchema.optional(),
+    /**
+     * Only a service token (docs/integrations.md) sends it, and must: the
+     * technician the session is for, whose rights decide. Anyone else's request
+     * with it is refused.
+     */
+    technicianId: id.optional(),
     language: z.enum(LANGUAGES, { error: 'language must be "en" or "nl".' }).optional(),
     /** A ticket or case number the session belongs to: shown in the console, the report and the history search. */
     reference: text('line')
@@ -182,8 +190,12 @@ export const createSessionInput = z
   .superRefine((input, ctx) => {
     if (input.method === 'sms' && !input.phone)
       ctx.addIssue({ code: 'custom', path: ['phone'], message: "Enter the customer's phone number." });
-    if (input.method === 'link' && input.phone)
-      ctx.addIssue({ code: 'custom', path: ['phone'], message: 'A link/PIN invitation has no phone number.' });
+    if (input.method !== 'sms' && input.phone)
+      ctx.addIssue({ code: 'custom', path: ['phone'], message: 'Only an SMS invitation has a phone number.' });
+    if (input.method === 'email' && !input.email)
+      ctx.addIssue({ code: 'custom', path: ['email'], message: "Enter the customer's e-mail address." });
+    if (input.method !== 'email' && input.email)
+      ctx.addIssue({ code: 'custom', path: ['email'], message: 'Only an e-mail invitation has an e-mail address.' });
   });
 export type CreateSessionInput = z.output<typeof createSessionInput>;
 

@@ -187,7 +187,7 @@ export const reportSchema = z.strictObject({
   session: historyItemSchema.extend({
     state: z.enum(['invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out']),
     endedAt: time.nullable(),
-    method: z.enum(['sms', 'link']),
+    method: z.enum(['sms', 'link', 'email']),
     language: z.enum(['en', 'nl']),
     groupName: z.string(),
     openedAt: time.nullable(),

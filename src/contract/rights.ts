@@ -9,6 +9,8 @@ export const RIGHTS = [
   'use_link_method',
   // Read the ended sessions, reports and exports of everyone in one's own group (issue 20).
   'view_group_sessions',
+  // Invite a customer by e-mail (issue 21); offered only when SMTP_URL is set.
+  'use_email_method',
 ] as const;
 export type Right = (typeof RIGHTS)[number];
 

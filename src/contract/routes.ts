@@ -23,6 +23,14 @@ import {
   recordingViewSchema,
   reportSchema,
 } from './records.ts';
+import {
+  createdTokenSchema,
+  createdWebhookSchema,
+  tokenViewSchema,
+  webhookDeliveryPageSchema,
+  webhookDeliverySchema,
+  webhookViewSchema,
+} from './org-schemas.ts';
 
 /**
  * `body`: the JSON schema of the answer, null for none, or a kind of file
@@ -38,6 +46,7 @@ export const FILE_TYPES = {
   video: ['video/webm'],
   zip: ['application/zip'],
   csv: ['text/csv; charset=utf-8'],
+  html: ['text/html; charset=utf-8'],
 } as const satisfies Record<string, readonly string[]>;
 export type FileKind = keyof typeof FILE_TYPES;
 const isFileKind = (body: unknown): body is FileKind => typeof body === 'string' && body in FILE_TYPES;
@@ -54,6 +63,23 @@ export const ROUTES: Record<string, Answers> = {
   'POST /api/auth/login': ok(technician),
   'POST /api/auth/logout': noContent,
   'GET /api/auth/me': ok(technician),
+  // What the login page offers: the password form, single sign-on (docs/integrations.md).
+  'GET /api/auth/options': ok(
+    z.strictObject({
+      passwordLogin: z.boolean(),
+      oidc: z.strictObject({ displayName: z.string() }).nullable(),
+      /** Whether "e-mail" is offered as an invitation method (SMTP_URL is set). */
+      emailInvitations: z.boolean(),
+    }),
+  ),
+  // Single sign-on, OpenID Connect: a redirect to the provider, and back. A
+  // refused callback answers an HTML page that says why (not JSON: a person reads it).
+  'GET /auth/oidc/login': [{ status: 302, body: null }],
+  'GET /auth/oidc/callback': [
+    { status: 302, body: null },
+    { status: 403, body: 'html' },
+    { status: 400, body: 'html' },
+  ],
   'GET /api/setup/:token': ok(z.strictObject({ valid: z.literal(true) })),
   'POST /api/setup': ok(technician, 201),
 
@@ -98,6 +124,22 @@ export const ROUTES: Record<string, Answers> = {
   'GET /api/audit': ok(auditPageSchema),
   'GET /api/audit/export': [{ status: 200, body: 'csv' }],
   'POST /api/erasures': ok(z.strictObject({ receipt: erasureReceiptSchema }), 201),
+
+  // Issue 21 (src/contract/org-schemas.ts, docs/integrations.md).
+  'POST /api/tokens': ok(createdTokenSchema, 201),
+  'GET /api/tokens': ok(z.strictObject({ tokens: z.array(tokenViewSchema) })),
+  'DELETE /api/tokens/:id': noContent,
+  'POST /api/webhooks': ok(createdWebhookSchema, 201),
+  'GET /api/webhooks': ok(z.strictObject({ webhooks: z.array(webhookViewSchema) })),
+  'GET /api/webhooks/:id': ok(z.strictObject({ webhook: webhookViewSchema })),
+  'PATCH /api/webhooks/:id': ok(z.strictObject({ webhook: webhookViewSchema })),
+  'DELETE /api/webhooks/:id': noContent,
+  'GET /api/webhooks/:id/deliveries': ok(webhookDeliveryPageSchema),
+  // Queues the delivery again, now (an administrator's resend).
+  'POST /api/webhooks/:id/deliveries/:deliveryId/resend': ok(z.strictObject({ delivery: webhookDeliverySchema }), 202),
+  // The OpenAPI 3.1 document of this table, and its reader (served by Loupe, no CDN).
+  'GET /api/openapi.json': ok(z.looseObject({ openapi: z.string().startsWith('3.1'), paths: z.record(z.string(), z.unknown()) })),
+  'GET /api/docs': [{ status: 200, body: 'html' }],
 
   'GET /api/lens/capabilities': ok(
     z.strictObject({ appStore: z.strictObject({ ios: z.url().nullable(), android: z.url().nullable() }) }),

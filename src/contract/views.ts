@@ -3,6 +3,7 @@
 // that check every answer against these (src/contract/routes.ts).
 // The web app imports only the types from here (`import type`), never zod.
 import { z } from 'zod';
+import { emailViewSchema } from './org-schemas.ts';
 import { LANGUAGES } from './limits.ts';
 import { RIGHTS } from './rights.ts';
 import { SESSION_STATES, SMS_STATUSES } from './states.ts';
@@ -69,9 +70,11 @@ export const sessionViewSchema = z.strictObject({
   type: z.literal('lens'),
   name: z.string(),
   state: z.enum(SESSION_STATES),
-  method: z.enum(['sms', 'link']),
+  method: z.enum(['sms', 'link', 'email']),
   /** E.164, e.g. "+31612345678". */
   phone: z.string().nullable(),
+  /** The customer's address of an e-mail invitation. */
+  email: z.string().nullable(),
   language,
   /** Six digits, only while the state is 'invited'. */
   pin: z
@@ -93,6 +96,8 @@ export const sessionViewSchema = z.strictObject({
   /** The session is recorded from Start (the group's `recordSessions` when it was created). */
   recorded: z.boolean(),
   sms: smsViewSchema.nullable(),
+  /** The e-mail invitation's delivery (src/contract/org-schemas.ts). */
+  emailStatus: emailViewSchema.nullable(),
   /** The customer's page: connected, or since when it is gone, when that counts as offline, when the session times out. */
   customer: z.strictObject({
     connected: z.boolean(),

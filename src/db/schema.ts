@@ -48,8 +48,18 @@ export const technicians = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    /**
+     * Set when the technician signs in through OpenID Connect: the provider's
+     * issuer and `sub`, which identify them there for good (an e-mail address can change).
+     * A technician made at their first single sign-on has an empty `password_hash`: no password signs them in.
+     */
+    oidcIssuer: text('oidc_issuer'),
+    oidcSubject: text('oidc_subject'),
   },
-  (t) => [index('technicians_group_idx').on(t.groupId)],
+  (t) => [
+    index('technicians_group_idx').on(t.groupId),
+    uniqueIndex('technicians_oidc_idx').on(t.oidcIssuer, t.oidcSubject).where(sql`${t.oidcSubject} is not null`),
+  ],
 );
 
 /** Server-side login sessions; the cookie holds a random token, the table only its SHA-256. */
@@ -66,6 +76,8 @@ export const authSessions = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     address: text('address'),
     userAgent: text('user_agent'),
+    /** A single sign-on's ID token, the hint for ending the provider's session too at sign-out. */
+    oidcIdToken: text('oidc_id_token'),
   },
   (t) => [index('auth_sessions_technician_idx').on(t.technicianId)],
 );
@@ -128,8 +140,10 @@ export const lensSessions = pgTable(
       .references(() => technicians.id, { onDelete: 'restrict' }),
     name: text('name').notNull(),
     state: text('state').$type<SessionState>().notNull(),
-    method: text('method').$type<'sms' | 'link'>().notNull(),
+    method: text('method').$type<'sms' | 'link' | 'email'>().notNull(),
     phone: text('phone'),
+    /** The customer's address for an `email` invitation; removed with the phone number by retention and erasure. */
+    email: text('email'),
     language: text('language').$type<'en' | 'nl'>().notNull(),
     pin: text('pin'),
     pinExpiresAt: timestamp('pin_expires_at', { withTimezone: true }).notNull(),
@@ -178,7 +192,7 @@ export const lensSessions = pgTable(
       'lens_sessions_state_check',
       sql`${t.state} in ('invited', 'connecting', 'waiting', 'active', 'on_hold', 'closed', 'expired', 'timed_out')`,
     ),
-    check('lens_sessions_method_check', sql`${t.method} in ('sms', 'link')`),
+    check('lens_sessions_method_check', sql`${t.method} in ('sms', 'link', 'email')`),
   ],
 );
 
@@ -328,3 +342,5 @@ export const recordings = pgTable(
   },
   (t) => [check('recordings_status_check', sql`${t.status} in ('recording', 'converting', 'ready', 'failed')`)],
 );
+
+export * from './schema-org.ts';

@@ -25,15 +25,19 @@ export const MAX_SMS_PER_SESSION = 4;
 export const SMS_PER_NUMBER = { max: 5, windowMs: 3_600_000 };
 export const SMS_PER_TECHNICIAN = { max: 60, windowMs: 3_600_000 };
 
-export function rightsFor(method: 'sms' | 'link'): Right[] {
-  return ['start_lens_sessions', 'start_private_sessions', method === 'sms' ? 'use_sms_method' : 'use_link_method'];
+type Method = CreateSessionInput['method'];
+const METHOD_RIGHT = { sms: 'use_sms_method', link: 'use_link_method', email: 'use_email_method' } as const;
+const METHOD_NAME = { sms: 'SMS', link: 'link/PIN', email: 'e-mail' } as const;
+
+export function rightsFor(method: Method): Right[] {
+  return ['start_lens_sessions', 'start_private_sessions', METHOD_RIGHT[method]];
 }
 
-function assertRights(me: Pick<Me, 'rights'>, method: 'sms' | 'link') {
+function assertRights(me: Pick<Me, 'rights'>, method: Method) {
   const missing = rightsFor(method).filter((r) => !me.rights.includes(r));
   if (missing.length) {
     throw new Forbidden(
-      `Inviting by ${method === 'sms' ? 'SMS' : 'link/PIN'} needs the right(s) ${missing.map((r) => `"${r}"`).join(', ')}, which your group does not have.`,
+      `Inviting by ${METHOD_NAME[method]} needs the right(s) ${missing.map((r) => `"${r}"`).join(', ')}, which your group does not have.`,
     );
   }
 }

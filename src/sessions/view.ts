@@ -42,6 +42,7 @@ export function toSessionView(session: SessionRow, sms: SmsRow | undefined, conf
     name: session.name,
     state: session.state,
     method: session.method,
+    email: session.email,
     phone: session.phone,
     language: session.language,
     pin: session.pin,
@@ -56,6 +57,8 @@ export function toSessionView(session: SessionRow, sms: SmsRow | undefined, conf
     reference: session.reference,
     recorded: session.recorded,
     sms: sms ? smsView(session, sms, config) : null,
+    // The e-mail outbox's status joins here (src/email/); until then, no e-mail invitation exists.
+    emailStatus: null,
     customer: customerView(session, config),
   };
 }
