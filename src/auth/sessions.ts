@@ -6,6 +6,7 @@ import { preparedPerDb } from '../db/prepared.ts';
 import { authSessions, groups, technicians } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
+import type { TokenVia } from '../tokens/bearer.ts';
 import { newToken, tokenHash } from './tokens.ts';
 
 export const SESSION_COOKIE = 'loupe_session';
@@ -13,7 +14,8 @@ export const SESSION_COOKIE = 'loupe_session';
 /** The signed-in technician as the API and the console see them. */
 /** The signed-in technician, as the API shows them: the contract's shape. */
 export type { Me };
-export type SignedIn = { authSessionId: string; technician: Me };
+/** `via`: the request came with an API token (src/tokens/bearer.ts) rather than the cookie. */
+export type SignedIn = { authSessionId: string; technician: Me; via?: TokenVia };
 
 // Writing last_seen on every request would turn each read into a write.
 const LAST_SEEN_RESOLUTION_MS = 60_000;

@@ -103,7 +103,13 @@ async function insertWithFreshPin(
   }
 }
 
-export async function createSession(deps: Deps, me: Me, input: CreateSessionInput): Promise<SessionView> {
+/** `tokenId`: the API token the request came with, named in the audit row. */
+export async function createSession(
+  deps: Deps,
+  me: Me,
+  input: CreateSessionInput,
+  via: { tokenId?: string } = {},
+): Promise<SessionView> {
   assertRights(me, input.method);
   const phone = input.phone
     ? normalisePhone(input.phone, deps.config.defaultRegion, deps.config.smsCountries)
@@ -138,7 +144,7 @@ export async function createSession(deps: Deps, me: Me, input: CreateSessionInpu
       'session.invited',
       { type: 'session', id: session.id },
       // Not the phone number: it stays on the session row, where retention can remove it.
-      { method: input.method, reference: input.reference ?? null },
+      { method: input.method, reference: input.reference ?? null, ...(via.tokenId && { tokenId: via.tokenId }) },
     );
     // After the invitation's row: the timeline orders rows of one instant by id.
     if (phone) await queueInvitationSms(tx, deps, session, me.id, now);

@@ -2,7 +2,7 @@
 // these; the console socket reads through view.ts directly.
 import type { Deps } from '../deps.ts';
 import { NotFound } from '../http/errors.ts';
-import { ownSessionView, technicianSessions, type SessionView } from './view.ts';
+import { everyonesSessions, ownSessionView, technicianSessions, type SessionView } from './view.ts';
 
 /** The technician's live sessions and recent history, as the console's list shows them. */
 export function listOwnSessions(
@@ -10,6 +10,11 @@ export function listOwnSessions(
   technicianId: string,
 ): Promise<SessionView[]> {
   return technicianSessions(deps.db, deps.config, technicianId, deps.clock.now());
+}
+
+/** A service token's list: everyone's live sessions and recent history. */
+export function listEveryonesSessions(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Promise<SessionView[]> {
+  return everyonesSessions(deps.db, deps.config, deps.clock.now());
 }
 
 /** One of the technician's sessions; another technician's is as unknown as a missing one. */

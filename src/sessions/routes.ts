@@ -8,7 +8,8 @@ import { idParam, createSessionInput } from '../contract/inputs.ts';
 import { createSession, resendSms } from './create.ts';
 import { endSession } from './end.ts';
 import { holdSession, startSession, type StartParts } from './live.ts';
-import { listOwnSessions, ownSession } from './read.ts';
+import { listEveryonesSessions, listOwnSessions, ownSession } from './read.ts';
+import { sessionStarter } from '../tokens/acting.ts';
 import { seenChatTranscript } from '../tools/chat.ts';
 import { listSnapshots, requestSnapshot } from '../tools/snapshots.ts';
 
@@ -20,9 +21,18 @@ export function sessionRoutes(deps: Deps, start: StartParts) {
     .use(requireTechnician(deps))
     .post('/', async (c) => {
       const input = await jsonBody(c, createSessionInput);
-      return c.json(await createSession(deps, me(c), input), 201);
+      const { via } = c.get('signedIn');
+      const starter = await sessionStarter(deps, c.get('signedIn'), input.technicianId);
+      return c.json(await createSession(deps, starter, input, { tokenId: via?.tokenId }), 201);
     })
-    .get('/', async (c) => c.json({ sessions: await listOwnSessions(deps, me(c).id) }))
+    .get('/', async (c) =>
+      c.json({
+        sessions:
+          c.get('signedIn').via?.kind === 'service'
+            ? await listEveryonesSessions(deps)
+            : await listOwnSessions(deps, me(c).id),
+      }),
+    )
     .get('/:id', async (c) => c.json(await ownSession(deps, me(c).id, id(c))))
     .post('/:id/start', async (c) => c.json(await startSession(deps, start, me(c).id, id(c))))
     .post('/:id/hold', async (c) => c.json(await holdSession(deps, me(c).id, id(c), true)))

@@ -129,6 +129,16 @@ export async function technicianSessions(
   return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config));
 }
 
+/** Everyone's, as technicianSessions: what a service token's GET /api/sessions lists (docs/integrations.md). */
+export async function everyonesSessions(db: Db, config: Config, now: Date): Promise<SessionView[]> {
+  const endedSince = new Date(now.getTime() - HISTORY_MS);
+  const rows = await withLatestSms(db)
+    .where(or(inArray(lensSessions.state, [...LIVE_STATES]), gt(lensSessions.endedAt, endedSince)))
+    .orderBy(desc(lensSessions.createdAt))
+    .limit(200);
+  return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config));
+}
+
 /** One of the technician's own sessions; another technician's is reported as missing. */
 export async function ownSessionView(
   db: Db,
