@@ -6,7 +6,9 @@
 // src/contract/access.ts: 401 without the sign-in or Lens cookie the route
 // needs, 403 without the right, 404 for a session that is not the caller's
 // own (so another's session is as unknown as a missing one) or, for a record
-// the route `sees`, one the caller may not see, else the success. A route without an entry
+// the route `sees`, one the caller may not see, else the success; and three
+// callers with an API token, whose answers follow from the route's `scope`
+// (world.ts, tokenOutcome). A route without an entry
 // or without a request here fails, so a new route must be classified.
 import { afterEach, describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
@@ -19,7 +21,9 @@ import { storeReadyRecording } from '../records/recording-testing.ts';
 import { createGroup } from '../technicians/groups.ts';
 import { png } from '../tools/test-images.ts';
 import { DATABASE_HOOK, ORIGIN } from './harness.ts';
-import { buildWorld, outcome, PASSWORD, ROLES, type Role, type World } from './world.ts';
+import { loadMe } from '../auth/sessions.ts';
+import { createToken } from '../tokens/tokens.ts';
+import { type AnyRole, buildWorld, outcome, PASSWORD, ROLES, TOKEN_ROLES, type World } from './world.ts';
 
 /** `bytes`: an image upload's body (IMAGE_UPLOADS), instead of JSON. */
 type Call = { path: string; body?: unknown; bytes?: Uint8Array; status?: number };
@@ -33,7 +37,7 @@ const sessionPath = (id: string, verb = '') => `/api/sessions/${id}${verb && `/$
  * nobody can succeed in this world, `status`), made anew for each caller:
  * a success may use its target up. Session targets are the owner's.
  */
-const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
+const REQUESTS: Record<string, (w: World, role: AnyRole) => Call | Promise<Call>> = {
   'POST /api/auth/login': () => ({
     path: '/api/auth/login',
     body: { email: 'bystander@example.test', password: PASSWORD },
@@ -78,7 +82,16 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'GET /api/settings/eula': () => ({ path: '/api/settings/eula' }),
   'PUT /api/settings/eula': () => ({ path: '/api/settings/eula', body: { en: 'Terms' } }),
 
-  'POST /api/sessions': () => ({ path: '/api/sessions', body: { type: 'lens', name: 'Matrix', method: 'link' } }),
+  // A service token names the technician it acts for.
+  'POST /api/sessions': (w, role) => ({
+    path: '/api/sessions',
+    body: {
+      type: 'lens',
+      name: 'Matrix',
+      method: 'link',
+      ...(role === 'service' && { technicianId: w.people.owner.id }),
+    },
+  }),
   'GET /api/sessions': () => ({ path: '/api/sessions' }),
   'GET /api/sessions/:id': (w) => ({ path: sessionPath(w.own.waiting.view.id) }),
   'POST /api/sessions/:id/start': async (w) => ({
@@ -142,7 +155,24 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'GET /api/evidence-key': () => ({ path: '/api/evidence-key' }),
   // A number no session has: the administrator's erasure succeeds with zeros.
   'POST /api/erasures': () => ({ path: '/api/erasures', body: { phone: '+31 6 11223344' } }),
+
+  // A personal token of one's own: what any technician may make (sessions:read needs no right).
+  'POST /api/tokens': (w, role) => ({
+    path: '/api/tokens',
+    body: { name: unique('Token'), scopes: ['sessions:read'], technicianId: personOf(w, role).id },
+  }),
+  'GET /api/tokens': () => ({ path: '/api/tokens' }),
+  // The caller's own token: another's is 404, which the route's entry (any technician) does not describe.
+  'DELETE /api/tokens/:id': async (w, role) => {
+    const admin = (await loadMe(w.h.db, w.people.admin.id))!;
+    const input = { name: unique('Token'), scopes: ['sessions:read' as const], technicianId: personOf(w, role).id };
+    return { path: `/api/tokens/${(await createToken(w.h, admin, input)).tokenInfo.id}` };
+  },
 };
+
+/** The person behind a cookie role; the owner for anyone else (whose request is refused before it matters). */
+const personOf = (w: World, role: AnyRole) =>
+  role in w.people ? w.people[role as keyof World['people']] : w.people.owner;
 
 /** A ready recording of the owner's active session, stored once per world. */
 const recordingsOf = new WeakMap<World, Promise<string>>();
@@ -165,8 +195,10 @@ afterEach(async () => {
 });
 
 /** The callers in an order where every refusal comes before the successes that may use a target up. */
-function byExpectation(access: Access, ok: number): Role[] {
-  return [...ROLES].sort((a, b) => Number(outcome(access, a, ok) === ok) - Number(outcome(access, b, ok) === ok));
+function byExpectation(access: Access, ok: number): AnyRole[] {
+  return [...ROLES, ...TOKEN_ROLES].sort(
+    (a, b) => Number(outcome(access, a, ok) === ok) - Number(outcome(access, b, ok) === ok),
+  );
 }
 
 describe('the authorization matrix', () => {
@@ -188,9 +220,13 @@ describe('the authorization matrix', () => {
         const got: Record<string, number> = {};
         const want: Record<string, number> = {};
         for (const role of byExpectation(access, success)) {
-          const call = await REQUESTS[key]!(w);
+          const call = await REQUESTS[key]!(w, role);
           want[role] = outcome(access, role, call.status ?? success);
-          const res = await w.call(method, call.path, { cookie: w.cookieOf(role), body: call.body, bytes: call.bytes });
+          const res = await w.call(method, call.path, {
+            ...w.authOf(role, access),
+            body: call.body,
+            bytes: call.bytes,
+          });
           got[role] = res.status;
         }
         expect(got).toEqual(want);

@@ -10,7 +10,9 @@
 import type { Hono } from 'hono';
 import { createApp } from '../app.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { createAuthSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import { createAuthSession, loadMe, SESSION_COOKIE } from '../auth/sessions.ts';
+import { type Scope, SCOPES } from '../contract/org.ts';
+import { createToken, scopesBeyond } from '../tokens/tokens.ts';
 import type { Access } from '../contract/access.ts';
 import type { Right } from '../contract/rights.ts';
 import { RIGHTS } from '../contract/rights.ts';
@@ -30,6 +32,15 @@ import { callerFor, harness, type Caller, type Harness } from './harness.ts';
 /** Who makes a request, from nobody to the administrator. */
 export const ROLES = ['signedOut', 'customer', 'noRights', 'other', 'viewer', 'owner', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+/**
+ * Callers with an API token (src/tokens): a service token with every scope,
+ * the owner's personal token with every scope the owner's rights allow, and a
+ * service token with every scope but the route's.
+ */
+export const TOKEN_ROLES = ['service', 'personal', 'unscoped'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+export type AnyRole = Role | TokenRole;
+const isTokenRole = (role: AnyRole): role is TokenRole => (TOKEN_ROLES as readonly string[]).includes(role);
 
 export const SESSION_RIGHTS = [...new Set([...SMS_RIGHTS, ...LINK_RIGHTS])];
 export const PHONE = '+31612345678';
@@ -49,13 +60,28 @@ const RIGHTS_OF: Record<Exclude<Role, 'signedOut' | 'customer'>, readonly Right[
 const SEES_OWNERS: readonly Role[] = ['owner', 'viewer', 'admin'];
 
 /** What `role` gets from a route with `access` (src/contract/access.ts) when its rightful caller gets `ok`. */
-export function outcome(access: Access, role: Role, ok: number): number {
+export function outcome(access: Access, role: AnyRole, ok: number): number {
+  if (isTokenRole(role)) return tokenOutcome(access, role, ok);
   if (access.who === 'anyone') return ok;
   if (access.who === 'customer') return role === 'customer' ? ok : 401;
   if (role === 'signedOut' || role === 'customer') return 401;
   if (access.right && !RIGHTS_OF[role].includes(access.right)) return 403;
   if (access.owns && role !== 'owner') return 404;
   if (access.sees && !SEES_OWNERS.includes(role)) return 404;
+  return ok;
+}
+
+/**
+ * The `scope` rule: a token counts for nothing where no technician is needed;
+ * elsewhere it needs the route's scope (403), and then a personal token is its
+ * technician (the owner) and a service token acts for whoever the route's
+ * session belongs to, passing the route's right checks.
+ */
+function tokenOutcome(access: Access, role: TokenRole, ok: number): number {
+  if (access.who !== 'technician') return outcome(access, 'signedOut', ok);
+  if (!access.scope || role === 'unscoped') return 403;
+  if (role === 'personal')
+    return scopesBeyond(RIGHTS_OF.owner, [access.scope]).length ? 403 : outcome(access, 'owner', ok);
   return ok;
 }
 
@@ -86,6 +112,8 @@ export type World = {
   /** A new session of `cookie`'s technician, taken to `stage`. */
   session(cookie: string, stage: Stage, method?: 'link' | 'sms'): Promise<Target>;
   cookieOf(role: Role): string | undefined;
+  /** What `role` sends: its cookie, or its token for a route with `access`. */
+  authOf(role: AnyRole, access: Access): { cookie?: string; headers?: Record<string, string> };
   stop(): Promise<void>;
 };
 
@@ -174,11 +202,28 @@ export async function buildWorld(opts: { maxLive?: number; sockets?: SocketRegis
   ];
   const cookieOf = (role: Role): string | undefined =>
     role === 'signedOut' ? undefined : role === 'customer' ? own.connecting.customer : people[role].cookie;
+  const tokens = await worldTokens(h, people);
+  const authOf = (role: AnyRole, access: Access) => {
+    if (!isTokenRole(role)) return { cookie: cookieOf(role) };
+    const scope = access.who === 'technician' ? access.scope : undefined;
+    const token = role === 'unscoped' ? tokens.without[scope ?? 'none'] : tokens[role];
+    return { headers: { authorization: `Bearer ${token}` } };
+  };
   const stop = async () => {
     unfollow();
     await media.stop();
   };
-  return { h, app, call, janus, people, own, others, snapshots, customerRequest, ids, session, cookieOf, stop };
+  return { h, app, call, janus, people, own, others, snapshots, customerRequest, ids, session, cookieOf, authOf, stop };
+}
+
+async function worldTokens(h: Harness, people: World['people']) {
+  const admin = (await loadMe(h.db, people.admin.id))!;
+  const make = async (scopes: Scope[], technicianId?: string) =>
+    (await createToken(h, admin, { name: 'World', scopes, technicianId })).token;
+  const without = { none: await make([...SCOPES]) } as Record<Scope | 'none', string>;
+  for (const scope of SCOPES) without[scope] = await make(SCOPES.filter((s) => s !== scope));
+  const ownerScopes = SCOPES.filter((s) => !scopesBeyond(RIGHTS_OF.owner, [s]).length);
+  return { service: without.none, personal: await make(ownerScopes, people.owner.id), without };
 }
 
 async function expectOk(answer: Promise<Response>): Promise<void> {
