@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { loadMe } from '../../auth/sessions.ts';
 import { ACCESS } from '../../contract/access.ts';
 import * as inputs from '../../contract/inputs.ts';
+import * as org from '../../contract/org-schemas.ts';
 import * as records from '../../contract/records.ts';
 import { ROUTES } from '../../contract/routes.ts';
 import { recordings } from '../../db/schema.ts';
@@ -34,6 +35,7 @@ const BODIES: Record<string, z.ZodType> = {
   'POST /api/lens/redeem': inputs.redeemInput,
   'POST /api/lens/eula': inputs.eulaInput,
   'POST /api/erasures': records.erasureInput,
+  'POST /api/tokens': org.createTokenInput,
 };
 
 /** The URL query each GET route takes (the contract's query schema), fuzzed as the body is for the others. */
@@ -94,6 +96,11 @@ function examples(w: World): Record<string, Record<string, unknown>[]> {
     'POST /api/lens/eula': [{ accept: true }, { accept: false }],
     // The own SMS invitation's number: refused while it is live (session_live).
     'POST /api/erasures': [{ phone: PHONE }, { phone: '+32 470 12 34 56' }, { phone: w.own.sms.view.phone! }],
+    'POST /api/tokens': [
+      { name: 'Ticket system', scopes: ['sessions:write', 'sessions:read'] },
+      { name: 'Mine', scopes: ['sessions:read', 'reports:read'], technicianId: owner.id },
+      { name: 'Beyond', scopes: ['webhooks:manage'], technicianId: owner.id },
+    ],
   };
 }
 
