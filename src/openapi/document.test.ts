@@ -22,7 +22,7 @@ import {
   SCHEMES,
   SESSION_COOKIE_NAME,
 } from './document.ts';
-import { requestSchema, responseSchema } from './json-schema.ts';
+import { type JsonSchema, requestSchema, responseSchema } from './json-schema.ts';
 import { SUMMARIES, TAGS, tagOf } from './operations.ts';
 
 const doc = buildDocument({ version: '1.2.3', server: 'https://loupe.example.org' });
@@ -69,7 +69,10 @@ describe('an OpenAPI 3.1 document', () => {
       // Every {name} in the path is a required path parameter, and no other is.
       const named = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       const declared = op.parameters.filter((p) => p.in === 'path');
-      expect(declared.map((p) => p.name), where).toEqual(named as string[]);
+      expect(
+        declared.map((p) => p.name),
+        where,
+      ).toEqual(named as string[]);
       for (const p of declared) expect(p.required, `${where} ${p.name}`).toBe(true);
     }
   });
@@ -126,7 +129,7 @@ describe('security, from ACCESS', () => {
   test('public routes need nothing, the Lens its cookie, technicians the sign-in cookie or a token with the scope', () => {
     for (const key of Object.keys(ROUTES)) {
       const access = ACCESS[key]!;
-      const want =
+      const want: Record<string, string[]>[] =
         access.who === 'anyone'
           ? []
           : access.who === 'customer'
@@ -164,7 +167,8 @@ describe('security, from ACCESS', () => {
       expect(responses.default?.content?.['application/json']?.schema, key).toEqual(errorRef);
       for (const status of statuses.filter((s) => Number(s) >= 400)) {
         const success = ROUTES[key]!.some((a) => String(a.status) === status);
-        if (!success) expect(responses[status]!.content?.['application/json']?.schema, `${key} ${status}`).toEqual(errorRef);
+        if (!success)
+          expect(responses[status]!.content?.['application/json']?.schema, `${key} ${status}`).toEqual(errorRef);
       }
     }
   });
@@ -187,7 +191,7 @@ describe('requests, from ROUTE_INPUTS', () => {
         expect(query, key).toEqual([]);
         continue;
       }
-      const object = requestSchema(input.query) as { properties: Record<string, unknown>; required?: string[] };
+      const object = requestSchema(input.query) as { properties: Record<string, JsonSchema>; required?: string[] };
       expect(Object.fromEntries(query.map((p) => [p.name, p.schema])), key).toEqual(object.properties);
       for (const p of query) expect(p.required, `${key} ${p.name}`).toBe(object.required?.includes(p.name) ?? false);
     }

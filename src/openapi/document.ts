@@ -53,7 +53,10 @@ export function openApiPath(pattern: string): { path: string; params: string[] }
 
 /** `POST /api/sessions/:id/start` → `postApiSessionsIdStart`. */
 export function operationId(key: string): string {
-  const words = key.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const words = key
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   return words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');
 }
 
@@ -68,7 +71,7 @@ const ERRORS: Record<number, string> = {
   400: 'The request is not valid (`invalid_request`, with `details` per field).',
   401: 'Not signed in: no sign-in cookie or token, or an unknown, expired or revoked one (`unauthorized`).',
   403: 'Refused: a right or the token scope is missing (`forbidden`, `insufficient_scope`, `token_not_allowed`), or a browser request from another site (`cross_origin`).',
-  404: 'Not found, or not the caller\'s to see: another\'s session answers as if it did not exist (`not_found`).',
+  404: "Not found, or not the caller's to see: another's session answers as if it did not exist (`not_found`).",
   409: 'Not now: the state does not allow it (`invalid_state`, `live_session_limit`, a duplicate…).',
   413: 'The body is too large (`payload_too_large`; 64 KB for JSON, `image_too_large` for a photo).',
   415: 'Not the body type the route takes (`unsupported_media_type`; `unsupported_image` for a photo).',
@@ -107,7 +110,8 @@ function accessText(access: Access): string {
     `A signed-in technician (the \`${SESSION_COOKIE_NAME}\` cookie)${access.right ? ` whose group has the \`${access.right}\` right` : ''}.`,
   ];
   if (access.owns) lines.push(`Only on their own ${access.owns}: another's answers 404.`);
-  if (access.sees) lines.push(`Only a ${access.sees} whose record they may see (owner, group viewer, administrator): else 404.`);
+  if (access.sees)
+    lines.push(`Only a ${access.sees} whose record they may see (owner, group viewer, administrator): else 404.`);
   lines.push(
     access.scope
       ? `An API token with the \`${access.scope}\` scope may call it too.`
@@ -201,7 +205,8 @@ function requestBodyOf(key: string): Operation['requestBody'] {
   if (IMAGE_UPLOADS.has(key))
     return {
       required: true,
-      description: "The image's bytes (JPEG, PNG or WebP, checked by content; SNAPSHOT_BYTES_MAX in src/contract/limits.ts).",
+      description:
+        "The image's bytes (JPEG, PNG or WebP, checked by content; SNAPSHOT_BYTES_MAX in src/contract/limits.ts).",
       content: Object.fromEntries(IMAGE_TYPES.map((type) => [type, {}])),
     };
   const body = ROUTE_INPUTS[key]?.body;

@@ -12,9 +12,13 @@ export const TAGS = [
   { name: 'Live tools', description: 'Snapshots and the chat of a live session.' },
   {
     name: 'Records',
-    description: 'History, the report, notes, the recording, the evidence bundle, the audit log, erasure (docs/records.md).',
+    description:
+      'History, the report, notes, the recording, the evidence bundle, the audit log, erasure (docs/records.md).',
   },
-  { name: 'API tokens', description: 'Service and personal tokens (`Authorization: Bearer loupe_…`), made in a browser.' },
+  {
+    name: 'API tokens',
+    description: 'Service and personal tokens (`Authorization: Bearer loupe_…`), made in a browser.',
+  },
   { name: 'Webhooks', description: 'Receivers of signed events (Standard Webhooks) and their deliveries.' },
   { name: 'API reference', description: 'This document and its reader.' },
   { name: 'Lens', description: "The customer's page: redeem a PIN or link, the EULA, photos, the chat." },
@@ -29,7 +33,10 @@ const AREAS: [RegExp, Tag][] = [
   [/^\/api\/setup/, 'Setup'],
   [/^\/api\/(groups|technicians|settings)/, 'Administration'],
   [/^\/api\/sessions\/:id\/(snapshots|messages)$|^\/api\/snapshots\//, 'Live tools'],
-  [/^\/api\/sessions\/:id\/(report|notes|recording|export)$|^\/api\/(history|recordings|evidence-key|audit|erasures)/, 'Records'],
+  [
+    /^\/api\/sessions\/:id\/(report|notes|recording|export)$|^\/api\/(history|recordings|evidence-key|audit|erasures)/,
+    'Records',
+  ],
   [/^\/api\/sessions/, 'Sessions'],
   [/^\/api\/tokens/, 'API tokens'],
   [/^\/api\/webhooks/, 'Webhooks'],
@@ -90,7 +97,7 @@ export const SUMMARIES: Record<string, string> = {
   'GET /api/evidence-key': 'The public key that signs evidence bundles',
   'GET /api/audit': 'Read the audit log',
   'GET /api/audit/export': 'Export the audit log (CSV)',
-  'POST /api/erasures': "Erase what Loupe keeps about a phone number",
+  'POST /api/erasures': 'Erase what Loupe keeps about a phone number',
 
   'POST /api/tokens': 'Create an API token (shown once)',
   'GET /api/tokens': 'List API tokens',

@@ -11,11 +11,13 @@ import { docsPage } from './docs-page.ts';
 export function openApiRoutes(deps: Pick<Deps, 'config'>) {
   let json: string | undefined;
   const page = docsPage();
-  return new Hono()
-    .get('/openapi.json', (c) => {
-      json ??= JSON.stringify(buildDocument({ version: packageJson.version, server: publicBase(deps.config) }));
-      return c.body(json, 200, { 'content-type': 'application/json; charset=utf-8' });
-    })
-    // The contract's html type exactly (c.html would say charset=UTF-8).
-    .get('/docs', (c) => c.body(page, 200, { 'content-type': 'text/html; charset=utf-8' }));
+  return (
+    new Hono()
+      .get('/openapi.json', (c) => {
+        json ??= JSON.stringify(buildDocument({ version: packageJson.version, server: publicBase(deps.config) }));
+        return c.body(json, 200, { 'content-type': 'application/json; charset=utf-8' });
+      })
+      // The contract's html type exactly (c.html would say charset=UTF-8).
+      .get('/docs', (c) => c.body(page, 200, { 'content-type': 'text/html; charset=utf-8' }))
+  );
 }
