@@ -142,6 +142,9 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'GET /api/evidence-key': () => ({ path: '/api/evidence-key' }),
   // A number no session has: the administrator's erasure succeeds with zeros.
   'POST /api/erasures': () => ({ path: '/api/erasures', body: { phone: '+31 6 11223344' } }),
+  // The OpenAPI document and its reader: public (src/openapi/).
+  'GET /api/openapi.json': () => ({ path: '/api/openapi.json' }),
+  'GET /api/docs': () => ({ path: '/api/docs' }),
 };
 
 /** A ready recording of the owner's active session, stored once per world. */
