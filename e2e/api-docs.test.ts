@@ -25,7 +25,7 @@ afterAll(async () => {
   await loupe?.stop();
 }, 30_000);
 
-type Watched = { page: Page; problems: string[]; violations: string[]; outside: string[]; asked: string[] };
+type Watched = { page: Page; problems: string[]; outside: string[]; asked: string[] };
 
 /** A 1366×768 page that records CSP violations, script errors and every request, stopping any to another origin. */
 async function watchedPage(): Promise<Watched> {
@@ -52,7 +52,7 @@ async function watchedPage(): Promise<Watched> {
   const page = await context.newPage();
   const { problems, watch } = pageProblems(/^$/);
   watch(page, 'docs');
-  return { page, problems, violations: [], outside, asked };
+  return { page, problems, outside, asked };
 }
 
 const violationsOf = (page: Page) =>
@@ -76,7 +76,6 @@ describe('the API reference page', () => {
 
     expect(w.asked).toContain('/api/openapi.json');
     expect(w.asked).toContain('/api-reference/standalone.js');
-    await w.page.evaluate(() => window.scrollTo(0, 0));
     await shot(w.page, '50-api-docs');
     mkdirSync(DOCS_SHOTS, { recursive: true });
     copyFileSync(`${SHOTS}50-api-docs.png`, `${DOCS_SHOTS}50-api-docs.png`);
@@ -86,13 +85,19 @@ describe('the API reference page', () => {
     expect(w.outside).toEqual([]);
   }, 90_000);
 
-  test("an operation's page shows its security and its refusals, from the contract", async () => {
+  test('an operation shows who may call it, its parameters and its refusals, from the contract', async () => {
     const w = await watchedPage();
-    await w.page.goto(`${loupe.url}/api/docs#tag/records/GET/api/history`);
-    await w.page.getByText('Search ended sessions').first().waitFor({ timeout: 30_000 });
-    const text = await w.page.locator('body').innerText();
-    expect(text).toContain('reports:read');
-    expect(text).toContain('401');
+    await w.page.goto(`${loupe.url}/api/docs`);
+    await w.page.getByText('Sign in with e-mail and password').first().waitFor({ timeout: 30_000 });
+    await w.page.getByRole('button', { name: 'Records' }).first().click();
+    const heading = w.page.getByRole('heading', { name: 'Search ended sessions' });
+    await heading.first().waitFor();
+    const section = w.page.locator('section', { has: heading }).last();
+    await section.getByText('Responses').first().waitFor();
+    const text = await section.innerText();
+    expect(text).toContain('reports:read'); // the token scope (access.ts)
+    expect(text).toContain('endState'); // a query parameter (records.ts historyQuery)
+    for (const status of ['200', '400', '401', '403']) expect(text).toContain(status);
     expect(await violationsOf(w.page)).toEqual([]);
     expect(w.problems).toEqual([]);
     expect(w.outside).toEqual([]);
