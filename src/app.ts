@@ -30,6 +30,7 @@ import type { EvidenceKeyPair } from './records/evidence-key.ts';
 import { evidenceRoutes } from './records/evidence-routes.ts';
 import { buildReport } from './records/report.ts';
 import { tokenRoutes } from './tokens/routes.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -112,6 +113,8 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api', recordingRoutes(parts));
   app.route('/api/erasures', erasureRoutes(parts));
   app.route('/api/tokens', tokenRoutes(parts));
+  // The OpenAPI document and its reader (src/openapi/), public.
+  app.route('/api', openApiRoutes(parts));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));

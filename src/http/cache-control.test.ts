@@ -152,6 +152,10 @@ async function snapshots(sessionId: string, cookie: string, customer: string) {
 /** The evidence bundle of the ended session, and the key that signs it (public). */
 async function evidence(sessionId: string, cookie: string) {
   await ok(call('GET', '/api/evidence-key'));
+  // The OpenAPI document and its reader, public too (src/openapi/).
+  await ok(call('GET', '/api/openapi.json'));
+  const docs = await call('GET', '/api/docs');
+  if (docs.status !== 200) throw new Error(`expected the API reference, got ${docs.status}`);
   const bundle = await call('GET', `/api/sessions/${sessionId}/export`, { cookie });
   if (bundle.status !== 200) throw new Error(`expected the bundle, got ${bundle.status}`);
 }
@@ -208,7 +212,13 @@ afterAll(() => media?.stop());
 
 /** Routes that refuse nothing a test can send: /healthz only when something is down, the Lens's capabilities never. */
 // The evidence key is public and takes nothing to refuse.
-const NEVER_REFUSED = new Set(['GET /healthz', 'GET /api/lens/capabilities', 'GET /api/evidence-key']);
+const NEVER_REFUSED = new Set([
+  'GET /healthz',
+  'GET /api/lens/capabilities',
+  'GET /api/evidence-key',
+  'GET /api/openapi.json',
+  'GET /api/docs',
+]);
 
 describe('Cache-Control on the API', () => {
   test('every answer of every route, success and refusal, signed in and out, is no-store', () => {

@@ -168,6 +168,9 @@ const REQUESTS: Record<string, (w: World, role: AnyRole) => Call | Promise<Call>
     const input = { name: unique('Token'), scopes: ['sessions:read' as const], technicianId: personOf(w, role).id };
     return { path: `/api/tokens/${(await createToken(w.h, admin, input)).tokenInfo.id}` };
   },
+  // The OpenAPI document and its reader: public (src/openapi/).
+  'GET /api/openapi.json': () => ({ path: '/api/openapi.json' }),
+  'GET /api/docs': () => ({ path: '/api/docs' }),
 };
 
 /** The person behind a cookie role; the owner for anyone else (whose request is refused before it matters). */

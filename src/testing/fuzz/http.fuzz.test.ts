@@ -8,40 +8,16 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
-import type { z } from 'zod';
 import { loadMe } from '../../auth/sessions.ts';
 import { ACCESS } from '../../contract/access.ts';
-import * as inputs from '../../contract/inputs.ts';
-import * as org from '../../contract/org-schemas.ts';
-import * as records from '../../contract/records.ts';
+// The body and the URL query each route takes (the contract's input schemas, the table the OpenAPI document is made from); the others take none.
+import { BODIES, QUERIES } from '../../contract/requests.ts';
 import { ROUTES } from '../../contract/routes.ts';
 import { recordings } from '../../db/schema.ts';
 import { DATABASE_HOOK, ORIGIN } from '../harness.ts';
 import { buildWorld, PASSWORD, PHONE, ROLES, type Role, type World } from '../world.ts';
 import { type Body, bodyFor, bodyForBodiless, type Hints, jsonSchemaOf, NASTY, pathSegment } from './arbitraries.ts';
 import { changedTables, clip, count, internalsIn, printStats, runProperty, tableDigests } from './invariants.ts';
-
-/** The body each route takes (the contract's input schema); the others take none. */
-const BODIES: Record<string, z.ZodType> = {
-  'POST /api/auth/login': inputs.loginInput,
-  'POST /api/setup': inputs.setupInput,
-  'POST /api/groups': inputs.createGroupInput,
-  'PATCH /api/groups/:id': inputs.updateGroupInput,
-  'POST /api/technicians': inputs.createTechnicianInput,
-  'PATCH /api/technicians/:id': inputs.updateTechnicianInput,
-  'POST /api/technicians/:id/password': inputs.resetPasswordInput,
-  'PUT /api/settings/eula': inputs.updateEulaInput,
-  'POST /api/sessions': inputs.createSessionInput,
-  'POST /api/lens/redeem': inputs.redeemInput,
-  'POST /api/lens/eula': inputs.eulaInput,
-  'POST /api/erasures': records.erasureInput,
-  'POST /api/tokens': org.createTokenInput,
-};
-
-/** The URL query each GET route takes (the contract's query schema), fuzzed as the body is for the others. */
-const QUERIES: Record<string, z.ZodType> = {
-  'GET /api/history': records.historyQuery,
-};
 
 /** A generated "body" as a URL query: an object's fields as parameters (an array's items repeated), anything else as raw text. */
 function queryString(body: Body | undefined): string {
