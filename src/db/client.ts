@@ -11,7 +11,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { type QueryObserver, timedPglite, timedPostgres } from '../metrics/db-timing.ts';
+import { type QueryObserver, timedPglite, timedPostgres } from './query-timing.ts';
 import { withPreparedStatements } from './pglite-prepared.ts';
 import * as schema from './schema.ts';
 
@@ -33,7 +33,7 @@ export const migrationsFolder = new URL('../../migrations', import.meta.url).pat
 /**
  * `dataDir` undefined means an in-memory PGlite (tests), started from the
  * dump `loadDataDir` when given (much faster than PGlite's own initdb).
- * `queryObserver`: times every query (the metrics, src/metrics/db-timing.ts).
+ * `queryObserver`: times every query (the metrics, query-timing.ts).
  */
 export async function openDatabase(opts: {
   url?: string;

@@ -3,7 +3,7 @@
 // tests can build several. Three ways in:
 // - per request, the HTTP middleware (app.ts): a counter and a histogram,
 //   labelled by the contract's route key (route-label.ts), never the path;
-// - per query, the database hook (db-timing.ts, given to openDatabase);
+// - per query, the database hook (src/db/query-timing.ts, given to openDatabase);
 // - per scrape, the rest: sockets, Janus and media are read from the objects
 //   that know them; sessions and outboxes by one query (tables.ts).
 // Nothing here queries the database per request.
@@ -13,7 +13,7 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import type { JanusStatus } from '../media/supervisor.ts';
 import { SOCKET_KINDS, type SocketRegistry } from '../realtime/registry.ts';
-import type { QueryObserver } from './db-timing.ts';
+import type { QueryObserver } from '../db/query-timing.ts';
 import { OTHER_ROUTE, RouteLabels } from './route-label.ts';
 import { readTableCounts } from './tables.ts';
 

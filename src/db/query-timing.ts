@@ -1,5 +1,7 @@
-// Times every query Loupe sends, for loupe_db_query_duration_seconds and
-// loupe_db_queries_in_flight. The hook sits at the driver's one entry point
+// Times every query Loupe sends, for the metrics (src/metrics:
+// loupe_db_query_duration_seconds, loupe_db_queries_in_flight). It imports
+// nothing of Loupe: the observer is handed in (openDatabase's
+// `queryObserver`). The hook sits at the driver's one entry point
 // that drizzle uses, under drizzle, so every query of every verb is counted
 // without touching them:
 // - PGlite: query() and a transaction's query() (drizzle-orm/pglite calls
@@ -10,8 +12,8 @@
 //   transaction. The time includes the wait for a free connection of the pool.
 //   postgres-js runs a query once it is first awaited (its `then`), a
 //   microtask after; listening to it here, before drizzle's synchronous
-//   `.values()`, changes nothing of how it runs (db-timing.test.ts runs the
-//   suite's queries through it on PostgreSQL too).
+//   `.values()`, changes nothing of how it runs (src/metrics/query-metrics.test.ts runs
+//   on PostgreSQL too).
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Sql } from 'postgres';
 
