@@ -31,6 +31,7 @@ import { evidenceRoutes } from './records/evidence-routes.ts';
 import { buildReport } from './records/report.ts';
 import { tokenRoutes } from './tokens/routes.ts';
 import { openApiRoutes } from './openapi/routes.ts';
+import type { Metrics } from './metrics/metrics.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -45,6 +46,8 @@ export type AppParts = Deps & {
   media?: MediaService;
   /** The key that signs evidence bundles, loaded by main.ts at start; without it, loaded from the data directory when first needed. */
   evidenceKey?: EvidenceKeyPair;
+  /** Prometheus metrics (src/metrics): when given, every request is counted and timed by its route key. */
+  metrics?: Metrics;
 };
 
 export function createApp(parts: AppParts): Hono {
@@ -60,6 +63,9 @@ export function createApp(parts: AppParts): Hono {
     log.error('unhandled error', { err, method: c.req.method, path: loggablePath(c.req.path) });
     return c.json(errorBody('internal', 'Something went wrong on the server. The error was logged.'), 500);
   });
+
+  // First, so its time covers every other middleware; it observes after next(), with no query.
+  if (parts.metrics) app.use('*', parts.metrics.middleware);
 
   app.use('/api/*', async (c, next) => {
     const started = performance.now();

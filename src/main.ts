@@ -28,6 +28,8 @@ import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presenc
 import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 import { RecordingJobs } from './records/recording-job.ts';
 import { startRetention } from './records/retention.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { startMetricsServer } from './metrics/server.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -66,7 +68,9 @@ const evidenceKey = await loadEvidenceKey(config.dataDir).catch((err) => {
 });
 log.info('evidence key', { fingerprint: evidenceKey.view.fingerprint });
 
-const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+// Prometheus metrics, with LOUPE_METRICS_PORT only: made first, so the database's queries are timed from the start.
+const metrics = config.metrics ? new Metrics() : undefined;
+const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, queryObserver: metrics });
 await database.migrate();
 // Audit rows written before the hash chain existed join it, in id order, before anything adds a row.
 const sealed = await sealAuditChain(database.db);
@@ -115,11 +119,12 @@ else
     port: config.smpp.port,
     systemId: config.smpp.systemId,
   });
-const outbox = new Outbox(deps, gateway);
+const outbox = new Outbox(deps, gateway, { onResult: metrics && ((result) => metrics.smsResult(result)) });
 outbox.start();
 
 const sockets = new SocketRegistry();
-const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey });
+metrics?.collectFrom({ db: database.db, log, sockets, janus, media });
+const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey, metrics });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,
@@ -131,6 +136,8 @@ log.info('listening', {
   url: `${config.tls ? 'https' : 'http'}://${config.host}:${server.port}`,
   publicUrl: config.publicUrl.href,
 });
+const metricsServer = metrics && config.metrics ? startMetricsServer(metrics, config.metrics, log) : undefined;
+if (metricsServer) log.info('metrics listening', { url: metricsServer.url });
 // Only now: the link works the moment anyone sees it. The one secret Loupe
 // logs on purpose (src/log.ts, setupLink): the operator has no other way to
 // get it, it works once, and each start without an administrator replaces it.
@@ -166,6 +173,7 @@ async function shutdown(signal: string) {
   const stopped = server.stop(false);
   sockets.closeAll();
   await stopped;
+  await metricsServer?.stop();
   await outbox.stop();
   await stopRetention();
   await gateway.close();

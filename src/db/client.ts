@@ -11,6 +11,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { type QueryObserver, timedPglite, timedPostgres } from './query-timing.ts';
 import { withPreparedStatements } from './pglite-prepared.ts';
 import * as schema from './schema.ts';
 
@@ -32,11 +33,18 @@ export const migrationsFolder = new URL('../../migrations', import.meta.url).pat
 /**
  * `dataDir` undefined means an in-memory PGlite (tests), started from the
  * dump `loadDataDir` when given (much faster than PGlite's own initdb).
+ * `queryObserver`: times every query (the metrics, query-timing.ts).
  */
-export async function openDatabase(opts: { url?: string; dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
+export async function openDatabase(opts: {
+  url?: string;
+  dataDir?: string;
+  loadDataDir?: Blob;
+  queryObserver?: QueryObserver;
+}): Promise<Database> {
+  const observer = opts.queryObserver;
   if (opts.url) {
     const client = postgres(opts.url, { max: 10, onnotice: () => {} });
-    const db = drizzlePostgres({ client, schema });
+    const db = drizzlePostgres({ client: observer ? timedPostgres(client, observer) : client, schema });
     return {
       db: db as unknown as Db,
       kind: 'postgres',
@@ -54,7 +62,7 @@ export async function openDatabase(opts: { url?: string; dataDir?: string; loadD
   }
   const client = withPreparedStatements(new PGlite(dir, { loadDataDir: opts.loadDataDir }));
   await client.waitReady;
-  const db = drizzlePglite({ client, schema });
+  const db = drizzlePglite({ client: observer ? timedPglite(client, observer) : client, schema });
   return {
     db: db as unknown as Db,
     kind: 'pglite',

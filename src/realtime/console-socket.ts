@@ -145,7 +145,7 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
   opened(ws: RawSocket): void {
     const { deps } = this.kind;
     this.ws = ws;
-    this.kind.registry.add(ws);
+    this.kind.registry.add(ws, 'console');
     this.kind.open.add(this.key, this);
     this.kind.watchSignIn(this);
     // The sign-in again, now that sign-outs reach this socket: one that ended
@@ -215,7 +215,7 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
 
   closed(ws: RawSocket): void {
     this.ws = undefined;
-    this.kind.registry.delete(ws);
+    this.kind.registry.delete(ws, 'console');
     this.kind.open.delete(this.key, this);
     this.kind.unwatchSignIn();
     for (const id of this.joined ?? []) this.kind.media?.disconnect(id, 'technician', this);

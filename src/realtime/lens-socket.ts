@@ -111,7 +111,7 @@ class LensSocket extends Socket<LensSockets> {
     const session = this.first!;
     this.first = undefined;
     this.ws = ws;
-    this.kind.registry.add(ws);
+    this.kind.registry.add(ws, 'lens');
     this.kind.open.add(this.key, this);
     this.kind.presenceOf(session.id);
     this.queue(async () => this.send({ type: 'state', session: await lensView(this.kind.deps.db, session) }));
@@ -145,7 +145,7 @@ class LensSocket extends Socket<LensSockets> {
   closed(ws: RawSocket): void {
     const id = this.sessionId;
     this.ws = undefined;
-    this.kind.registry.delete(ws);
+    this.kind.registry.delete(ws, 'lens');
     this.kind.open.delete(this.key, this);
     this.kind.media?.disconnect(id, 'customer', this);
     if (this.kind.openSockets(id) === 0) this.kind.presenceOf(id);

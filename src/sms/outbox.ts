@@ -18,6 +18,8 @@ export type OutboxOptions = {
   pollMs?: number;
   batch?: number;
   maxAttempts?: number;
+  /** Told each submit's outcome (the metrics' loupe_sms_results_total). */
+  onResult?: (result: 'sent' | 'retried' | 'failed') => void;
 };
 
 /**
@@ -170,6 +172,8 @@ export class Outbox {
         await auditSms(tx, row.sessionId, done.status, row.id, done.error);
       return done;
     });
+    if (updated)
+      this.opts.onResult?.(updated.status === 'queued' ? 'retried' : updated.status === 'failed' ? 'failed' : 'sent');
     this.deps.log[result.ok ? 'info' : 'warn']('sms submitted', {
       sms: row.id,
       session: row.sessionId,
@@ -248,7 +252,10 @@ export class Outbox {
       for (const row of rows) await auditSms(tx, row.sessionId, 'failed', row.id, row.error);
       return rows;
     });
-    for (const row of stale) await this.announce(row.sessionId);
+    for (const row of stale) {
+      this.opts.onResult?.('failed');
+      await this.announce(row.sessionId);
+    }
   }
 
   private async announce(sessionId: string): Promise<void> {
