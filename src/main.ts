@@ -28,6 +28,8 @@ import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presenc
 import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 import { RecordingJobs } from './records/recording-job.ts';
 import { startRetention } from './records/retention.ts';
+import { EmailOutbox } from './email/outbox.ts';
+import { createSmtpSender } from './email/smtp.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -117,6 +119,10 @@ else
   });
 const outbox = new Outbox(deps, gateway);
 outbox.start();
+// E-mail invitations (docs/integrations.md): only with SMTP_URL; without it the method is refused and not offered.
+const emailOutbox = config.smtp ? new EmailOutbox(deps, createSmtpSender(config.smtp)) : undefined;
+emailOutbox?.start();
+if (config.smtp) log.info('e-mail invitations', { from: config.smtp.from });
 
 const sockets = new SocketRegistry();
 const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey });
@@ -167,6 +173,7 @@ async function shutdown(signal: string) {
   sockets.closeAll();
   await stopped;
   await outbox.stop();
+  await emailOutbox?.stop();
   await stopRetention();
   await gateway.close();
   unfollow();

@@ -86,6 +86,7 @@ describe('POST /api/erasures', () => {
       recordings: 2,
       chatMessages: 4,
       auditRowsRedacted: 2,
+      emailAddresses: 0,
     });
 
     const [row] = await auditRows(h, 'erasure.completed');
