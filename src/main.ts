@@ -30,6 +30,8 @@ import { RecordingJobs } from './records/recording-job.ts';
 import { startRetention } from './records/retention.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { startMetricsServer } from './metrics/server.ts';
+import { EmailOutbox } from './email/outbox.ts';
+import { createSmtpSender } from './email/smtp.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -121,6 +123,10 @@ else
   });
 const outbox = new Outbox(deps, gateway, { onResult: metrics && ((result) => metrics.smsResult(result)) });
 outbox.start();
+// E-mail invitations (docs/integrations.md): only with SMTP_URL; without it the method is refused and not offered.
+const emailOutbox = config.smtp ? new EmailOutbox(deps, createSmtpSender(config.smtp)) : undefined;
+emailOutbox?.start();
+if (config.smtp) log.info('e-mail invitations', { from: config.smtp.from });
 
 const sockets = new SocketRegistry();
 metrics?.collectFrom({ db: database.db, log, sockets, janus, media });
@@ -175,6 +181,7 @@ async function shutdown(signal: string) {
   await stopped;
   await metricsServer?.stop();
   await outbox.stop();
+  await emailOutbox?.stop();
   await stopRetention();
   await gateway.close();
   unfollow();

@@ -18,19 +18,29 @@ const meta = (deps: Deps, c: Context) => ({
 });
 
 export function authRoutes(deps: Deps) {
-  return new Hono<AuthEnv>()
-    .post('/login', async (c) => {
-      const input = await jsonBody(c, loginInput);
-      const result = await login(deps, { ...input, ...meta(deps, c) });
-      setSessionCookie(c, deps.config, result.token, result.expiresAt);
-      return c.json({ technician: result.technician });
-    })
-    .post('/logout', async (c) => {
-      await logout(deps, getCookie(c, SESSION_COOKIE));
-      clearSessionCookie(c, deps.config);
-      return c.body(null, 204);
-    })
-    .get('/me', requireTechnician(deps), (c) => c.json({ technician: c.get('signedIn').technician }));
+  return (
+    new Hono<AuthEnv>()
+      .post('/login', async (c) => {
+        const input = await jsonBody(c, loginInput);
+        const result = await login(deps, { ...input, ...meta(deps, c) });
+        setSessionCookie(c, deps.config, result.token, result.expiresAt);
+        return c.json({ technician: result.technician });
+      })
+      .post('/logout', async (c) => {
+        await logout(deps, getCookie(c, SESSION_COOKIE));
+        clearSessionCookie(c, deps.config);
+        return c.body(null, 204);
+      })
+      .get('/me', requireTechnician(deps), (c) => c.json({ technician: c.get('signedIn').technician }))
+      // What the login page and the console offer (docs/integrations.md); anyone may ask, it names no secret.
+      .get('/options', (c) =>
+        c.json({
+          passwordLogin: deps.config.passwordLogin,
+          oidc: deps.config.oidc ? { displayName: deps.config.oidc.displayName } : null,
+          emailInvitations: !!deps.config.smtp,
+        }),
+      )
+  );
 }
 
 export function setupRoutes(deps: Deps) {

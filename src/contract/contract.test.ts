@@ -35,6 +35,7 @@ const session = {
   state: 'invited',
   method: 'link',
   phone: null,
+  email: null,
   language: 'en',
   pin: '123456',
   pinExpiresAt: '2026-12-01T10:00:00.000Z',
@@ -48,6 +49,7 @@ const session = {
   reference: null,
   recorded: false,
   sms: null,
+  emailStatus: null,
   customer: { connected: false, leftAt: null, offlineAt: null, timesOutAt: null },
 };
 

@@ -240,6 +240,8 @@ export const erasureReceiptSchema = z.strictObject({
     recordings: z.number().int().min(0),
     chatMessages: z.number().int().min(0),
     auditRowsRedacted: z.number().int().min(0),
+    /** E-mail invitations' addresses removed (an erasure by phone number finds none: such a session has no number). */
+    emailAddresses: z.number().int().min(0),
   }),
   /** The audit row that records the erasure. */
   auditId: z.number().int().min(1),

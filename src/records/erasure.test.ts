@@ -86,6 +86,7 @@ describe('POST /api/erasures', () => {
       recordings: 2,
       chatMessages: 4,
       auditRowsRedacted: 2,
+      emailAddresses: 0,
     });
 
     const [row] = await auditRows(h, 'erasure.completed');
@@ -100,7 +101,7 @@ describe('POST /api/erasures', () => {
     await receiptOf(await erase({ phone: NUMBER }));
     const again = await receiptOf(await erase({ phone: NUMBER }));
     expect(again.sessionIds).toEqual([]);
-    expect(Object.values(again.removed)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Object.values(again.removed)).toEqual([0, 0, 0, 0, 0, 0, 0]);
     expect(await remains(h, s)).toMatchObject(GONE);
     expect((await auditRows(h, 'erasure.completed')).map((r) => r.id)).toEqual([expect.any(Number), again.auditId]);
   });

@@ -5,12 +5,20 @@
 import { rm, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { and, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
-import { auditLog, chatMessages, lensSessions, recordings, smsMessages, snapshots } from '../db/schema.ts';
+import {
+  auditLog,
+  chatMessages,
+  emailMessages,
+  lensSessions,
+  recordings,
+  smsMessages,
+  snapshots,
+} from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { snapshotDir, snapshotPath } from '../tools/snapshot-store.ts';
 
-/** What replaces an SMS's number and text (the text holds the link and the PIN). */
+/** What replaces an SMS's or e-mail's text (the text holds the link and the PIN). */
 export const REMOVED = '[removed]';
 
 export type RemovedCounts = {
@@ -20,6 +28,8 @@ export type RemovedCounts = {
   recordings: number;
   chatMessages: number;
   auditRowsRedacted: number;
+  /** E-mail invitations' addresses (on the session and its e-mail rows): contact data like the phone number. */
+  emailAddresses: number;
 };
 export const noneRemoved = (): RemovedCounts => ({
   phoneNumbers: 0,
@@ -28,6 +38,7 @@ export const noneRemoved = (): RemovedCounts => ({
   recordings: 0,
   chatMessages: 0,
   auditRowsRedacted: 0,
+  emailAddresses: 0,
 });
 export function addCounts(into: RemovedCounts, more: RemovedCounts): RemovedCounts {
   for (const k of Object.keys(into) as (keyof RemovedCounts)[]) into[k] += more[k];
@@ -82,13 +93,15 @@ export async function removeChat(tx: Tx, sessionIds: string[]): Promise<number> 
  * and in the details of the session's audit rows that carry it (older
  * `session.invited` rows have `details.phone`). Audit rows are redacted only
  * in the one form the chain's verifier accepts: details null, redacted_at set.
+ * An e-mail invitation's address is contact data of the same kind and goes
+ * with it: from the session and its e-mail rows (`to` '', text and HTML too).
  */
 export async function removePhone(
   tx: Tx,
   sessionIds: string[],
   now: Date,
-): Promise<Pick<RemovedCounts, 'phoneNumbers' | 'smsMessages' | 'auditRowsRedacted'>> {
-  if (!sessionIds.length) return { phoneNumbers: 0, smsMessages: 0, auditRowsRedacted: 0 };
+): Promise<Pick<RemovedCounts, 'phoneNumbers' | 'smsMessages' | 'auditRowsRedacted' | 'emailAddresses'>> {
+  if (!sessionIds.length) return { phoneNumbers: 0, smsMessages: 0, auditRowsRedacted: 0, emailAddresses: 0 };
   const ids = sql.join(
     sessionIds.map((id) => sql`${id}`),
     sql`, `,
@@ -99,7 +112,8 @@ export async function removePhone(
     from ${lensSessions} s
     where s.id in (${ids}) and a.subject_type = 'session' and a.subject_id = s.id::text
       and a.details is not null and a.redacted_at is null
-      and (a.details ? 'phone' or (s.phone is not null and position(s.phone in a.details::text) > 0))
+      and (a.details ? 'phone' or (s.phone is not null and position(s.phone in a.details::text) > 0)
+        or (s.email is not null and position(s.email in lower(a.details::text)) > 0))
     returning a.id`);
   const phones = await tx
     .update(lensSessions)
@@ -111,7 +125,21 @@ export async function removePhone(
     .set({ to: '', text: REMOVED, updatedAt: now })
     .where(and(inArray(smsMessages.sessionId, sessionIds), ne(smsMessages.text, REMOVED)))
     .returning({ id: smsMessages.id });
-  return { phoneNumbers: phones.length, smsMessages: sms.length, auditRowsRedacted: rowCount(redacted) };
+  const emails = await tx
+    .update(lensSessions)
+    .set({ email: null })
+    .where(and(inArray(lensSessions.id, sessionIds), isNotNull(lensSessions.email)))
+    .returning({ id: lensSessions.id });
+  await tx
+    .update(emailMessages)
+    .set({ to: '', text: REMOVED, html: REMOVED, updatedAt: now })
+    .where(and(inArray(emailMessages.sessionId, sessionIds), ne(emailMessages.text, REMOVED)));
+  return {
+    phoneNumbers: phones.length,
+    smsMessages: sms.length,
+    auditRowsRedacted: rowCount(redacted),
+    emailAddresses: emails.length,
+  };
 }
 
 /** Audit rows anywhere whose details name the number (not only the sessions' own), for an erasure. */

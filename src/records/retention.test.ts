@@ -57,6 +57,7 @@ describe('purgeExpired with the default settings (photos and chat 90 days, recor
       phoneNumbers: 2,
       smsMessages: 2,
       auditRowsRedacted: 2,
+      emailAddresses: 0,
     });
   });
 
@@ -154,6 +155,7 @@ describe('the audit row retention.purged', () => {
       phoneNumbers: 1,
       smsMessages: 1,
       auditRowsRedacted: 1,
+      emailAddresses: 0,
     });
   });
 
@@ -164,8 +166,24 @@ describe('the audit row retention.purged', () => {
     await purgeExpired(h, h.clock.now());
     const rows = await auditRows(h, 'retention.purged');
     expect(rows.map((r) => r.details)).toEqual([
-      { snapshots: 0, chatMessages: 0, recordings: 0, phoneNumbers: 0, smsMessages: 0, auditRowsRedacted: 0 },
-      { snapshots: 0, chatMessages: 0, recordings: 0, phoneNumbers: 0, smsMessages: 0, auditRowsRedacted: 0 },
+      {
+        snapshots: 0,
+        chatMessages: 0,
+        recordings: 0,
+        phoneNumbers: 0,
+        smsMessages: 0,
+        auditRowsRedacted: 0,
+        emailAddresses: 0,
+      },
+      {
+        snapshots: 0,
+        chatMessages: 0,
+        recordings: 0,
+        phoneNumbers: 0,
+        smsMessages: 0,
+        auditRowsRedacted: 0,
+        emailAddresses: 0,
+      },
     ]);
   });
 });

@@ -7,7 +7,16 @@
 import { and, eq, exists, isNotNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
 import { DEFAULT_GROUP_SETTINGS, type GroupSettings } from '../contract/rights.ts';
-import { chatMessages, groups, lensSessions, recordings, smsMessages, snapshots, technicians } from '../db/schema.ts';
+import {
+  chatMessages,
+  emailMessages,
+  groups,
+  lensSessions,
+  recordings,
+  smsMessages,
+  snapshots,
+  technicians,
+} from '../db/schema.ts';
 import { transaction, type Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import {
@@ -56,10 +65,15 @@ const KINDS: Kind[] = [
   },
   {
     days: 'phoneRetentionDays',
+    // The e-mail address is contact data like the phone number: the same days (docs/records.md).
     holds: or(
       isNotNull(lensSessions.phone),
       exists(
         sql`(select 1 from ${smsMessages} where ${smsMessages.sessionId} = ${lensSessions.id} and ${ne(smsMessages.text, REMOVED)})`,
+      ),
+      isNotNull(lensSessions.email),
+      exists(
+        sql`(select 1 from ${emailMessages} where ${emailMessages.sessionId} = ${lensSessions.id} and ${ne(emailMessages.text, REMOVED)})`,
       ),
     )!,
     remove: (tx, ids, now) => removePhone(tx, ids, now),

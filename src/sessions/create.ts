@@ -1,5 +1,5 @@
 // Creating a Lens session: the invitation with its PIN and link, and for the
-// SMS method the outbox row, in one transaction.
+// SMS and e-mail methods the outbox row, in one transaction.
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
 import { auditSms } from '../sms/sms-audit.ts';
@@ -11,6 +11,7 @@ import { spend } from '../ratelimit/limiter.ts';
 import type { Deps } from '../deps.ts';
 import { Conflict, Forbidden, RateLimited } from '../http/errors.ts';
 import { invitationText } from '../sms/templates.ts';
+import { assertEmailConfigured, queueInvitationEmail } from '../email/queue.ts';
 import type { Right } from '../contract/rights.ts';
 import { lockOwnSession } from './end.ts';
 import { languageForCountry, normalisePhone } from './phone.ts';
@@ -111,6 +112,7 @@ export async function createSession(
   via: { tokenId?: string } = {},
 ): Promise<SessionView> {
   assertRights(me, input.method);
+  if (input.method === 'email') assertEmailConfigured(deps);
   const phone = input.phone
     ? normalisePhone(input.phone, deps.config.defaultRegion, deps.config.smsCountries)
     : undefined;
@@ -130,6 +132,7 @@ export async function createSession(
       state: 'invited',
       method: input.method,
       phone: phone?.e164 ?? null,
+      email: input.email ?? null,
       language,
       pinExpiresAt,
       liveSlot: slot,
@@ -143,15 +146,17 @@ export async function createSession(
       actor,
       'session.invited',
       { type: 'session', id: session.id },
-      // Not the phone number: it stays on the session row, where retention can remove it.
+      // Not the phone number or e-mail address: they stay on the session row, where retention can remove them.
       { method: input.method, reference: input.reference ?? null, ...(via.tokenId && { tokenId: via.tokenId }) },
     );
     // After the invitation's row: the timeline orders rows of one instant by id.
     if (phone) await queueInvitationSms(tx, deps, session, me.id, now);
+    if (session.email) await queueInvitationEmail(tx, deps, session, me.id, now);
     return (await sessionView(tx, deps.config, session.id))!;
   });
   deps.events.sessionChanged({ sessionId: view.id, technicianId: me.id });
   if (phone) deps.events.smsQueued();
+  if (input.email) deps.events.emailQueued();
   return view;
 }
 

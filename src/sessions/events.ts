@@ -83,4 +83,14 @@ export class Events {
     this.emitter.on('sms', listener);
     return () => this.emitter.off('sms', listener);
   }
+
+  /** An e-mail invitation was queued (the e-mail outbox, src/email/outbox.ts, wakes up). */
+  emailQueued(): void {
+    this.emitter.emit('email');
+  }
+
+  onEmailQueued(listener: () => void): () => void {
+    this.emitter.on('email', listener);
+    return () => this.emitter.off('email', listener);
+  }
 }

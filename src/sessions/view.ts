@@ -3,9 +3,10 @@ import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import { publicBase, type Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { preparedPerDb } from '../db/prepared.ts';
-import { lensSessions, smsMessages } from '../db/schema.ts';
+import { emailMessages, lensSessions, smsMessages } from '../db/schema.ts';
 import type { Tx } from '../db/transaction.ts';
 import type { SessionView, SmsView } from '../contract/views.ts';
+import type { EmailView } from '../contract/org-schemas.ts';
 import { LIVE_STATES } from './states.ts';
 
 export const RESEND_AFTER_MS = 60_000;
@@ -16,6 +17,7 @@ export type { SessionView, SmsView };
 
 type SessionRow = typeof lensSessions.$inferSelect;
 type SmsRow = typeof smsMessages.$inferSelect;
+type EmailRow = typeof emailMessages.$inferSelect;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -35,7 +37,16 @@ function smsView(session: SessionRow, sms: SmsRow, config: Config): SmsView {
   };
 }
 
-export function toSessionView(session: SessionRow, sms: SmsRow | undefined, config: Config): SessionView {
+function emailView(email: Pick<EmailRow, 'status' | 'error' | 'updatedAt'>): EmailView {
+  return { status: email.status, error: email.error, updatedAt: email.updatedAt.toISOString() };
+}
+
+export function toSessionView(
+  session: SessionRow,
+  sms: SmsRow | undefined,
+  config: Config,
+  email?: Pick<EmailRow, 'status' | 'error' | 'updatedAt'>,
+): SessionView {
   return {
     id: session.id,
     type: 'lens',
@@ -57,8 +68,7 @@ export function toSessionView(session: SessionRow, sms: SmsRow | undefined, conf
     reference: session.reference,
     recorded: session.recorded,
     sms: sms ? smsView(session, sms, config) : null,
-    // The e-mail outbox's status joins here (src/email/); until then, no e-mail invitation exists.
-    emailStatus: null,
+    emailStatus: email ? emailView(email) : null,
     customer: customerView(session, config),
   };
 }
@@ -75,8 +85,9 @@ function customerView(session: SessionRow, config: Config): SessionView['custome
 }
 
 /**
- * Sessions with the latest SMS of each, in one query (a lateral join on the
- * session's SMS index): one round trip per list or view, whatever its length.
+ * Sessions with the latest SMS and the latest e-mail of each, in one query
+ * (lateral joins on the session indexes of both outboxes): one round trip per
+ * list or view, whatever its length.
  */
 function withLatestSms(db: Db | Tx) {
   const latest = db
@@ -86,10 +97,18 @@ function withLatestSms(db: Db | Tx) {
     .orderBy(desc(smsMessages.createdAt))
     .limit(1)
     .as('latest_sms');
+  const latestEmail = db
+    .select({ status: emailMessages.status, error: emailMessages.error, updatedAt: emailMessages.updatedAt })
+    .from(emailMessages)
+    .where(eq(emailMessages.sessionId, lensSessions.id))
+    .orderBy(desc(emailMessages.createdAt))
+    .limit(1)
+    .as('latest_email');
   return db
-    .select({ session: lensSessions, sms: latest._.selectedFields })
+    .select({ session: lensSessions, sms: latest._.selectedFields, email: latestEmail._.selectedFields })
     .from(lensSessions)
-    .leftJoinLateral(latest, sql`true`);
+    .leftJoinLateral(latest, sql`true`)
+    .leftJoinLateral(latestEmail, sql`true`);
 }
 
 async function sessionRow(db: Db | Tx, id: string) {
@@ -99,7 +118,7 @@ async function sessionRow(db: Db | Tx, id: string) {
 
 export async function sessionView(db: Db | Tx, config: Config, id: string): Promise<SessionView | undefined> {
   const row = await sessionRow(db, id);
-  return row && toSessionView(row.session, row.sms ?? undefined, config);
+  return row && toSessionView(row.session, row.sms ?? undefined, config, row.email ?? undefined);
 }
 
 const sessionsOfTechnician = preparedPerDb((db) =>
@@ -126,7 +145,7 @@ export async function technicianSessions(
     technicianId,
     endedSince: new Date(now.getTime() - HISTORY_MS).toISOString(),
   });
-  return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config));
+  return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config, r.email ?? undefined));
 }
 
 /** Everyone's, as technicianSessions: what a service token's GET /api/sessions lists (docs/integrations.md). */
@@ -148,6 +167,6 @@ export async function ownSessionView(
 ): Promise<SessionView | undefined> {
   const row = await sessionRow(db, id);
   return row?.session.technicianId === technicianId
-    ? toSessionView(row.session, row.sms ?? undefined, config)
+    ? toSessionView(row.session, row.sms ?? undefined, config, row.email ?? undefined)
     : undefined;
 }

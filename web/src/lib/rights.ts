@@ -16,6 +16,7 @@ export const RIGHTS = [
 	},
 	{ value: 'use_sms_method', label: m.right_use_sms_method, description: m.right_use_sms_method_description },
 	{ value: 'use_link_method', label: m.right_use_link_method, description: m.right_use_link_method_description },
+	{ value: 'use_email_method', label: m.right_use_email_method, description: m.right_use_email_method_description },
 	{
 		value: 'view_group_sessions',
 		label: m.history_right_view_group_sessions,

@@ -12,6 +12,9 @@ const KINDS: Record<string, () => string> = {
 	'sms.sent': m.report_kind_sms_sent,
 	'sms.delivered': m.report_kind_sms_delivered,
 	'sms.failed': m.report_kind_sms_failed,
+	'email.queued': m.report_kind_email_queued,
+	'email.sent': m.report_kind_email_sent,
+	'email.failed': m.report_kind_email_failed,
 	'session.opened': m.report_kind_session_opened,
 	'session.eula_accepted': m.report_kind_session_eula_accepted,
 	'session.started': m.report_kind_session_started,
@@ -60,10 +63,14 @@ export function detailsText(entry: TimelineEntry, messages: Report['messages']):
 	const d = entry.details;
 	switch (entry.kind) {
 		case 'session.invited':
-			return [d.method === 'sms' ? m.report_via_sms() : m.report_via_link(), str(d.reference)]
+			return [
+				d.method === 'sms' ? m.report_via_sms() : d.method === 'email' ? m.report_via_email() : m.report_via_link(),
+				str(d.reference)
+			]
 				.filter(Boolean)
 				.join(' · ');
 		case 'sms.failed':
+		case 'email.failed':
 		case 'recording.failed':
 			return str(d.error) ?? '';
 		case 'session.opened':

@@ -25,7 +25,15 @@ const endedAt = (s: SessionView) => Date.parse(s.endedAt ?? s.pinExpiresAt) || 0
 
 /** The latest moment a view speaks of; used to drop an HTTP answer the socket already overtook. */
 function freshness(s: SessionView): number {
-	const times = [s.createdAt, s.openedAt, s.eulaAcceptedAt, s.startedAt, s.endedAt, s.sms?.updatedAt ?? null];
+	const times = [
+		s.createdAt,
+		s.openedAt,
+		s.eulaAcceptedAt,
+		s.startedAt,
+		s.endedAt,
+		s.sms?.updatedAt ?? null,
+		s.emailStatus?.updatedAt ?? null
+	];
 	return Math.max(...times.map((t) => (t ? Date.parse(t) || 0 : 0)));
 }
 

@@ -1,9 +1,10 @@
-// How sessions read in the console: state names, SMS status, countdowns.
+// How sessions read in the console: state names, SMS and e-mail status, countdowns.
 import { intlLocale } from '#lib/i18n.svelte.ts';
 import { m } from '#lib/paraglide/messages.js';
 import { isEndedState, isInvitationState, isSessionListState } from '$contract/states.ts';
 import type { SessionState, SmsStatus } from '$contract/states.ts';
 import type { SessionView } from '$contract/views.ts';
+import type { EmailView } from '$contract/org-schemas.ts';
 
 /** In the console's Invitations: invited, or opened by the customer. */
 export const isInvitation = (s: SessionView) => isInvitationState(s.state);
@@ -36,6 +37,24 @@ const SMS_LABELS: Record<SmsStatus, () => string> = {
 
 export function smsLabel(status: SmsStatus): string {
 	return SMS_LABELS[status]?.() ?? status;
+}
+
+const EMAIL_LABELS: Record<EmailView['status'], () => string> = {
+	queued: m.email_queued,
+	sending: m.email_sending,
+	sent: m.email_sent,
+	failed: m.email_failed
+};
+
+export function emailLabel(status: EmailView['status']): string {
+	return EMAIL_LABELS[status]?.() ?? status;
+}
+
+/** How the invitation reaches the customer, for a list row: the number or address, else the method's name. */
+export function invitedVia(s: Pick<SessionView, 'method' | 'phone' | 'email'>): string {
+	if (s.method === 'sms') return s.phone ?? m.invitations_method_sms();
+	if (s.method === 'email') return s.email ?? m.invitations_method_email();
+	return m.invitations_method_link();
 }
 
 const END_REASONS: Record<string, () => string> = {
@@ -85,8 +104,17 @@ export function formatWhen(iso: string | null, now = Date.now()): string {
 	return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
 
-/** The technician's rights that let them start a Lens session, and how. */
-export function lensMethods(rights: readonly string[]): { sms: boolean; link: boolean } {
+export type LensMethods = { sms: boolean; link: boolean; email: boolean };
+
+/**
+ * The technician's rights that let them start a Lens session, and how. E-mail
+ * also needs the server to have a mail server (`emailInvitations` from GET /api/auth/options).
+ */
+export function lensMethods(rights: readonly string[], emailInvitations = false): LensMethods {
 	const base = rights.includes('start_lens_sessions') && rights.includes('start_private_sessions');
-	return { sms: base && rights.includes('use_sms_method'), link: base && rights.includes('use_link_method') };
+	return {
+		sms: base && rights.includes('use_sms_method'),
+		link: base && rights.includes('use_link_method'),
+		email: base && emailInvitations && rights.includes('use_email_method')
+	};
 }
