@@ -29,6 +29,7 @@ import { serveWeb, type WebBuild } from './web/static.ts';
 import type { EvidenceKeyPair } from './records/evidence-key.ts';
 import { evidenceRoutes } from './records/evidence-routes.ts';
 import { buildReport } from './records/report.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -43,6 +44,8 @@ export type AppParts = Deps & {
   media?: MediaService;
   /** The key that signs evidence bundles, loaded by main.ts at start; without it, loaded from the data directory when first needed. */
   evidenceKey?: EvidenceKeyPair;
+  /** The webhook worker (src/webhooks/service.ts), woken by a resend; without it the resend waits for its next poll. */
+  webhooks?: { wake(): void };
 };
 
 export function createApp(parts: AppParts): Hono {
@@ -110,6 +113,7 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/audit', auditRoutes(parts));
   app.route('/api', recordingRoutes(parts));
   app.route('/api/erasures', erasureRoutes(parts));
+  app.route('/api/webhooks', webhookRoutes(parts, { wake: () => parts.webhooks?.wake() }));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
