@@ -28,6 +28,7 @@ import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presenc
 import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 import { RecordingJobs } from './records/recording-job.ts';
 import { startRetention } from './records/retention.ts';
+import { startWebhooks } from './webhooks/service.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -118,8 +119,11 @@ else
 const outbox = new Outbox(deps, gateway);
 outbox.start();
 
+// Webhooks (docs/integrations.md): the audit log's events to the receivers, off the request path.
+const webhooks = startWebhooks(deps);
+
 const sockets = new SocketRegistry();
-const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey });
+const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey, webhooks });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,
@@ -167,6 +171,7 @@ async function shutdown(signal: string) {
   sockets.closeAll();
   await stopped;
   await outbox.stop();
+  await webhooks.stop();
   await stopRetention();
   await gateway.close();
   unfollow();

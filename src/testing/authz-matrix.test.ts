@@ -18,6 +18,7 @@ import { openTestSocket } from '../realtime/test-socket.ts';
 import { storeReadyRecording } from '../records/recording-testing.ts';
 import { createGroup } from '../technicians/groups.ts';
 import { png } from '../tools/test-images.ts';
+import { seedWebhook } from '../webhooks/testing.ts';
 import { DATABASE_HOOK, ORIGIN } from './harness.ts';
 import { buildWorld, outcome, PASSWORD, ROLES, type Role, type World } from './world.ts';
 
@@ -142,6 +143,26 @@ const REQUESTS: Record<string, (w: World) => Call | Promise<Call>> = {
   'GET /api/evidence-key': () => ({ path: '/api/evidence-key' }),
   // A number no session has: the administrator's erasure succeeds with zeros.
   'POST /api/erasures': () => ({ path: '/api/erasures', body: { phone: '+31 6 11223344' } }),
+  'POST /api/webhooks': () => ({
+    path: '/api/webhooks',
+    body: { url: 'https://hooks.example.com/loupe', events: ['session.created'] },
+  }),
+  'GET /api/webhooks': () => ({ path: '/api/webhooks' }),
+  'GET /api/webhooks/:id': async (w) => ({ path: `/api/webhooks/${(await seedWebhook(w.h, w.people.admin.id)).id}` }),
+  'PATCH /api/webhooks/:id': async (w) => ({
+    path: `/api/webhooks/${(await seedWebhook(w.h, w.people.admin.id)).id}`,
+    body: { enabled: false },
+  }),
+  'DELETE /api/webhooks/:id': async (w) => ({
+    path: `/api/webhooks/${(await seedWebhook(w.h, w.people.admin.id)).id}`,
+  }),
+  'GET /api/webhooks/:id/deliveries': async (w) => ({
+    path: `/api/webhooks/${(await seedWebhook(w.h, w.people.admin.id)).id}/deliveries`,
+  }),
+  'POST /api/webhooks/:id/deliveries/:deliveryId/resend': async (w) => {
+    const { id, deliveryId } = await seedWebhook(w.h, w.people.admin.id, { delivery: true });
+    return { path: `/api/webhooks/${id}/deliveries/${deliveryId}/resend` };
+  },
 };
 
 /** A ready recording of the owner's active session, stored once per world. */

@@ -2,6 +2,9 @@
 // verifies every delivery with the standardwebhooks package (the standard's
 // reference implementation), as a receiver in the field would, and records it.
 import { Webhook } from 'standardwebhooks';
+import { webhookDeliveries } from '../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { createWebhook } from './webhooks.ts';
 
 export type Received = {
   id: string;
@@ -91,4 +94,35 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     await Bun.sleep(20);
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A receiver made as an administrator would, and optionally one failed
+ * delivery of it (to resend), for tests of other parts (the authorization matrix).
+ */
+export async function seedWebhook(
+  h: Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'events'>,
+  adminId: string,
+  opts: { delivery?: boolean } = {},
+): Promise<{ id: string; deliveryId?: string }> {
+  const { id } = await createWebhook(
+    h as Deps,
+    { type: 'technician', id: adminId },
+    {
+      url: 'https://hooks.example.com/loupe',
+      events: ['session.created'],
+    },
+  );
+  if (!opts.delivery) return { id };
+  const [row] = await h.db
+    .insert(webhookDeliveries)
+    .values({
+      webhookId: id,
+      messageId: `msg_${crypto.randomUUID()}`,
+      event: 'session.created',
+      payload: { type: 'session.created' },
+      status: 'failed',
+    })
+    .returning({ id: webhookDeliveries.id });
+  return { id, deliveryId: row!.id };
 }

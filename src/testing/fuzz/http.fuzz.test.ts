@@ -13,6 +13,7 @@ import { loadMe } from '../../auth/sessions.ts';
 import { ACCESS } from '../../contract/access.ts';
 import * as inputs from '../../contract/inputs.ts';
 import * as records from '../../contract/records.ts';
+import * as org from '../../contract/org-schemas.ts';
 import { ROUTES } from '../../contract/routes.ts';
 import { recordings } from '../../db/schema.ts';
 import { DATABASE_HOOK, ORIGIN } from '../harness.ts';
@@ -34,11 +35,14 @@ const BODIES: Record<string, z.ZodType> = {
   'POST /api/lens/redeem': inputs.redeemInput,
   'POST /api/lens/eula': inputs.eulaInput,
   'POST /api/erasures': records.erasureInput,
+  'POST /api/webhooks': org.createWebhookInput,
+  'PATCH /api/webhooks/:id': org.updateWebhookInput,
 };
 
 /** The URL query each GET route takes (the contract's query schema), fuzzed as the body is for the others. */
 const QUERIES: Record<string, z.ZodType> = {
   'GET /api/history': records.historyQuery,
+  'GET /api/webhooks/:id/deliveries': org.webhookDeliveriesQuery,
 };
 
 /** A generated "body" as a URL query: an object's fields as parameters (an array's items repeated), anything else as raw text. */
@@ -94,6 +98,11 @@ function examples(w: World): Record<string, Record<string, unknown>[]> {
     'POST /api/lens/eula': [{ accept: true }, { accept: false }],
     // The own SMS invitation's number: refused while it is live (session_live).
     'POST /api/erasures': [{ phone: PHONE }, { phone: '+32 470 12 34 56' }, { phone: w.own.sms.view.phone! }],
+    'POST /api/webhooks': [
+      { url: 'https://hooks.example.com/loupe', events: ['session.created'] },
+      { url: 'https://hooks.example.com/x?y=1', events: ['session.ended', 'sms.status_changed'], description: 'CRM' },
+    ],
+    'PATCH /api/webhooks/:id': [{ enabled: false }, { events: ['snapshot.created'] }, { url: 'https://127.0.0.1/' }],
   };
 }
 
