@@ -32,6 +32,7 @@ import { buildReport } from './records/report.ts';
 import { tokenRoutes } from './tokens/routes.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import type { Metrics } from './metrics/metrics.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -48,6 +49,8 @@ export type AppParts = Deps & {
   evidenceKey?: EvidenceKeyPair;
   /** Prometheus metrics (src/metrics): when given, every request is counted and timed by its route key. */
   metrics?: Metrics;
+  /** The webhook worker (src/webhooks/service.ts), woken by a resend; without it the resend waits for its next poll. */
+  webhooks?: { wake(): void };
 };
 
 export function createApp(parts: AppParts): Hono {
@@ -121,6 +124,7 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/tokens', tokenRoutes(parts));
   // The OpenAPI document and its reader (src/openapi/), public.
   app.route('/api', openApiRoutes(parts));
+  app.route('/api/webhooks', webhookRoutes(parts, { wake: () => parts.webhooks?.wake() }));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));

@@ -32,6 +32,7 @@ import { Metrics } from './metrics/metrics.ts';
 import { startMetricsServer } from './metrics/server.ts';
 import { EmailOutbox } from './email/outbox.ts';
 import { createSmtpSender } from './email/smtp.ts';
+import { startWebhooks } from './webhooks/service.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
@@ -128,9 +129,12 @@ const emailOutbox = config.smtp ? new EmailOutbox(deps, createSmtpSender(config.
 emailOutbox?.start();
 if (config.smtp) log.info('e-mail invitations', { from: config.smtp.from });
 
+// Webhooks (docs/integrations.md): the audit log's events to the receivers, off the request path.
+const webhooks = startWebhooks(deps);
+
 const sockets = new SocketRegistry();
 metrics?.collectFrom({ db: database.db, log, sockets, janus, media });
-const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey, metrics });
+const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey, metrics, webhooks });
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,
@@ -182,6 +186,7 @@ async function shutdown(signal: string) {
   await metricsServer?.stop();
   await outbox.stop();
   await emailOutbox?.stop();
+  await webhooks.stop();
   await stopRetention();
   await gateway.close();
   unfollow();

@@ -130,6 +130,15 @@ export const webhookDeliveryPageSchema = z.strictObject({
   nextCursor: z.string().nullable(),
 });
 
+/** GET /api/webhooks/:id/deliveries: newest first; `cursor` is the previous page's `nextCursor`. */
+export const webhookDeliveriesQuery = z.strictObject({
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, 'This is not a cursor from a previous page.')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
 // ---- e-mail invitations
 
 export const emailViewSchema = z.strictObject({

@@ -6,7 +6,7 @@
 // is missing here fails src/openapi/requests.test.ts.
 import { z } from 'zod';
 import * as inputs from './inputs.ts';
-import { createTokenInput, createWebhookInput, updateWebhookInput } from './org-schemas.ts';
+import { createTokenInput, createWebhookInput, updateWebhookInput, webhookDeliveriesQuery } from './org-schemas.ts';
 import { auditQuery, erasureInput, historyQuery, notesInput } from './records.ts';
 
 export type RouteInput = {
@@ -63,6 +63,7 @@ export const ROUTE_INPUTS: Record<string, RouteInput> = {
   'POST /api/tokens': { body: createTokenInput },
   'POST /api/webhooks': { body: createWebhookInput },
   'PATCH /api/webhooks/:id': { body: updateWebhookInput },
+  'GET /api/webhooks/:id/deliveries': { query: webhookDeliveriesQuery },
 
   'POST /api/lens/redeem': { body: inputs.redeemInput },
   'POST /api/lens/eula': { body: inputs.eulaInput },

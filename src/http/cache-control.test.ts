@@ -13,13 +13,14 @@ import type { Hono } from 'hono';
 import { createApp } from '../app.ts';
 import { ensureFirstAdministrator } from '../auth/setup.ts';
 import { ROUTES, routeKey } from '../contract/routes.ts';
-import { rateLimits, smsMessages } from '../db/schema.ts';
+import { rateLimits, smsMessages, technicians } from '../db/schema.ts';
 import { startFakeMedia } from '../media/testing.ts';
 import { SMS_RIGHTS } from '../sessions/testing.ts';
 import { harness, keepsContract, ORIGIN, type Harness } from '../testing/harness.ts';
 import { storeReadyRecording } from '../records/recording-testing.ts';
 import { png } from '../tools/test-images.ts';
 import { loadWebBuild } from '../web/static.ts';
+import { seedWebhook } from '../webhooks/testing.ts';
 
 type Seen = { status: number; cacheControl: string | null };
 const seen = new Map<string, Seen[]>();
@@ -84,7 +85,22 @@ async function administration(): Promise<{ admin: string; groupId: string }> {
   const csv = await call('GET', '/api/audit/export', { cookie });
   if (csv.status !== 200) throw new Error(`expected the audit CSV, got ${csv.status}`);
   await ok(call('POST', '/api/erasures', { cookie, body: { phone: '+31 6 11223344' } }), 201);
+  await webhookRoutes(cookie);
   return { admin: cookie, groupId: group.id };
+}
+
+/** A webhook receiver made, read, changed, its deliveries listed and one resent, then deleted. */
+async function webhookRoutes(cookie: string) {
+  const body = { url: 'https://hooks.example.com/loupe', events: ['session.created'] };
+  const { id } = await ok<{ id: string }>(call('POST', '/api/webhooks', { cookie, body }), 201);
+  await ok(call('GET', '/api/webhooks', { cookie }));
+  await ok(call('GET', `/api/webhooks/${id}`, { cookie }));
+  await ok(call('PATCH', `/api/webhooks/${id}`, { cookie, body: { enabled: false } }));
+  const [someone] = await h.db.select({ id: technicians.id }).from(technicians).limit(1);
+  const seeded = await seedWebhook(h, someone!.id, { delivery: true });
+  await ok(call('GET', `/api/webhooks/${seeded.id}/deliveries`, { cookie }));
+  await ok(call('POST', `/api/webhooks/${seeded.id}/deliveries/${seeded.deliveryId}/resend`, { cookie }), 202);
+  await ok(call('DELETE', `/api/webhooks/${id}`, { cookie }), 204);
 }
 
 /** A technician's sessions and the customer's Lens, each route once with success. */

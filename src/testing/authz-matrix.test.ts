@@ -20,6 +20,7 @@ import { openTestSocket } from '../realtime/test-socket.ts';
 import { storeReadyRecording } from '../records/recording-testing.ts';
 import { createGroup } from '../technicians/groups.ts';
 import { png } from '../tools/test-images.ts';
+import { seedWebhook } from '../webhooks/testing.ts';
 import { DATABASE_HOOK, ORIGIN } from './harness.ts';
 import { loadMe } from '../auth/sessions.ts';
 import { createToken } from '../tokens/tokens.ts';
@@ -171,6 +172,26 @@ const REQUESTS: Record<string, (w: World, role: AnyRole) => Call | Promise<Call>
   // The OpenAPI document and its reader: public (src/openapi/).
   'GET /api/openapi.json': () => ({ path: '/api/openapi.json' }),
   'GET /api/docs': () => ({ path: '/api/docs' }),
+  'POST /api/webhooks': () => ({
+    path: '/api/webhooks',
+    body: { url: 'https://hooks.example.com/loupe', events: ['session.created'] },
+  }),
+  'GET /api/webhooks': () => ({ path: '/api/webhooks' }),
+  'GET /api/webhooks/:id': async (w) => ({ path: `/api/webhooks/${(await seedWebhook(w.h, w.people.admin.id)).id}` }),
+  'PATCH /api/webhooks/:id': async (w) => ({
+    path: `/api/webhooks/${(await seedWebhook(w.h, w.people.admin.id)).id}`,
+    body: { enabled: false },
+  }),
+  'DELETE /api/webhooks/:id': async (w) => ({
+    path: `/api/webhooks/${(await seedWebhook(w.h, w.people.admin.id)).id}`,
+  }),
+  'GET /api/webhooks/:id/deliveries': async (w) => ({
+    path: `/api/webhooks/${(await seedWebhook(w.h, w.people.admin.id)).id}/deliveries`,
+  }),
+  'POST /api/webhooks/:id/deliveries/:deliveryId/resend': async (w) => {
+    const { id, deliveryId } = await seedWebhook(w.h, w.people.admin.id, { delivery: true });
+    return { path: `/api/webhooks/${id}/deliveries/${deliveryId}/resend` };
+  },
 };
 
 /** The person behind a cookie role; the owner for anyone else (whose request is refused before it matters). */
