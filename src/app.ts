@@ -26,6 +26,7 @@ import { settingsRoutes } from './settings/routes.ts';
 import { snapshotRoutes } from './tools/snapshot-routes.ts';
 import { groupRoutes, technicianRoutes } from './technicians/routes.ts';
 import { serveWeb, type WebBuild } from './web/static.ts';
+import { oidcRoutes } from './oidc/routes.ts';
 import type { EvidenceKeyPair } from './records/evidence-key.ts';
 import { evidenceRoutes } from './records/evidence-routes.ts';
 import { buildReport } from './records/report.ts';
@@ -110,6 +111,8 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/audit', auditRoutes(parts));
   app.route('/api', recordingRoutes(parts));
   app.route('/api/erasures', erasureRoutes(parts));
+  // Single sign-on: browser redirects and pages, not the JSON API (src/oidc/routes.ts).
+  app.route('/auth/oidc', oidcRoutes(parts));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));

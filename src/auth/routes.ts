@@ -30,7 +30,15 @@ export function authRoutes(deps: Deps) {
       clearSessionCookie(c, deps.config);
       return c.body(null, 204);
     })
-    .get('/me', requireTechnician(deps), (c) => c.json({ technician: c.get('signedIn').technician }));
+    .get('/me', requireTechnician(deps), (c) => c.json({ technician: c.get('signedIn').technician }))
+    .get('/options', (c) =>
+      // What the login page offers (docs/integrations.md, "Single sign-on").
+      c.json({
+        passwordLogin: deps.config.passwordLogin,
+        oidc: deps.config.oidc ? { displayName: deps.config.oidc.displayName } : null,
+        emailInvitations: !!deps.config.smtp,
+      }),
+    );
 }
 
 export function setupRoutes(deps: Deps) {
