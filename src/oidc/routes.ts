@@ -9,7 +9,7 @@ import { clearSessionCookie, setSessionCookie } from '../auth/cookie.ts';
 import { logout } from '../auth/login.ts';
 import { SESSION_COOKIE } from '../auth/sessions.ts';
 import { tokenHash } from '../auth/tokens.ts';
-import { publicBase } from '../config.ts';
+import { type OidcSettings, publicBase } from '../config.ts';
 import { authSessions } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
@@ -32,14 +32,18 @@ export const START_LIMIT: Limit = { max: 120, windowMs: 10 * 60_000 };
 const LANDING = '/console';
 
 export function oidcRoutes(deps: Deps) {
-  const settings = deps.config.oidc;
-  const app = new Hono();
-  if (!settings) {
-    app.all('*', () => {
-      throw new NotFound('Single sign-on is not configured (OIDC_ISSUER_URL).');
-    });
-    return app;
-  }
+  // The routes exist either way (the contract lists them); without OIDC_ISSUER_URL they are 404.
+  const flow = deps.config.oidc ? oidcFlow(deps, deps.config.oidc) : undefined;
+  const off = (): never => {
+    throw new NotFound('Single sign-on is not configured (OIDC_ISSUER_URL).');
+  };
+  return new Hono()
+    .get('/login', (c) => (flow ? flow.login(c) : off()))
+    .get('/callback', (c) => (flow ? flow.callback(c) : off()))
+    .get('/logout', (c) => (flow ? flow.logout(c) : off()));
+}
+
+function oidcFlow(deps: Deps, settings: OidcSettings) {
   const base = publicBase(deps.config);
   const oidc = new OidcClient(settings, `${base}/auth/oidc/callback`);
 
@@ -70,8 +74,8 @@ export function oidcRoutes(deps: Deps) {
     return refuse(c, reason);
   };
 
-  return app
-    .get('/login', async (c) => {
+  return {
+    async login(c: Context) {
       try {
         const { url, pending } = await oidc.authorizationRequest();
         const now = deps.clock.now();
@@ -87,8 +91,8 @@ export function oidcRoutes(deps: Deps) {
       } catch (err) {
         return failed(c, err);
       }
-    })
-    .get('/callback', async (c) => {
+    },
+    async callback(c: Context) {
       const state = stateOfThisBrowser(c, deps.config);
       if (!state) return refuse(c, 'state');
       const pending = await takeLogin(deps.db, deps.clock.now(), state);
@@ -106,8 +110,8 @@ export function oidcRoutes(deps: Deps) {
       } catch (err) {
         return failed(c, err);
       }
-    })
-    .get('/logout', async (c) => {
+    },
+    async logout(c: Context) {
       // A GET that signs out: another site could send a browser here in a
       // top-level navigation (the Lax cookie goes along), so a cross-site
       // request signs nobody out. The console comes here same-origin.
@@ -123,5 +127,6 @@ export function oidcRoutes(deps: Deps) {
       clearSessionCookie(c, deps.config);
       const provider = row?.idToken ? await oidc.endSessionUrl(row.idToken, `${base}/login`) : undefined;
       return c.redirect(provider?.href ?? '/login', 302);
-    });
+    },
+  };
 }
