@@ -26,6 +26,7 @@ import { settingsRoutes } from './settings/routes.ts';
 import { snapshotRoutes } from './tools/snapshot-routes.ts';
 import { groupRoutes, technicianRoutes } from './technicians/routes.ts';
 import { serveWeb, type WebBuild } from './web/static.ts';
+import { oidcRoutes } from './oidc/routes.ts';
 import type { EvidenceKeyPair } from './records/evidence-key.ts';
 import { evidenceRoutes } from './records/evidence-routes.ts';
 import { buildReport } from './records/report.ts';
@@ -125,6 +126,8 @@ export function createApp(parts: AppParts): Hono {
   // The OpenAPI document and its reader (src/openapi/), public.
   app.route('/api', openApiRoutes(parts));
   app.route('/api/webhooks', webhookRoutes(parts, { wake: () => parts.webhooks?.wake() }));
+  // Single sign-on: browser redirects and pages, not the JSON API (src/oidc/routes.ts).
+  app.route('/auth/oidc', oidcRoutes(parts));
   app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));

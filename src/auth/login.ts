@@ -23,6 +23,12 @@ export async function login(
   input: LoginInput,
 ): Promise<{ token: string; expiresAt: Date; technician: Me }> {
   const email = input.email.trim().toLowerCase();
+  // LOUPE_PASSWORD_LOGIN=false: single sign-on only, but for the break-glass
+  // administrator. Refused before the limiter and the lookup: the answer is
+  // the same whether the account exists and whatever the password, and it
+  // spends nothing of the address's limit (which the break-glass account shares).
+  if (!deps.config.passwordLogin && email !== deps.config.breakGlassEmail)
+    throw new Forbidden('Password sign-in is off here: sign in with single sign-on.', 'password_login_off');
   const now = deps.clock.now();
   const addressKey = `login:address:${input.address}`;
   const accountKey = `login:account:${email}`;
@@ -52,8 +58,10 @@ export async function login(
   const [found] = await deps.db.select().from(technicians).where(eq(technicians.email, email));
   let ok = false;
   // New passwords are stored NFC-normalised; one set before that, as typed (src/contract/text.ts).
+  // '' is the hash of a technician made by single sign-on: no password is theirs, not even an empty one.
+  const hash = found?.passwordHash || undefined;
   for (const password of passwordForms(input.password)) {
-    if (found) ok ||= await verifyPassword(found.passwordHash, password);
+    if (hash) ok ||= await verifyPassword(hash, password);
     else await burnVerifyTime(password); // an unknown email takes as long as a wrong password
   }
   if (!found || !ok) {

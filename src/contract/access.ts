@@ -54,6 +54,7 @@ export const ACCESS: Record<string, Access> = {
   'GET /api/auth/options': anyone,
   'GET /auth/oidc/login': anyone,
   'GET /auth/oidc/callback': anyone,
+  'GET /auth/oidc/logout': anyone,
   'GET /api/setup/:token': anyone,
   'POST /api/setup': anyone,
 

@@ -74,12 +74,21 @@ export const ROUTES: Record<string, Answers> = {
   ),
   // Single sign-on, OpenID Connect: a redirect to the provider, and back. A
   // refused callback answers an HTML page that says why (not JSON: a person reads it).
-  'GET /auth/oidc/login': [{ status: 302, body: null }],
+  // The provider unreachable (503) and too many starts from one address (429) are pages as well.
+  'GET /auth/oidc/login': [
+    { status: 302, body: null },
+    { status: 429, body: 'html' },
+    { status: 503, body: 'html' },
+  ],
   'GET /auth/oidc/callback': [
     { status: 302, body: null },
     { status: 403, body: 'html' },
     { status: 400, body: 'html' },
+    { status: 503, body: 'html' },
   ],
+  // Sign-out of a single sign-on: ends Loupe's sign-in (as POST /api/auth/logout)
+  // and sends the browser on to the provider's end_session_endpoint, else to /login.
+  'GET /auth/oidc/logout': [{ status: 302, body: null }],
   'GET /api/setup/:token': ok(z.strictObject({ valid: z.literal(true) })),
   'POST /api/setup': ok(technician, 201),
 

@@ -21,6 +21,8 @@ import { storeReadyRecording } from '../records/recording-testing.ts';
 import { png } from '../tools/test-images.ts';
 import { loadWebBuild } from '../web/static.ts';
 import { seedWebhook } from '../webhooks/testing.ts';
+import { signInAtProvider } from '../oidc/test-provider.ts';
+import { account, oidcWorld } from '../oidc/testing.ts';
 
 type Seen = { status: number; cacheControl: string | null };
 const seen = new Map<string, Seen[]>();
@@ -32,13 +34,24 @@ let media: Awaited<ReturnType<typeof startFakeMedia>>;
 async function call(
   method: string,
   path: string,
-  opts: { cookie?: string; body?: unknown; bytes?: Uint8Array<ArrayBuffer>; headers?: Record<string, string> } = {},
+  opts: {
+    cookie?: string;
+    body?: unknown;
+    bytes?: Uint8Array<ArrayBuffer>;
+    headers?: Record<string, string>;
+    /** Another app than the scenario's (single sign-on's, which needs a provider). */
+    on?: Hono;
+  } = {},
 ) {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   const body = opts.bytes ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-  const res = await keepsContract(method, path, await app.request(`${ORIGIN}${path}`, { method, headers, body }));
+  const res = await keepsContract(
+    method,
+    path,
+    await (opts.on ?? app).request(`${ORIGIN}${path}`, { method, headers, body }),
+  );
   const key = routeKey(method, new URL(path, ORIGIN).pathname) ?? `${method} (unknown route)`;
   seen.set(key, [...(seen.get(key) ?? []), { status: res.status, cacheControl: res.headers.get('cache-control') }]);
   return res;
@@ -216,6 +229,26 @@ async function refusals(admin: string) {
   }
 }
 
+/**
+ * Single sign-on's routes with success, on a Loupe of their own whose OIDC_*
+ * point at a real provider (src/oidc/testing.ts). Last: its harness empties
+ * the test database the scenario above used.
+ */
+async function singleSignOn() {
+  const w = await oidcWorld();
+  try {
+    w.provider.accounts.set('sso', account('sso', ['idp-support']));
+    const start = await call('GET', '/auth/oidc/login', { on: w.h.app });
+    const back = await signInAtProvider(start.headers.get('location')!, 'sso');
+    const state = cookieOf(start, 'loupe_oidc');
+    const done = await call('GET', `${back.pathname}${back.search}`, { on: w.h.app, cookie: state });
+    await call('GET', `${back.pathname}${back.search}`, { on: w.h.app, cookie: state }); // 400: used up
+    await call('GET', '/auth/oidc/logout', { on: w.h.app, cookie: cookieOf(done, 'loupe_session') });
+  } finally {
+    await w.stop();
+  }
+}
+
 beforeAll(async () => {
   h = await harness();
   media = await startFakeMedia();
@@ -223,17 +256,19 @@ beforeAll(async () => {
   const { admin, groupId } = await administration();
   await sessions(admin, groupId);
   await refusals(admin);
-}, 60_000);
+  await singleSignOn();
+}, 90_000);
 afterAll(() => media?.stop());
 
 /** Routes that refuse nothing a test can send: /healthz only when something is down, the Lens's capabilities never. */
-// The evidence key is public and takes nothing to refuse.
+// The evidence key is public and takes nothing to refuse; so are the login page's options.
 const NEVER_REFUSED = new Set([
   'GET /healthz',
   'GET /api/lens/capabilities',
   'GET /api/evidence-key',
   'GET /api/openapi.json',
   'GET /api/docs',
+  'GET /api/auth/options',
 ]);
 
 describe('Cache-Control on the API', () => {

@@ -45,6 +45,11 @@ const REQUESTS: Record<string, (w: World, role: AnyRole) => Call | Promise<Call>
   }),
   'POST /api/auth/logout': () => ({ path: '/api/auth/logout' }),
   'GET /api/auth/me': () => ({ path: '/api/auth/me' }),
+  'GET /api/auth/options': () => ({ path: '/api/auth/options' }),
+  // This world has no single sign-on: its routes are 404 for everyone (src/oidc/oidc.test.ts signs in through them).
+  'GET /auth/oidc/login': () => ({ path: '/auth/oidc/login', status: 404 }),
+  'GET /auth/oidc/callback': () => ({ path: '/auth/oidc/callback?state=x&code=y', status: 404 }),
+  'GET /auth/oidc/logout': () => ({ path: '/auth/oidc/logout', status: 404 }),
   // An administrator exists, so no setup link does.
   'GET /api/setup/:token': () => ({ path: `/api/setup/${'x'.repeat(43)}`, status: 404 }),
   'POST /api/setup': () => ({
