@@ -58,9 +58,12 @@ export const createdTokenSchema = z.strictObject({
 
 // ---- webhooks
 
+// Printable ASCII only: a URL parser silently drops tabs and line feeds, and an
+// invisible character would make the address shown differ from the one called.
 const webhookUrl = z
   .string()
   .max(WEBHOOK_URL_MAX, `At most ${WEBHOOK_URL_MAX} characters.`)
+  .regex(/^[\x21-\x7e]+$/, 'A URL has no spaces or invisible characters (percent-encode them; an international host name in its xn-- form).')
   .pipe(z.url({ protocol: /^https?$/, error: 'Give an https:// URL.' }));
 const description = text('line').pipe(
   z.string().max(WEBHOOK_DESCRIPTION_MAX, `At most ${WEBHOOK_DESCRIPTION_MAX} characters.`),
