@@ -60,6 +60,7 @@ export const SUMMARIES: Record<string, string> = {
   'GET /api/auth/options': 'What the sign-in page offers',
   'GET /auth/oidc/login': "Go to the identity provider's sign-in",
   'GET /auth/oidc/callback': 'Back from the identity provider',
+  'GET /auth/oidc/logout': 'Sign out here and at the identity provider',
   'GET /api/setup/:token': 'Check a setup link',
   'POST /api/setup': 'Create the first administrator',
 
