@@ -89,7 +89,10 @@ export function loadOrgConfig(env: Env): OrgConfig {
   const breakGlassEmail = read(env, 'LOUPE_BREAK_GLASS_EMAIL')?.toLowerCase();
   const oidc = readOidc(env);
   if (!passwordLogin && !oidc)
-    throw new OrgConfigError('LOUPE_PASSWORD_LOGIN', 'can be false only when OIDC_ISSUER_URL is set: nobody could sign in');
+    throw new OrgConfigError(
+      'LOUPE_PASSWORD_LOGIN',
+      'can be false only when OIDC_ISSUER_URL is set: nobody could sign in',
+    );
   const port = read(env, 'LOUPE_METRICS_PORT');
   return {
     oidc,
@@ -121,7 +124,10 @@ function readOidc(env: Env): OidcSettings | undefined {
   if (!clientId) throw new OrgConfigError('OIDC_CLIENT_ID', 'must be set together with OIDC_ISSUER_URL');
   if (!clientSecret) throw new OrgConfigError('OIDC_CLIENT_SECRET', 'must be set together with OIDC_ISSUER_URL');
   if (!groupMap)
-    throw new OrgConfigError('OIDC_GROUP_MAP', 'must map at least one provider group to a Loupe group (idp-group=Loupe group)');
+    throw new OrgConfigError(
+      'OIDC_GROUP_MAP',
+      'must map at least one provider group to a Loupe group (idp-group=Loupe group)',
+    );
   return {
     issuerUrl: new URL(issuer),
     clientId,
@@ -143,6 +149,10 @@ function readSmtp(env: Env): SmtpSettings | undefined {
     if (from) throw new OrgConfigError('SMTP_FROM', 'is set, but SMTP_URL is not');
     return undefined;
   }
-  if (!from) throw new OrgConfigError('SMTP_FROM', 'must be set together with SMTP_URL (the sender, e.g. Loupe <loupe@example.org>)');
+  if (!from)
+    throw new OrgConfigError(
+      'SMTP_FROM',
+      'must be set together with SMTP_URL (the sender, e.g. Loupe <loupe@example.org>)',
+    );
   return { url, from };
 }

@@ -78,7 +78,12 @@ export const ACCESS: Record<string, Access> = {
   'POST /api/sessions/:id/resume': ownSession,
   'POST /api/sessions/:id/end': { ...ownSession, scope: 'sessions:write' },
   // The right first: without it the answer is 403 whoever's the session.
-  'POST /api/sessions/:id/resend': { who: 'technician', right: 'use_sms_method', owns: 'session', scope: 'sessions:write' },
+  'POST /api/sessions/:id/resend': {
+    who: 'technician',
+    right: 'use_sms_method',
+    owns: 'session',
+    scope: 'sessions:write',
+  },
   'POST /api/sessions/:id/snapshots': ownSession,
   // Photos and transcripts are part of the record: whoever may see the session may see them.
   'GET /api/sessions/:id/snapshots': report,

@@ -2,13 +2,7 @@
 // the e-mail invitation's status. Names are org.ts; the design is docs/integrations.md.
 import { z } from 'zod';
 import { text } from './inputs.ts';
-import {
-  SCOPES,
-  TOKEN_NAME_MAX,
-  WEBHOOK_DESCRIPTION_MAX,
-  WEBHOOK_EVENTS,
-  WEBHOOK_URL_MAX,
-} from './org.ts';
+import { SCOPES, TOKEN_NAME_MAX, WEBHOOK_DESCRIPTION_MAX, WEBHOOK_EVENTS, WEBHOOK_URL_MAX } from './org.ts';
 
 const time = z.iso.datetime();
 const scope = z.enum(SCOPES, { error: `A scope is one of ${SCOPES.join(', ')}.` });
@@ -63,7 +57,10 @@ export const createdTokenSchema = z.strictObject({
 const webhookUrl = z
   .string()
   .max(WEBHOOK_URL_MAX, `At most ${WEBHOOK_URL_MAX} characters.`)
-  .regex(/^[\x21-\x7e]+$/, 'A URL has no spaces or invisible characters (percent-encode them; an international host name in its xn-- form).')
+  .regex(
+    /^[\x21-\x7e]+$/,
+    'A URL has no spaces or invisible characters (percent-encode them; an international host name in its xn-- form).',
+  )
   .pipe(z.url({ protocol: /^https?$/, error: 'Give an https:// URL.' }));
 const description = text('line').pipe(
   z.string().max(WEBHOOK_DESCRIPTION_MAX, `At most ${WEBHOOK_DESCRIPTION_MAX} characters.`),

@@ -147,7 +147,9 @@ export const ROUTES: Record<string, Answers> = {
   // Queues the delivery again, now (an administrator's resend).
   'POST /api/webhooks/:id/deliveries/:deliveryId/resend': ok(z.strictObject({ delivery: webhookDeliverySchema }), 202),
   // The OpenAPI 3.1 document of this table, and its reader (served by Loupe, no CDN).
-  'GET /api/openapi.json': ok(z.looseObject({ openapi: z.string().startsWith('3.1'), paths: z.record(z.string(), z.unknown()) })),
+  'GET /api/openapi.json': ok(
+    z.looseObject({ openapi: z.string().startsWith('3.1'), paths: z.record(z.string(), z.unknown()) }),
+  ),
   'GET /api/docs': [{ status: 200, body: 'html' }],
 
   'GET /api/lens/capabilities': ok(
