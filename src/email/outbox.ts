@@ -15,6 +15,7 @@ import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { auditEmail, withoutAddress } from './email-audit.ts';
 import type { EmailSender, SendResult } from './smtp.ts';
+import { Passes } from '../outbox/passes.ts';
 
 export type EmailOutboxOptions = {
   /** How often due retries are looked for when nothing wakes the worker. */
@@ -37,10 +38,7 @@ const MAX_ATTEMPTS = 8;
 type EmailRow = typeof emailMessages.$inferSelect;
 
 export class EmailOutbox {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly passes: Passes;
   private readonly inFlight = new Set<Promise<void>>();
   /** Rows this node is sending right now: never swept as stale. */
   private readonly sending = new Set<string>();
@@ -50,41 +48,28 @@ export class EmailOutbox {
     private readonly deps: Deps,
     private readonly sender: EmailSender,
     private readonly opts: EmailOutboxOptions = {},
-  ) {}
+  ) {
+    this.passes = new Passes(() => this.pass(), deps.log, 'email outbox pass failed', opts.pollMs ?? 5_000);
+  }
 
   start(): void {
     this.unsubscribe.push(this.deps.events.onEmailQueued(() => this.wake()));
-    this.timer = setInterval(() => this.wake(), this.opts.pollMs ?? 5_000);
-    this.wake();
+    this.passes.start();
   }
 
   /** Runs a pass now, or right after the current one. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass()
-      .catch((err) => this.deps.log.error('email outbox pass failed', { err }))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.passes.wake();
   }
 
   /** Resolves when no pass and no send is in progress (for tests and shutdown). */
   async idle(): Promise<void> {
-    while (this.running || this.inFlight.size) await Promise.all([this.running, ...this.inFlight]);
+    while (this.passes.current || this.inFlight.size) await Promise.all([this.passes.current, ...this.inFlight]);
   }
 
   /** Stops claiming; a send in flight gets its answer and is recorded. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
+    this.passes.stop();
     for (const off of this.unsubscribe) off();
     await this.idle();
   }
@@ -103,7 +88,7 @@ export class EmailOutbox {
       void work.finally(() => this.inFlight.delete(work));
     }
     // A full batch means more may be due.
-    if (claimed.length === (this.opts.batch ?? 20)) this.again = true;
+    if (claimed.length === (this.opts.batch ?? 20)) this.passes.runAgain();
   }
 
   /** Marks due rows `sending`; SKIP LOCKED lets several nodes share one queue. */

@@ -12,6 +12,7 @@ import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import type { DeliveryReport, SmsGateway, SubmitResult } from './gateway.ts';
 import { auditSms } from './sms-audit.ts';
+import { Passes } from '../outbox/passes.ts';
 
 export type OutboxOptions = {
   /** How often due retries are looked for when nothing wakes the worker. */
@@ -38,10 +39,7 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 export class Outbox {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly passes: Passes;
   private readonly inFlight = new Set<Promise<void>>();
   /** Rows this node is submitting right now: never swept as stale. */
   private readonly submitting = new Set<string>();
@@ -51,7 +49,9 @@ export class Outbox {
     private readonly deps: Deps,
     private readonly gateway: SmsGateway,
     private readonly opts: OutboxOptions = {},
-  ) {}
+  ) {
+    this.passes = new Passes(() => this.pass(), deps.log, 'sms outbox pass failed', opts.pollMs ?? 5_000);
+  }
 
   start(): void {
     this.unsubscribe.push(this.deps.events.onSmsQueued(() => this.wake()));
@@ -59,36 +59,21 @@ export class Outbox {
     this.gateway.onReport(
       (report) => void this.applyReport(report).catch((err) => this.deps.log.error('sms receipt failed', { err })),
     );
-    this.timer = setInterval(() => this.wake(), this.opts.pollMs ?? 5_000);
-    this.wake();
+    this.passes.start();
   }
 
   /** Runs a pass now, or right after the current one. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass()
-      .catch((err) => this.deps.log.error('sms outbox pass failed', { err }))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.passes.wake();
   }
 
   /** Resolves when no pass and no submit is in progress (for tests and shutdown). */
   async idle(): Promise<void> {
-    while (this.running || this.inFlight.size) await Promise.all([this.running, ...this.inFlight]);
+    while (this.passes.current || this.inFlight.size) await Promise.all([this.passes.current, ...this.inFlight]);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
+    this.passes.stop();
     for (const off of this.unsubscribe) off();
     await this.idle();
   }
@@ -108,7 +93,7 @@ export class Outbox {
       void work.finally(() => this.inFlight.delete(work));
     }
     // A full batch means more may be due.
-    if (claimed.length === (this.opts.batch ?? 50)) this.again = true;
+    if (claimed.length === (this.opts.batch ?? 50)) this.passes.runAgain();
   }
 
   /** Marks due rows `sending`; SKIP LOCKED lets several nodes share one queue. */

@@ -24,6 +24,7 @@ import { type SessionState, isEndedState } from '../contract/states.ts';
 import { auditLog, lensSessions, settings, webhookDeliveries, webhooks } from '../db/schema.ts';
 import { transaction, type Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
+import { Passes } from '../outbox/passes.ts';
 
 export const CURSOR_KEY = 'webhooks.cursor';
 /** Audit rows per transaction: bounded, so one pass never holds the cursor for long. */
@@ -101,50 +102,35 @@ export function sessionData(row: SessionRow, state: string) {
 }
 
 export class Dispatcher {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly passes: Passes;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly deps: Deps,
     /** Called after deliveries were written: the worker sends them. */
     private readonly onQueued: () => void = () => {},
-    private readonly opts: { pollMs?: number } = {},
-  ) {}
+    opts: { pollMs?: number } = {},
+  ) {
+    this.passes = new Passes(() => this.pass(), deps.log, 'webhook dispatch failed', opts.pollMs ?? 2_000);
+  }
 
   start(): void {
     this.unsubscribe.push(this.deps.events.onSessionChanged(() => this.wake()));
     this.unsubscribe.push(this.deps.events.onTool(() => this.wake()));
-    this.timer = setInterval(() => this.wake(), this.opts.pollMs ?? 2_000);
-    this.wake();
+    this.passes.start();
   }
 
+  /** Runs a pass now, or right after the current one. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass()
-      .catch((err) => this.deps.log.error('webhook dispatch failed', { err }))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.passes.wake();
   }
 
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.passes.current) await this.passes.current;
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
+    this.passes.stop();
     for (const off of this.unsubscribe) off();
     await this.idle();
   }
@@ -156,7 +142,7 @@ export class Dispatcher {
       if (queued) this.onQueued();
       if (read < BATCH) return;
     }
-    this.again = true;
+    this.passes.runAgain();
   }
 
   private async batch(tx: Tx): Promise<{ read: number; queued: number }> {

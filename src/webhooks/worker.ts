@@ -19,6 +19,7 @@ import { webhookAttempts, webhookDeliveries, webhooks } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import { systemClock, type Deps } from '../deps.ts';
 import { post } from './post.ts';
+import { Passes } from '../outbox/passes.ts';
 
 /** The rows of a raw `execute`: postgres-js answers an array, PGlite `{ rows }`. */
 function rowsOf<T>(result: unknown): T[] {
@@ -49,49 +50,34 @@ type Claimed = {
 };
 
 export class Worker {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly passes: Passes;
   private readonly inFlight = new Map<string, { webhookId: string; abort: AbortController; done: Promise<void> }>();
 
   constructor(
     private readonly deps: Deps,
     private readonly opts: WorkerOptions = {},
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => this.wake(), this.opts.pollMs ?? 2_000);
-    this.wake();
+  ) {
+    this.passes = new Passes(() => this.pass(), deps.log, 'webhook pass failed', opts.pollMs ?? 2_000);
   }
 
+  start(): void {
+    this.passes.start();
+  }
+
+  /** Runs a pass now, or right after the current one. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass()
-      .catch((err) => this.deps.log.error('webhook pass failed', { err }))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.passes.wake();
   }
 
   /** Resolves when no pass runs and nothing is being sent (tests). */
   async idle(): Promise<void> {
-    for (let i = 0; i < 1000 && (this.running || this.inFlight.size); i++)
-      await Promise.all([this.running, ...[...this.inFlight.values()].map((f) => f.done)]);
+    for (let i = 0; i < 1000 && (this.passes.current || this.inFlight.size); i++)
+      await Promise.all([this.passes.current, ...[...this.inFlight.values()].map((f) => f.done)]);
   }
 
   /** Sends in flight are cut off, not recorded: their leases run out and another pass sends them again. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
+    this.passes.stop();
     for (const f of this.inFlight.values()) f.abort.abort();
     await this.idle();
   }
