@@ -183,6 +183,22 @@ const FIELDS: Field[] = [
     field,
     kind: 'strict' as const,
   })),
+  // The body is checked before the receiver is looked up: any id does.
+  ...(['url', 'events.0', 'description'] as const).map((field) => ({
+    route: 'PATCH /api/webhooks/:id',
+    path: () => '/api/webhooks/6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    body: () => ({ url: 'https://hooks.example.org/loupe', events: ['session.created'], description: 'Ticket system' }),
+    field,
+    kind: 'strict' as const,
+  })),
+  // Checked before whether e-mail is configured.
+  {
+    route: 'POST /api/sessions',
+    path: () => '/api/sessions',
+    body: () => ({ type: 'lens', name: 'Meter', method: 'email', email: 'customer@example.test' }),
+    field: 'email',
+    kind: 'strict',
+  },
   {
     route: 'POST /api/erasures',
     path: () => '/api/erasures',
