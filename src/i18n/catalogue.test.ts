@@ -39,6 +39,8 @@ const SAME_IN_BOTH = new Set([
   'Lens',
   // Dutch uses the English word.
   'Chat',
+  'Token',
+  'E-mail',
   'Status',
   'Live',
   'Details',

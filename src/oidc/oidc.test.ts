@@ -1,3 +1,4 @@
+// size: one real provider and one browser flow per case; splitting would start the provider twice.
 // Single sign-on against a real OpenID Provider (oidc-provider on 127.0.0.1):
 // the whole authorization code flow through Loupe's routes, the group
 // mapping at each sign-in, and every refusal (no group, unknown group,

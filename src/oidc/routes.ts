@@ -43,6 +43,7 @@ export function oidcRoutes(deps: Deps) {
     .get('/logout', (c) => (flow ? flow.logout(c) : off()));
 }
 
+// size: the three steps of one sign-in (login, callback, logout) share its client and refusal page; apart they would pass both around.
 function oidcFlow(deps: Deps, settings: OidcSettings) {
   const base = publicBase(deps.config);
   const oidc = new OidcClient(settings, `${base}/auth/oidc/callback`);
