@@ -29,6 +29,7 @@ import {
 import { notesInput } from './records.ts';
 import { ROUTES } from './routes.ts';
 import { erasureInput } from './records.ts';
+import { createTokenInput } from './org-schemas.ts';
 
 /** Inserted in the middle of a field's otherwise valid value. */
 const CHARS = {
@@ -159,6 +160,21 @@ const FIELDS: Field[] = [
     body: () => sessionBody,
     field,
     kind: field === 'phone' ? ('phone' as const) : ('strict' as const),
+  })),
+  // Issue 21: the technician a service token starts a session for (a cookie caller may name itself).
+  {
+    route: 'POST /api/sessions',
+    path: () => '/api/sessions',
+    body: (w: World) => ({ ...sessionBody, technicianId: w.technicianId }),
+    field: 'technicianId',
+    kind: 'strict',
+  },
+  ...(['name', 'scopes.0', 'technicianId'] as const).map((field) => ({
+    route: 'POST /api/tokens',
+    path: () => '/api/tokens',
+    body: (w: World) => ({ name: 'Ticket system', scopes: ['sessions:read'], technicianId: w.technicianId }),
+    field,
+    kind: 'strict' as const,
   })),
   {
     route: 'POST /api/erasures',
@@ -322,6 +338,8 @@ const BODIES: Record<string, z.ZodType | null> = {
   'POST /api/lens/snapshots/:id': null,
   'PUT /api/sessions/:id/notes': notesInput,
   'POST /api/erasures': erasureInput,
+  'POST /api/tokens': createTokenInput,
+  'DELETE /api/tokens/:id': null,
 };
 
 /** The dotted paths of every string a JSON Schema accepts (array items as `.0`). */

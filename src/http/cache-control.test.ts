@@ -84,6 +84,13 @@ async function administration(): Promise<{ admin: string; groupId: string }> {
   const csv = await call('GET', '/api/audit/export', { cookie });
   if (csv.status !== 200) throw new Error(`expected the audit CSV, got ${csv.status}`);
   await ok(call('POST', '/api/erasures', { cookie, body: { phone: '+31 6 11223344' } }), 201);
+  // The token's answer holds the token itself: the answer a cache must least keep.
+  const made = await ok<{ tokenInfo: { id: string } }>(
+    call('POST', '/api/tokens', { cookie, body: { name: 'Ticket system', scopes: ['sessions:read'] } }),
+    201,
+  );
+  await ok(call('GET', '/api/tokens', { cookie }));
+  await ok(call('DELETE', `/api/tokens/${made.tokenInfo.id}`, { cookie }), 204);
   return { admin: cookie, groupId: group.id };
 }
 
