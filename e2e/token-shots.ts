@@ -21,7 +21,11 @@ const make = async (cookie: string, body: unknown) => {
   if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
   return (await res.json()) as { token: string };
 };
-const used = await make(tech.cookie, { name: 'Backup script', scopes: ['sessions:read', 'reports:read'], technicianId: tech.id });
+const used = await make(tech.cookie, {
+  name: 'Backup script',
+  scopes: ['sessions:read', 'reports:read'],
+  technicianId: tech.id,
+});
 await make(tech.cookie, { name: 'Ticket macro', scopes: ['sessions:write', 'sessions:read'], technicianId: tech.id });
 const service = await make(admin, { name: 'TOPdesk', scopes: ['sessions:write', 'sessions:read', 'reports:read'] });
 await make(admin, { name: 'Monitoring', scopes: ['sessions:read'] });
