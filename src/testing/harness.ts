@@ -149,7 +149,12 @@ export async function tableCounts(h: Pick<Harness, 'db'>): Promise<Record<string
     select 'lens_sessions', count(*)::int from lens_sessions union all
     select 'sms_messages', count(*)::int from sms_messages union all
     select 'settings', count(*)::int from settings union all
-    select 'snapshots', count(*)::int from snapshots`);
+    select 'snapshots', count(*)::int from snapshots union all
+    select 'api_tokens', count(*)::int from api_tokens union all
+    select 'webhooks', count(*)::int from webhooks union all
+    select 'webhook_deliveries', count(*)::int from webhook_deliveries union all
+    select 'email_messages', count(*)::int from email_messages union all
+    select 'oidc_logins', count(*)::int from oidc_logins`);
   return Object.fromEntries(rows<{ t: string; n: number }>(result).map((r) => [r.t, r.n]));
 }
 
