@@ -8,6 +8,7 @@ import { errorBody } from '../http/errors.ts';
 import type { MediaService } from '../media/service.ts';
 import type { SessionChanged, SignedOut, ToolEvent } from '../sessions/events.ts';
 import { sessionView, technicianSessions } from '../sessions/view.ts';
+import { signedInByToken } from '../tokens/bearer.ts';
 import { isConsoleTool, type ToolRelay, wrongSide } from '../tools/relay.ts';
 import { upgradeTo, type RawSocket } from './bun-socket.ts';
 import { consoleMessage, parseClientMessage } from './messages.ts';
@@ -44,6 +45,11 @@ export class ConsoleSockets implements SocketKind {
 
   /** Upgrades a signed-in technician's request; 401 without a valid sign-in. */
   async upgrade(c: Context): Promise<Response> {
+    const authorization = c.req.header('authorization');
+    // The console's socket is a browser's: an API token is refused as on every
+    // browser-only route (401 unknown or revoked, else 403 token_not_allowed), not taken for a missing cookie.
+    if (authorization !== undefined)
+      await signedInByToken(this.deps, { method: 'GET', path: '/ws/console', authorization });
     const cookie = getCookie(c, SESSION_COOKIE) ?? '';
     const signedIn = await resolveAuthSession(this.deps, cookie);
     if (!signedIn) return c.json(errorBody('unauthorized', 'Sign in first.'), 401);

@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import { websocket } from './bun-socket.ts';
 import { createApp } from '../app.ts';
-import { harness, ORIGIN, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
+import { SCOPES } from '../contract/org.ts';
+import { harness, ORIGIN, DATABASE_HOOK, type Harness, signInAsAdmin } from '../testing/harness.ts';
 import { SocketRegistry } from './registry.ts';
 import { openTestSocket } from './test-socket.ts';
 import { technician, type TestTechnician } from '../sessions/testing.ts';
@@ -103,6 +104,27 @@ describe('/ws/console', () => {
       headers: { cookie: tess.cookie, origin: ORIGIN },
     });
     expect(plain.status).toBe(426);
+  });
+
+  test('an API token is refused, as on every browser-only route', async () => {
+    const admin = await signInAsAdmin(h);
+    const made = await h.call('POST', '/api/tokens', { cookie: admin, body: { name: 'CI', scopes: SCOPES } });
+    const { token } = (await made.json()) as { token: string };
+    const upgrade = (authorization: string) =>
+      fetch(`http://127.0.0.1:${server.port}/ws/console`, {
+        headers: { authorization, origin: ORIGIN, upgrade: 'websocket', connection: 'Upgrade' },
+      });
+    const known = await upgrade(`Bearer ${token}`);
+    expect([known.status, ((await known.json()) as { error: { code: string } }).error.code]).toEqual([
+      403,
+      'token_not_allowed',
+    ]);
+    expect((await upgrade(`Bearer loupe_${'x'.repeat(43)}`)).status).toBe(401);
+    // A cookie does not make a token acceptable.
+    const both = await fetch(`http://127.0.0.1:${server.port}/ws/console`, {
+      headers: { authorization: `Bearer ${token}`, cookie: tess.cookie, origin: ORIGIN, upgrade: 'websocket' },
+    });
+    expect(both.status).toBe(403);
   });
 });
 
