@@ -2,7 +2,8 @@
 // SMTP server (the smtp-server package on loopback): the New session form
 // offers E-mail (the technician has use_email_method and Loupe has SMTP_URL),
 // the customer's mail carries the link and the PIN in both parts, and the
-// dialog's and the invitation row's badges follow the outbox to "Sent". A
+// dialog's and the invitation row's badges follow the outbox to "Sent"; a
+// minute later the dialog sends it again, with the same PIN and link. A
 // Loupe without SMTP_URL offers no E-mail tab. Screenshots at 1366×768.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { copyFileSync } from 'node:fs';
@@ -101,15 +102,34 @@ describe('Lens invitation by e-mail', () => {
       new URL('../docs/screenshots/51-email-invitation.png', import.meta.url).pathname,
     );
 
+    // Sending it again (a deleted mail): a minute after the first, the same PIN and link.
+    const again = dialog.getByTestId('resend-email');
+    expect(await again.innerText()).toContain('Send e-mail again');
+    expect(await again.isDisabled()).toBe(true); // the minute's countdown
+    await console_.waitForFunction(
+      () => !(document.querySelector('[data-testid="resend-email"]') as HTMLButtonElement | null)?.disabled,
+      undefined,
+      { timeout: 75_000, polling: 500 },
+    );
+    await shot(console_, '53-email-resend');
+    await again.click();
+    const [, second] = await smtp.waitForMail(2, 15_000);
+    for (const part of [partOf(second!.raw, 'text/plain'), partOf(second!.raw, 'text/html')]) {
+      expect(part).toContain(pin);
+      expect(part).toContain(link);
+    }
+    await dialog.locator('[data-testid="email-status"][data-status="sent"]').waitFor({ timeout: 15_000 });
+    expect(await again.isDisabled()).toBe(true); // the next minute's
+
     await dialog.getByTestId('done').click();
     const row = console_.getByTestId('invitation-row').filter({ hasText: 'Boiler at Jansen' });
     await row.waitFor();
     expect(await row.innerText()).toContain('jan.jansen@example.test');
     await row.locator('[data-testid="invitation-email-status"][data-status="sent"]').waitFor();
     await shot(console_, '52-email-invitation-row');
-    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received).toHaveLength(2);
     expect(problems).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   test('without SMTP_URL the form has no E-mail tab', async () => {
     plain = await startLoupeWithTechnician({ name: 'Field', rights: RIGHTS }, TECH);

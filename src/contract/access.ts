@@ -77,7 +77,10 @@ export const ACCESS: Record<string, Access> = {
   'POST /api/sessions/:id/hold': ownSession,
   'POST /api/sessions/:id/resume': ownSession,
   'POST /api/sessions/:id/end': { ...ownSession, scope: 'sessions:write' },
-  // The right first: without it the answer is 403 whoever's the session.
+  // The right first: without it the answer is 403 whoever's the session. The
+  // right is the invitation's method's (use_email_method for an e-mail one,
+  // src/sessions/resend.ts); this table names one, the SMS's, which the
+  // authorization matrix's request (an SMS invitation) needs.
   'POST /api/sessions/:id/resend': {
     who: 'technician',
     right: 'use_sms_method',

@@ -145,5 +145,7 @@ export const emailViewSchema = z.strictObject({
   status: z.enum(['queued', 'sending', 'sent', 'failed']),
   error: z.string().nullable(),
   updatedAt: time,
+  /** When POST /api/sessions/:id/resend may send it again; null while it is on its way or the session is past `invited`. */
+  resendAvailableAt: time.nullable(),
 });
 export type EmailView = z.output<typeof emailViewSchema>;

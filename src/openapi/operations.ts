@@ -82,7 +82,7 @@ export const SUMMARIES: Record<string, string> = {
   'POST /api/sessions/:id/hold': 'Put the session on hold',
   'POST /api/sessions/:id/resume': 'Resume a held session',
   'POST /api/sessions/:id/end': 'End the session',
-  'POST /api/sessions/:id/resend': 'Send the SMS invitation again',
+  'POST /api/sessions/:id/resend': 'Send the invitation again (SMS or e-mail, by its method)',
   'POST /api/sessions/:id/snapshots': 'Ask the phone for a photo',
   'GET /api/sessions/:id/snapshots': "The session's photos",
   'GET /api/snapshots/:id': "A photo's image",

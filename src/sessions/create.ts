@@ -13,15 +13,13 @@ import { Conflict, Forbidden, RateLimited } from '../http/errors.ts';
 import { invitationText } from '../sms/templates.ts';
 import { assertEmailConfigured, queueInvitationEmail } from '../email/queue.ts';
 import type { Right } from '../contract/rights.ts';
-import { lockOwnSession } from './end.ts';
 import { languageForCountry, normalisePhone } from './phone.ts';
 import { newLinkToken, newPin } from './pin.ts';
 import type { CreateSessionInput } from '../contract/inputs.ts';
 import { LIVE_STATES } from './states.ts';
-import { linkFor, RESEND_AFTER_MS, sessionView, type SessionView } from './view.ts';
+import { linkFor, sessionView, type SessionView } from './view.ts';
 
 const PIN_ATTEMPTS = 20;
-export const MAX_SMS_PER_SESSION = 4;
 /** Bounds what a stolen account or a script can send: texts cost money and a phone can be flooded. */
 export const SMS_PER_NUMBER = { max: 5, windowMs: 3_600_000 };
 export const SMS_PER_TECHNICIAN = { max: 60, windowMs: 3_600_000 };
@@ -34,7 +32,7 @@ export function rightsFor(method: Method): Right[] {
   return ['start_lens_sessions', 'start_private_sessions', METHOD_RIGHT[method]];
 }
 
-function assertRights(me: Pick<Me, 'rights'>, method: Method) {
+export function assertRights(me: Pick<Me, 'rights'>, method: Method) {
   const missing = rightsFor(method).filter((r) => !me.rights.includes(r));
   if (missing.length) {
     throw new Forbidden(
@@ -161,7 +159,7 @@ export async function createSession(
 }
 
 /** Queues the invitation's text, spending the SMS quotas for it in the same transaction (see spend). */
-async function queueInvitationSms(
+export async function queueInvitationSms(
   tx: Tx,
   deps: Pick<Deps, 'config'>,
   session: typeof lensSessions.$inferSelect,
@@ -195,42 +193,4 @@ async function queueInvitationSms(
     .values({ sessionId: session.id, to, text, nextAttemptAt: now, createdAt: now, updatedAt: now })
     .returning({ id: smsMessages.id });
   await auditSms(tx, session.id, 'queued', queued!.id);
-}
-
-/** Sends the invitation again (same PIN and link), at most once a minute and a few times per session. */
-export async function resendSms(deps: Deps, me: Me, id: string): Promise<SessionView> {
-  assertRights(me, 'sms');
-  const now = deps.clock.now();
-  const view = await transaction(deps.db, async (tx) => {
-    const session = await lockOwnSession(tx, me.id, id);
-    if (session.method !== 'sms' || session.state !== 'invited') {
-      throw new Conflict('Only an SMS invitation that has not been opened yet can be sent again.', 'invalid_state');
-    }
-    const sent = await tx
-      .select({ createdAt: smsMessages.createdAt, status: smsMessages.status })
-      .from(smsMessages)
-      .where(eq(smsMessages.sessionId, id))
-      .orderBy(desc(smsMessages.createdAt));
-    const last = sent[0];
-    if (last && (last.status === 'queued' || last.status === 'sending')) {
-      throw new Conflict(
-        'The SMS is still on its way to the gateway. Wait for its status before sending it again.',
-        'sms_pending',
-      );
-    }
-    if (sent.length >= MAX_SMS_PER_SESSION) {
-      throw new RateLimited(
-        `This invitation was already sent ${sent.length} times. Check the number, or create a new session.`,
-        (session.pinExpiresAt.getTime() - now.getTime()) / 1000,
-      );
-    }
-    const wait = last ? last.createdAt.getTime() + RESEND_AFTER_MS - now.getTime() : 0;
-    if (wait > 0) throw new RateLimited(`Wait ${Math.ceil(wait / 1000)} s before sending the SMS again.`, wait / 1000);
-    await queueInvitationSms(tx, deps, session, me.id, now);
-    await audit(tx, { type: 'technician', id: me.id }, 'session.sms_resent', { type: 'session', id });
-    return (await sessionView(tx, deps.config, id))!;
-  });
-  deps.events.sessionChanged({ sessionId: id, technicianId: me.id });
-  deps.events.smsQueued();
-  return view;
 }

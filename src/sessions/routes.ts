@@ -5,8 +5,9 @@ import type { SignedIn } from '../auth/sessions.ts';
 import type { Deps } from '../deps.ts';
 import { jsonBody, parse } from '../http/validate.ts';
 import { idParam, createSessionInput } from '../contract/inputs.ts';
-import { createSession, resendSms } from './create.ts';
+import { createSession } from './create.ts';
 import { endSession } from './end.ts';
+import { resendInvitation } from './resend.ts';
 import { holdSession, startSession, type StartParts } from './live.ts';
 import { listEveryonesSessions, listOwnSessions, ownSession } from './read.ts';
 import { sessionStarter } from '../tokens/acting.ts';
@@ -38,7 +39,7 @@ export function sessionRoutes(deps: Deps, start: StartParts) {
     .post('/:id/hold', async (c) => c.json(await holdSession(deps, me(c).id, id(c), true)))
     .post('/:id/resume', async (c) => c.json(await holdSession(deps, me(c).id, id(c), false)))
     .post('/:id/end', async (c) => c.json(await endSession(deps, me(c).id, id(c))))
-    .post('/:id/resend', async (c) => c.json(await resendSms(deps, me(c), id(c))))
+    .post('/:id/resend', async (c) => c.json(await resendInvitation(deps, me(c), id(c))))
     .get('/:id/messages', async (c) => c.json(await seenChatTranscript(deps, me(c), id(c))))
     .post('/:id/snapshots', async (c) => c.json({ snapshot: await requestSnapshot(deps, me(c).id, id(c)) }, 202))
     .get('/:id/snapshots', async (c) => c.json({ snapshots: await listSnapshots(deps, me(c), id(c)) }));

@@ -37,15 +37,25 @@ function smsView(session: SessionRow, sms: SmsRow, config: Config): SmsView {
   };
 }
 
-function emailView(email: Pick<EmailRow, 'status' | 'error' | 'updatedAt'>): EmailView {
-  return { status: email.status, error: email.error, updatedAt: email.updatedAt.toISOString() };
+type LatestEmail = Pick<EmailRow, 'status' | 'error' | 'updatedAt' | 'createdAt'>;
+
+/** As the SMS's: a resend is possible once the last mail left the outbox, a minute after it was queued. */
+function emailView(session: SessionRow, email: LatestEmail, config: Config): EmailView {
+  const resendable =
+    !!config.smtp && session.state === 'invited' && email.status !== 'queued' && email.status !== 'sending';
+  return {
+    status: email.status,
+    error: email.error,
+    updatedAt: email.updatedAt.toISOString(),
+    resendAvailableAt: resendable ? new Date(email.createdAt.getTime() + RESEND_AFTER_MS).toISOString() : null,
+  };
 }
 
 export function toSessionView(
   session: SessionRow,
   sms: SmsRow | undefined,
   config: Config,
-  email?: Pick<EmailRow, 'status' | 'error' | 'updatedAt'>,
+  email?: LatestEmail,
 ): SessionView {
   return {
     id: session.id,
@@ -68,7 +78,7 @@ export function toSessionView(
     reference: session.reference,
     recorded: session.recorded,
     sms: sms ? smsView(session, sms, config) : null,
-    emailStatus: email ? emailView(email) : null,
+    emailStatus: email ? emailView(session, email, config) : null,
     customer: customerView(session, config),
   };
 }
@@ -98,7 +108,12 @@ function withLatestSms(db: Db | Tx) {
     .limit(1)
     .as('latest_sms');
   const latestEmail = db
-    .select({ status: emailMessages.status, error: emailMessages.error, updatedAt: emailMessages.updatedAt })
+    .select({
+      status: emailMessages.status,
+      error: emailMessages.error,
+      updatedAt: emailMessages.updatedAt,
+      createdAt: emailMessages.createdAt,
+    })
     .from(emailMessages)
     .where(eq(emailMessages.sessionId, lensSessions.id))
     .orderBy(desc(emailMessages.createdAt))
@@ -155,7 +170,7 @@ export async function everyonesSessions(db: Db, config: Config, now: Date): Prom
     .where(or(inArray(lensSessions.state, [...LIVE_STATES]), gt(lensSessions.endedAt, endedSince)))
     .orderBy(desc(lensSessions.createdAt))
     .limit(200);
-  return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config));
+  return rows.map((r) => toSessionView(r.session, r.sms ?? undefined, config, r.email ?? undefined));
 }
 
 /** One of the technician's own sessions; another technician's is reported as missing. */

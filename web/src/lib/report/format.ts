@@ -15,6 +15,7 @@ const KINDS: Record<string, () => string> = {
 	'email.queued': m.report_kind_email_queued,
 	'email.sent': m.report_kind_email_sent,
 	'email.failed': m.report_kind_email_failed,
+	'session.email_resent': m.report_kind_session_email_resent,
 	'session.opened': m.report_kind_session_opened,
 	'session.eula_accepted': m.report_kind_session_eula_accepted,
 	'session.started': m.report_kind_session_started,
