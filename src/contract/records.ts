@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { NOTES_MAX, PAGE_MAX, PHONE_INPUT_MAX, SEARCH_MAX } from './limits.ts';
 import { ENDED_STATES, type SessionState } from './states.ts';
-import { text } from './inputs.ts';
+import { emailSchema, text } from './inputs.ts';
 import { chatMessageViewSchema, snapshotViewSchema } from './tools.ts';
 
 const time = z.iso.datetime();
@@ -65,10 +65,31 @@ export const notesInput = z.strictObject({
   text: text('text').pipe(z.string().max(NOTES_MAX, `At most ${NOTES_MAX.toLocaleString('en')} characters.`)),
 });
 
-/** POST /api/erasures: everything Loupe keeps about one phone number (a data subject's request). */
-export const erasureInput = z.strictObject({
-  phone: text('phone').pipe(z.string().min(1, 'Enter the phone number.').max(PHONE_INPUT_MAX)),
-});
+/**
+ * POST /api/erasures: everything Loupe keeps about one data subject (their
+ * request), found by their phone number or by their e-mail address (an
+ * e-mail invitation has no number): exactly one of the two.
+ */
+export const erasureInput = z
+  .strictObject({
+    phone: text('phone').pipe(z.string().min(1, 'Enter the phone number.').max(PHONE_INPUT_MAX)).optional(),
+    /** Read as session creation reads it (lower-cased, as sessions store it): any case finds it. */
+    email: emailSchema.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.phone !== undefined && input.email !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'Give "phone" or "email", not both: an erasure is for one phone number or one e-mail address.',
+      });
+    else if (input.phone === undefined && input.email === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'Give "phone" (a phone number) or "email" (an e-mail address): whose data to erase.',
+      });
+  });
 
 // ---- answers
 
@@ -227,10 +248,12 @@ export type AuditRow = z.output<typeof auditRowSchema>;
 
 export const auditPageSchema = z.strictObject({ rows: z.array(auditRowSchema), nextCursor: cursor.nullable() });
 
-/** What an erasure removed: counts and the sessions touched, never the number itself beyond the request's answer. */
+/** What an erasure removed: counts and the sessions touched, never the number or address itself beyond the request's answer. */
 export const erasureReceiptSchema = z.strictObject({
-  /** The number as Loupe stores it (E.164). */
-  phone: z.string(),
+  /** The number as Loupe stores it (E.164); null for an erasure by e-mail address. */
+  phone: z.string().nullable(),
+  /** The address as Loupe stores it (lower-cased); null for an erasure by phone number. */
+  email: z.string().nullable(),
   erasedAt: time,
   sessionIds: z.array(z.uuid()),
   removed: z.strictObject({
@@ -240,7 +263,7 @@ export const erasureReceiptSchema = z.strictObject({
     recordings: z.number().int().min(0),
     chatMessages: z.number().int().min(0),
     auditRowsRedacted: z.number().int().min(0),
-    /** E-mail invitations' addresses removed (an erasure by phone number finds none: such a session has no number). */
+    /** E-mail invitations' addresses removed (on the sessions; an erasure by phone number finds none: such a session has no number). */
     emailAddresses: z.number().int().min(0),
   }),
   /** The audit row that records the erasure. */

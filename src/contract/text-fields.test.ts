@@ -206,6 +206,13 @@ const FIELDS: Field[] = [
     field: 'phone',
     kind: 'phone',
   },
+  {
+    route: 'POST /api/erasures',
+    path: () => '/api/erasures',
+    body: () => ({ email: 'customer@example.test' }),
+    field: 'email',
+    kind: 'strict',
+  },
   ...(['pin', 'token'] as const).map((field) => ({
     route: 'POST /api/lens/redeem',
     path: () => '/api/lens/redeem',

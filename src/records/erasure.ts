@@ -1,21 +1,22 @@
 // Erasure (docs/records.md, "Retention and erasure"): a data subject asks for
-// everything Loupe keeps about their phone number to go. An administrator
-// removes, for every session with that number whatever its age, what
-// retention would remove at the end of every period, and redacts the audit
-// rows that name the number, in one transaction; the files go after the
-// commit. A live session is refused: its customer may be on the line, and the
-// technician's screen would lose what it shows; the administrator ends it first.
+// everything Loupe keeps about their phone number or e-mail address to go. An
+// administrator removes, for every session with that number or address
+// whatever its age, what retention would remove at the end of every period,
+// and redacts the audit rows that name it, in one transaction; the files go
+// after the commit. A live session is refused: its customer may be on the
+// line, and the technician's screen would lose what it shows; the
+// administrator ends it first. The number or address never reaches the log
+// or the erasure's own audit row.
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, or } from 'drizzle-orm';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { and, eq } from 'drizzle-orm';
 import { audit, type Actor } from '../audit/audit.ts';
 import type { ErasureReceipt } from '../contract/records.ts';
 import { isLiveState } from '../contract/states.ts';
-import { auditLog, lensSessions, rateLimits, smsMessages } from '../db/schema.ts';
-import { transaction } from '../db/transaction.ts';
+import { auditLog, rateLimits } from '../db/schema.ts';
+import { transaction, type Tx } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
-import { AppError, Conflict, Invalid } from '../http/errors.ts';
-import { normalisePhone } from '../sessions/phone.ts';
+import { Conflict } from '../http/errors.ts';
+import { erasedNumber, sessionsWithEmail, sessionsWithPhone, type FoundSession } from './erasure-find.ts';
 import {
   addCounts,
   noLeftovers,
@@ -28,46 +29,56 @@ import {
   removeSnapshots,
 } from './removal.ts';
 
-/** Digits and what people write between them; letters are a typo here, not a vanity number. */
-const PHONE_CHARACTERS = /^[\d\s+()./-]+$/;
+/** Whom an erasure is for, and how to find them: what differs between a number and an address. */
+type Subject = {
+  /** The receipt's: one of the two is null. */
+  phone: string | null;
+  email: string | null;
+  /** What audit rows anywhere are redacted for naming (never empty: the contract refuses an empty one). */
+  named: string;
+  /** "number" or "address", for the refusal's message. */
+  noun: string;
+  find: (tx: Tx) => Promise<FoundSession[]>;
+  /** The sending quota's counter is keyed by the number or address: it goes too (it would expire within a day anyway). */
+  rateLimitKey: string;
+};
 
-/**
- * The number as sessions store it (E.164), read as session creation reads it.
- * A valid number that cannot take texts (a landline) was never stored, but is
- * accepted: erasing it answers zeros, which is the truth.
- */
-export function erasedNumber(raw: string, region: CountryCode): string {
-  const refuse = (message: string) => new Invalid(message, [{ path: 'phone', message }]);
-  if (!PHONE_CHARACTERS.test(raw))
-    throw refuse('A phone number has only digits, spaces and + ( ) - . / — check what was typed.');
-  try {
-    return normalisePhone(raw, region).e164;
-  } catch (err) {
-    const number = parsePhoneNumberFromString(raw, { defaultCountry: region });
-    if (number?.isValid()) return number.number;
-    if (err instanceof AppError) throw refuse(`"${raw}" is not a valid phone number. Write it with the country code.`);
-    throw err;
-  }
+export function erasePhone(deps: Deps, actor: Actor, raw: string): Promise<ErasureReceipt> {
+  const phone = erasedNumber(raw, deps.config.defaultRegion);
+  return erase(deps, actor, {
+    phone,
+    email: null,
+    named: phone,
+    noun: 'number',
+    find: (tx) => sessionsWithPhone(tx, phone),
+    rateLimitKey: `sms-to:${phone}`,
+  });
 }
 
-export async function erasePhone(deps: Deps, actor: Actor, raw: string): Promise<ErasureReceipt> {
-  const phone = erasedNumber(raw, deps.config.defaultRegion);
+/** `email` as the contract gives it (emailSchema: valid and lower-cased). */
+export function eraseEmail(deps: Deps, actor: Actor, email: string): Promise<ErasureReceipt> {
+  const address = email.toLowerCase();
+  return erase(deps, actor, {
+    phone: null,
+    email: address,
+    named: address,
+    noun: 'address',
+    find: (tx) => sessionsWithEmail(tx, address),
+    rateLimitKey: `email-to:${address}`,
+  });
+}
+
+async function erase(deps: Deps, actor: Actor, subject: Subject): Promise<ErasureReceipt> {
   const now = deps.clock.now();
   // The audit row's subject: how the receipt finds its own row's id.
   const erasureId = randomUUID();
   const left = noLeftovers();
   const receipt = await transaction(deps.db, async (tx) => {
-    const withNumber = tx.select({ id: smsMessages.sessionId }).from(smsMessages).where(eq(smsMessages.to, phone));
-    const sessions = await tx
-      .select({ id: lensSessions.id, name: lensSessions.name, state: lensSessions.state })
-      .from(lensSessions)
-      .where(or(eq(lensSessions.phone, phone), inArray(lensSessions.id, withNumber)))
-      .orderBy(lensSessions.createdAt, lensSessions.id)
-      .for('update');
+    const sessions = await subject.find(tx);
     const live = sessions.find((s) => isLiveState(s.state));
     if (live) {
       throw new Conflict(
-        `The session "${live.name}" (${live.id}) with this number is still live (${live.state.replace('_', ' ')}). End it first, then erase the number; nothing was removed.`,
+        `The session "${live.name}" (${live.id}) with this ${subject.noun} is still live (${live.state.replace('_', ' ')}). End it first, then erase the ${subject.noun}; nothing was removed.`,
         'session_live',
       );
     }
@@ -77,15 +88,15 @@ export async function erasePhone(deps: Deps, actor: Actor, raw: string): Promise
     removed.recordings = await removeRecordings(tx, ids, left);
     removed.chatMessages = await removeChat(tx, ids);
     addCounts(removed, { ...noneRemoved(), ...(await removePhone(tx, ids, now)) });
-    removed.auditRowsRedacted += await redactAuditNaming(tx, phone, now);
-    // The SMS quota's counter is keyed by the number: it goes too (it would expire within a day anyway).
-    await tx.delete(rateLimits).where(eq(rateLimits.key, `sms-to:${phone}`));
+    removed.auditRowsRedacted += await redactAuditNaming(tx, subject.named, now);
+    await tx.delete(rateLimits).where(eq(rateLimits.key, subject.rateLimitKey));
     await audit(tx, actor, 'erasure.completed', { type: 'erasure', id: erasureId }, { sessionIds: ids, ...removed });
     const [row] = await tx
       .select({ id: auditLog.id })
       .from(auditLog)
       .where(and(eq(auditLog.subjectType, 'erasure'), eq(auditLog.subjectId, erasureId)));
-    return { phone, erasedAt: now.toISOString(), sessionIds: ids, removed, auditId: row!.id };
+    const { phone, email } = subject;
+    return { phone, email, erasedAt: now.toISOString(), sessionIds: ids, removed, auditId: row!.id };
   });
   await removeFiles(deps, left);
   deps.log.info('erasure completed', { sessions: receipt.sessionIds.length, auditId: receipt.auditId });

@@ -142,8 +142,13 @@ export async function removePhone(
   };
 }
 
-/** Audit rows anywhere whose details name the number (not only the sessions' own), for an erasure. */
-export async function redactAuditNaming(tx: Tx, phone: string, now: Date): Promise<number> {
+/**
+ * Audit rows anywhere whose details name the number or e-mail address (not
+ * only the sessions' own), for an erasure. Case-insensitive: an address's
+ * case means nothing (and a number has none).
+ */
+export async function redactAuditNaming(tx: Tx, named: string, now: Date): Promise<number> {
+  if (!named) throw new Error('redactAuditNaming needs a number or an address: an empty one names every row');
   const redacted = await tx
     .update(auditLog)
     .set({ details: null, redactedAt: now })
@@ -151,7 +156,7 @@ export async function redactAuditNaming(tx: Tx, phone: string, now: Date): Promi
       and(
         isNull(auditLog.redactedAt),
         isNotNull(auditLog.details),
-        sql`position(${phone} in ${auditLog.details}::text) > 0`,
+        sql`position(${named.toLowerCase()} in lower(${auditLog.details}::text)) > 0`,
       ),
     )
     .returning({ id: auditLog.id });

@@ -71,7 +71,12 @@ function examples(w: World): Record<string, Record<string, unknown>[]> {
     ],
     'POST /api/lens/eula': [{ accept: true }, { accept: false }],
     // The own SMS invitation's number: refused while it is live (session_live).
-    'POST /api/erasures': [{ phone: PHONE }, { phone: '+32 470 12 34 56' }, { phone: w.own.sms.view.phone! }],
+    'POST /api/erasures': [
+      { phone: PHONE },
+      { phone: '+32 470 12 34 56' },
+      { phone: w.own.sms.view.phone! },
+      { email: 'customer@example.test' },
+    ],
     'POST /api/tokens': [
       { name: 'Ticket system', scopes: ['sessions:write', 'sessions:read'] },
       { name: 'Mine', scopes: ['sessions:read', 'reports:read'], technicianId: owner.id },
