@@ -18,6 +18,12 @@ export type Access =
   | {
       who: 'technician';
       right?: Right;
+      /**
+       * Where the right depends on the row (a resend needs the invitation's
+       * method's): `right` is the one the authorization matrix's request needs,
+       * these are the others that do as well, each for its own kind of row.
+       */
+      orRights?: readonly Right[];
       owns?: 'session' | 'snapshot';
       /**
        * Instead of `owns`: the caller must be able to see the session's record
@@ -84,6 +90,7 @@ export const ACCESS: Record<string, Access> = {
   'POST /api/sessions/:id/resend': {
     who: 'technician',
     right: 'use_sms_method',
+    orRights: ['use_email_method'],
     owns: 'session',
     scope: 'sessions:write',
   },

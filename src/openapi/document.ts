@@ -106,8 +106,9 @@ export function impliedErrors(key: string): number[] {
 function accessText(access: Access): string {
   if (access.who === 'anyone') return 'Public: no sign-in.';
   if (access.who === 'customer') return `The customer's page: the \`${LENS_COOKIE_NAME}\` cookie of a live session.`;
+  const rights = access.right ? [access.right, ...(access.orRights ?? [])].map((r) => `\`${r}\``) : [];
   const lines = [
-    `A signed-in technician (the \`${SESSION_COOKIE_NAME}\` cookie)${access.right ? ` whose group has the \`${access.right}\` right` : ''}.`,
+    `A signed-in technician (the \`${SESSION_COOKIE_NAME}\` cookie)${rights.length ? ` whose group has the ${rights.join(' or ')} right` : ''}.`,
   ];
   if (access.owns) lines.push(`Only on their own ${access.owns}: another's answers 404.`);
   if (access.sees)
