@@ -6,6 +6,7 @@
 // one request at a time, then each at 500 requests/s from the open-loop load
 // process of bench/api.ts. Not part of bench/run.ts:
 //   bun bench/pglite-ab.ts [rounds=3] [seconds per load phase=3]
+import { newNodeId } from '../src/cluster/nodes.ts';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
@@ -64,6 +65,7 @@ const servers = Object.fromEntries(
       log: silentLogger,
       config,
       events: new Events(),
+      nodeId: newNodeId(),
       database: { kind: 'pglite', ping: async () => {} },
     });
     return [variant, Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (req) => app.fetch(req) })];

@@ -8,4 +8,12 @@ import type { Events } from './sessions/events.ts';
 export type Clock = { now(): Date };
 export const systemClock: Clock = { now: () => new Date() };
 
-export type Deps = { db: Db; clock: Clock; log: Logger; config: Config; events: Events };
+export type Deps = {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  config: Config;
+  events: Events;
+  /** This process in the cluster (src/cluster/nodes.ts): marks the rows and sockets it holds. */
+  nodeId: string;
+};

@@ -17,6 +17,9 @@ import { MAX_SOCKET_MESSAGE_BYTES } from './realtime/messages.ts';
 import { SocketRegistry } from './realtime/registry.ts';
 import { expireInvitations } from './sessions/end.ts';
 import { Events } from './sessions/events.ts';
+import { joinCluster } from './cluster/cluster.ts';
+import { forgetGoneNodes, newNodeId } from './cluster/nodes.ts';
+import { deleteOldClusterMessages } from './cluster/relay.ts';
 import { createConsoleGateway } from './sms/console-gateway.ts';
 import type { SmsGateway } from './sms/gateway.ts';
 import { Outbox } from './sms/outbox.ts';
@@ -24,7 +27,7 @@ import { createSmppGateway } from './sms/smpp-gateway.ts';
 import { destroyLeftoverRoomsOnConnect, followSessions, roomStore } from './media/lifecycle.ts';
 import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
-import { markAllCustomersAway, timeOutAbsentCustomers } from './sessions/presence.ts';
+import { markCustomersOfGoneNodesAway, timeOutAbsentCustomers } from './sessions/presence.ts';
 import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 import { RecordingJobs } from './records/recording-job.ts';
 import { startRetention } from './records/retention.ts';
@@ -80,7 +83,12 @@ const sealed = await sealAuditChain(database.db);
 if (sealed) log.info('audit rows sealed into the hash chain', { rows: sealed });
 log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
 
-const deps: Deps = { db: database.db, clock: systemClock, log, config, events: new Events() };
+const events = new Events();
+const nodeId = newNodeId();
+// Before anything emits or claims: the heartbeat, the leader election and the
+// event relay to the other nodes (PostgreSQL only; docs/architecture.md, "Several nodes").
+const cluster = await joinCluster({ database, events, log, clock: systemClock, nodeId });
+const deps: Deps = { db: database.db, clock: systemClock, log, config, events, nodeId };
 
 const admin = await ensureFirstAdministrator(deps);
 if (admin.outcome !== 'present' && admin.outcome !== 'setup_link') {
@@ -109,8 +117,8 @@ const unfollow = followSessions(deps, media, (sessionId) => void recordingJobs.e
 void recordingJobs.resume().catch((err) => log.error('recordings not resumed', { err }));
 const unleftover = destroyLeftoverRoomsOnConnect(deps, media);
 media.start();
-// No customer page is connected yet: their sockets come back now, or they time out.
-await markAllCustomersAway(deps);
+// The customers a previous process (or any node now gone) held: their sockets come back now, or they time out.
+await markCustomersOfGoneNodesAway(deps);
 
 const gateway: SmsGateway = config.smpp ? createSmppGateway(config.smpp, log) : createConsoleGateway(log);
 if (!config.smpp)
@@ -157,19 +165,29 @@ if (admin.outcome === 'setup_link') {
   console.log(`\n  Create the first Loupe administrator: ${admin.url}\n`);
 }
 
-const housekeeping = setInterval(() => {
-  const now = systemClock.now();
-  Promise.all([
-    deleteExpiredAuthSessions(deps),
-    deleteExpiredRateLimits(database.db, new Date(now.getTime() - 24 * 3_600_000)),
-  ]).catch((err) => log.error('housekeeping failed', { err }));
-}, HOUSEKEEPING_MS);
-const expiry = setInterval(() => {
-  expireInvitations(deps).catch((err) => log.error('expiring invitations failed', { err }));
-  timeOutAbsentCustomers(deps).catch((err) => log.error('timing out absent customers failed', { err }));
-}, EXPIRY_CHECK_MS);
-// Retention (docs/records.md): at start-up, then daily.
-const stopRetention = startRetention(deps);
+// The timers below run on the cluster's leader only (src/cluster/leader.ts): on one node, always here.
+const housekeeping = setInterval(
+  cluster.onLeader(() => {
+    const now = systemClock.now();
+    Promise.all([
+      deleteExpiredAuthSessions(deps),
+      deleteExpiredRateLimits(database.db, new Date(now.getTime() - 24 * 3_600_000)),
+      forgetGoneNodes(database.db, now),
+      deleteOldClusterMessages(database.db, now),
+    ]).catch((err) => log.error('housekeeping failed', { err }));
+  }),
+  HOUSEKEEPING_MS,
+);
+const expiry = setInterval(
+  cluster.onLeader(() => {
+    expireInvitations(deps).catch((err) => log.error('expiring invitations failed', { err }));
+    timeOutAbsentCustomers(deps).catch((err) => log.error('timing out absent customers failed', { err }));
+    markCustomersOfGoneNodesAway(deps).catch((err) => log.error('settling a gone node failed', { err }));
+  }),
+  EXPIRY_CHECK_MS,
+);
+// Retention (docs/records.md): at start-up, then daily; on the leader only.
+const stopRetention = startRetention(deps, { when: () => cluster.leadership.isLeader() });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -194,6 +212,8 @@ async function shutdown(signal: string) {
   await recordingJobs.stop();
   await media.stop();
   await janus.stop();
+  // Last before the database: the other nodes take over what this one held at once.
+  await cluster.stop();
   await database.close();
   log.info('stopped');
   process.exit(0);

@@ -3,6 +3,7 @@
 // their sign-ins (cookies), invitations (PINs) and redeemed invitations (customer
 // cookies). Runs as its own process (`bun bench/lib/seed.ts <spec.json> <out.json>`)
 // because a fresh PGlite peaks near 1 GiB RSS and must be closed before Loupe opens it.
+import { newNodeId } from '../../src/cluster/nodes.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hashPassword } from '../../src/auth/passwords.ts';
 import { createAuthSession, loadMe } from '../../src/auth/sessions.ts';
@@ -41,7 +42,14 @@ async function seed(spec: SeedSpec): Promise<SeedResult> {
   const database = await openDatabase({ url: spec.databaseUrl, dataDir: spec.dataDir });
   await database.migrate();
   const config = loadConfig({ LOUPE_PUBLIC_URL: spec.publicUrl, LOUPE_DATA_DIR: spec.dataDir });
-  const deps: Deps = { db: database.db, clock: systemClock, log: silentLogger, config, events: new Events() };
+  const deps: Deps = {
+    db: database.db,
+    clock: systemClock,
+    log: silentLogger,
+    config,
+    events: new Events(),
+    nodeId: newNodeId(),
+  };
   const system = { type: 'system' } as const;
   // One argon2 hash for every bench technician: nobody signs in with the password.
   const passwordHash = await hashPassword('bench password 123');

@@ -2,6 +2,7 @@
 // serves is in the table (and the table names no route that is gone), the
 // check that route tests run on every answer can fail, and the web app
 // declares none of the API's types itself.
+import { newNodeId } from '../cluster/nodes.ts';
 import { describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ const served = () => {
     log: silentLogger,
     config: loadConfig({}),
     events: new Events(),
+    nodeId: newNodeId(),
   });
   const methods = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
   // A wildcard is the web app's files, not the API.

@@ -21,6 +21,8 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Database = {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** PostgreSQL only: the client itself, for LISTEN/NOTIFY and a connection of its own (src/cluster/). */
+  pg?: postgres.Sql;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -43,11 +45,13 @@ export async function openDatabase(opts: {
 }): Promise<Database> {
   const observer = opts.queryObserver;
   if (opts.url) {
-    const client = postgres(opts.url, { max: 10, onnotice: () => {} });
+    // 10 for queries, 1 more that the cluster leader holds its lock on (src/cluster/leader.ts).
+    const client = postgres(opts.url, { max: 11, onnotice: () => {} });
     const db = drizzlePostgres({ client: observer ? timedPostgres(client, observer) : client, schema });
     return {
       db: db as unknown as Db,
       kind: 'postgres',
+      pg: client,
       migrate: () => migratePostgres(db, { migrationsFolder }),
       ping: async () => {
         await db.execute(sql`select 1`);

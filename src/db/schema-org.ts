@@ -121,6 +121,8 @@ export const emailMessages = pgTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** The node (loupe_nodes.id) sending a `sending` row: once that node is gone, the send's outcome is unknown. */
+    claimedBy: text('claimed_by'),
     /** The SMTP server's Message-ID / queue id once accepted. */
     messageId: text('message_id'),
     error: text('error'),

@@ -166,6 +166,8 @@ export const lensSessions = pgTable(
     roomSecret: text('room_secret'),
     /** Since when the customer's page has had no socket (null while connected); drives offline and timed_out. */
     customerLeftAt: timestamp('customer_left_at', { withTimezone: true }),
+    /** The node (loupe_nodes.id) holding the customer's socket: only it marks the customer gone, or the leader once that node is gone. */
+    customerNode: text('customer_node'),
     /** A ticket or case number of another system, set at creation. */
     reference: text('reference'),
     /** The Lens's user agent at redeem: the report's "device and browser". */
@@ -220,6 +222,8 @@ export const smsMessages = pgTable(
     // Receipts can come twice (a lost deliver_sm_resp): count distinct parts.
     deliveredIds: text('delivered_ids').array().notNull().default(sql`'{}'::text[]`),
     error: text('error'),
+    /** The node (loupe_nodes.id) submitting a `sending` row: once that node is gone, the submit's outcome is unknown. */
+    claimedBy: text('claimed_by'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
@@ -344,3 +348,4 @@ export const recordings = pgTable(
 );
 
 export * from './schema-org.ts';
+export * from './schema-cluster.ts';

@@ -9,7 +9,8 @@
 // dropped after the whole message went out, or Loupe stopped mid-send: a
 // `sending` row nobody holds) is marked failed with that reason, never sent
 // again: the technician can read the PIN out or send the link another way.
-import { and, eq, inArray, lt, lte, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { heldByGoneNode } from '../cluster/nodes.ts';
 import { emailMessages, lensSessions } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
@@ -113,7 +114,12 @@ export class EmailOutbox {
       if (!due.length) return [];
       return tx
         .update(emailMessages)
-        .set({ status: 'sending', attempts: sql`${emailMessages.attempts} + 1`, updatedAt: now })
+        .set({
+          status: 'sending',
+          attempts: sql`${emailMessages.attempts} + 1`,
+          updatedAt: now,
+          claimedBy: this.deps.nodeId,
+        })
         .where(
           inArray(
             emailMessages.id,
@@ -188,7 +194,12 @@ export class EmailOutbox {
         .where(
           and(
             eq(emailMessages.status, 'sending'),
-            lt(emailMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
+            // The node sending it is gone (its heartbeat ran out: src/cluster/nodes.ts), or, for a row
+            // from before nodes were recorded, it has been sending for far too long.
+            or(
+              and(isNotNull(emailMessages.claimedBy), heldByGoneNode(emailMessages.claimedBy, now)),
+              lt(emailMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
+            ),
             mine.length ? notInArray(emailMessages.id, mine) : undefined,
           ),
         )

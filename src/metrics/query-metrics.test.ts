@@ -1,6 +1,7 @@
 // The database hook: every query drizzle sends is timed, inside transactions
 // too, failures are counted, and the HTTP middleware adds no query to a
 // request. On PGlite, and on PostgreSQL with LOUPE_TEST_DATABASE_URL.
+import { newNodeId } from '../cluster/nodes.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../app.ts';
@@ -80,6 +81,7 @@ describe('the query hook', () => {
       log: base.log,
       config: base.config,
       events: new Events(),
+      nodeId: newNodeId(),
     };
     const plain = createApp({ ...deps, database });
     const counted = new Metrics();

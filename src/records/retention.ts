@@ -13,6 +13,7 @@ import {
   groups,
   lensSessions,
   recordings,
+  settings as settingsRows,
   smsMessages,
   snapshots,
   technicians,
@@ -129,26 +130,54 @@ async function purgeKind(
   }
 }
 
+/** The settings row whose `updated_at` says when the cluster last ran the job. */
+export const RETENTION_RUN_KEY = 'retention.lastRun';
+
 /**
- * The daily job: once now, then every 24 hours; the timer does not keep the
- * process alive. The answer stops it, waiting for a purge in progress (before
- * the database closes).
+ * True for one caller per period across every node: moves the last run to
+ * `now` only if it is older than `everyMs` (one conditional upsert, so two
+ * nodes asking at once cannot both win).
+ */
+export async function claimRetentionRun(deps: Pick<Deps, 'db'>, now: Date, everyMs: number): Promise<boolean> {
+  const cutoff = new Date(now.getTime() - everyMs + 60_000); // a minute's slack: a check a little early still counts
+  const claimed = await deps.db
+    .insert(settingsRows)
+    .values({ key: RETENTION_RUN_KEY, value: now.toISOString(), updatedAt: now })
+    .onConflictDoUpdate({
+      target: settingsRows.key,
+      set: { value: now.toISOString(), updatedAt: now },
+      setWhere: lt(settingsRows.updatedAt, cutoff),
+    })
+    .returning({ key: settingsRows.key });
+  return claimed.length > 0;
+}
+
+/**
+ * The daily job, once per day per cluster: checked now and then hourly, run
+ * by the node for which `when()` holds (the leader) when the last run is a
+ * day old. The timer does not keep the process alive. The answer stops it,
+ * waiting for a purge in progress (before the database closes).
  */
 export function startRetention(
   deps: Pick<Deps, 'db' | 'config' | 'log' | 'clock'>,
-  everyMs = DAY_MS,
+  opts: { when?: () => boolean; everyMs?: number; checkMs?: number } = {},
 ): () => Promise<void> {
+  const everyMs = opts.everyMs ?? DAY_MS;
   let running: Promise<unknown> | undefined;
   const run = () => {
-    if (running) return; // a purge still going (a big first one): the next day's run starts after it
-    running = purgeExpired(deps, deps.clock.now())
+    if (running || (opts.when && !opts.when())) return; // a purge still going (a big first one): the next check starts after it
+    const now = deps.clock.now();
+    running = claimRetentionRun(deps, now, everyMs)
+      .then(async (due) => {
+        if (due) await purgeExpired(deps, now);
+      })
       .catch((err) => deps.log.error('retention failed', { err }))
       .finally(() => {
         running = undefined;
       });
   };
   run();
-  const timer = setInterval(run, everyMs);
+  const timer = setInterval(run, opts.checkMs ?? Math.min(everyMs, 3_600_000));
   timer.unref();
   return async () => {
     clearInterval(timer);

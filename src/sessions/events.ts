@@ -2,8 +2,10 @@
 // Lens sockets re-read it), a technician's sign-in ended (their console sockets
 // close) or an SMS was queued (the outbox wakes up).
 // Emitted only after the transaction committed, so listeners read what was written.
-// Several nodes would relay these over PostgreSQL LISTEN/NOTIFY (docs/architecture.md, "One node today"):
-// each payload is plain JSON of ids, and hearing one twice does no harm.
+// With several nodes, src/cluster/relay.ts carries each one to the other nodes
+// over PostgreSQL LISTEN/NOTIFY and delivers what they emitted here
+// (docs/architecture.md, "Several nodes"): each payload is plain JSON, and
+// hearing one twice does no harm.
 import { EventEmitter } from 'node:events';
 
 export type SessionChanged = {
@@ -40,16 +42,36 @@ export type ToolEvent = {
   message: { type: string; sessionId: string } & Record<string, unknown>;
 };
 
+/** The kinds of event, as the relay names them on the wire. */
+export const EVENT_KINDS = ['session', 'technician.signed_out', 'session.tool', 'sms', 'email'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
 export class Events {
   private readonly emitter = new EventEmitter();
+  private outbound: ((kind: EventKind, payload: unknown) => void) | undefined;
 
   constructor() {
     // One listener per open socket: many technicians and customers at once is normal.
     this.emitter.setMaxListeners(0);
   }
 
+  /** Every event emitted on this node from now on is also handed to `send` (the cluster relay). */
+  relayTo(send: ((kind: EventKind, payload: unknown) => void) | undefined): void {
+    this.outbound = send;
+  }
+
+  /** An event another node emitted: told to this node's listeners only, never relayed back. */
+  deliver(kind: EventKind, payload: unknown): void {
+    this.emitter.emit(kind, payload);
+  }
+
+  private emit(kind: EventKind, payload?: unknown): void {
+    this.emitter.emit(kind, payload);
+    this.outbound?.(kind, payload);
+  }
+
   sessionChanged(change: SessionChanged): void {
-    this.emitter.emit('session', change);
+    this.emit('session', change);
   }
 
   onSessionChanged(listener: (change: SessionChanged) => void): () => void {
@@ -58,7 +80,7 @@ export class Events {
   }
 
   signedOut(event: SignedOut): void {
-    this.emitter.emit('technician.signed_out', event);
+    this.emit('technician.signed_out', event);
   }
 
   onSignedOut(listener: (event: SignedOut) => void): () => void {
@@ -67,7 +89,7 @@ export class Events {
   }
 
   tool(event: ToolEvent): void {
-    this.emitter.emit('session.tool', event);
+    this.emit('session.tool', event);
   }
 
   onTool(listener: (event: ToolEvent) => void): () => void {
@@ -76,7 +98,7 @@ export class Events {
   }
 
   smsQueued(): void {
-    this.emitter.emit('sms');
+    this.emit('sms');
   }
 
   onSmsQueued(listener: () => void): () => void {
@@ -86,7 +108,7 @@ export class Events {
 
   /** An e-mail invitation was queued (the e-mail outbox, src/email/outbox.ts, wakes up). */
   emailQueued(): void {
-    this.emitter.emit('email');
+    this.emit('email');
   }
 
   onEmailQueued(listener: () => void): () => void {

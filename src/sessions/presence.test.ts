@@ -2,7 +2,7 @@
 // stayed away: with the harness's clock, on the real database.
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { harness, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
-import { customerArrived, customerLeft, markAllCustomersAway, timeOutAbsentCustomers } from './presence.ts';
+import { customerArrived, customerLeft, markCustomersOfGoneNodesAway, timeOutAbsentCustomers } from './presence.ts';
 import { sessionRow, technician, type TestTechnician } from './testing.ts';
 import { sessionView, type SessionView } from './view.ts';
 
@@ -116,7 +116,7 @@ describe('customer presence', () => {
         body: { type: 'lens', name: 'Later', method: 'link' },
       })
     ).json()) as SessionView;
-    await markAllCustomersAway(h);
+    await markCustomersOfGoneNodesAway(h);
     expect((await sessionRow(h, s.id)).customerLeftAt!.toISOString()).toBe('2026-11-25T09:00:00.000Z');
     expect((await sessionRow(h, invited.id)).customerLeftAt).toBeNull();
   });

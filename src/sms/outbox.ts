@@ -6,7 +6,8 @@
 // submit, and only a definite "not accepted" from the SMSC puts it back in the
 // queue. A submit whose outcome is unknown (connection lost, or Loupe stopped
 // mid-submit) is marked failed with that reason, for the technician to Resend.
-import { and, eq, inArray, lt, lte, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { heldByGoneNode } from '../cluster/nodes.ts';
 import { lensSessions, smsMessages } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
@@ -114,7 +115,12 @@ export class Outbox {
       if (!due.length) return [];
       return tx
         .update(smsMessages)
-        .set({ status: 'sending', attempts: sql`${smsMessages.attempts} + 1`, updatedAt: now })
+        .set({
+          status: 'sending',
+          attempts: sql`${smsMessages.attempts} + 1`,
+          updatedAt: now,
+          claimedBy: this.deps.nodeId,
+        })
         .where(
           inArray(
             smsMessages.id,
@@ -229,7 +235,12 @@ export class Outbox {
         .where(
           and(
             eq(smsMessages.status, 'sending'),
-            lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
+            // The node sending it is gone (its heartbeat ran out: src/cluster/nodes.ts), or, for a row
+            // from before nodes were recorded, it has been sending for far too long.
+            or(
+              and(isNotNull(smsMessages.claimedBy), heldByGoneNode(smsMessages.claimedBy, now)),
+              lt(smsMessages.updatedAt, new Date(now.getTime() - STALE_SENDING_MS)),
+            ),
             mine.length ? notInArray(smsMessages.id, mine) : undefined,
           ),
         )

@@ -1,5 +1,6 @@
 // What route tests share: the real app on a real (PGlite or PostgreSQL)
 // database with a fake clock, and small helpers to call it like a browser.
+import { newNodeId } from '../cluster/nodes.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,14 @@ export async function harness(env: Record<string, string> = {}, { log }: { log?:
   const database = await freshTestDatabase();
   const config: Config = loadConfig({ LOUPE_PUBLIC_URL: ORIGIN, LOUPE_DATA_DIR: testDataDir(), ...env });
   const clock = fakeClock();
-  const deps: Deps = { db: database.db, clock, log: log ?? silentLogger, config, events: new Events() };
+  const deps: Deps = {
+    db: database.db,
+    clock,
+    log: log ?? silentLogger,
+    config,
+    events: new Events(),
+    nodeId: newNodeId(),
+  };
   const app = createApp({ ...deps, database });
   return { ...deps, clock, app, database, call: callerFor(app) };
 }
