@@ -34,7 +34,7 @@ export async function joinCluster(deps: ClusterDeps, heartbeatMs = HEARTBEAT_MS)
   let leadership: Leadership;
   if (database.pg) {
     relay = await startRelay({ pg: database.pg, db, events, nodeId, log });
-    leadership = await electLeader(database.pg, log);
+    leadership = await electLeader(database.openSingle!(), log);
   } else {
     leadership = soleLeader();
   }

@@ -6,7 +6,7 @@
 // next check and stops leading; until then two nodes may both run a timer,
 // which does no harm: each timer's work is a conditional UPDATE that acts on
 // a row once (a PIN expires once, a session times out once).
-import type { ReservedSql, Sql } from 'postgres';
+import type { Sql } from 'postgres';
 import type { Logger } from '../log.ts';
 
 /** 'Loupe' in ASCII: an advisory lock key no other part of Loupe uses (the audit chain's is its own). */
@@ -21,8 +21,14 @@ export type Leadership = {
 /** A node alone (embedded PGlite): always the leader. */
 export const soleLeader = (): Leadership => ({ isLeader: () => true, stop: async () => {} });
 
+/**
+ * `pg` must be a client of its own with one connection (Database.openSingle):
+ * the lock belongs to that connection's backend, and when postgres-js has to
+ * reconnect, the new backend's pid tells that the lock is gone. (A connection
+ * reserved from the shared pool cannot be used for this: once cut, postgres-js
+ * throws from a timer when it is written to.) The client is ended by stop().
+ */
 export async function electLeader(pg: Sql, log: Logger, checkMs = LEADER_CHECK_MS): Promise<Leadership> {
-  let reserved: ReservedSql | undefined;
   let leading = false;
   /** The backend holding the lock: a connection postgres-js replaced behind our back holds nothing. */
   let holder: number | undefined;
@@ -30,21 +36,18 @@ export async function electLeader(pg: Sql, log: Logger, checkMs = LEADER_CHECK_M
   let checking: Promise<void> = Promise.resolve();
 
   const drop = () => {
-    reserved?.release();
-    reserved = undefined;
     if (leading) log.warn('cluster: no longer the leader (lost the connection holding the lock)');
     leading = false;
   };
 
   const check = async () => {
     try {
-      if (leading && reserved) {
-        const [now] = await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      if (leading) {
+        const [now] = await pg<{ pid: number }[]>`select pg_backend_pid() as pid`;
         if (now?.pid === holder) return; // the same connection, so still holding the lock
         drop();
       }
-      reserved ??= await pg.reserve();
-      const [row] = await reserved<
+      const [row] = await pg<
         { ok: boolean; pid: number }[]
       >`select pg_try_advisory_lock(${LEADER_LOCK_KEY}) as ok, pg_backend_pid() as pid`;
       if (row?.ok) {
@@ -70,10 +73,9 @@ export async function electLeader(pg: Sql, log: Logger, checkMs = LEADER_CHECK_M
       stopped = true;
       clearInterval(timer);
       await checking;
-      if (leading && reserved) await reserved`select pg_advisory_unlock(${LEADER_LOCK_KEY})`.catch(() => {});
       leading = false;
-      reserved?.release();
-      reserved = undefined;
+      // Ending the connection releases the lock; the next node's check takes over.
+      await pg.end({ timeout: 2 }).catch(() => {});
     },
   };
 }

@@ -23,6 +23,8 @@ export type Database = {
   kind: 'pglite' | 'postgres';
   /** PostgreSQL only: the client itself, for LISTEN/NOTIFY and a connection of its own (src/cluster/). */
   pg?: postgres.Sql;
+  /** PostgreSQL only: a new client of one connection to the same server (the cluster leader's lock lives on it). */
+  openSingle?(): postgres.Sql;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -45,13 +47,14 @@ export async function openDatabase(opts: {
 }): Promise<Database> {
   const observer = opts.queryObserver;
   if (opts.url) {
-    // 10 for queries, 1 more that the cluster leader holds its lock on (src/cluster/leader.ts).
-    const client = postgres(opts.url, { max: 11, onnotice: () => {} });
+    const url = opts.url;
+    const client = postgres(url, { max: 10, onnotice: () => {} });
     const db = drizzlePostgres({ client: observer ? timedPostgres(client, observer) : client, schema });
     return {
       db: db as unknown as Db,
       kind: 'postgres',
       pg: client,
+      openSingle: () => postgres(url, { max: 1, onnotice: () => {} }),
       migrate: () => migratePostgres(db, { migrationsFolder }),
       ping: async () => {
         await db.execute(sql`select 1`);

@@ -1,6 +1,7 @@
 // The customer's comings and goings, and the end of a session whose customer
 // stayed away: with the harness's clock, on the real database.
 import { beforeEach, describe, expect, test } from 'bun:test';
+import { heartbeat, NODE_GONE_MS } from '../cluster/nodes.ts';
 import { harness, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import { customerArrived, customerLeft, markCustomersOfGoneNodesAway, timeOutAbsentCustomers } from './presence.ts';
 import { sessionRow, technician, type TestTechnician } from './testing.ts';
@@ -127,5 +128,37 @@ describe('customer presence', () => {
     await h.call('POST', `/api/sessions/${s.id}/end`, { cookie: tess.cookie });
     await customerLeft(h, s.id);
     expect((await sessionRow(h, s.id)).customerLeftAt).toBeNull();
+  });
+});
+
+describe('customer presence across nodes', () => {
+  const nodeB = () => ({ ...h, nodeId: 'node-b' });
+
+  test('a customer held by a running node is not marked away; once that node is gone, it is', async () => {
+    const s = await joined();
+    await heartbeat(h.db, 'node-b', h.clock.now());
+    await customerArrived(nodeB(), s.id);
+    expect((await sessionRow(h, s.id)).customerNode).toBe('node-b');
+    await markCustomersOfGoneNodesAway(h);
+    expect((await sessionRow(h, s.id)).customerLeftAt).toBeNull();
+    const changes: string[] = [];
+    const off = h.events.onSessionChanged((c) => changes.push(c.sessionId));
+    h.clock.advance(NODE_GONE_MS + 1_000); // node B's heartbeat runs out
+    await markCustomersOfGoneNodesAway(h);
+    off();
+    expect((await sessionRow(h, s.id)).customerLeftAt).toEqual(h.clock.now());
+    expect(changes).toEqual([s.id]); // the consoles hear it
+  });
+
+  test('a socket closing on a node that no longer holds the customer changes nothing', async () => {
+    const s = await joined();
+    await customerArrived(h, s.id); // first on this node…
+    await customerArrived(nodeB(), s.id); // …then the page came back through node B, before this node saw its socket close
+    await customerLeft(h, s.id);
+    const row = await sessionRow(h, s.id);
+    expect(row.customerLeftAt).toBeNull();
+    expect(row.customerNode).toBe('node-b');
+    await customerLeft(nodeB(), s.id);
+    expect((await sessionRow(h, s.id)).customerLeftAt).toEqual(h.clock.now());
   });
 });

@@ -12,6 +12,7 @@ import { silentLogger } from '../log.ts';
 import { harness, DATABASE_HOOK, type Harness } from '../testing/harness.ts';
 import type { SmsGateway } from './gateway.ts';
 import { Outbox, STALE_SENDING_MS } from './outbox.ts';
+import { heartbeat } from '../cluster/nodes.ts';
 import { createSmppGateway } from './smpp-gateway.ts';
 import { startTestSmsc, type TestSmsc } from './test-smsc.ts';
 
@@ -216,6 +217,36 @@ describe('the SMS outbox', () => {
     );
     expect(row!.error).toContain('Resend');
     await Bun.sleep(300);
+    expect(smsc.received).toHaveLength(0);
+  });
+
+  test("a row another node was submitting when it died is settled at once, not resent; a running node's is left alone", async () => {
+    const gone = await invite();
+    const other = await technician(h);
+    const running = await createSession(h, other.me, {
+      type: 'lens',
+      name: 'Meter',
+      method: 'sms',
+      phone: '+31612345679',
+    });
+    await heartbeat(h.db, 'node-alive', h.clock.now());
+    // Both rows were claimed a moment ago, long before STALE_SENDING_MS.
+    await h.db
+      .update(smsMessages)
+      .set({ status: 'sending', attempts: 1, claimedBy: 'node-dead', updatedAt: h.clock.now() })
+      .where(eq(smsMessages.sessionId, gone.id));
+    await h.db
+      .update(smsMessages)
+      .set({ status: 'sending', attempts: 1, claimedBy: 'node-alive', updatedAt: h.clock.now() })
+      .where(eq(smsMessages.sessionId, running.id));
+    const { outbox } = startOutbox();
+    const [row] = await until(
+      () => smsRows(h, gone.id),
+      (r) => r[0]?.status === 'failed',
+    );
+    expect(row!.error).toContain('Resend');
+    await outbox.idle();
+    expect(await statusOf(running.id)).toEqual(['sending']);
     expect(smsc.received).toHaveLength(0);
   });
 
