@@ -47,11 +47,10 @@ beforeAll(async () => {
   databaseUrl = started.stdout.toString().trim();
   sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
   smsc = await startTestSmsc({ systemId: 'loupe', password: 'smsc secret' });
-  // One after the other: the first creates the administrator and migrates.
-  a = await startNode();
-  await a.waitForLog(listening, 60_000);
-  b = await startNode();
-  await b.waitForLog(listening, 60_000);
+  // Both at once on an empty database, as a deployment starts them: they
+  // migrate one after the other (an advisory lock) and one creates the administrator.
+  [a, b] = await Promise.all([startNode(), startNode()]);
+  await Promise.all([a.waitForLog(listening, 60_000), b.waitForLog(listening, 60_000)]);
   await addTechnician(a.url, GROUP, TECH);
 }, 150_000);
 
@@ -116,6 +115,12 @@ async function customerOf(node: LoupeProcess, pin: string): Promise<string> {
 }
 
 describe('two Loupe nodes on one PostgreSQL', () => {
+  test('started together on an empty database, both serve and exactly one created the administrator', () => {
+    const created = [a, b].filter((n) => n.logs.some((l) => String(l.msg).includes('administrator created')));
+    expect(created.length).toBe(1);
+    expect([a, b].flatMap((n) => n.logs.filter((l) => l.level === 'error'))).toEqual([]);
+  });
+
   test('a console on node B sees live what is done on node A', async () => {
     const cookie = await signInByApi(a.url, TECH); // a sign-in made on A works on B: it is in the database
     const onB = socket(b, '/ws/console', cookie);

@@ -32,6 +32,9 @@ export type Database = {
   dumpDataDir?(): Promise<Blob>;
 };
 
+/** 'LoupeM': an advisory lock key of its own (the leader's and the audit chain's are others). */
+const MIGRATION_LOCK_KEY = 0x4c6f7570654d;
+
 export const migrationsFolder = new URL('../../migrations', import.meta.url).pathname;
 
 /**
@@ -55,7 +58,17 @@ export async function openDatabase(opts: {
       kind: 'postgres',
       pg: client,
       openSingle: () => postgres(url, { max: 1, onnotice: () => {} }),
-      migrate: () => migratePostgres(db, { migrationsFolder }),
+      // Nodes starting together migrate one after the other: the lock lives on a
+      // connection of its own, and ending that connection releases it.
+      migrate: async () => {
+        const one = postgres(url, { max: 1, onnotice: () => {} });
+        try {
+          await one`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+          await migratePostgres(drizzlePostgres({ client: one, schema }), { migrationsFolder });
+        } finally {
+          await one.end({ timeout: 5 });
+        }
+      },
       ping: async () => {
         await db.execute(sql`select 1`);
       },
