@@ -8,12 +8,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, Figure } from './types.ts';
+import { startPostgres } from './lib/postgres.ts';
 import { startBare, type Canned } from './lib/bare-server.ts';
 import { cleanUp } from './lib/cleanup.ts';
 import { capture } from './lib/http.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
 import { copyPrepared, prepareLoupe, startLoupe, type BenchLoupe } from './lib/loupe.ts';
-import { ROOT, runBun } from './lib/proc.ts';
+import { runBun } from './lib/proc.ts';
 import { REDEEM_ALL_ADDRESSES } from '../src/sessions/customer.ts';
 import { round, summarize } from './lib/stats.ts';
 
@@ -212,25 +213,6 @@ async function measureLoupe(ctx: Ctx, backend: Backend): Promise<LoupeRun> {
   } finally {
     await cleanUp({ loupe, prepared });
   }
-}
-
-/** A throwaway PostgreSQL server (scripts/postgres-tmp.sh, as the tests use), or undefined where there is none. */
-async function startPostgres(
-  dir: string,
-  log: (l: string) => void,
-): Promise<{ url: string; stop(): Promise<void> } | undefined> {
-  const script = join(ROOT, 'scripts/postgres-tmp.sh');
-  const started = Bun.spawnSync(['bash', script, 'start', dir], { stderr: 'pipe' });
-  if (started.exitCode !== 0) {
-    log(`api: no PostgreSQL figure: ${started.stderr.toString().trim().split('\n').at(-1)}`);
-    return undefined;
-  }
-  return {
-    url: started.stdout.toString().trim(),
-    stop: async () => {
-      Bun.spawnSync(['bash', script, 'stop', dir]);
-    },
-  };
 }
 
 const bench: Benchmark = {
