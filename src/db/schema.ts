@@ -222,8 +222,7 @@ export const smsMessages = pgTable(
     // Receipts can come twice (a lost deliver_sm_resp): count distinct parts.
     deliveredIds: text('delivered_ids').array().notNull().default(sql`'{}'::text[]`),
     error: text('error'),
-    /** The node (loupe_nodes.id) submitting a `sending` row: once that node is gone, the submit's outcome is unknown. */
-    claimedBy: text('claimed_by'),
+    claimedBy: text('claimed_by'), // the node submitting a `sending` row (src/cluster/nodes.ts)
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
