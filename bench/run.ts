@@ -18,7 +18,17 @@ import { firstLine, markdown, mergeWithLatest, textTable, type Outcome } from '.
 
 const BENCH = join(ROOT, 'bench');
 /** This helper's benchmarks, in run order; bench/media/*.ts are found on disk. */
-const FIXED = ['sms.ts', 'api.ts', 'cluster.ts', 'sockets.ts', 'lens-pwa.ts', 'tracking.ts', 'tools.ts', 'recording.ts', 'fuzz.ts'];
+const FIXED = [
+  'sms.ts',
+  'api.ts',
+  'cluster.ts',
+  'sockets.ts',
+  'lens-pwa.ts',
+  'tracking.ts',
+  'tools.ts',
+  'recording.ts',
+  'fuzz.ts',
+];
 /** Hard limits per benchmark (the backstop: each bounds its own run time). */
 const HARD_TIMEOUT_MS = { quick: 150_000, full: 600_000 };
 

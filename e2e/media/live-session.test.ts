@@ -134,6 +134,10 @@ describe('a live Lens session through the bundled Janus', () => {
         /^\d+ kbit\/s$/.test(document.querySelector('[data-testid="stat-bitrate"]')?.textContent ?? '') &&
         !/^0 /.test(document.querySelector('[data-testid="stat-bitrate"]')!.textContent!),
     );
+    // In the test namespace the console reaches Janus's own address: a direct path, over UDP.
+    await tech.waitForFunction(
+      () => document.querySelector('[data-testid="stat-path"]')?.textContent === 'direct · UDP',
+    );
 
     // Janus has the room with four handles receiving media: the customer's publisher gets bytes.
     const inRoom = (await janus.handles()).filter((h) => h.room !== undefined);

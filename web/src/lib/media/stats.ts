@@ -1,5 +1,16 @@
 // What the technician sees about the picture: resolution, frame rate, bitrate,
-// packet loss and round-trip time, from the receiving PeerConnection's getStats.
+// packet loss, round-trip time and the path the media takes, from the
+// receiving PeerConnection's getStats.
+
+/** ICE candidate types (RFC 8445): a host address, one a STUN server saw (srflx) or a peer saw (prflx), a TURN relay. */
+export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
+
+/**
+ * The candidate pair the media flows over: direct (host), through NAT (a
+ * reflexive address) or through a TURN relay; UDP or TCP. For a relay,
+ * `protocol` is the one between the browser and the TURN server (udp, tcp or tls).
+ */
+export type MediaPath = { local: CandidateType; remote: CandidateType; protocol: 'udp' | 'tcp' | 'tls' };
 
 export type MediaStats = {
 	width: number;
@@ -15,7 +26,48 @@ export type MediaStats = {
 	jitterMs: number | null;
 	framesDecoded: number;
 	audioPackets: number;
+	/** Null until a pair is selected. */
+	path: MediaPath | null;
 };
+
+type Stat = Record<string, unknown> & { id: string; type: string };
+
+/** The selected candidate pair: the transport names it (Chromium), or the pair says so (Firefox: `selected`). */
+function selectedPair(stats: Stat[]): Stat | undefined {
+	const byId = new Map(stats.map((s) => [s.id, s]));
+	for (const s of stats)
+		if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') {
+			const pair = byId.get(s.selectedCandidatePairId);
+			if (pair) return pair;
+		}
+	return (
+		stats.find((s) => s.type === 'candidate-pair' && s.selected === true) ??
+		stats.find((s) => s.type === 'candidate-pair' && s.nominated === true && s.state === 'succeeded')
+	);
+}
+
+const TYPES: readonly string[] = ['host', 'srflx', 'prflx', 'relay'];
+
+/** Which path the media takes, from one getStats report; null before a pair is selected. */
+export function mediaPath(report: { forEach(each: (s: Stat) => void): void }): MediaPath | null {
+	const stats: Stat[] = [];
+	report.forEach((s) => {
+		stats.push(s);
+	});
+	const pair = selectedPair(stats);
+	if (!pair) return null;
+	const local = stats.find((s) => s.id === pair.localCandidateId);
+	const remote = stats.find((s) => s.id === pair.remoteCandidateId);
+	const localType = String(local?.candidateType ?? '');
+	const remoteType = String(remote?.candidateType ?? '');
+	if (!TYPES.includes(localType) || !TYPES.includes(remoteType)) return null;
+	const relayed = localType === 'relay' ? String(local?.relayProtocol ?? '') : '';
+	const protocol = ['udp', 'tcp', 'tls'].includes(relayed)
+		? relayed
+		: String(local?.protocol ?? remote?.protocol ?? '');
+	if (protocol !== 'udp' && protocol !== 'tcp' && protocol !== 'tls') return null;
+	return { local: localType as CandidateType, remote: remoteType as CandidateType, protocol };
+}
 
 type Sample = { at: number; bytes: number; packets: number; lost: number };
 
@@ -74,7 +126,8 @@ export class StatsReader {
 			rttMs,
 			jitterMs,
 			framesDecoded,
-			audioPackets
+			audioPackets,
+			path: mediaPath(report as unknown as { forEach(each: (s: Stat) => void): void })
 		};
 	}
 }
