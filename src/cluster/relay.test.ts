@@ -91,6 +91,35 @@ describe.skipIf(!url)('cluster relay over LISTEN/NOTIFY', () => {
     off();
   });
 
+  test('a tool message whose pages are all on the emitting node is not NOTIFYed; one for a page elsewhere is', async () => {
+    const got: number[] = [];
+    const off = b.events.onTool((e) => got.push(e.message.n as number));
+    const here: number[] = [];
+    // Node A's socket layer: the phone of n = 1 is here, the one of n = 2 is not.
+    a.events.deliverToolsWith((e) => {
+      here.push(e.message.n as number);
+      return e.message.n === 1;
+    });
+    a.events.tool(tool(1));
+    a.events.tool(tool(2));
+    await until(() => got.length === 1, 'the message for a page elsewhere');
+    await Bun.sleep(100);
+    expect(got).toEqual([2]);
+    expect(here).toEqual([1, 2]); // both tried here first
+    // On node B, what the relay delivers goes to B's sockets too.
+    const atB: number[] = [];
+    b.events.deliverToolsWith((e) => {
+      atB.push(e.message.n as number);
+      return false;
+    });
+    a.events.tool(tool(3));
+    await until(() => atB.length === 1, "delivered to B's sockets");
+    expect(atB).toEqual([3]);
+    a.events.deliverToolsWith(undefined);
+    b.events.deliverToolsWith(undefined);
+    off();
+  });
+
   test('an event larger than a NOTIFY payload goes through cluster_messages, in its place in the order', async () => {
     const got: { n: number; bytes: number }[] = [];
     const off = b.events.onTool((e) => got.push({ n: e.message.n as number, bytes: String(e.message.extra).length }));

@@ -63,14 +63,17 @@ export class ConsoleSockets implements SocketKind {
     });
   }
 
-  /** A live tool's event for the technician: the consoles that joined the session's media get it. */
-  tool(event: ToolEvent): void {
+  /** A live tool's event for the technician: the consoles here that joined the session's media get it; how many there were. */
+  tool(event: ToolEvent): number {
     let text: string | undefined;
+    let sent = 0;
     this.open.forEach(uuidKey(event.technicianId), (socket) => {
       if (socket.technicianId !== event.technicianId || !socket.joinedTo(event.sessionId)) return;
       text ??= JSON.stringify(event.message);
       socket.sendText(text);
+      sent++;
     });
+    return sent;
   }
 
   /** Sign-ins ended: their sockets close now, before anything else is sent to them. */

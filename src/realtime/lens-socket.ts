@@ -50,14 +50,17 @@ export class LensSockets implements SocketKind {
     });
   }
 
-  /** A live tool's event for the customer: every Lens socket of the session gets it. */
-  tool(event: ToolEvent): void {
+  /** A live tool's event for the customer: every Lens socket of the session here gets it; how many there were. */
+  tool(event: ToolEvent): number {
     let text: string | undefined;
+    let sent = 0;
     this.open.forEach(uuidKey(event.sessionId), (socket) => {
       if (socket.sessionId !== event.sessionId) return;
       text ??= JSON.stringify(event.message);
       socket.sendText(text);
+      sent++;
     });
+    return sent;
   }
 
   /** The customer is gone only when the last Lens socket of the session closes. */

@@ -33,9 +33,10 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
   });
   deps.events.onSignedOut((event) => consoles.signedOut(event));
   // A live tool's message (src/tools/relay.ts): to the session's phone, its technician's joined consoles, or both.
-  deps.events.onTool((event) => {
-    if (event.to !== 'technician') lenses.tool(event);
-    if (event.to !== 'customer') consoles.tool(event);
+  deps.events.deliverToolsWith((event) => {
+    const phone = event.to === 'technician' || lenses.tool(event) > 0;
+    const technician = event.to === 'customer' || consoles.tool(event) > 0;
+    return phone && technician;
   });
 
   return new Hono()

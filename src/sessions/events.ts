@@ -49,6 +49,7 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 export class Events {
   private readonly emitter = new EventEmitter();
   private outbound: ((kind: EventKind, payload: unknown) => void) | undefined;
+  private toolDelivery: ((event: ToolEvent) => boolean) | undefined;
 
   constructor() {
     // One listener per open socket: many technicians and customers at once is normal.
@@ -62,6 +63,7 @@ export class Events {
 
   /** An event another node emitted: told to this node's listeners only, never relayed back. */
   deliver(kind: EventKind, payload: unknown): void {
+    if (kind === 'session.tool') this.toolDelivery?.(payload as ToolEvent);
     this.emitter.emit(kind, payload);
   }
 
@@ -88,8 +90,21 @@ export class Events {
     return () => this.emitter.off('technician.signed_out', listener);
   }
 
+  /**
+   * A live-tool message: to this node's sockets first (the socket layer's
+   * delivery, see deliverToolsWith), and to the other nodes only when a page
+   * it is for is not here. A technician drawing sends 60 a second: with both
+   * pages on one node they never touch PostgreSQL.
+   */
   tool(event: ToolEvent): void {
-    this.emit('session.tool', event);
+    const allHere = this.toolDelivery?.(event) ?? false;
+    this.emitter.emit('session.tool', event);
+    if (!allHere) this.outbound?.('session.tool', event);
+  }
+
+  /** The socket layer's delivery of tool messages to this node's sockets: true when every page the message is for is here. */
+  deliverToolsWith(delivery: ((event: ToolEvent) => boolean) | undefined): void {
+    this.toolDelivery = delivery;
   }
 
   onTool(listener: (event: ToolEvent) => void): () => void {
