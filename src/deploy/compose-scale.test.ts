@@ -131,7 +131,8 @@ describe('docker-compose.scale.yml', () => {
       'server loupe-b loupe-b:8080',
     ]);
     expect(lines).toContain('option httpchk');
-    expect(lines).toContain('http-check send meth GET uri /healthz');
+    // HTTP/1.1 with a Host: an HTTP/1.0 check without one reaches Bun with no absolute URL.
+    expect(lines).toContain('http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host loupe');
     expect(lines).toContain('http-check expect status 200');
     expect(lines.some((l) => /^default-server .*\bcheck\b/.test(l))).toBe(true);
     // WebSockets: HTTP mode passes the Upgrade through; an upgraded socket lives under "timeout tunnel".
