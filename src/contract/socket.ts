@@ -34,6 +34,11 @@ const peerState = { muted: z.boolean(), camera: z.boolean(), background: z.boole
 const sessionId = z.uuid();
 /** Echoes the `subscription` of the offer being answered. */
 const subscription = z.number().int().positive();
+/**
+ * An offer that restarts ICE on the publishing connection the page keeps (a
+ * new network): Janus gets it on the same handle, and the page the answer.
+ */
+const iceRestart = z.literal(true).optional();
 
 const ping = z.strictObject({ type: z.literal('ping') });
 
@@ -42,7 +47,10 @@ const ping = z.strictObject({ type: z.literal('ping') });
  * the page sent is not one Loupe relays (src/contract/sdp.ts); `media_failed`:
  * Janus refused it or Loupe could not reach Janus; `media_timeout`: Janus did
  * not answer in time; `subscribe_failed`: the other side's media could not be
- * subscribed (Loupe tries again); `media_unavailable`: no media on this server.
+ * subscribed (Loupe tries again); `media_unavailable`: no media on this server;
+ * `restart_failed`: an ICE restart could not be done on the connection named
+ * by `pc` (Janus refused it, did not answer, or no longer holds it): the page
+ * publishes or joins anew.
  */
 const mediaErrorCode = z.enum([
   'invalid_sdp',
@@ -51,6 +59,7 @@ const mediaErrorCode = z.enum([
   'media_timeout',
   'subscribe_failed',
   'media_unavailable',
+  'restart_failed',
 ]);
 export type MediaErrorCode = z.output<typeof mediaErrorCode>;
 
@@ -61,8 +70,10 @@ export const consoleMessage = z.discriminatedUnion('type', [
   ping,
   z.strictObject({ type: z.literal('media.join'), sessionId }),
   z.strictObject({ type: z.literal('media.leave'), sessionId }),
-  z.strictObject({ type: z.literal('rtc.offer'), sessionId, sdp }),
+  z.strictObject({ type: z.literal('rtc.offer'), sessionId, sdp, iceRestart }),
   z.strictObject({ type: z.literal('rtc.answer'), sessionId, sdp, subscription }),
+  // Janus is asked for a new offer with new ICE credentials on this subscription (an ICE restart).
+  z.strictObject({ type: z.literal('rtc.restart'), sessionId, subscription }),
   z.strictObject({ type: z.literal('rtc.candidate'), sessionId, pc, candidate }),
   z.strictObject({ type: z.literal('media.state'), sessionId, ...peerState }),
   // The live tools (tools.ts): relayed to the session's phone.
@@ -78,8 +89,9 @@ export const lensMessage = z.discriminatedUnion('type', [
   ping,
   z.strictObject({ type: z.literal('media.join') }),
   z.strictObject({ type: z.literal('media.leave') }),
-  z.strictObject({ type: z.literal('rtc.offer'), sdp }),
+  z.strictObject({ type: z.literal('rtc.offer'), sdp, iceRestart }),
   z.strictObject({ type: z.literal('rtc.answer'), sdp, subscription }),
+  z.strictObject({ type: z.literal('rtc.restart'), subscription }),
   z.strictObject({ type: z.literal('rtc.candidate'), pc, candidate }),
   z.strictObject({ type: z.literal('media.state'), ...peerState }),
   ...customerTools,
@@ -133,7 +145,14 @@ export const mediaSignalSchema = z.discriminatedUnion('type', [
   /** Another page (a second tab) took over this side of the session; this one should stop. */
   z.strictObject({ type: z.literal('media.displaced'), sessionId }),
   /** `message` is Loupe's, in English (pages show their own text by `code`); never Janus's or the page's own text. */
-  z.strictObject({ type: z.literal('media.error'), sessionId, code: mediaErrorCode, message: z.string() }),
+  z.strictObject({
+    type: z.literal('media.error'),
+    sessionId,
+    code: mediaErrorCode,
+    message: z.string(),
+    /** With `restart_failed`: which connection could not be restarted. */
+    pc: pc.optional(),
+  }),
 ]);
 export type MediaSignal = z.output<typeof mediaSignalSchema>;
 

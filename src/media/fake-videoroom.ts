@@ -101,7 +101,7 @@ export class FakeVideoRoom {
       case 'start':
       case 'pause':
       case 'configure':
-        return this.configure(who, request, jsep);
+        return this.configure(who, request, jsep, body);
       default:
         throw new VideoRoomRefusal(423, `Unknown request '${request}'`);
     }
@@ -193,7 +193,12 @@ export class FakeVideoRoom {
     return { data, jsep: { type: 'offer', sdp: subscriberOffer(feed) } };
   }
 
-  private configure(who: Participant, request: string, jsep: Jsep | undefined): PluginReply {
+  private configure(
+    who: Participant,
+    request: string,
+    jsep: Jsep | undefined,
+    body: Record<string, unknown>,
+  ): PluginReply {
     if (!who.ptype || who.room === undefined)
       throw new VideoRoomRefusal(424, 'Invalid request on unconfigured participant');
     if (request !== 'configure' && who.ptype !== 'subscriber')
@@ -202,7 +207,14 @@ export class FakeVideoRoom {
     if (request === 'pause') who.relaying = false;
     if (who.ptype === 'publisher' && jsep) who.published = true;
     const done = request === 'start' ? 'started' : request === 'pause' ? 'paused' : 'configured';
-    return { data: { videoroom: 'event', room: who.room, [done]: 'ok' } };
+    const data = { videoroom: 'event', room: who.room, [done]: 'ok' };
+    // A publisher's new offer (a renegotiation or an ICE restart) is answered on the same handle;
+    // a subscriber's `restart: true` gets a new offer (janus_videoroom.c's configure).
+    if (request === 'configure' && who.ptype === 'publisher' && jsep?.type === 'offer')
+      return { data, jsep: { type: 'answer', sdp: answerTo(jsep.sdp) } };
+    if (request === 'configure' && who.ptype === 'subscriber' && body.restart === true)
+      return { data, jsep: { type: 'offer', sdp: subscriberOffer(who.feed ?? 0) } };
+    return { data };
   }
 }
 

@@ -10,6 +10,7 @@
 import type { VideoPlayout } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { ConnectGateway, VideoRoomGateway } from './gateway.ts';
+import { type IceRestart, RestartImpossible, restartIce } from './ice-restart.ts';
 import { JanusConnection } from './janus-connection.ts';
 import type { IceCandidate } from './janus-link.ts';
 import { publishOffer } from './publisher.ts';
@@ -41,6 +42,7 @@ import { answerSubscription, type MediaContext, relayAsState, subscribe } from '
 import { type Room, VideoRoomAdmin } from './videoroom.ts';
 
 export * from './signals.ts';
+export { type IceRestart, RestartImpossible } from './ice-restart.ts';
 export { playoutDelay } from './subscription.ts';
 
 /** Ended sessions remembered, so a late message cannot bring their media back. */
@@ -174,6 +176,14 @@ export class MediaService {
       });
       await subscribe(this.ctx, media, gateway, side);
     });
+  }
+
+  /** A page restarts ICE on a connection it keeps (a new network): ice-restart.ts. A page that reconnected its socket takes its side back. */
+  async restartIce(session: SessionRef, side: Side, peer: Peer, restart: IceRestart): Promise<void> {
+    const media = this.sessions.get(session.id);
+    if (!media || media.closed) throw new RestartImpossible(restart.pc, 'This session has no media to restart.');
+    claim(media, side, peer);
+    return runInOrder(media, side, restart.pc, () => restartIce(media, side, peer, restart));
   }
 
   /** The page's answer to a subscription offer; an answer to a subscription since replaced is dropped. */

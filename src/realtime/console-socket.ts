@@ -212,7 +212,7 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
       this.kind.tools.quality.take(this, this.technicianId, message);
       return;
     }
-    if (message.type === 'media.join' || message.type === 'rtc.offer') {
+    if (message.type === 'media.join' || message.type === 'rtc.offer' || message.type === 'rtc.restart') {
       this.joined ??= new Set();
       this.joined.add(message.sessionId);
     }

@@ -34,6 +34,9 @@ const MESSAGES: Record<string, MediaMessage> = {
   'publish candidate': { type: 'rtc.candidate', pc: 'publish', candidate },
   'subscribe candidate': { type: 'rtc.candidate', pc: 'subscribe', candidate },
   state: { type: 'media.state', muted: false, camera: true, background: false },
+  // ICE restarts (src/media/ice-restart.ts): only where media is allowed, never while waiting.
+  'restart offer': { type: 'rtc.offer', sdp: OFFER, iceRestart: true },
+  'subscription restart': { type: 'rtc.restart', subscription: 1 },
 };
 const ALL = Object.keys(MESSAGES);
 
@@ -262,6 +265,23 @@ describe('signalling on a faulty Janus', () => {
     ]);
     await b.media.close(s);
   }, 15_000);
+
+  test('a restart that cannot be done is restart_failed for that connection, so the page makes it anew', async () => {
+    const s = w.add('active');
+    const phone = socket();
+    await signalFromLens(w.deps, b.media, s.id, phone.peer, phone.reply, { type: 'rtc.restart', subscription: 7 });
+    await until(() => phone.inbox.length > 0);
+    expect(phone.inbox).toEqual([
+      {
+        type: 'media.error',
+        sessionId: s.id,
+        code: 'restart_failed',
+        message: MEDIA_ERRORS.restart_failed,
+        pc: 'subscribe',
+      },
+    ]);
+    await b.media.close(s);
+  });
 
   test("Janus's error text never reaches the page: a refusal is media_failed in Loupe's words", async () => {
     const s = w.add('active');

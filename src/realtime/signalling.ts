@@ -18,7 +18,7 @@ import type { MediaErrorCode } from '../contract/socket.ts';
 import type { Deps } from '../deps.ts';
 import type { Logger } from '../log.ts';
 import { JanusRequestError, JanusTimeout } from '../media/janus-link.ts';
-import { type MediaService, MediaUnavailable, type Peer, type Side } from '../media/service.ts';
+import { type MediaService, MediaUnavailable, type Peer, RestartImpossible, type Side } from '../media/service.ts';
 import type { ConsoleMessage, LensMessage } from './messages.ts';
 import { findSignallingSession, type SignallingSession } from './signalling-session.ts';
 
@@ -39,6 +39,7 @@ export const MEDIA_ERRORS = {
   invalid_candidate: 'Loupe cannot use the network candidate this browser sent.',
   media_failed: 'The media server refused the request.',
   media_timeout: 'The media server did not answer in time.',
+  restart_failed: 'The connection could not be restarted; it is made anew.',
 } as const satisfies Partial<Record<MediaErrorCode, string>>;
 
 /** Why Loupe will not relay this message's SDP or candidate (for the log), or undefined. */
@@ -62,8 +63,12 @@ function refused(deps: SignallingDeps, sessionId: string, side: Side, reply: Rep
 
 /** What a page may send while waiting for Start: the phone its publishing connection, the console its receiving one. */
 function allowedWhileWaiting(side: Side, message: MediaMessage): boolean {
+  // An ICE restart is for a live connection only: a waiting one is simply made anew.
   if (side === 'customer')
-    return message.type === 'rtc.offer' || (message.type === 'rtc.candidate' && message.pc === 'publish');
+    return (
+      (message.type === 'rtc.offer' && !message.iceRestart) ||
+      (message.type === 'rtc.candidate' && message.pc === 'publish')
+    );
   return (
     message.type === 'media.join' ||
     message.type === 'rtc.answer' ||
@@ -85,7 +90,10 @@ async function relay(
     case 'media.join':
       return media.join(session, side, peer);
     case 'rtc.offer':
+      if (message.iceRestart) return media.restartIce(session, side, peer, { pc: 'publish', sdp: message.sdp });
       return media.publish(session, side, peer, message.sdp);
+    case 'rtc.restart':
+      return media.restartIce(session, side, peer, { pc: 'subscribe', subscription: message.subscription });
     case 'rtc.answer':
       return media.answer(session.id, side, message.sdp, message.subscription);
     case 'rtc.candidate':
@@ -177,6 +185,11 @@ function failed(
   message: MediaMessage,
   err: unknown,
 ): void {
+  const restart = restartOf(message);
+  if (restart) {
+    restartFailed(deps, sessionId, side, reply, restart, err);
+    return;
+  }
   const code = err instanceof JanusTimeout ? 'media_timeout' : 'media_failed';
   deps.log.warn('media signalling failed', {
     sessionId,
@@ -189,6 +202,33 @@ function failed(
   // MediaUnavailable's messages are Loupe's own (the media server is down, the session ended).
   const said = err instanceof MediaUnavailable ? err.message : MEDIA_ERRORS[code];
   reply({ type: 'media.error', sessionId, code, message: said });
+}
+
+/** Which connection a message restarts ICE on, if it does. */
+function restartOf(message: MediaMessage): 'publish' | 'subscribe' | undefined {
+  if (message.type === 'rtc.offer' && message.iceRestart) return 'publish';
+  if (message.type === 'rtc.restart') return 'subscribe';
+  return undefined;
+}
+
+/** A restart that could not be done (not there, refused, timed out): the page makes the connection anew. */
+function restartFailed(
+  deps: SignallingDeps,
+  sessionId: string,
+  side: Side,
+  reply: Reply,
+  pc: 'publish' | 'subscribe',
+  err: unknown,
+): void {
+  deps.log.info('ice restart failed', {
+    sessionId,
+    side,
+    pc,
+    janusCode: err instanceof JanusRequestError ? err.code : undefined,
+    timeout: err instanceof JanusTimeout,
+    err: err instanceof RestartImpossible || err instanceof Error ? err.message : String(err),
+  });
+  reply({ type: 'media.error', sessionId, code: 'restart_failed', message: MEDIA_ERRORS.restart_failed, pc });
 }
 
 /** The socket routes' entry points: the session is read from the database. */

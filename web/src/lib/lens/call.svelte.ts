@@ -1,3 +1,5 @@
+// size: one call's whole life (waiting connection, publish, subscribe, ICE restart) in one place; the
+// restart's own rules are in ../media/ice-restart.ts.
 // The customer's side of a live session. Neither camera nor microphone leaves
 // the phone before the technician clicks Start: while the customer waits, the
 // publishing connection to the media server is made with its senders detached
@@ -6,11 +8,12 @@
 // It publishes again by itself after a reload, a socket reconnect, a lost
 // connection or a media server restart; on hold, and while the app is in the
 // background, the camera is paused.
+import { IceWatch, onNetworkChange } from '../media/ice-restart.ts';
 import { PublishLeg, SubscribeLeg, type Candidate } from '../media/peer.ts';
 import type { MessageKey } from './i18n.ts';
 import { mediaProblem } from './media-problem.ts';
 
-export type LensCallStatus = 'idle' | 'connecting' | 'live' | 'interrupted' | 'displaced';
+export type LensCallStatus = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'interrupted' | 'displaced';
 type Message = { type: string; [k: string]: unknown };
 type Send = (message: Record<string, unknown>) => void;
 
@@ -43,11 +46,18 @@ export class LensCall {
 	#retry: ReturnType<typeof setTimeout> | undefined;
 	#rejoin: ReturnType<typeof setTimeout> | undefined;
 	#visibilityBound = false;
+	/** Restarts the publishing connection's ICE when the network fails it (ice-restart.ts). */
+	#watch: IceWatch | null = null;
+	#unwatchNetwork: (() => void) | null = null;
 
 	/** The Lens socket opened (again): signalling can flow; a live call publishes anew. */
 	socketOpened(send: Send) {
 		this.#send = send;
-		if (this.#wanted && this.status !== 'displaced') this.#publish();
+		// A new socket after a network change: the publishing connection is kept and its ICE restarted.
+		const pub = this.#pub;
+		const kept = this.#wanted && this.status !== 'displaced' && !!pub?.offered && usable(pub) && !!this.#watch?.now();
+		if (kept) send({ type: 'media.join' });
+		else if (this.#wanted && this.status !== 'displaced') this.#publish();
 		// A connection offered over the previous socket may have lost its answer: make it anew.
 		else if (this.#ready?.offered) this.#rewarm(0);
 		else this.#warm();
@@ -153,6 +163,7 @@ export class LensCall {
 		this.#wanted = false;
 		clearTimeout(this.#retry);
 		clearTimeout(this.#rejoin);
+		this.#stopWatch();
 		this.#pub?.close();
 		this.#sub?.close();
 		this.#pub = this.#sub = null;
@@ -207,6 +218,7 @@ export class LensCall {
 			case 'media.displaced':
 				// The session was opened in another tab, which now has the camera.
 				clearTimeout(this.#retry);
+				this.#stopWatch();
 				this.#pub?.close();
 				this.#sub?.close();
 				this.#pub = this.#sub = null;
@@ -217,7 +229,11 @@ export class LensCall {
 				// The technician's voice could not be subscribed: ask again. A candidate
 				// Loupe would not relay: the others may do. Anything else: publish again.
 				this.problem = mediaProblem(String(m.code)) ?? this.problem;
-				if (m.code === 'subscribe_failed') this.#joinAgain();
+				// An ICE restart Loupe could not do: the publishing connection is made anew at once.
+				if (m.code === 'restart_failed') {
+					if (m.pc === 'publish') this.#watch?.refused();
+					else this.#joinAgain();
+				} else if (m.code === 'subscribe_failed') this.#joinAgain();
 				else if (m.code !== 'invalid_candidate') this.#again();
 				break;
 		}
@@ -249,6 +265,7 @@ export class LensCall {
 
 	#publish() {
 		clearTimeout(this.#retry);
+		this.#stopWatch();
 		this.#pub?.close();
 		this.#sub?.close();
 		this.#pub = this.#sub = null;
@@ -263,6 +280,7 @@ export class LensCall {
 		this.#dropReady();
 		const pub = ready ?? this.#leg(stream);
 		this.#pub = pub;
+		this.#watchLeg(pub);
 		this.#applyTracks();
 		this.#report();
 		if (pub.pc.connectionState === 'connected') this.status = 'live';
@@ -276,10 +294,11 @@ export class LensCall {
 			(s) => {
 				if (leg === this.#ready && s === 'failed') return this.#rewarm(RETRY_MS);
 				if (leg !== this.#pub) return;
+				this.#watch?.state(s);
 				if (s === 'connected') {
 					this.status = 'live';
 					this.problem = null;
-				} else if (s === 'failed') this.#again();
+				} else if (s === 'failed' && !this.#watch) this.#again();
 			}
 		);
 		return leg;
@@ -296,6 +315,37 @@ export class LensCall {
 		);
 		this.#sub = sub;
 		void sub.offered(sdp, subscription).catch(() => this.#joinAgain());
+	}
+
+	/**
+	 * A network that fails the publishing connection: its ICE is restarted on
+	 * the same connection (the technician's picture returns without a new
+	 * publish); a restart that does not work publishes anew.
+	 */
+	#watchLeg(pub: PublishLeg) {
+		this.#stopWatch();
+		const watch: IceWatch = new IceWatch(
+			() => pub.restartIce(),
+			() => {
+				if (this.#watch === watch) this.#publish();
+			},
+			(restarting) => {
+				if (this.#watch !== watch) return;
+				if (restarting) this.status = 'reconnecting';
+				else if (this.status === 'reconnecting')
+					this.status = pub.pc.connectionState === 'connected' ? 'live' : 'connecting';
+			}
+		);
+		this.#watch = watch;
+		if (pub.pc.connectionState === 'connected') watch.state('connected');
+		this.#unwatchNetwork = onNetworkChange(() => watch.networkChanged());
+	}
+
+	#stopWatch() {
+		this.#watch?.stop();
+		this.#watch = null;
+		this.#unwatchNetwork?.();
+		this.#unwatchNetwork = null;
 	}
 
 	/** The technician's voice did not come through: ask for it again in a moment. */

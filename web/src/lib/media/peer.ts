@@ -141,6 +141,15 @@ export class PublishLeg extends Leg {
 		this.sendCandidates();
 	}
 
+	/** A new offer with new ICE credentials on this same connection (ice-restart.ts); answered like the first. */
+	async restartIce() {
+		if (this.closed || !this.#sent) return;
+		const offer = await this.pc.createOffer({ iceRestart: true });
+		await this.pc.setLocalDescription(offer);
+		if (this.closed) return;
+		this.signal({ type: 'rtc.offer', sdp: offer.sdp, iceRestart: true });
+	}
+
 	async answered(sdp: string) {
 		// An answer for an offer this leg no longer waits on (a late or repeated one) is not ours.
 		if (this.closed || this.pc.signalingState !== 'have-local-offer') return;
