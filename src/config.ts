@@ -46,7 +46,7 @@ export type MediaSettings = {
   /** The external Janus's api_secret, if it has one (the bundled one gets a generated secret). */
   janusApiSecret: string | undefined;
   /** JANUS_URLS: a pool of external Janus servers (src/media/janus-pool.ts); unset: one Janus. */
-  janusServers: JanusServer[] | undefined;
+  janusServers?: JanusServer[];
   /** Narrow UDP range for media; publish it in firewalls and compose. */
   rtpPorts: { min: number; max: number };
   /** Public address of this host when behind 1:1 NAT (Janus's nat_1_1_mapping). */
@@ -268,7 +268,8 @@ function readMedia(env: Env): MediaSettings {
 function readJanusServers(env: Env): JanusServer[] | undefined {
   const raw = read(env, 'JANUS_URLS');
   if (!raw) return undefined;
-  if (read(env, 'JANUS_URL')) throw new ConfigError('JANUS_URLS', 'must not be set together with JANUS_URL (list it there)');
+  if (read(env, 'JANUS_URL'))
+    throw new ConfigError('JANUS_URLS', 'must not be set together with JANUS_URL (list it there)');
   try {
     return parseJanusUrls(raw, read(env, 'JANUS_API_SECRET'));
   } catch (err) {

@@ -12,7 +12,9 @@ describe('JANUS_URLS', () => {
   });
 
   test('a file of them, one per line, comments and blank lines skipped', () => {
-    const files: Record<string, string> = { '/run/secrets/janus': '# pool\nws://:a%40b@10.0.0.1:8188\n\nws://10.0.0.2:8188\n' };
+    const files: Record<string, string> = {
+      '/run/secrets/janus': '# pool\nws://:a%40b@10.0.0.1:8188\n\nws://10.0.0.2:8188\n',
+    };
     const servers = parseJanusUrls('file:/run/secrets/janus', undefined, (p) => files[p]!);
     expect(servers.map((s) => [s.id, s.apiSecret])).toEqual([
       ['10.0.0.1:8188', 'a@b'],

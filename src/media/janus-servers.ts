@@ -34,7 +34,8 @@ export function parseJanusUrls(
     entries = text.split(/\r?\n/).filter((line) => line.trim() && !line.trim().startsWith('#'));
   } else entries = raw.split(',');
   entries = entries.map((e) => e.trim());
-  if (entries.length === 0 || entries.some((e) => !e)) throw new JanusUrlsError('must list at least one URL, none empty');
+  if (entries.length === 0 || entries.some((e) => !e))
+    throw new JanusUrlsError('must list at least one URL, none empty');
   const servers = entries.map((entry, i) => parseEntry(entry, i + 1, defaultSecret));
   const seen = new Set<string>();
   for (const s of servers) {
@@ -54,7 +55,8 @@ function parseEntry(entry: string, n: number, defaultSecret: string | undefined)
     throw new JanusUrlsError(`${where} is not a valid URL (ws://:secret@host:port)`);
   }
   if (!url.hostname) throw new JanusUrlsError(`${where} has no host`);
-  if (url.username) throw new JanusUrlsError(`${where} has a user name: the secret goes after a colon (ws://:secret@host:port)`);
+  if (url.username)
+    throw new JanusUrlsError(`${where} has a user name: the secret goes after a colon (ws://:secret@host:port)`);
   const port = url.port || (url.protocol === 'wss:' ? '443' : '80');
   const secret = url.password ? decodeURIComponent(url.password) : defaultSecret;
   const path = url.pathname === '/' ? '' : url.pathname;
