@@ -8,6 +8,7 @@
 import type { Logger } from '../log.ts';
 import type { ConnectGateway, VideoRoomGateway } from './gateway.ts';
 import { JanusConnection } from './janus-connection.ts';
+import type { JanusServer } from './janus-servers.ts';
 import type { JanusSource } from './signals.ts';
 
 /** A blip (a restart by its supervisor, a network hiccup) is waited out; longer and the sessions move. */
@@ -18,6 +19,14 @@ const HEALTH_MS = 5_000;
 const HEALTH_MISSES = 2;
 
 export type PoolMember = { id: string; source: JanusSource };
+
+/** JANUS_URLS's servers as pool members: external, so nothing says when one is back but the retries. */
+export function janusPool(servers: JanusServer[]): PoolMember[] {
+  return servers.map((s) => ({
+    id: s.id,
+    source: { url: s.url, apiSecret: s.apiSecret, roomAdminKey: undefined, onReady: () => () => {} },
+  }));
+}
 
 /** A server as the placement rule sees it: whether it answers, and its live sessions across the cluster. */
 export type Placement = { id: string; healthy: boolean; live: number };
