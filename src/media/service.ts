@@ -1,3 +1,4 @@
+// size: the public face of the media layer (each verb the sockets call) plus the pool's session moves, which need its private session map; the parts that need none live beside it.
 // The media of live Lens sessions: Loupe is Janus's only API client and relays
 // each browser's signalling to it. Per session, one private VideoRoom room and
 // up to four plugin handles: the customer publishes camera and microphone, the
