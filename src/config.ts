@@ -6,6 +6,7 @@ import { getCountries, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { SmppSettings } from './sms/gateway.ts';
 import { loadOrgConfig, OrgConfigError, type OrgConfig } from './config-org.ts';
+import { type JanusServer, JanusUrlsError, parseJanusUrls } from './media/janus-servers.ts';
 
 export type { OidcSettings, OrgConfig, SmtpSettings } from './config-org.ts';
 
@@ -44,6 +45,8 @@ export type MediaSettings = {
   janusUrl: string | undefined;
   /** The external Janus's api_secret, if it has one (the bundled one gets a generated secret). */
   janusApiSecret: string | undefined;
+  /** JANUS_URLS: a pool of external Janus servers (src/media/janus-pool.ts); unset: one Janus. */
+  janusServers?: JanusServer[];
   /** Narrow UDP range for media; publish it in firewalls and compose. */
   rtpPorts: { min: number; max: number };
   /** Public address of this host when behind 1:1 NAT (Janus's nat_1_1_mapping). */
@@ -129,6 +132,7 @@ const variables = {
     .regex(/^wss?:\/\/[^/\s]+/, "must be a ws:// or wss:// URL of Janus's WebSocket transport")
     .optional(),
   JANUS_API_SECRET: z.string().min(1).optional(),
+  JANUS_URLS: z.string().min(1).optional(),
   LOUPE_RTP_PORTS: z
     .string()
     .regex(/^\d{4,5}-\d{4,5}$/, 'must be a range such as 20000-20199')
@@ -247,6 +251,7 @@ function readMedia(env: Env): MediaSettings {
     janusBin: read(env, 'JANUS_BIN'),
     janusUrl: read(env, 'JANUS_URL'),
     janusApiSecret: read(env, 'JANUS_API_SECRET'),
+    janusServers: readJanusServers(env),
     rtpPorts: { min, max },
     publicIp: read(env, 'LOUPE_PUBLIC_IP'),
     stunServer: read(env, 'LOUPE_STUN_SERVER'),
@@ -258,6 +263,19 @@ function readMedia(env: Env): MediaSettings {
     janusAdminApi: read(env, 'LOUPE_JANUS_ADMIN_API') === 'true',
     videoPlayout: read(env, 'LOUPE_VIDEO_PLAYOUT'),
   };
+}
+
+function readJanusServers(env: Env): JanusServer[] | undefined {
+  const raw = read(env, 'JANUS_URLS');
+  if (!raw) return undefined;
+  if (read(env, 'JANUS_URL'))
+    throw new ConfigError('JANUS_URLS', 'must not be set together with JANUS_URL (list it there)');
+  try {
+    return parseJanusUrls(raw, read(env, 'JANUS_API_SECRET'));
+  } catch (err) {
+    if (err instanceof JanusUrlsError) throw new ConfigError('JANUS_URLS', err.message);
+    throw err;
+  }
 }
 
 function readSmsCountries(env: Env): ReadonlySet<string> | undefined {

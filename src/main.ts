@@ -25,6 +25,7 @@ import type { SmsGateway } from './sms/gateway.ts';
 import { Outbox } from './sms/outbox.ts';
 import { createSmppGateway } from './sms/smpp-gateway.ts';
 import { destroyLeftoverRoomsOnConnect, followSessions, roomStore } from './media/lifecycle.ts';
+import { janusPool } from './media/janus-pool.ts';
 import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
 import { markCustomersOfGoneNodesAway, timeOutAbsentCustomers } from './sessions/presence.ts';
@@ -100,17 +101,26 @@ if (!web) log.warn('web app not built: run `npm run build`; the API works, pages
 
 // The media gateway. Loupe keeps serving if it cannot start: /healthz says so,
 // and the supervisor keeps trying.
+// With JANUS_URLS the supervisor spawns nothing and checks the first server; MediaService uses them all.
+const pool = config.media.janusServers;
 const janus = new JanusSupervisor({
-  media: config.media,
+  media: pool ? { ...config.media, janusUrl: pool[0]!.url } : config.media,
   dataDir: config.dataDir,
   log,
   logLevel: config.logLevel,
-  externalApiSecret: config.media.janusApiSecret,
+  externalApiSecret: pool ? pool[0]!.apiSecret : config.media.janusApiSecret,
 });
+if (pool) log.info('Janus pool', { servers: pool.map((s) => s.id) });
 await janus
   .start()
   .catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
-const media = new MediaService({ janus, log, rooms: roomStore(deps), videoPlayout: config.media.videoPlayout });
+const media = new MediaService({
+  janus,
+  log,
+  rooms: roomStore(deps),
+  videoPlayout: config.media.videoPlayout,
+  pool: pool && janusPool(pool),
+});
 // Recordings are converted after their session's room is gone; those a stopped Loupe left, now.
 const recordingJobs = new RecordingJobs(deps);
 const unfollow = followSessions(deps, media, (sessionId) => void recordingJobs.enqueue(sessionId));

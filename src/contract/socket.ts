@@ -140,8 +140,8 @@ export const mediaSignalSchema = z.discriminatedUnion('type', [
     publishing: z.boolean(),
   }),
   z.strictObject({ type: z.literal('media.interrupted'), sessionId, reason: z.literal('media_server_down') }),
-  /** Janus is back (or the room was replaced): publish and join again. */
-  z.strictObject({ type: z.literal('media.restart'), sessionId }),
+  /** Janus is back (or the room was replaced): publish and join again. `media_server_moved`: on another Janus of the pool, the first one died. */
+  z.strictObject({ type: z.literal('media.restart'), sessionId, reason: z.literal('media_server_moved').optional() }),
   /** Another page (a second tab) took over this side of the session; this one should stop. */
   z.strictObject({ type: z.literal('media.displaced'), sessionId }),
   /** `message` is Loupe's, in English (pages show their own text by `code`); never Janus's or the page's own text. */

@@ -164,6 +164,8 @@ export const lensSessions = pgTable(
     /** The session's private VideoRoom room while media runs (from Start to the end); its secret lets Loupe destroy it. */
     roomId: bigint('room_id', { mode: 'number' }),
     roomSecret: text('room_secret'),
+    /** The Janus of the pool holding the room (its `host:port` id from JANUS_URLS; null: the one Janus): every node reads it here. */
+    janusServer: text('janus_server'),
     /** Since when the customer's page has had no socket (null while connected); drives offline and timed_out. */
     customerLeftAt: timestamp('customer_left_at', { withTimezone: true }),
     /** The node (loupe_nodes.id) holding the customer's socket: only it marks the customer gone, or the leader once that node is gone. */

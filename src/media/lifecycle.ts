@@ -1,7 +1,7 @@
 // The media follows the sessions' states: hold pauses it, resume restarts it,
 // any end (technician, customer, timeout) destroys the room. Verbs only change
 // the state; this listener does the rest after their transaction committed.
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, notInArray, or } from 'drizzle-orm';
 import { lensSessions } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { ENDED_STATES } from '../sessions/states.ts';
@@ -13,6 +13,7 @@ const refColumns = {
   state: lensSessions.state,
   roomId: lensSessions.roomId,
   roomSecret: lensSessions.roomSecret,
+  janusServer: lensSessions.janusServer,
 };
 
 export function roomStore(deps: Pick<Deps, 'db'>): RoomStore {
@@ -20,8 +21,41 @@ export function roomStore(deps: Pick<Deps, 'db'>): RoomStore {
     async save(sessionId, room) {
       await deps.db
         .update(lensSessions)
-        .set({ roomId: room?.id ?? null, roomSecret: room?.secret ?? null })
+        .set({
+          roomId: room?.id ?? null,
+          roomSecret: room?.secret ?? null,
+          ...(room?.server && { janusServer: room.server }),
+        })
         .where(eq(lensSessions.id, sessionId));
+    },
+    async liveCounts() {
+      const rows = await deps.db
+        .select({ server: lensSessions.janusServer, n: count() })
+        .from(lensSessions)
+        .where(and(isNotNull(lensSessions.janusServer), notInArray(lensSessions.state, [...ENDED_STATES])))
+        .groupBy(lensSessions.janusServer);
+      return new Map(rows.map((r) => [r.server!, r.n]));
+    },
+    async move(sessionId, from, to) {
+      // Only from where this node saw it: a session another node moved already keeps that node's choice.
+      const [moved] = await deps.db
+        .update(lensSessions)
+        .set({ janusServer: to })
+        .where(
+          and(
+            eq(lensSessions.id, sessionId),
+            from === null
+              ? isNull(lensSessions.janusServer)
+              : or(eq(lensSessions.janusServer, from), isNull(lensSessions.janusServer)),
+          ),
+        )
+        .returning({ server: lensSessions.janusServer });
+      if (moved) return to;
+      const [row] = await deps.db
+        .select({ server: lensSessions.janusServer })
+        .from(lensSessions)
+        .where(eq(lensSessions.id, sessionId));
+      return row?.server ?? to;
     },
   };
 }

@@ -68,7 +68,7 @@ function onPublisherEvent(
     me.up = true;
     tellOther(media, side);
     void runInOrder(media, other(side), 'subscribe', async () => {
-      const gateway = ctx.gateway();
+      const gateway = ctx.gateway(media);
       if (me.pub !== handle || !gateway) return;
       await subscribe(ctx, media, gateway, other(side));
     }).catch((err) => subscribeFailed(ctx, media, other(side), err));

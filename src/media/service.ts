@@ -1,3 +1,4 @@
+// size: the public face of the media layer (each verb the sockets call) plus the pool's session moves, which need its private session map; the parts that need none live beside it.
 // The media of live Lens sessions: Loupe is Janus's only API client and relays
 // each browser's signalling to it. Per session, one private VideoRoom room and
 // up to four plugin handles: the customer publishes camera and microphone, the
@@ -11,8 +12,9 @@ import type { VideoPlayout } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { ConnectGateway, VideoRoomGateway } from './gateway.ts';
 import { type IceRestart, RestartImpossible, restartIce } from './ice-restart.ts';
-import { JanusConnection } from './janus-connection.ts';
+import { checkJanus } from './janus-api.ts';
 import type { IceCandidate } from './janus-link.ts';
+import { JanusPool, type PoolMember } from './janus-pool.ts';
 import { publishOffer } from './publisher.ts';
 import {
   claim,
@@ -38,6 +40,7 @@ import {
   type SessionRef,
   type Side,
 } from './signals.ts';
+import { placeSession } from './session-servers.ts';
 import { answerSubscription, type MediaContext, relayAsState, subscribe } from './subscription.ts';
 import { type Room, VideoRoomAdmin } from './videoroom.ts';
 
@@ -56,53 +59,120 @@ export type MediaServiceDeps = {
   videoPlayout?: VideoPlayout;
   /** How to reach Janus; the real VideoRoom over janus-gateway-js unless a test passes FakeJanus's. */
   connect?: ConnectGateway;
+  /** A pool of Janus servers (JANUS_URLS); absent: `janus` alone, a pool of one. */
+  pool?: PoolMember[];
+  /** How long a lost Janus of a pool has to come back before its sessions move (GRACE_MS). */
+  graceMs?: number;
 };
 
+/** The id of the one Janus when there is no pool. */
+export const ONE_JANUS = 'default';
+
 export class MediaService {
-  private readonly janus: JanusConnection;
+  private readonly pool: JanusPool;
   private readonly ctx: MediaContext;
   private readonly sessions = new Map<string, SessionMedia>();
   private readonly ended = new Set<string>();
 
   constructor(private readonly deps: MediaServiceDeps) {
-    this.janus = new JanusConnection({
-      janus: deps.janus,
+    this.pool = new JanusPool({
+      members: deps.pool ?? [{ id: ONE_JANUS, source: deps.janus }],
       log: deps.log,
       connect: deps.connect ?? ((j) => VideoRoomAdmin.connect(j.url, j.apiSecret, j.roomAdminKey)),
-      lost: () => {
-        for (const media of this.sessions.values()) forgetJanus(media);
+      // FakeJanus has no `info` to ask; the real ones are asked beside the keep-alives.
+      probe: deps.connect ? undefined : (j) => checkJanus(j.url, j.apiSecret, 2_000),
+      graceMs: deps.graceMs,
+      lost: (id) => {
+        for (const media of this.on(id)) forgetJanus(media);
       },
-      back: () => {
-        for (const media of this.sessions.values()) {
+      back: (id) => {
+        for (const media of this.on(id)) {
           if (media.room) continue;
           for (const side of SIDES) media[side].peer?.send({ type: 'media.restart', sessionId: media.sessionId });
         }
       },
+      dead: (id) => void this.evacuate(id),
     });
-    this.ctx = { log: deps.log, videoPlayout: deps.videoPlayout ?? 'immediate', gateway: () => this.janus.current };
+    this.ctx = {
+      log: deps.log,
+      videoPlayout: deps.videoPlayout ?? 'immediate',
+      gateway: (media) => (media.server ? this.pool.current(media.server) : undefined),
+    };
+  }
+
+  /** This node's sessions on one Janus. */
+  private on(server: string): SessionMedia[] {
+    return [...this.sessions.values()].filter((m) => m.server === server && !m.closed);
+  }
+
+  /**
+   * A Janus of the pool died: each of its sessions gets a room on another,
+   * the row names that one, and the pages publish and subscribe there (the
+   * console says the call moved). Nowhere to go: they wait for its return.
+   */
+  private async evacuate(dead: string): Promise<void> {
+    await Promise.all(
+      this.on(dead).map(async (media) => {
+        try {
+          await placeSession(this.choice(), media);
+          if (media.server === dead || media.closed) return;
+          this.deps.log.info('session moved to another Janus', {
+            sessionId: media.sessionId,
+            from: dead,
+            to: media.server,
+          });
+          const gateway = await this.pool.ready(media.server!);
+          await this.room(media, gateway, this.refOf(media), true);
+          for (const side of SIDES)
+            media[side].peer?.send({ type: 'media.restart', sessionId: media.sessionId, reason: 'media_server_moved' });
+        } catch (err) {
+          this.deps.log.warn('session not moved to another Janus', { sessionId: media.sessionId, err });
+        }
+      }),
+    );
+  }
+
+  private choice() {
+    return { pool: this.pool, rooms: this.deps.rooms, sessions: this.sessions.values() };
+  }
+
+  private refOf(media: SessionMedia): SessionRef {
+    return { id: media.sessionId, name: media.name, state: '', roomId: null, roomSecret: null };
+  }
+
+  /** The connection to the session's Janus, the session placed first if it has none (or its own is dead). */
+  private async gatewayOf(media: SessionMedia): Promise<VideoRoomGateway> {
+    if (!this.pool.has(media.server) || this.pool.isDead(media.server)) await placeSession(this.choice(), media);
+    return this.pool.ready(media.server!);
   }
 
   /** Connects to Janus now (if it answers) and again whenever it comes back. */
   start(): void {
-    this.janus.start();
+    this.pool.start();
   }
 
   stop(): Promise<void> {
-    return this.janus.stop();
+    return this.pool.stop();
   }
 
+  /** Connected to Janus (to any server of a pool). */
   get connected(): boolean {
-    return this.janus.connected;
+    return this.pool.connected;
   }
 
-  /** Each time the API connection to Janus is (re)established. */
+  /** Each time the API connection to a Janus is (re)established. */
   onConnected(listener: () => void): () => void {
-    return this.janus.onConnected(listener);
+    return this.pool.onConnected(listener);
   }
 
-  /** The admin connection, made if needed. */
+  /** The admin connection to the (first) Janus, made if needed. */
   ready(): Promise<VideoRoomGateway> {
-    return this.janus.ready();
+    return this.pool.ready(this.pool.first);
+  }
+
+  /** The Janus holding the session's room (diagnostics and tests). */
+  serverOf(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId)?.server;
   }
 
   has(sessionId: string): boolean {
@@ -136,8 +206,8 @@ export class MediaService {
    * caller stores it; if that fails, it calls close().
    */
   async openRoom(session: SessionRef, opts: { recordTo?: string } = {}): Promise<Room> {
-    const gateway = await this.ready();
     const media = this.entry(session);
+    const gateway = await this.gatewayOf(media);
     const room = await this.room(media, gateway, session, false);
     // Recording starts here, at Start, never before (docs/records.md).
     if (opts.recordTo && media.recordTo !== opts.recordTo) {
@@ -152,7 +222,7 @@ export class MediaService {
     const media = this.entry(session);
     claim(media, side, peer);
     return runInOrder(media, side, 'publish', async () => {
-      const gateway = await this.ready();
+      const gateway = await this.gatewayOf(media);
       await this.room(media, gateway, session, true);
       await publishOffer(this.ctx, media, gateway, side, peer, sdp);
     });
@@ -163,7 +233,7 @@ export class MediaService {
     const media = this.entry(session);
     claim(media, side, peer);
     return runInOrder(media, side, 'subscribe', async () => {
-      const gateway = await this.ready();
+      const gateway = await this.gatewayOf(media);
       await this.room(media, gateway, session, true);
       const them = media[other(side)];
       peer.send({
@@ -286,7 +356,9 @@ export class MediaService {
 
   /** True when the room is destroyed or was not there; false when Janus could not be asked. */
   private async destroy(room: Room): Promise<boolean> {
-    const gateway = this.janus.current;
+    // A server no longer in the pool cannot be asked, now or later: nothing to wait for.
+    if (room.server && !this.pool.has(room.server)) return true;
+    const gateway = this.pool.current(room.server ?? this.pool.first);
     if (!gateway) return false;
     try {
       if (await gateway.exists(room.id)) await gateway.destroyRoom(room);
@@ -313,6 +385,9 @@ export class MediaService {
     let media = this.sessions.get(session.id);
     if (!media) {
       media = newSessionMedia(session);
+      // The server another node chose; a room from before the pool is on the first.
+      if (this.pool.has(session.janusServer)) media.server = session.janusServer;
+      else if (session.roomId && !session.janusServer) media.server = this.pool.first;
       this.sessions.set(session.id, media);
     }
     return media;
@@ -335,10 +410,12 @@ export class MediaService {
     save: boolean,
   ): Promise<Room> {
     const stale = media.staleRoom ?? storedRoom(session);
-    // A restarted Janus has lost its rooms; an external one may still hold this one.
-    if (stale && (await gateway.exists(stale.id).catch(() => false))) await gateway.destroyRoom(stale).catch(() => {});
+    // A restarted Janus has lost its rooms; an external one may still hold this one (on its own server).
+    const there = stale && this.pool.current(stale.server ?? media.server ?? this.pool.first);
+    if (stale && there && (await there.exists(stale.id).catch(() => false)))
+      await there.destroyRoom(stale).catch(() => {});
     media.staleRoom = null;
-    const room = await gateway.createRoom(session.name);
+    const room: Room = { ...(await gateway.createRoom(session.name)), server: media.server };
     // A recorded session whose room is remade (Janus restarted) goes on recording, into new files.
     if (media.recordTo) await gateway.record(room, media.recordTo);
     media.room = room;

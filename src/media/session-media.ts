@@ -34,6 +34,10 @@ export type Participant = {
 
 export type SessionMedia = {
   sessionId: string;
+  /** The session's name: the description of a room made anew (on another Janus). */
+  name: string;
+  /** The Janus of the pool holding (or to hold) the room; undefined until placed (JanusPool). */
+  server: string | undefined;
   room: Room | null;
   /** A room from before a Janus restart or a lost link: destroyed when the next one is made. */
   staleRoom: Room | null;
@@ -62,6 +66,8 @@ const idle = (): Record<PcName, Promise<void>> => ({ publish: Promise.resolve(),
 export function newSessionMedia(session: SessionRef): SessionMedia {
   return {
     sessionId: session.id,
+    name: session.name,
+    server: undefined,
     room: null,
     staleRoom: null,
     making: null,
@@ -76,7 +82,12 @@ export function newSessionMedia(session: SessionRef): SessionMedia {
 
 /** The room a previous Loupe stored for the session, if any. */
 export function storedRoom(session: SessionRef): Room | null {
-  return session.roomId && session.roomSecret ? { id: session.roomId, secret: session.roomSecret } : null;
+  if (!session.roomId || !session.roomSecret) return null;
+  return {
+    id: session.roomId,
+    secret: session.roomSecret,
+    ...(session.janusServer && { server: session.janusServer }),
+  };
 }
 
 /** Janus relays to subscribers only after Start and not on hold. */

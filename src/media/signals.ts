@@ -10,10 +10,28 @@ export type { BrowserCandidate, MediaSignal, PcName, PeerState, Side };
 export type Peer = { send(signal: MediaSignal): void };
 
 /** The session as the media layer needs it. */
-export type SessionRef = { id: string; name: string; state: string; roomId: number | null; roomSecret: string | null };
+export type SessionRef = {
+  id: string;
+  name: string;
+  state: string;
+  roomId: number | null;
+  roomSecret: string | null;
+  /** The pool member holding the room (lens_sessions.janus_server); absent or null: the pool's first. */
+  janusServer?: string | null;
+};
 
 /** Where rooms are remembered, so a restarted Loupe can destroy what it left behind. */
-export type RoomStore = { save(sessionId: string, room: Room | null): Promise<void> };
+export type RoomStore = {
+  /** The room and its server (room.server), or none. */
+  save(sessionId: string, room: Room | null): Promise<void>;
+  /** Live sessions per Janus server across all nodes (placement); absent: this node's own count only. */
+  liveCounts?(): Promise<Map<string, number>>;
+  /**
+   * The session goes to `to` from `from` (a dead Janus, or null: none yet),
+   * unless another node moved it first: returns the server the row names now.
+   */
+  move?(sessionId: string, from: string | null, to: string): Promise<string>;
+};
 
 /** The bundled Janus's supervisor, or anything else that says where Janus is and when it is (back) up. */
 export type JanusSource = {

@@ -8,11 +8,11 @@ import type { IceCandidate, JanusEvent } from './janus-link.ts';
 import { dropSubscriber, other, relaying, type SessionMedia } from './session-media.ts';
 import { type BrowserCandidate, MediaUnavailable, type Side } from './signals.ts';
 
-/** What the media modules share: where to log, and the Janus connection if it is up now. */
+/** What the media modules share: where to log, and the connection to the session's Janus if it is up now. */
 export type MediaContext = {
   log: Logger;
   videoPlayout: VideoPlayout;
-  gateway(): VideoRoomGateway | undefined;
+  gateway(media: SessionMedia): VideoRoomGateway | undefined;
 };
 
 /**

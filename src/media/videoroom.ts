@@ -4,7 +4,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { JanusApiLink, VideoRoomGateway, VideoRoomHandle } from './gateway.ts';
 import { JanusLink, JanusRequestError } from './janus-link.ts';
 
-export type Room = { id: number; secret: string };
+/** A room; `server` is the pool member holding it (JanusPool), set by MediaService. */
+export type Room = { id: number; secret: string; server?: string };
 
 /** A refused room request; `code` is Janus's (e.g. 426 no such room, 427 room exists, 433 unauthorized). */
 export class VideoRoomError extends Error {

@@ -19,6 +19,7 @@ export async function findSignallingSession(
       technicianId: lensSessions.technicianId,
       roomId: lensSessions.roomId,
       roomSecret: lensSessions.roomSecret,
+      janusServer: lensSessions.janusServer,
     })
     .from(lensSessions)
     .where(eq(lensSessions.id, id));

@@ -63,7 +63,14 @@ export async function startSession(
       const now = deps.clock.now();
       await tx
         .update(lensSessions)
-        .set({ state: 'active', startedAt: now, roomId: room!.id, roomSecret: room!.secret, updatedAt: now })
+        .set({
+          state: 'active',
+          startedAt: now,
+          roomId: room!.id,
+          roomSecret: room!.secret,
+          janusServer: room!.server ?? null,
+          updatedAt: now,
+        })
         .where(eq(lensSessions.id, id));
       await audit(tx, { type: 'technician', id: technicianId }, 'session.started', { type: 'session', id }, {});
       if (current.recorded) await beginRecording(tx, id, now);

@@ -262,7 +262,11 @@ export class ConsoleCall {
 				break;
 			case 'media.restart':
 				if (this.status === 'displaced') break;
-				this.status = 'connecting';
+				// Its media server died and the call moved to another: said until the picture is back.
+				if (msg.reason === 'media_server_moved') {
+					this.status = 'interrupted';
+					this.#problem = m.call_media_moved;
+				} else this.status = 'connecting';
 				this.#join(true);
 				break;
 			case 'media.displaced':
