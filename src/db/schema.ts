@@ -1,5 +1,6 @@
 // The whole schema, PostgreSQL dialect (PGlite runs the same SQL).
 // drizzle-kit generates migrations/ from this file: `npm run db:generate`.
+// size: the core tables stay in one file that drizzle-kit and every verb read; newer groups of tables are in schema-org.ts and schema-cluster.ts.
 import { sql } from 'drizzle-orm';
 import {
   bigint,
