@@ -12,6 +12,11 @@ import type { udp } from 'bun';
 
 export type Endpoint = { host: string; port: number };
 
+export const errorOf = (args: unknown[]): string => {
+  const error = args.find((a) => a instanceof Error);
+  return error instanceof Error ? error.message : String(args[0]);
+};
+
 export type ImpairOptions = {
   /** Where the phone sends; port 0 picks a free one. */
   listen: Endpoint;
@@ -32,6 +37,8 @@ export type DirectionStats = { received: number; forwarded: number; dropped: num
 
 export type ImpairRelay = {
   readonly address: Endpoint;
+  /** Socket errors seen (e.g. ICMP refusals while Janus is not yet listening): counted, not fatal. */
+  readonly errors: string[];
   readonly upstream: DirectionStats;
   readonly downstream: DirectionStats;
   /** Resolves once the relay has closed (by close() or by maxMs). */
@@ -65,13 +72,14 @@ function direction(delayMs: number, loss: number, random: () => number, isOpen: 
   const drain = () => {
     timer = undefined;
     const now = performance.now();
-    while (queue.length > 0 && queue[0].due <= now) {
-      const next = queue.shift() as Pending;
+    for (let next = queue[0]; next !== undefined && next.due <= now; next = queue[0]) {
+      queue.shift();
       if (!isOpen()) return;
       next.send(next.data);
       stats.forwarded++;
     }
-    if (queue.length > 0) timer = setTimeout(drain, Math.max(0, queue[0].due - now));
+    const head = queue[0];
+    if (head !== undefined) timer = setTimeout(drain, Math.max(0, head.due - now));
   };
   return {
     stats,
@@ -107,11 +115,19 @@ export async function startImpairRelay(opts: ImpairOptions): Promise<ImpairRelay
     resolveClosed = resolve;
   });
 
+  const errors: string[] = [];
+  // Bun 1.4.5 calls error(err) with the socket as `this`, not (socket, err) as
+  // its types say: take whichever argument is the Error.
+  const noteError = (...args: unknown[]) => {
+    const error = args.find((a) => a instanceof Error);
+    if (errors.length < 100) errors.push(error instanceof Error ? error.message : String(args[0]));
+  };
   const front = await Bun.udpSocket({
     binaryType: 'uint8array',
     hostname: opts.listen.host,
     port: opts.listen.port,
     socket: {
+      error: noteError,
       data(_socket, data, port, host) {
         if (!open) return;
         const key = `${host}:${port}`;
@@ -133,6 +149,7 @@ export async function startImpairRelay(opts: ImpairOptions): Promise<ImpairRelay
       binaryType: 'uint8array',
       hostname: opts.listen.host,
       socket: {
+        error: noteError,
         data(_socket, data) {
           if (!open) return;
           down.push(data, (d) => front.send(d, clientPort, clientHost));
@@ -154,6 +171,7 @@ export async function startImpairRelay(opts: ImpairOptions): Promise<ImpairRelay
 
   return {
     address: { host: opts.listen.host, port: front.port },
+    errors,
     upstream: up.stats,
     downstream: down.stats,
     closed,
