@@ -164,7 +164,7 @@ describe('SMS settings', () => {
         bundled: {
           listeningPort: 3479,
           relayPorts: { min: 30000, max: 30099 },
-          tls: { certFile: import.meta.path, keyFile: import.meta.path },
+          tls: { certFile: import.meta.path, keyFile: import.meta.path, port: 443 },
         },
       });
     });
@@ -194,6 +194,12 @@ describe('SMS settings', () => {
         [{ LOUPE_TURN: 'bundled', LOUPE_TURN_RELAY_PORTS: '20100-20300' }, 'LOUPE_TURN_RELAY_PORTS', 'LOUPE_RTP_PORTS'],
         [{ LOUPE_TURN: 'bundled', LOUPE_TURN_RELAY_PORTS: '500-600' }, 'LOUPE_TURN_RELAY_PORTS', 'range'],
         [{ LOUPE_TURN: 'bundled', LOUPE_TURN_PORT: '70000' }, 'LOUPE_TURN_PORT', '65535'],
+        [{ LOUPE_TURN: 'bundled', LOUPE_TURN_PORT: '8080' }, 'LOUPE_TURN_PORT', 'PORT'],
+        [
+          { LOUPE_TURN: 'bundled', PORT: '443', TLS_CERT_FILE: import.meta.path, TLS_KEY_FILE: import.meta.path },
+          'LOUPE_TURN_TLS_PORT',
+          '5349',
+        ],
       ] as const) {
         const error = failure(env);
         expect(error.variable).toBe(variable);

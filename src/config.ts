@@ -5,7 +5,12 @@ import { resolve } from 'node:path';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { SmppSettings } from './sms/gateway.ts';
+import { ConfigError } from './config-error.ts';
 import { loadOrgConfig, OrgConfigError, type OrgConfig } from './config-org.ts';
+import { portRange, readTurn, type TurnSettings } from './config-turn.ts';
+
+export { ConfigError } from './config-error.ts';
+export type { BundledTurn, TurnSettings } from './config-turn.ts';
 
 export type { OidcSettings, OrgConfig, SmtpSettings } from './config-org.ts';
 
@@ -69,33 +74,6 @@ export type MediaSettings = {
 
 export type VideoPlayout = 'immediate' | 'smooth';
 
-/** `server` is the host:port Janus and the pages reach the relay on. */
-export type TurnSettings =
-  /** LOUPE_TURN_USER/LOUPE_TURN_PASSWORD: one long-term credential for everyone. */
-  | { server: string; user: string; password: string }
-  /** LOUPE_TURN_SECRET: ephemeral credentials (coturn's use-auth-secret) from this shared secret. */
-  | { server: string; secret: string }
-  /** LOUPE_TURN=bundled: Loupe runs coturn; its secret is generated in the data directory. */
-  | { server: string; bundled: BundledTurn };
-
-export type BundledTurn = {
-  /** turn: on UDP and TCP. */
-  listeningPort: number;
-  /** coturn's relay ports (min-port/max-port); never overlapping LOUPE_RTP_PORTS. */
-  relayPorts: { min: number; max: number };
-  /** Loupe's certificate: then also turns: on 443. */
-  tls: { certFile: string; keyFile: string } | undefined;
-};
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
-  }
-}
-
 const intIn = (min: number, max: number) =>
   z
     .string()
@@ -157,21 +135,6 @@ const variables = {
     .string()
     .regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')
     .optional(),
-  LOUPE_TURN_SERVER: z
-    .string()
-    .regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')
-    .optional(),
-  LOUPE_TURN_USER: z.string().min(1).optional(),
-  LOUPE_TURN_PASSWORD: z.string().min(1).optional(),
-  LOUPE_TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  LOUPE_TURN: z
-    .enum(['bundled'], { error: 'must be bundled (or unset for an external TURN server or none)' })
-    .optional(),
-  LOUPE_TURN_PORT: intIn(1, 65535).default(3478),
-  LOUPE_TURN_RELAY_PORTS: z
-    .string()
-    .regex(/^\d{4,5}-\d{4,5}$/, 'must be a range such as 20200-20299')
-    .default('20200-20299'),
   LOUPE_ICE_TCP: z.enum(['true', 'false']).default('false'),
   LOUPE_JANUS_ADMIN_API: z.enum(['true', 'false']).default('false'),
   LOUPE_VIDEO_PLAYOUT: z.enum(['immediate', 'smooth'], { error: 'must be immediate or smooth' }).default('immediate'),
@@ -236,7 +199,7 @@ export function loadConfig(env: Env): Config {
     smpp: readSmpp(env),
     defaultRegion: read(env, 'LOUPE_DEFAULT_REGION') as CountryCode,
     smsCountries: readSmsCountries(env),
-    media: { ...readMedia(env), turn: readTurn(env, publicUrl, tls) },
+    media: readMedia(env, { publicUrl, tls, port }),
     ...readPresence(env),
     appStore: { ios: read(env, 'APP_STORE_URL_IOS'), android: read(env, 'APP_STORE_URL_ANDROID') },
     ...readOrg(env),
@@ -260,8 +223,8 @@ function readPresence(env: Env): Pick<Config, 'reconnectWindowMs' | 'customerTim
   return { reconnectWindowMs: window * 1000, customerTimeoutMs: timeout * 1000 };
 }
 
-function readMedia(env: Env): MediaSettings {
-  const { min, max } = portRange(env, 'LOUPE_RTP_PORTS');
+function readMedia(env: Env, loupe: { publicUrl: URL; tls: Config['tls']; port: number }): MediaSettings {
+  const { min, max } = portRange('LOUPE_RTP_PORTS', read(env, 'LOUPE_RTP_PORTS'));
   return {
     janusBin: read(env, 'JANUS_BIN'),
     janusUrl: read(env, 'JANUS_URL'),
@@ -269,47 +232,12 @@ function readMedia(env: Env): MediaSettings {
     rtpPorts: { min, max },
     publicIp: read(env, 'LOUPE_PUBLIC_IP'),
     stunServer: read(env, 'LOUPE_STUN_SERVER'),
-    turn: undefined, // read by readTurn, which needs the public URL and TLS settings
+    turn: readTurn(env, { ...loupe, rtpPorts: { min, max } }),
     iceTcp: read(env, 'LOUPE_ICE_TCP') === 'true',
     iceInterface: read(env, 'LOUPE_ICE_INTERFACE'),
     janusAdminApi: read(env, 'LOUPE_JANUS_ADMIN_API') === 'true',
     videoPlayout: read(env, 'LOUPE_VIDEO_PLAYOUT'),
   };
-}
-
-function portRange(env: Env, name: 'LOUPE_RTP_PORTS' | 'LOUPE_TURN_RELAY_PORTS') {
-  const [min, max] = read(env, name).split('-').map(Number) as [number, number];
-  if (min < 1024 || max > 65535 || max - min < 1)
-    throw new ConfigError(name, 'must be a range of at least 2 ports within 1024-65535');
-  return { min, max };
-}
-
-function readTurn(env: Env, publicUrl: URL, tls: Config['tls']): TurnSettings | undefined {
-  const server = read(env, 'LOUPE_TURN_SERVER');
-  const secret = read(env, 'LOUPE_TURN_SECRET');
-  const hasUser = pair(env, 'LOUPE_TURN_USER', 'LOUPE_TURN_PASSWORD');
-  const listeningPort = read(env, 'LOUPE_TURN_PORT');
-  const relayPorts = portRange(env, 'LOUPE_TURN_RELAY_PORTS');
-  if (read(env, 'LOUPE_TURN') === 'bundled') {
-    for (const name of ['LOUPE_TURN_SECRET', 'LOUPE_TURN_USER'] as const)
-      if (env[name]) throw new ConfigError(name, 'must not be set with LOUPE_TURN=bundled: its secret is generated');
-    const rtp = portRange(env, 'LOUPE_RTP_PORTS');
-    if (relayPorts.min <= rtp.max && rtp.min <= relayPorts.max)
-      throw new ConfigError('LOUPE_TURN_RELAY_PORTS', `must not overlap LOUPE_RTP_PORTS (${rtp.min}-${rtp.max})`);
-    // The pages reach it on the public host unless told otherwise (a NAT forwarding another port, say).
-    return { server: server ?? `${publicUrl.hostname}:${listeningPort}`, bundled: { listeningPort, relayPorts, tls } };
-  }
-  if (secret && hasUser)
-    throw new ConfigError('LOUPE_TURN_SECRET', 'must not be set together with LOUPE_TURN_USER/LOUPE_TURN_PASSWORD');
-  if (!server) {
-    const stray = secret ? 'LOUPE_TURN_SECRET' : hasUser ? 'LOUPE_TURN_USER' : undefined;
-    if (stray) throw new ConfigError('LOUPE_TURN_SERVER', `must be set together with ${stray}`);
-    return undefined;
-  }
-  if (secret) return { server, secret };
-  if (!hasUser)
-    throw new ConfigError('LOUPE_TURN_SECRET', 'must be set with LOUPE_TURN_SERVER (or LOUPE_TURN_USER/_PASSWORD)');
-  return { server, user: read(env, 'LOUPE_TURN_USER')!, password: read(env, 'LOUPE_TURN_PASSWORD')! };
 }
 
 function readSmsCountries(env: Env): ReadonlySet<string> | undefined {
