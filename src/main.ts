@@ -27,6 +27,7 @@ import { createSmppGateway } from './sms/smpp-gateway.ts';
 import { destroyLeftoverRoomsOnConnect, followSessions, roomStore } from './media/lifecycle.ts';
 import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
+import { TurnSupervisor } from './media/turn-supervisor.ts';
 import { markCustomersOfGoneNodesAway, timeOutAbsentCustomers } from './sessions/presence.ts';
 import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 import { RecordingJobs } from './records/recording-job.ts';
@@ -110,6 +111,14 @@ const janus = new JanusSupervisor({
 await janus
   .start()
   .catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
+// LOUPE_TURN=bundled: coturn beside Janus (starts nothing otherwise); Loupe serves on without it.
+const turn = new TurnSupervisor({
+  media: config.media,
+  dataDir: config.dataDir,
+  realm: config.publicUrl.hostname,
+  log,
+});
+turn.start();
 const media = new MediaService({ janus, log, rooms: roomStore(deps), videoPlayout: config.media.videoPlayout });
 // Recordings are converted after their session's room is gone; those a stopped Loupe left, now.
 const recordingJobs = new RecordingJobs(deps);
@@ -212,6 +221,7 @@ async function shutdown(signal: string) {
   await recordingJobs.stop();
   await media.stop();
   await janus.stop();
+  await turn.stop();
   // Last before the database: the other nodes take over what this one held at once.
   await cluster.stop();
   await database.close();

@@ -68,6 +68,25 @@ describe.skipIf(!hasCoturn)('TurnSupervisor', () => {
     expect(lines.join('\n')).not.toContain(secret);
   });
 
+  test('without coturn installed it says so and fails, without throwing', () => {
+    const lines: string[] = [];
+    const supervisor = new TurnSupervisor({
+      media: testMediaSettings({
+        turn: {
+          server: 'h:3478',
+          bundled: { listeningPort: 3478, relayPorts: { min: 20200, max: 20299 }, tls: undefined },
+        },
+      }),
+      dataDir,
+      realm: 'x',
+      bin: 'no-such-turnserver',
+      log: createLogger('error', (l) => lines.push(l)),
+    });
+    supervisor.start();
+    expect(supervisor.status().state).toBe('failed');
+    expect(lines.join('\n')).toContain("install Debian's coturn package");
+  });
+
   test('without LOUPE_TURN=bundled it starts nothing', () => {
     const supervisor = new TurnSupervisor({
       media: testMediaSettings(),

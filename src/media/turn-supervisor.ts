@@ -3,7 +3,7 @@
 // `turnserver -c <file>`, restarts it with back-off when it dies, and stops
 // only its own PID on shutdown. coturn has no API to wait for: pages get their
 // credentials whether or not it is up, and /healthz can say which.
-import type { MediaSettings } from '../config.ts';
+import type { BundledTurn, MediaSettings } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { type JanusProcess, spawnJanus, within } from './janus-process.ts';
 import { renderTurnConfig } from './turn-config.ts';
@@ -48,16 +48,25 @@ export class TurnSupervisor {
     return { state: this.state, restarts: this.restarts, ...(this.proc && { pid: this.proc.pid }) };
   }
 
-  /** Renders the configuration and starts coturn; throws when it cannot be (no binary, bad settings). */
+  /** Renders the configuration and starts coturn; logs why when it cannot (no binary, a damaged secret). */
   start(): void {
     const turn = this.opts.media.turn;
     if (!turn || !('bundled' in turn)) return;
+    try {
+      this.startBundled(turn.bundled);
+    } catch (err) {
+      this.state = 'failed';
+      this.opts.log.error('coturn did not start', { err: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private startBundled(bundled: BundledTurn) {
     const bin = Bun.which(this.opts.bin ?? 'turnserver');
     if (!bin)
       throw new Error("turnserver is not on this machine: install Debian's coturn package (LOUPE_TURN=bundled)");
     this.secret = loadOrCreateTurnSecret(this.opts.dataDir);
     const file = renderTurnConfig({
-      turn: turn.bundled,
+      turn: bundled,
       dataDir: this.opts.dataDir,
       secret: this.secret,
       realm: this.opts.realm,
