@@ -3,7 +3,7 @@
 # Dockerfile, so all three install Loupe the same way.
 #
 #   scripts/install.sh system runtime   Debian packages Loupe needs to run (needs root or sudo)
-#   scripts/install.sh system test      ... plus what the tests need: chromium, postgresql
+#   scripts/install.sh system test      ... plus what the tests need: chromium, postgresql, coturn
 #   scripts/install.sh packages         npm packages from package-lock.json (Bun comes from npm)
 #   scripts/install.sh packages --production   only what the server needs at run time
 #   scripts/install.sh build            builds the web app into web/build (with the Lens service worker; checks the Lens's size budget)
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNTIME_APT=(ca-certificates janus janus-tools ffmpeg)
-TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core firefox-esr)
+TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core firefox-esr coturn)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"

@@ -129,4 +129,82 @@ describe('SMS settings', () => {
     ] as const)
       expect(failure(env).variable).toBe(variable);
   });
+
+  describe('TURN', () => {
+    test('an external server with a shared secret (ephemeral credentials)', () => {
+      const c = loadConfig({ LOUPE_TURN_SERVER: 'turn.example.org:3478', LOUPE_TURN_SECRET: 'sixteen chars ok' });
+      expect(c.media.turn).toEqual({ server: 'turn.example.org:3478', secret: 'sixteen chars ok' });
+    });
+
+    test('an external server with static credentials keeps working', () => {
+      const c = loadConfig({
+        LOUPE_TURN_SERVER: 'turn.example.org:3478',
+        LOUPE_TURN_USER: 'u',
+        LOUPE_TURN_PASSWORD: 'p',
+      });
+      expect(c.media.turn).toEqual({ server: 'turn.example.org:3478', user: 'u', password: 'p' });
+    });
+
+    test('bundled: defaults, the public host, and turns: only with a certificate', () => {
+      const c = loadConfig({ LOUPE_TURN: 'bundled', LOUPE_PUBLIC_URL: 'https://loupe.example.org' });
+      expect(c.media.turn).toEqual({
+        server: 'loupe.example.org:3478',
+        bundled: { listeningPort: 3478, relayPorts: { min: 20200, max: 20299 }, tls: undefined },
+      });
+      const d = loadConfig({
+        LOUPE_TURN: 'bundled',
+        LOUPE_TURN_SERVER: 'turn.example.org:13478',
+        LOUPE_TURN_PORT: '3479',
+        LOUPE_TURN_RELAY_PORTS: '30000-30099',
+        TLS_CERT_FILE: import.meta.path,
+        TLS_KEY_FILE: import.meta.path,
+      });
+      expect(d.media.turn).toEqual({
+        server: 'turn.example.org:13478',
+        bundled: {
+          listeningPort: 3479,
+          relayPorts: { min: 30000, max: 30099 },
+          tls: { certFile: import.meta.path, keyFile: import.meta.path, port: 443 },
+        },
+      });
+    });
+
+    test('no TURN unless asked', () => {
+      expect(loadConfig({}).media.turn).toBeUndefined();
+    });
+
+    test('errors name the variable', () => {
+      for (const [env, variable, words] of [
+        [{ LOUPE_TURN_SERVER: 'turn.example.org:3478' }, 'LOUPE_TURN_SECRET', 'LOUPE_TURN_USER'],
+        [{ LOUPE_TURN_SECRET: 'sixteen chars ok' }, 'LOUPE_TURN_SERVER', 'LOUPE_TURN_SECRET'],
+        [{ LOUPE_TURN_SERVER: 'turn.example.org:3478', LOUPE_TURN_SECRET: 'short' }, 'LOUPE_TURN_SECRET', '16'],
+        [{ LOUPE_TURN_SERVER: 't:3478', LOUPE_TURN_USER: 'u' }, 'LOUPE_TURN_PASSWORD', 'LOUPE_TURN_USER'],
+        [
+          {
+            LOUPE_TURN_SERVER: 't:3478',
+            LOUPE_TURN_SECRET: 'sixteen chars ok',
+            LOUPE_TURN_USER: 'u',
+            LOUPE_TURN_PASSWORD: 'p',
+          },
+          'LOUPE_TURN_SECRET',
+          'LOUPE_TURN_USER',
+        ],
+        [{ LOUPE_TURN: 'coturn' }, 'LOUPE_TURN', 'bundled'],
+        [{ LOUPE_TURN: 'bundled', LOUPE_TURN_SECRET: 'sixteen chars ok' }, 'LOUPE_TURN_SECRET', 'generated'],
+        [{ LOUPE_TURN: 'bundled', LOUPE_TURN_RELAY_PORTS: '20100-20300' }, 'LOUPE_TURN_RELAY_PORTS', 'LOUPE_RTP_PORTS'],
+        [{ LOUPE_TURN: 'bundled', LOUPE_TURN_RELAY_PORTS: '500-600' }, 'LOUPE_TURN_RELAY_PORTS', 'range'],
+        [{ LOUPE_TURN: 'bundled', LOUPE_TURN_PORT: '70000' }, 'LOUPE_TURN_PORT', '65535'],
+        [{ LOUPE_TURN: 'bundled', LOUPE_TURN_PORT: '8080' }, 'LOUPE_TURN_PORT', 'PORT'],
+        [
+          { LOUPE_TURN: 'bundled', PORT: '443', TLS_CERT_FILE: import.meta.path, TLS_KEY_FILE: import.meta.path },
+          'LOUPE_TURN_TLS_PORT',
+          '5349',
+        ],
+      ] as const) {
+        const error = failure(env);
+        expect(error.variable).toBe(variable);
+        expect(error.message).toContain(words);
+      }
+    });
+  });
 });

@@ -5,8 +5,13 @@ import { resolve } from 'node:path';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { SmppSettings } from './sms/gateway.ts';
+import { ConfigError } from './config-error.ts';
 import { loadOrgConfig, OrgConfigError, type OrgConfig } from './config-org.ts';
 import { type JanusServer, JanusUrlsError, parseJanusUrls } from './media/janus-servers.ts';
+import { portRange, readTurn, type TurnSettings } from './config-turn.ts';
+
+export { ConfigError } from './config-error.ts';
+export type { BundledTurn, TurnSettings } from './config-turn.ts';
 
 export type { OidcSettings, OrgConfig, SmtpSettings } from './config-org.ts';
 
@@ -53,7 +58,8 @@ export type MediaSettings = {
   publicIp: string | undefined;
   /** host:port of a STUN server, when Janus must learn its public address itself. */
   stunServer: string | undefined;
-  turn: { server: string; user: string; password: string } | undefined;
+  /** A TURN relay for Janus and the pages: external (static or shared-secret credentials) or bundled coturn. */
+  turn: TurnSettings | undefined;
   /** ICE over TCP for networks that block UDP (Janus then runs ICE-Lite). */
   iceTcp: boolean;
   /** Only gather ICE candidates on this interface (Janus's ice_enforce_list). */
@@ -70,15 +76,6 @@ export type MediaSettings = {
 };
 
 export type VideoPlayout = 'immediate' | 'smooth';
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
-  }
-}
 
 const intIn = (min: number, max: number) =>
   z
@@ -142,12 +139,6 @@ const variables = {
     .string()
     .regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')
     .optional(),
-  LOUPE_TURN_SERVER: z
-    .string()
-    .regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')
-    .optional(),
-  LOUPE_TURN_USER: z.string().min(1).optional(),
-  LOUPE_TURN_PASSWORD: z.string().min(1).optional(),
   LOUPE_ICE_TCP: z.enum(['true', 'false']).default('false'),
   LOUPE_JANUS_ADMIN_API: z.enum(['true', 'false']).default('false'),
   LOUPE_VIDEO_PLAYOUT: z.enum(['immediate', 'smooth'], { error: 'must be immediate or smooth' }).default('immediate'),
@@ -212,7 +203,7 @@ export function loadConfig(env: Env): Config {
     smpp: readSmpp(env),
     defaultRegion: read(env, 'LOUPE_DEFAULT_REGION') as CountryCode,
     smsCountries: readSmsCountries(env),
-    media: readMedia(env),
+    media: readMedia(env, { publicUrl, tls, port }),
     ...readPresence(env),
     appStore: { ios: read(env, 'APP_STORE_URL_IOS'), android: read(env, 'APP_STORE_URL_ANDROID') },
     ...readOrg(env),
@@ -236,17 +227,8 @@ function readPresence(env: Env): Pick<Config, 'reconnectWindowMs' | 'customerTim
   return { reconnectWindowMs: window * 1000, customerTimeoutMs: timeout * 1000 };
 }
 
-function readMedia(env: Env): MediaSettings {
-  const [min, max] = read(env, 'LOUPE_RTP_PORTS').split('-').map(Number) as [number, number];
-  if (min < 1024 || max > 65535 || max - min < 1)
-    throw new ConfigError('LOUPE_RTP_PORTS', 'must be a range of at least 2 ports within 1024-65535');
-  const turnServer = read(env, 'LOUPE_TURN_SERVER');
-  if (turnServer && (!env.LOUPE_TURN_USER || !env.LOUPE_TURN_PASSWORD)) {
-    throw new ConfigError(
-      env.LOUPE_TURN_USER ? 'LOUPE_TURN_PASSWORD' : 'LOUPE_TURN_USER',
-      'must be set together with LOUPE_TURN_SERVER',
-    );
-  }
+function readMedia(env: Env, loupe: { publicUrl: URL; tls: Config['tls']; port: number }): MediaSettings {
+  const { min, max } = portRange('LOUPE_RTP_PORTS', read(env, 'LOUPE_RTP_PORTS'));
   return {
     janusBin: read(env, 'JANUS_BIN'),
     janusUrl: read(env, 'JANUS_URL'),
@@ -255,9 +237,7 @@ function readMedia(env: Env): MediaSettings {
     rtpPorts: { min, max },
     publicIp: read(env, 'LOUPE_PUBLIC_IP'),
     stunServer: read(env, 'LOUPE_STUN_SERVER'),
-    turn: turnServer
-      ? { server: turnServer, user: read(env, 'LOUPE_TURN_USER')!, password: read(env, 'LOUPE_TURN_PASSWORD')! }
-      : undefined,
+    turn: readTurn(env, { ...loupe, rtpPorts: { min, max } }),
     iceTcp: read(env, 'LOUPE_ICE_TCP') === 'true',
     iceInterface: read(env, 'LOUPE_ICE_INTERFACE'),
     janusAdminApi: read(env, 'LOUPE_JANUS_ADMIN_API') === 'true',

@@ -28,6 +28,7 @@ import { destroyLeftoverRoomsOnConnect, followSessions, roomStore } from './medi
 import { janusPool } from './media/janus-pool.ts';
 import { MediaService } from './media/service.ts';
 import { JanusSupervisor } from './media/supervisor.ts';
+import { TurnSupervisor } from './media/turn-supervisor.ts';
 import { markCustomersOfGoneNodesAway, timeOutAbsentCustomers } from './sessions/presence.ts';
 import { EvidenceKeyError, loadEvidenceKey } from './records/evidence-key.ts';
 import { RecordingJobs } from './records/recording-job.ts';
@@ -114,6 +115,14 @@ if (pool) log.info('Janus pool', { servers: pool.map((s) => s.id) });
 await janus
   .start()
   .catch((err) => log.error('Janus did not start', { err: err instanceof Error ? err.message : String(err) }));
+// LOUPE_TURN=bundled: coturn beside Janus (starts nothing otherwise); Loupe serves on without it.
+const turn = new TurnSupervisor({
+  media: config.media,
+  dataDir: config.dataDir,
+  realm: config.publicUrl.hostname,
+  log,
+});
+turn.start();
 const media = new MediaService({
   janus,
   log,
@@ -222,6 +231,7 @@ async function shutdown(signal: string) {
   await recordingJobs.stop();
   await media.stop();
   await janus.stop();
+  await turn.stop();
   // Last before the database: the other nodes take over what this one held at once.
   await cluster.stop();
   await database.close();

@@ -6,6 +6,8 @@ import { ConfigError, type MediaSettings } from '../config.ts';
 import { janusLibDir, renderJanusConfig, renderTemplate } from './janus-config.ts';
 import type { JanusSecrets } from './secrets.ts';
 import { testMediaSettings } from './test-settings.ts';
+import { turnCredential } from './turn-credentials.ts';
+import { loadOrCreateTurnSecret, turnSecretFile } from './turn-secret.ts';
 import { askJanus } from './janus-api.ts';
 
 const JANUS = '/usr/bin/janus';
@@ -158,6 +160,26 @@ describe('renderJanusConfig', () => {
       'ice_enforce_list = "eth0"',
     ])
       expect(core).toContain(`\t${line}\n`);
+  });
+
+  test('with a TURN secret, Janus gets an ephemeral credential that outlives it (a year)', () => {
+    const { core } = render({ turn: { server: 'turn.example.org:3478', secret: 'north-sea-secret' } });
+    const user = /\tturn_user = "(\d+):loupe-janus"\n/.exec(core);
+    const expiry = new Date(Number(user?.[1]) * 1000);
+    expect(expiry.getTime()).toBeGreaterThan(Date.now() + 364 * 24 * 3600 * 1000);
+    const expected = turnCredential('north-sea-secret', 'loupe-janus', expiry);
+    expect(core).toContain(`\tturn_pwd = "${expected.credential}"\n`);
+    expect(core).toContain('\tturn_server = "turn.example.org"\n');
+  });
+
+  test('with the bundled coturn, the credential comes from the secret generated in the data directory', () => {
+    const bundled = { listeningPort: 3478, relayPorts: { min: 20200, max: 20299 }, tls: undefined };
+    const { core, dataDir } = render({ turn: { server: 'loupe.example.org:3478', bundled } });
+    const secret = loadOrCreateTurnSecret(dataDir);
+    expect(statSync(turnSecretFile(dataDir)).mode & 0o777).toBe(0o600);
+    const user = /\tturn_user = "(\d+:loupe-janus)"\n/.exec(core)?.[1] ?? '';
+    const expiry = new Date(Number(user.split(':')[0]) * 1000);
+    expect(core).toContain(`\tturn_pwd = "${turnCredential(secret, 'loupe-janus', expiry).credential}"\n`);
   });
 
   test('a value that could break out of its quotes is refused, naming the variable', () => {

@@ -3,9 +3,11 @@
 // reaches Janus, and the rendered files are never edited by hand.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, type MediaSettings } from '../config.ts';
+import { ConfigError, type MediaSettings, type TurnSettings } from '../config.ts';
 import type { Level } from '../log.ts';
 import type { JanusSecrets } from './secrets.ts';
+import { freshTurnCredential } from './turn-credentials.ts';
+import { loadOrCreateTurnSecret } from './turn-secret.ts';
 
 export const TEMPLATES_DIR = join(import.meta.dir, '..', '..', 'janus');
 const FILES = ['janus.jcfg', 'janus.plugin.videoroom.jcfg', 'janus.transport.websockets.jcfg'] as const;
@@ -47,7 +49,28 @@ export type RenderOptions = {
   logLevel?: Level;
   /** Where the plugin folders are; defaults to Debian's for this architecture. */
   libDir?: string;
+  /** When the TURN credential's lifetime starts (tests). */
+  now?: Date;
 };
+
+// Janus reads turn_user/turn_pwd once, at start, and cannot be handed a new
+// pair while it runs: its ephemeral credential must outlive any Janus process,
+// so it is long (a year; re-rendered at every Janus start or restart). It
+// stays in this 0600 file on the server and never reaches a browser.
+const JANUS_TURN_TTL_MS = 365 * 24 * 3600 * 1000;
+
+function janusTurnAuth(turn: TurnSettings | undefined, dataDir: string, now: Date) {
+  if (!turn) return { turnUser: undefined, turnPassword: undefined };
+  if ('user' in turn)
+    return {
+      turnUser: setting('LOUPE_TURN_USER', turn.user),
+      turnPassword: setting('LOUPE_TURN_PASSWORD', turn.password),
+    };
+  const secret = 'secret' in turn ? turn.secret : loadOrCreateTurnSecret(dataDir);
+  const { username, credential } = freshTurnCredential(secret, 'loupe-janus', JANUS_TURN_TTL_MS, now);
+  // base64 and the label's characters: nothing that needs escaping in libconfig.
+  return { turnUser: username, turnPassword: credential };
+}
 
 export type RenderedConfig = { configsFolder: string; coreConfigFile: string; wsUrl: string };
 
@@ -74,8 +97,7 @@ export function renderJanusConfig(opts: RenderOptions): RenderedConfig {
     stunPort: stunPort === undefined ? undefined : port('LOUPE_STUN_SERVER', stunPort),
     turnHost: setting('LOUPE_TURN_SERVER', turnHost),
     turnPort: turnPort === undefined ? undefined : port('LOUPE_TURN_SERVER', turnPort),
-    turnUser: setting('LOUPE_TURN_USER', media.turn?.user),
-    turnPassword: setting('LOUPE_TURN_PASSWORD', media.turn?.password),
+    ...janusTurnAuth(media.turn, opts.dataDir, opts.now ?? new Date()),
     iceTcp: media.iceTcp,
     iceInterface: setting('LOUPE_ICE_INTERFACE', media.iceInterface),
     disabledPlugins: disabled(join(libDir, 'plugins'), KNOWN.plugins),
