@@ -35,8 +35,10 @@ step() {
 count() {
   p=$(grep -E '^ *[0-9]+ pass$' "$1" | tail -n 1 | tr -dc 0-9)
   f=$(grep -E '^ *[0-9]+ fail$' "$1" | tail -n 1 | tr -dc 0-9)
-  awk '/^[^ ].*\.test\.(ts|js):$/ { file = substr($0, 1, length($0) - 1) }
-       /^\(fail\) / { sub(/ \[[0-9.]+m?s\]$/, ""); print file ": " substr($0, 8) }' "$1" >> "${2:-$failures}"
+  # bun repeats the failed tests in a summary after the last file ("N tests failed:"): skipped there.
+  awk '/^[0-9]+ tests? failed:$/ { summary = 1 }
+       /^[^ ].*\.test\.(ts|js):$/ { file = substr($0, 1, length($0) - 1) }
+       /^\(fail\) / && !summary { sub(/ \[[0-9.]+m?s\]$/, ""); print file ": " substr($0, 8) }' "$1" >> "${2:-$failures}"
 }
 
 # A bun test step: the runner's words, "--", then the paths. A file with a
@@ -67,8 +69,8 @@ tests() {
       if [ "$rc" -eq 0 ] && [ "${f:-0}" -eq 0 ]; then
         echo "$failed_here" >> "$flaky"
         grep -vF "$file: " "$failures" > "$failures.keep"; mv "$failures.keep" "$failures"
-        n=$(echo "$failed_here" | wc -l)
-        first_p=$((first_p + n)); first_f=$((first_f - n))
+        n=$(printf '%s\n' "$failed_here" | grep -c .)
+        first_p=$((first_p + n)); first_f=$((first_f > n ? first_f - n : 0))
       fi
     done
     rc=$((first_f > 0))
