@@ -9,6 +9,8 @@
 // (another technician's console, another customer's page) keep working and
 // hear nothing of it.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import { inArray } from 'drizzle-orm';
+import { lensSessions } from '../../db/schema.ts';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { MAX_SOCKET_MESSAGE_BYTES } from '../../contract/limits.ts';
@@ -85,6 +87,19 @@ beforeEach(async () => {
     { sock: await connect('/ws/console', w.people.other.cookie), mine: otherIds },
     { sock: await connect('/ws/lens', w.others.active.customer), mine: new Set([w.others.active.view.id]) },
   ];
+  // A Lens socket's arrival (presence) is written after its first state: wait
+  // until both are in the table, and drain the state each pushes, so that no
+  // fuzz case finds the row changing under it (seen once on PostgreSQL).
+  const lensIds = [active.view.id, w.others.active.view.id];
+  for (let i = 0; i < 200; i++) {
+    const rows = await w.h.db
+      .select({ leftAt: lensSessions.customerLeftAt })
+      .from(lensSessions)
+      .where(inArray(lensSessions.id, lensIds));
+    if (rows.length === lensIds.length && rows.every((r) => r.leftAt === null)) break;
+    await Bun.sleep(10);
+  }
+  for (const sock of [sides.lens.sock, bystanders[1]!.sock]) await settle(sock);
 }, DATABASE_HOOK);
 
 afterEach(async () => {
