@@ -32,12 +32,19 @@ export function loadOrCreateJanusSecrets(dataDir: string): JanusSecrets {
 }
 
 function create(file: string) {
-  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   const secrets = Object.fromEntries(KEYS.map((k) => [k, randomBytes(32).toString('base64url')]));
-  // Written aside and linked into place: never a half-written file, and if two
-  // processes race, the first one's secrets win and both read the same file.
+  writeSecretOnce(file, `${JSON.stringify(secrets, null, 2)}\n`);
+}
+
+/**
+ * Writes a secret file (0600, in a 0700 folder) unless it exists. Written
+ * aside and linked into place: never a half-written file, and if two
+ * processes race, the first one's secret wins and both read the same file.
+ */
+export function writeSecretOnce(file: string, content: string): void {
+  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
   try {
     linkSync(temp, file);
   } catch (err) {

@@ -3,8 +3,9 @@
 // ships in the repository or the image. Kept across restarts, so credentials
 // already handed to pages stay valid when Loupe restarts.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeSecretOnce } from './secrets.ts';
 
 // base64url only: safe on a coturn config line.
 const SECRET = /^[A-Za-z0-9_-]{32,}$/;
@@ -32,15 +33,5 @@ export function loadOrCreateTurnSecret(dataDir: string): string {
 }
 
 function create(file: string) {
-  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  // Written aside and linked into place: never half-written, and of two racing processes the first wins.
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(temp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    unlinkSync(temp);
-  }
+  writeSecretOnce(file, `${randomBytes(32).toString('base64url')}\n`);
 }
