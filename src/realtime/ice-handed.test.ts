@@ -9,6 +9,7 @@ import { createApp } from '../app.ts';
 import type { IceServerView } from '../contract/ice.ts';
 import { technician, type TestTechnician } from '../sessions/testing.ts';
 import type { SessionView } from '../sessions/view.ts';
+import { createLogger } from '../log.ts';
 import { DATABASE_HOOK, harness, type Harness } from '../testing/harness.ts';
 import { websocket } from './bun-socket.ts';
 import { SocketRegistry } from './registry.ts';
@@ -16,17 +17,25 @@ import { openTestSocket } from './test-socket.ts';
 
 const SECRET = 'a shared secret of the relay 42';
 let h: Harness;
+/** Every log line, at debug: neither the secret nor a credential may be in one. */
+let lines: string[];
+/** The credentials handed out in a test. */
+const handed: string[] = [];
 let server: ReturnType<typeof Bun.serve>;
 let tess: TestTechnician;
 const sockets: WebSocket[] = [];
 
 beforeEach(async () => {
-  h = await harness({
-    LOUPE_TURN_SERVER: 'turn.example.org:3478',
-    LOUPE_TURN_SECRET: SECRET,
-    LOUPE_STUN_SERVER: 'stun.example.org:3478',
-    LOUPE_SESSION_MAX_HOURS: '8',
-  });
+  lines = [];
+  h = await harness(
+    {
+      LOUPE_TURN_SERVER: 'turn.example.org:3478',
+      LOUPE_TURN_SECRET: SECRET,
+      LOUPE_STUN_SERVER: 'stun.example.org:3478',
+      LOUPE_SESSION_MAX_HOURS: '8',
+    },
+    { log: createLogger('debug', (l) => lines.push(l)) },
+  );
   const app = createApp({ ...h, database: h.database, sockets: new SocketRegistry() });
   server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (req, srv) => app.fetch(req, srv), websocket });
   tess = await technician(h);
@@ -35,6 +44,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const ws of sockets.splice(0)) ws.close();
   await server.stop(true);
+  for (const secret of [SECRET, ...handed.splice(0)]) expect(lines.filter((l) => l.includes(secret))).toEqual([]);
 });
 
 function connect(path: string, cookie: string) {
@@ -56,6 +66,7 @@ function expectEphemeralTurn(servers: IceServerView[] | undefined) {
   expect(Number(expiry)).toBe(Math.floor(h.clock.now().getTime() / 1000) + 9 * 3600);
   expect(turn!.credential).toBe(createHmac('sha1', SECRET).update(turn!.username!).digest('base64'));
   expect(JSON.stringify(servers)).not.toContain(SECRET);
+  handed.push(turn!.credential!);
 }
 
 describe('ICE servers handed to the pages', () => {
