@@ -3,15 +3,16 @@
 # Dockerfile, so all three install Loupe the same way.
 #
 #   scripts/install.sh system runtime   Debian packages Loupe needs to run (needs root or sudo)
-#   scripts/install.sh system test      ... plus what the tests need: chromium, postgresql, coturn
+#   scripts/install.sh system test      ... plus what the tests need: chromium, postgresql
 #   scripts/install.sh packages         npm packages from package-lock.json (Bun comes from npm)
 #   scripts/install.sh packages --production   only what the server needs at run time
 #   scripts/install.sh build            builds the web app into web/build (with the Lens service worker; checks the Lens's size budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNTIME_APT=(ca-certificates janus janus-tools ffmpeg)
-TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core firefox-esr coturn)
+# coturn: LOUPE_TURN=bundled runs its turnserver (and the tests check credentials against it).
+RUNTIME_APT=(ca-certificates janus janus-tools ffmpeg coturn)
+TEST_APT=(chromium postgresql iproute2 fonts-dejavu-core firefox-esr)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
@@ -38,11 +39,23 @@ disable_packaged_janus() {
   fi
 }
 
+# coturn's package enables coturn.service too (the sample /etc/turnserver.conf
+# on 3478, the port LOUPE_TURN=bundled takes; Loupe runs turnserver from its
+# data directory). Switched off only when this script installed coturn: a
+# coturn the operator already ran (an external TURN server) stays as it was.
+coturn_was_installed=$(dpkg-query -W -f='${Status}' coturn 2>/dev/null | grep -c 'install ok installed' || true)
+disable_packaged_coturn() {
+  [ "$coturn_was_installed" = 0 ] || return 0
+  if [ -d /run/systemd/system ] && systemctl is-enabled coturn >/dev/null 2>&1; then
+    as_root systemctl disable --now coturn
+  fi
+}
+
 case "${1:-}" in
   system)
     case "${2:-runtime}" in
-      runtime) apt_install "${RUNTIME_APT[@]}"; disable_packaged_janus ;;
-      test) apt_install "${RUNTIME_APT[@]}" "${TEST_APT[@]}"; disable_packaged_janus ;;
+      runtime) apt_install "${RUNTIME_APT[@]}"; disable_packaged_janus; disable_packaged_coturn ;;
+      test) apt_install "${RUNTIME_APT[@]}" "${TEST_APT[@]}"; disable_packaged_janus; disable_packaged_coturn ;;
       *) echo "usage: $0 system runtime|test" >&2; exit 64 ;;
     esac ;;
   packages)

@@ -3,6 +3,7 @@
 // answer they get against this table (src/testing/harness.ts), and
 // routes.test.ts checks that the app serves no route missing from it.
 import { z } from 'zod';
+import { iceServersField } from './ice.ts';
 import {
   errorBodySchema,
   eulaSchema,
@@ -56,7 +57,7 @@ const ok = (body: z.ZodType, status = 200): Answers => [{ status, body }];
 const noContent: Answers = [{ status: 204, body: null }];
 const technician = z.strictObject({ technician: meSchema });
 const session = sessionViewSchema;
-const lens = z.strictObject({ session: lensViewSchema });
+const lens = z.strictObject({ session: lensViewSchema, iceServers: iceServersField });
 
 /** `METHOD /path/:param` → the success answers it may give. */
 export const ROUTES: Record<string, Answers> = {

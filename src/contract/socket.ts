@@ -4,6 +4,7 @@
 // The server validates what browsers send with the `*Message` schemas; the
 // `*Event` schemas are what it sends, checked in tests.
 import { z } from 'zod';
+import { iceServersField } from './ice.ts';
 import { MAX_SOCKET_MESSAGE_BYTES } from './limits.ts';
 import { qualitySampleInput } from './records.ts';
 import { chatSendSchema, customerTools, technicianTools, toolEvents } from './tools.ts';
@@ -163,7 +164,7 @@ const pong = z.strictObject({ type: z.literal('pong') });
 
 /** /ws/console, server to console: the technician's sessions (a snapshot on connect, then one session per change). */
 export const consoleEvent = z.union([
-  z.strictObject({ type: z.literal('snapshot'), sessions: z.array(sessionViewSchema) }),
+  z.strictObject({ type: z.literal('snapshot'), sessions: z.array(sessionViewSchema), iceServers: iceServersField }),
   z.strictObject({ type: z.literal('session'), session: sessionViewSchema }),
   pong,
   socketErrorSchema,
@@ -174,7 +175,7 @@ export type ConsoleEvent = z.output<typeof consoleEvent>;
 
 /** /ws/lens, server to the customer's page: the session's state on connect and on every change. */
 export const lensEvent = z.union([
-  z.strictObject({ type: z.literal('state'), session: lensViewSchema }),
+  z.strictObject({ type: z.literal('state'), session: lensViewSchema, iceServers: iceServersField }),
   pong,
   socketErrorSchema,
   mediaSignalSchema,

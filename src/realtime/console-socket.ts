@@ -5,6 +5,7 @@ import { getCookie } from 'hono/cookie';
 import { resolveAuthSession, resolveAuthSessionByHash, SESSION_COOKIE } from '../auth/sessions.ts';
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
+import { pageIceServers } from '../media/ice-servers.ts';
 import type { MediaService } from '../media/service.ts';
 import type { SessionChanged, SignedOut, ToolEvent } from '../sessions/events.ts';
 import { sessionView, technicianSessions } from '../sessions/view.ts';
@@ -164,6 +165,7 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
       this.send({
         type: 'snapshot',
         sessions: await technicianSessions(deps.db, deps.config, this.technicianId, deps.clock.now()),
+        iceServers: pageIceServers(deps),
       });
     });
   }

@@ -5,6 +5,7 @@ import { getCookie } from 'hono/cookie';
 import type { lensSessions } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
+import { pageIceServers } from '../media/ice-servers.ts';
 import type { MediaService } from '../media/service.ts';
 import { customerSession, LENS_COOKIE, lensView, sessionById } from '../sessions/customer.ts';
 import type { SessionChanged, ToolEvent } from '../sessions/events.ts';
@@ -117,15 +118,19 @@ class LensSocket extends Socket<LensSockets> {
     this.kind.registry.add(ws, 'lens');
     this.kind.open.add(this.key, this);
     this.kind.presenceOf(session.id);
-    this.queue(async () => this.send({ type: 'state', session: await lensView(this.kind.deps.db, session) }));
+    const { deps } = this.kind;
+    this.queue(async () =>
+      this.send({ type: 'state', session: await lensView(deps.db, session), iceServers: pageIceServers(deps) }),
+    );
   }
 
   changed(): void {
-    const { db } = this.kind.deps;
+    const { deps } = this.kind;
     this.queue(async () => {
-      const current = await sessionById(db, this.sessionId);
+      const current = await sessionById(deps.db, this.sessionId);
       if (!current) return;
-      this.send({ type: 'state', session: await lensView(db, current) });
+      // A fresh TURN credential with each state: the page's next ICE restart uses it.
+      this.send({ type: 'state', session: await lensView(deps.db, current), iceServers: pageIceServers(deps) });
       // The cookie is dead now; the page shows its end screen.
       if (!isLive(current.state)) this.ws?.close(1000, 'session ended');
     });

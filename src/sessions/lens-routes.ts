@@ -4,6 +4,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Deps } from '../deps.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { pageIceServers } from '../media/ice-servers.ts';
 import { AppError } from '../http/errors.ts';
 import { jsonBody, parse } from '../http/validate.ts';
 import { storeUpload } from '../tools/snapshot-upload.ts';
@@ -68,12 +69,15 @@ export function lensRoutes(deps: Deps) {
         const client = { address, userAgent: c.req.header('user-agent') };
         const result = await redeem(deps, input, client, getCookie(c, LENS_COOKIE));
         setLensCookie(c, deps, result.token);
-        return c.json({ session: result.view });
+        return c.json({ session: result.view, iceServers: pageIceServers(deps) });
       })
-      .get('/session', async (c) => c.json({ session: await lensView(deps.db, c.get('lensSession')) }))
+      .get('/session', async (c) =>
+        c.json({ session: await lensView(deps.db, c.get('lensSession')), iceServers: pageIceServers(deps) }),
+      )
       .post('/eula', async (c) => {
         const answer = await jsonBody(c, eulaInput);
-        return c.json({ session: await answerEula(deps, c.get('lensSession').id, answer) });
+        const session = await answerEula(deps, c.get('lensSession').id, answer);
+        return c.json({ session, iceServers: pageIceServers(deps) });
       })
       .post('/end', async (c) => c.json({ session: await endByCustomer(deps, c.get('lensSession').id) }))
       .get('/messages', async (c) => c.json(await customerChatTranscript(deps, c.get('lensSession').id)))

@@ -8,7 +8,9 @@ import type { LensCall } from './call.svelte.ts';
 import type { LensMedia } from './media.svelte.ts';
 import type { LensTools } from './tools/tools.svelte.ts';
 import { forgetSessionHint } from './session-hint.ts';
+import { takeIceServers } from '../media/ice-servers.ts';
 import { isEndedState } from '$contract/states.ts';
+import type { IceServerView } from '$contract/ice.ts';
 import type { LensView } from '$contract/views.ts';
 
 /**
@@ -17,6 +19,8 @@ import type { LensView } from '$contract/views.ts';
  * sends it, the EULA stays in the session's language.
  */
 type SessionWire = LensView & { eulas?: Partial<Record<Lang, string>> };
+/** `{"session"}` answers; `iceServers` for the call's connections (src/contract/ice.ts). */
+type SessionAnswer = { session: LensView; iceServers?: IceServerView[] };
 
 const MIN_DELAY = 1_000;
 /** The live tools' messages (src/contract/tools.ts). */
@@ -89,7 +93,8 @@ export class Lens {
 	}
 
 	async redeem(body: { pin: string } | { token: string }): Promise<LensView> {
-		const { session } = await api<{ session: LensView }>('POST', '/api/lens/redeem', body);
+		const { session, iceServers } = await api<SessionAnswer>('POST', '/api/lens/redeem', body);
+		takeIceServers(iceServers);
 		this.#adopt(session);
 		return session;
 	}
@@ -97,7 +102,8 @@ export class Lens {
 	/** The session this browser's cookie belongs to, or null when there is none (401). */
 	async current(): Promise<LensView | null> {
 		try {
-			const { session } = await api<{ session: LensView }>('GET', '/api/lens/session');
+			const { session, iceServers } = await api<SessionAnswer>('GET', '/api/lens/session');
+			takeIceServers(iceServers);
 			this.#adopt(session);
 			return session;
 		} catch (error) {
@@ -113,7 +119,9 @@ export class Lens {
 		// Set first: the socket may report "closed" before this answer arrives.
 		if (!accept) this.declined = true;
 		try {
-			const { session } = await api<{ session: LensView }>('POST', '/api/lens/eula', { accept, language: this.lang });
+			const answer = { accept, language: this.lang };
+			const { session, iceServers } = await api<SessionAnswer>('POST', '/api/lens/eula', answer);
+			takeIceServers(iceServers);
 			this.#adopt(session);
 			return session;
 		} catch (error) {
@@ -178,7 +186,7 @@ export class Lens {
 		};
 		socket.onmessage = (event) => {
 			if (typeof event.data !== 'string') return;
-			let message: { type?: unknown; session?: unknown };
+			let message: { type?: unknown; session?: unknown; iceServers?: unknown };
 			try {
 				message = JSON.parse(event.data);
 			} catch {
@@ -192,6 +200,8 @@ export class Lens {
 			if (message.type !== 'state' || !message.session || typeof message.session !== 'object') return;
 			this.reconnecting = false;
 			this.#delay = MIN_DELAY;
+			// Before Start reaches the call: the connection it makes has the fresh credential.
+			takeIceServers(message.iceServers);
 			// Start reaches the call before the screen changes (see call.stateChanged).
 			this.call.stateChanged((message.session as LensView).state);
 			this.tools.stateChanged((message.session as LensView).state);

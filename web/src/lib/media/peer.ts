@@ -3,6 +3,7 @@
 // the other side (Janus offers, this page answers). Loupe relays ICE candidates
 // both ways; candidates that arrive before the remote description wait.
 import type { BrowserCandidate, PcName } from '$contract/socket.ts';
+import { closePeerConnection, peerConnection } from './ice-servers.ts';
 import { asDtlsServer, withStartBitrate } from './sdp.ts';
 
 export type { PcName };
@@ -23,7 +24,7 @@ abstract class Leg {
 		protected readonly signal: Signal,
 		onState: (state: RTCPeerConnectionState) => void
 	) {
-		this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+		this.pc = peerConnection({ bundlePolicy: 'max-bundle' });
 		this.pc.onicecandidate = (e) => {
 			const c = e.candidate;
 			const candidate = c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null;
@@ -68,7 +69,7 @@ abstract class Leg {
 		this.pc.onicecandidate = null;
 		this.pc.onconnectionstatechange = null;
 		this.pc.ontrack = null;
-		this.pc.close();
+		closePeerConnection(this.pc);
 	}
 }
 
@@ -105,9 +106,9 @@ export class PublishLeg extends Leg {
 	}
 
 	/**
-	 * Makes the offer now, so that offer() only has to send it. Nothing leaves
-	 * the page: local candidates are gathered (no STUN server is configured, so
-	 * no packet is sent) and held until offer().
+	 * Makes the offer now, so that offer() only has to send it. No media leaves
+	 * the page: local candidates are gathered (with a TURN server, a relay is
+	 * allocated: no camera or microphone packet goes to it) and held until offer().
 	 */
 	prepare(): Promise<RTCSessionDescriptionInit> {
 		this.#offer ??= (async () => {

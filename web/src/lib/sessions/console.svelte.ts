@@ -6,6 +6,7 @@ import { api } from '#lib/api.ts';
 import { errorMessage } from '#lib/i18n.svelte.ts';
 import { m } from '#lib/paraglide/messages.js';
 import type { SessionView } from '$contract/views.ts';
+import { takeIceServers } from '../media/ice-servers.ts';
 import { isEnded, isInvitation, inSessionList } from './format.ts';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -187,7 +188,7 @@ export class ConsoleStore {
 
 	#receive(data: unknown) {
 		if (typeof data !== 'string') return;
-		let message: { type?: unknown; sessions?: unknown; session?: unknown };
+		let message: { type?: unknown; sessions?: unknown; session?: unknown; iceServers?: unknown };
 		try {
 			message = JSON.parse(data);
 		} catch {
@@ -195,6 +196,8 @@ export class ConsoleStore {
 		}
 		if (message.type === 'snapshot' && Array.isArray(message.sessions)) {
 			this.#haveSnapshot = true;
+			// The call's connections use these from now on (a fresh TURN credential with each snapshot).
+			takeIceServers(message.iceServers);
 			this.sessions = [...(message.sessions as SessionView[])].sort(newestFirst);
 			this.loaded = true;
 			this.loadError = '';
