@@ -10,7 +10,9 @@ import { IMAGE_UPLOADS, routeKey } from './contract/routes.ts';
 import { AppError, errorBody, PayloadTooLarge } from './http/errors.ts';
 import { refuseCrossSite, securityHeaders } from './http/security.ts';
 import { healthRoutes } from './health/routes.ts';
+import type { Mail } from './cluster/mail.ts';
 import type { MediaService } from './media/service.ts';
+import { MediaRouter } from './realtime/media-router.ts';
 import type { JanusStatus } from './media/supervisor.ts';
 import { loggablePath } from './log-redact.ts';
 import { SocketRegistry } from './realtime/registry.ts';
@@ -46,6 +48,8 @@ export type AppParts = Deps & {
   janus?: { status(): JanusStatus };
   /** Relays media signalling to Janus; without it Start answers 503. */
   media?: MediaService;
+  /** Several nodes (src/cluster/mail.ts): a session's media signalling goes to the node holding its media. */
+  mail?: Mail;
   /** The key that signs evidence bundles, loaded by main.ts at start; without it, loaded from the data directory when first needed. */
   evidenceKey?: EvidenceKeyPair;
   /** Prometheus metrics (src/metrics): when given, every request is counted and timed by its route key. */
@@ -116,7 +120,9 @@ export function createApp(parts: AppParts): Hono {
   // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
   // The report and notes first: their own sign-in check then answers, not the session routes' as well.
   app.route('/api/sessions', reportRoutes(parts));
-  app.route('/api/sessions', sessionRoutes(parts, { media: parts.media, starts: new Starts() }));
+  // Pages' signalling and Start's room go to the node holding the session's media (src/realtime/media-router.ts).
+  const media = new MediaRouter(parts, parts.media, parts.mail);
+  app.route('/api/sessions', sessionRoutes(parts, { media: parts.media && media.rooms, starts: new Starts() }));
   app.route('/api/snapshots', snapshotRoutes(parts));
   app.route('/api/lens', lensRoutes(parts));
   app.route('/api/audit', auditRoutes(parts));
@@ -128,7 +134,7 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/webhooks', webhookRoutes(parts, { wake: () => parts.webhooks?.wake() }));
   // Single sign-on: browser redirects and pages, not the JSON API (src/oidc/routes.ts).
   app.route('/auth/oidc', oidcRoutes(parts));
-  app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), parts.media));
+  app.route('/ws', realtimeRoutes(parts, parts.sockets ?? new SocketRegistry(), media));
   app.get('*', serveWeb(parts.web));
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}.`), 404));
   return app;

@@ -18,6 +18,7 @@ import { SocketRegistry } from './realtime/registry.ts';
 import { expireInvitations } from './sessions/end.ts';
 import { Events } from './sessions/events.ts';
 import { joinCluster } from './cluster/cluster.ts';
+import { actsOnMedia, nodeApplicationName, takeOverMediaOfGoneNodes } from './cluster/media-home.ts';
 import { forgetGoneNodes, newNodeId } from './cluster/nodes.ts';
 import { deleteOldClusterMessages } from './cluster/relay.ts';
 import { createConsoleGateway } from './sms/console-gateway.ts';
@@ -42,6 +43,8 @@ import { startWebhooks } from './webhooks/service.ts';
 const HOUSEKEEPING_MS = 15 * 60_000;
 // PIN lifetimes are minutes long: expiring within a few seconds of the deadline is plenty.
 const EXPIRY_CHECK_MS = 5_000;
+/** How often the leader looks for sessions whose media node died: a killed node's pages are back within seconds. */
+const MEDIA_TAKEOVER_MS = 1_000;
 
 function readConfig(): Config {
   try {
@@ -78,7 +81,14 @@ log.info('evidence key', { fingerprint: evidenceKey.view.fingerprint });
 
 // Prometheus metrics, with LOUPE_METRICS_PORT only: made first, so the database's queries are timed from the start.
 const metrics = config.metrics ? new Metrics() : undefined;
-const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, queryObserver: metrics });
+const nodeId = newNodeId();
+// Its connections carry the node's name: the other nodes see them close when it dies (src/cluster/media-home.ts).
+const database = await openDatabase({
+  url: config.databaseUrl,
+  dataDir: config.dataDir,
+  queryObserver: metrics,
+  applicationName: nodeApplicationName(nodeId),
+});
 await database.migrate();
 // Audit rows written before the hash chain existed join it, in id order, before anything adds a row.
 const sealed = await sealAuditChain(database.db);
@@ -86,7 +96,6 @@ if (sealed) log.info('audit rows sealed into the hash chain', { rows: sealed });
 log.info('database ready', { kind: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined });
 
 const events = new Events();
-const nodeId = newNodeId();
 // Before anything emits or claims: the heartbeat, the leader election and the
 // event relay to the other nodes (PostgreSQL only; docs/architecture.md, "Several nodes").
 const cluster = await joinCluster({ database, events, log, clock: systemClock, nodeId });
@@ -132,7 +141,13 @@ const media = new MediaService({
 });
 // Recordings are converted after their session's room is gone; those a stopped Loupe left, now.
 const recordingJobs = new RecordingJobs(deps);
-const unfollow = followSessions(deps, media, (sessionId) => void recordingJobs.enqueue(sessionId));
+const unfollow = followSessions(
+  deps,
+  media,
+  (sessionId) => void recordingJobs.enqueue(sessionId),
+  // One node alone holds every session's media; of several, the session's own node does.
+  cluster.mail && ((sessionId) => actsOnMedia(deps, sessionId, () => cluster.leadership.isLeader())),
+);
 void recordingJobs.resume().catch((err) => log.error('recordings not resumed', { err }));
 const unleftover = destroyLeftoverRoomsOnConnect(deps, media);
 media.start();
@@ -161,7 +176,20 @@ const webhooks = startWebhooks(deps);
 
 const sockets = new SocketRegistry();
 metrics?.collectFrom({ db: database.db, log, sockets, janus, media });
-const app = createApp({ ...deps, database, web, startedAt, sockets, janus, media, evidenceKey, metrics, webhooks });
+const mail = cluster.mail;
+const app = createApp({
+  ...deps,
+  database,
+  web,
+  startedAt,
+  sockets,
+  janus,
+  media,
+  mail,
+  evidenceKey,
+  metrics,
+  webhooks,
+});
 const server = Bun.serve({
   port: config.port,
   hostname: config.host,
@@ -205,6 +233,19 @@ const expiry = setInterval(
   }),
   EXPIRY_CHECK_MS,
 );
+// The media of sessions whose node died comes here, and their pages publish again (src/cluster/media-home.ts).
+const mediaTakeOver = setInterval(
+  cluster.onLeader(() => {
+    if (!cluster.mail) return; // one node: it holds every session's media
+    takeOverMediaOfGoneNodes(deps)
+      .then((moved) => {
+        for (const row of moved) events.mediaMoved({ ...row, node: nodeId });
+        if (moved.length) log.info('media of a gone node taken over', { sessions: moved.length });
+      })
+      .catch((err) => log.error('taking over the media of a gone node failed', { err }));
+  }),
+  MEDIA_TAKEOVER_MS,
+);
 // Retention (docs/records.md): at start-up, then daily; on the leader only.
 const stopRetention = startRetention(deps, { when: () => cluster.leadership.isLeader() });
 
@@ -215,6 +256,7 @@ async function shutdown(signal: string) {
   log.info('shutting down', { signal });
   clearInterval(housekeeping);
   clearInterval(expiry);
+  clearInterval(mediaTakeOver);
   // Stop accepting connections and let requests in flight finish; let submits in
   // flight get their answer, unbind from the SMSC, then close the database.
   const stopped = server.stop(false);

@@ -9,11 +9,14 @@ import type { Logger } from '../log.ts';
 import type { Events } from '../sessions/events.ts';
 import { electLeader, type Leadership, soleLeader } from './leader.ts';
 import { HEARTBEAT_MS, heartbeat, leave } from './nodes.ts';
+import { type Mail, startMail } from './mail.ts';
 import { type Relay, startRelay } from './relay.ts';
 
 export type Cluster = {
   nodeId: string;
   leadership: Leadership;
+  /** Messages to one other node (PostgreSQL only): the media signalling of sessions whose media another node holds. */
+  mail?: Mail;
   /** Runs `work` only on the leader: for the timers that must fire once per cluster. */
   onLeader(work: () => unknown): () => void;
   stop(): Promise<void>;
@@ -31,9 +34,11 @@ export async function joinCluster(deps: ClusterDeps, heartbeatMs = HEARTBEAT_MS)
   beat.unref();
 
   let relay: Relay | undefined;
+  let mail: Mail | undefined;
   let leadership: Leadership;
   if (database.pg) {
     relay = await startRelay({ pg: database.pg, db, events, nodeId, log });
+    mail = await startMail({ pg: database.pg, db, nodeId, log });
     leadership = await electLeader(database.openSingle!(), log);
   } else {
     leadership = soleLeader();
@@ -43,12 +48,14 @@ export async function joinCluster(deps: ClusterDeps, heartbeatMs = HEARTBEAT_MS)
   return {
     nodeId,
     leadership,
+    mail,
     onLeader: (work) => () => {
       if (leadership.isLeader()) work();
     },
     stop: async () => {
       clearInterval(beat);
       await relay?.stop();
+      await mail?.stop();
       await leadership.stop();
       await leave(db, nodeId).catch((err) => log.warn('cluster: node row not removed', { err }));
     },

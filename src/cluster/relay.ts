@@ -12,19 +12,15 @@
 // is written to cluster_messages and the NOTIFY carries its id; the listener
 // reads it before anything it heard later.
 import type { Sql } from 'postgres';
-import { eq, lt } from 'drizzle-orm';
+import { lt } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { clusterMessages } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import { EVENT_KINDS, type EventKind, type Events } from '../sessions/events.ts';
+import { type Batch, batchOf, notifyBatch, parseEnvelope } from './notify.ts';
 
+export { NOTIFY_MAX_BYTES } from './notify.ts';
 export const CHANNEL = 'loupe_events';
-/** Below PostgreSQL's 8000-byte payload limit, with room for the envelope. */
-export const NOTIFY_MAX_BYTES = 7_800;
-
-type Batch = [EventKind, unknown][];
-/** On the wire: the sending node, and its events inline or the id of the row that holds them. */
-type Envelope = { n: string; e?: Batch; ref?: number };
 
 export type RelayDeps = { pg: Sql; db: Db; events: Events; nodeId: string; log: Logger };
 export type Relay = {
@@ -39,12 +35,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
   let hearing: Promise<void> = Promise.resolve();
   let stopped = false;
 
-  const send = async (batch: Batch) => {
-    const inline = JSON.stringify({ n: nodeId, e: batch } satisfies Envelope);
-    if (Buffer.byteLength(inline) <= NOTIFY_MAX_BYTES) return void (await pg.notify(CHANNEL, inline));
-    const [row] = await db.insert(clusterMessages).values({ payload: batch }).returning({ id: clusterMessages.id });
-    await pg.notify(CHANNEL, JSON.stringify({ n: nodeId, ref: row!.id } satisfies Envelope));
-  };
+  const send = (batch: Batch) => notifyBatch(pg, db, CHANNEL, nodeId, batch);
 
   const flush = () => {
     if (!queue.length) return;
@@ -59,14 +50,10 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     const envelope = parseEnvelope(text);
     if (!envelope) return void log.warn('cluster relay: unreadable notification ignored');
     if (envelope.n === nodeId) return;
-    let batch = envelope.e;
-    if (envelope.ref !== undefined) {
-      const [row] = await db.select().from(clusterMessages).where(eq(clusterMessages.id, envelope.ref));
-      batch = row ? (row.payload as Batch) : undefined;
-      if (!batch) return void log.warn('cluster relay: a large event batch was gone before it was read');
-    }
-    for (const [kind, payload] of batch ?? []) {
-      if (EVENT_KINDS.includes(kind)) events.deliver(kind, payload);
+    const batch = await batchOf(db, envelope);
+    if (!batch) return void log.warn('cluster relay: a large event batch was gone before it was read');
+    for (const [kind, payload] of batch) {
+      if (EVENT_KINDS.includes(kind as EventKind)) events.deliver(kind as EventKind, payload);
     }
   };
 
@@ -96,18 +83,6 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
       await hearing;
     },
   };
-}
-
-function parseEnvelope(text: string): Envelope | undefined {
-  try {
-    const value = JSON.parse(text) as Envelope;
-    if (typeof value?.n !== 'string') return undefined;
-    if (value.e !== undefined && !Array.isArray(value.e)) return undefined;
-    if (value.ref !== undefined && !Number.isSafeInteger(value.ref)) return undefined;
-    return value;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Large batches are read within milliseconds; a minute is plenty for a node that was busy. */

@@ -47,17 +47,20 @@ export async function openDatabase(opts: {
   dataDir?: string;
   loadDataDir?: Blob;
   queryObserver?: QueryObserver;
+  /** PostgreSQL only: the connections' application_name (the other nodes see a node's connections go: src/cluster/media-home.ts). */
+  applicationName?: string;
 }): Promise<Database> {
   const observer = opts.queryObserver;
   if (opts.url) {
     const url = opts.url;
-    const client = postgres(url, { max: 10, onnotice: () => {} });
+    const connection = opts.applicationName ? { application_name: opts.applicationName } : undefined;
+    const client = postgres(url, { max: 10, onnotice: () => {}, connection });
     const db = drizzlePostgres({ client: observer ? timedPostgres(client, observer) : client, schema });
     return {
       db: db as unknown as Db,
       kind: 'postgres',
       pg: client,
-      openSingle: () => postgres(url, { max: 1, onnotice: () => {} }),
+      openSingle: () => postgres(url, { max: 1, onnotice: () => {}, connection }),
       // Nodes starting together migrate one after the other: the lock lives on a
       // connection of its own, and ending that connection releases it.
       migrate: async () => {

@@ -171,6 +171,8 @@ export const lensSessions = pgTable(
     customerLeftAt: timestamp('customer_left_at', { withTimezone: true }),
     /** The node (loupe_nodes.id) holding the customer's socket: only it marks the customer gone, or the leader once that node is gone. */
     customerNode: text('customer_node'),
+    /** The node (loupe_nodes.id) holding the session's media (src/realtime/media-router.ts): the others send it their pages' signalling. */
+    mediaNode: text('media_node'),
     /** A ticket or case number of another system, set at creation. */
     reference: text('reference'),
     /** The Lens's user agent at redeem: the report's "device and browser". */

@@ -78,14 +78,22 @@ async function closeRoom(deps: Deps, media: MediaService, ref: SessionRef): Prom
 const MEDIA_STATES = new Set<string>([...ENDED_STATES, 'active', 'on_hold']);
 
 /**
+ * `acts`: whether this node acts on the session (one node of a cluster does).
  * `ended(sessionId)` is called once the room of an ended session is destroyed
  * (Janus has closed its recording files) or could not be: the recording's conversion starts then.
  */
-export function followSessions(deps: Deps, media: MediaService, ended?: (sessionId: string) => void): () => void {
+export function followSessions(
+  deps: Deps,
+  media: MediaService,
+  ended?: (sessionId: string) => void,
+  acts: ((sessionId: string) => Promise<boolean>) | undefined = undefined,
+): () => void {
   return deps.events.onSessionChanged(({ sessionId, state }) => {
     // A state that asks nothing of the media (invited, connecting, waiting) needs no re-read: a redeem is hot.
     if (state !== undefined && !MEDIA_STATES.has(state)) return;
     void (async () => {
+      // With several nodes, the one holding the session's media (src/cluster/media-home.ts).
+      if (acts && !(await acts(sessionId))) return;
       const ref = await sessionRef(deps, sessionId);
       if (!ref) return;
       if (ENDED_STATES.includes(ref.state as never)) {

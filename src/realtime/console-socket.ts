@@ -6,7 +6,6 @@ import { resolveAuthSession, resolveAuthSessionByHash, SESSION_COOKIE } from '..
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
 import { pageIceServers } from '../media/ice-servers.ts';
-import type { MediaService } from '../media/service.ts';
 import type { SessionChanged, SignedOut, ToolEvent } from '../sessions/events.ts';
 import { sessionView, technicianSessions } from '../sessions/view.ts';
 import { signedInByToken } from '../tokens/bearer.ts';
@@ -14,7 +13,7 @@ import { isConsoleTool, type ToolRelay, wrongSide } from '../tools/relay.ts';
 import { upgradeTo, type RawSocket } from './bun-socket.ts';
 import { consoleMessage, parseClientMessage } from './messages.ts';
 import type { SocketRegistry } from './registry.ts';
-import { consoleSignal } from './signalling.ts';
+import type { MediaRouter } from './media-router.ts';
 import { Batch, Socket, SocketIndex, sendTo, type SocketKind } from './socket.ts';
 import { hexAt, uuidAt, uuidKey, writeTokenHash, writeUuid } from './socket-ids.ts';
 
@@ -40,7 +39,7 @@ export class ConsoleSockets implements SocketKind {
   constructor(
     readonly deps: Deps,
     readonly registry: SocketRegistry,
-    readonly media: MediaService | undefined,
+    readonly media: MediaRouter,
     readonly tools: ToolRelay,
   ) {}
 
@@ -66,11 +65,16 @@ export class ConsoleSockets implements SocketKind {
 
   /** A live tool's event for the technician: the consoles here that joined the session's media get it; how many there were. */
   tool(event: ToolEvent): number {
+    return this.tellJoined(event.technicianId, event.sessionId, event.message);
+  }
+
+  /** A message for the technician's consoles here that joined the session's media; how many there were. */
+  tellJoined(technicianId: string, sessionId: string, message: unknown): number {
     let text: string | undefined;
     let sent = 0;
-    this.open.forEach(uuidKey(event.technicianId), (socket) => {
-      if (socket.technicianId !== event.technicianId || !socket.joinedTo(event.sessionId)) return;
-      text ??= JSON.stringify(event.message);
+    this.open.forEach(uuidKey(technicianId), (socket) => {
+      if (socket.technicianId !== technicianId || !socket.joinedTo(sessionId)) return;
+      text ??= JSON.stringify(message);
       socket.sendText(text);
       sent++;
     });
@@ -218,9 +222,8 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
       this.joined ??= new Set();
       this.joined.add(message.sessionId);
     }
-    const { deps, media } = this.kind;
     this.queue(async () => {
-      if (this.ws) await consoleSignal(deps, media, this.technicianId, this, (m) => this.send(m), message);
+      if (this.ws) await this.kind.media.fromConsole(this.technicianId, this, (m) => this.send(m), message);
     });
   }
 
@@ -229,6 +232,7 @@ class ConsoleSocket extends Socket<ConsoleSockets> {
     this.kind.registry.delete(ws, 'console');
     this.kind.open.delete(this.key, this);
     this.kind.unwatchSignIn();
-    for (const id of this.joined ?? []) this.kind.media?.disconnect(id, 'technician', this);
+    for (const id of this.joined ?? []) this.kind.media.disconnect(id, 'technician', this);
+    this.kind.media.release(this);
   }
 }

@@ -6,7 +6,6 @@ import type { lensSessions } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
 import { pageIceServers } from '../media/ice-servers.ts';
-import type { MediaService } from '../media/service.ts';
 import { customerSession, LENS_COOKIE, lensView, sessionById } from '../sessions/customer.ts';
 import type { SessionChanged, ToolEvent } from '../sessions/events.ts';
 import { customerArrived, customerLeft } from '../sessions/presence.ts';
@@ -15,7 +14,7 @@ import { isLensTool, type ToolRelay, wrongSide } from '../tools/relay.ts';
 import { upgradeTo, type RawSocket } from './bun-socket.ts';
 import { lensMessage, parseClientMessage } from './messages.ts';
 import type { SocketRegistry } from './registry.ts';
-import { lensSignal } from './signalling.ts';
+import type { MediaRouter } from './media-router.ts';
 import { Batch, Socket, SocketIndex, sendTo, type SocketKind } from './socket.ts';
 import { uuidAt, uuidKey, writeUuid } from './socket-ids.ts';
 
@@ -33,7 +32,7 @@ export class LensSockets implements SocketKind {
   constructor(
     readonly deps: Deps,
     readonly registry: SocketRegistry,
-    readonly media: MediaService | undefined,
+    readonly media: MediaRouter,
     readonly tools: ToolRelay,
   ) {}
 
@@ -53,11 +52,16 @@ export class LensSockets implements SocketKind {
 
   /** A live tool's event for the customer: every Lens socket of the session here gets it; how many there were. */
   tool(event: ToolEvent): number {
+    return this.tell(event.sessionId, event.message);
+  }
+
+  /** A message for every Lens socket of the session here; how many there were. */
+  tell(sessionId: string, message: unknown): number {
     let text: string | undefined;
     let sent = 0;
-    this.open.forEach(uuidKey(event.sessionId), (socket) => {
-      if (socket.sessionId !== event.sessionId) return;
-      text ??= JSON.stringify(event.message);
+    this.open.forEach(uuidKey(sessionId), (socket) => {
+      if (socket.sessionId !== sessionId) return;
+      text ??= JSON.stringify(message);
       socket.sendText(text);
       sent++;
     });
@@ -146,8 +150,7 @@ class LensSocket extends Socket<LensSockets> {
       this.kind.tools.fromLens(this, this.sessionId, message);
       return;
     }
-    const { deps, media } = this.kind;
-    this.queue(() => lensSignal(deps, media, this.sessionId, this, (m) => sendTo(ws, m), message));
+    this.queue(() => this.kind.media.fromLens(this.sessionId, this, (m) => sendTo(ws, m), message));
   }
 
   closed(ws: RawSocket): void {
@@ -155,7 +158,8 @@ class LensSocket extends Socket<LensSockets> {
     this.ws = undefined;
     this.kind.registry.delete(ws, 'lens');
     this.kind.open.delete(this.key, this);
-    this.kind.media?.disconnect(id, 'customer', this);
+    this.kind.media.disconnect(id, 'customer', this);
+    this.kind.media.release(this);
     if (this.kind.openSockets(id) === 0) this.kind.presenceOf(id);
   }
 }

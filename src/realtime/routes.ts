@@ -3,11 +3,11 @@
 import { Hono, type Context } from 'hono';
 import type { Deps } from '../deps.ts';
 import { errorBody } from '../http/errors.ts';
-import type { MediaService } from '../media/service.ts';
 import type { SessionChanged } from '../sessions/events.ts';
 import { ToolRelay } from '../tools/relay.ts';
 import { ConsoleSockets } from './console-socket.ts';
 import { LensSockets } from './lens-socket.ts';
+import type { MediaRouter } from './media-router.ts';
 import { sameOrigin } from './messages.ts';
 import type { SocketRegistry } from './registry.ts';
 
@@ -21,7 +21,7 @@ function refuseUpgrade(c: Context, deps: Deps): Response | undefined {
   return undefined;
 }
 
-export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: MediaService) {
+export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media: MediaRouter) {
   const tools = new ToolRelay(deps);
   const consoles = new ConsoleSockets(deps, sockets, media, tools);
   const lenses = new LensSockets(deps, sockets, media, tools);
@@ -32,6 +32,12 @@ export function realtimeRoutes(deps: Deps, sockets: SocketRegistry, media?: Medi
     lenses.changed(change);
   });
   deps.events.onSignedOut((event) => consoles.signedOut(event));
+  // The session's media moved to another node (its home died): its pages here publish and join again, there.
+  deps.events.onMediaMoved((moved) => {
+    const restart = { type: 'media.restart', sessionId: moved.sessionId, reason: 'media_server_moved' };
+    lenses.tell(moved.sessionId, restart);
+    consoles.tellJoined(moved.technicianId, moved.sessionId, restart);
+  });
   // A live tool's message (src/tools/relay.ts): to the session's phone, its technician's joined consoles, or both.
   deps.events.deliverToolsWith((event) => {
     const phone = event.to === 'technician' || lenses.tool(event) > 0;

@@ -42,8 +42,16 @@ export type ToolEvent = {
   message: { type: string; sessionId: string } & Record<string, unknown>;
 };
 
+/**
+ * A session's media moved to another node (`lens_sessions.media_node`), the
+ * one holding it being gone (src/realtime/media-router.ts): every node sends
+ * the session's signalling there from now on, and the session's pages on every
+ * node are told to publish and join again.
+ */
+export type MediaMoved = { sessionId: string; technicianId: string; node: string };
+
 /** The kinds of event, as the relay names them on the wire. */
-export const EVENT_KINDS = ['session', 'technician.signed_out', 'session.tool', 'sms', 'email'] as const;
+export const EVENT_KINDS = ['session', 'technician.signed_out', 'session.tool', 'sms', 'email', 'media.moved'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export class Events {
@@ -110,6 +118,15 @@ export class Events {
   onTool(listener: (event: ToolEvent) => void): () => void {
     this.emitter.on('session.tool', listener);
     return () => this.emitter.off('session.tool', listener);
+  }
+
+  mediaMoved(event: MediaMoved): void {
+    this.emit('media.moved', event);
+  }
+
+  onMediaMoved(listener: (event: MediaMoved) => void): () => void {
+    this.emitter.on('media.moved', listener);
+    return () => this.emitter.off('media.moved', listener);
   }
 
   smsQueued(): void {

@@ -1,0 +1,1 @@
+ALTER TABLE "lens_sessions" ADD COLUMN "media_node" text;
