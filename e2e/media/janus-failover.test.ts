@@ -108,21 +108,21 @@ describe('a live session on a pool of two Janus servers', () => {
     expect(overlays.some((text) => text.includes(MOVED))).toBe(true);
     await tech.locator('[data-testid="live-overlay"]').waitFor({ state: 'detached', timeout: 10_000 });
 
-    // The phone is live again and sends its camera; the survivor's admin API shows the room with media coming in.
+    // The phone is live again and sends its camera. Voice both ways again: the
+    // customer's microphone in the console, the technician's on the phone.
     await phone.locator('[data-testid="lens-live"][data-call="live"]').waitFor({ timeout: 30_000 });
     await expectFlowing(phone, videoOut);
+    await waitForMedia(tech, (m) => m.audioPacketsReceived > 0, 20_000);
+    await expectFlowing(tech, audioIn);
+    await waitForMedia(phone, (m) => m.audioPacketsReceived > 0, 20_000);
+    await expectFlowing(phone, audioIn);
+    // The survivor's admin API: the room, its four handles, both publishers (camera and microphones) receiving media.
     const inRoom = (await survivor.admin.handles()).filter((h) => h.room !== undefined);
     expect(inRoom.length).toBe(4);
     expect(new Set(inRoom.map((h) => h.room)).size).toBe(1);
     const publishers = inRoom.filter((h) => h.specific.type === 'publisher');
     expect(publishers.length).toBe(2);
     expect(publishers.every((h) => h.bytesIn > 0)).toBe(true);
-
-    // Voice both ways again: the customer's microphone in the console, the technician's on the phone.
-    await waitForMedia(tech, (m) => m.audioPacketsReceived > 0, 20_000);
-    await expectFlowing(tech, audioIn);
-    await waitForMedia(phone, (m) => m.audioPacketsReceived > 0, 20_000);
-    await expectFlowing(phone, audioIn);
     expect(scene.problems).toEqual([]);
   }, 120_000);
 
