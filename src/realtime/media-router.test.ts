@@ -97,7 +97,14 @@ function connect(n: Node, path: string, cookie: string) {
       if (!['state', 'session', 'snapshot', ...skip].includes(m.type)) return m;
     }
   };
-  return { opened: sock.opened, next, send: sock.send };
+  /** The next message of this type, skipping any other. */
+  const nextOf = async (type: string, ms = 10_000): Promise<TestMessage> => {
+    for (;;) {
+      const m = await sock.next(ms);
+      if (m.type === type) return m;
+    }
+  };
+  return { opened: sock.opened, next, nextOf, send: sock.send };
 }
 
 function post(n: Node, path: string, cookie?: string, body?: unknown) {
@@ -209,9 +216,16 @@ describe.skipIf(!url || !hasJanus)('media signalling across nodes', () => {
     expect(await tech.next()).toEqual({ type: 'media.restart', sessionId: id, reason: 'media_server_moved' });
     expect((await sessionRow(h, id)).mediaNode).toBe('node-b');
 
-    // The phone comes back through B and publishes there; the console joins there.
+    // The phone comes back through B after the restart was sent: taking its old
+    // connection for live, it only joins, and is told to publish anew.
     const phone = connect(b, '/ws/lens', customer);
     await phone.opened;
+    phone.send({ type: 'media.join' });
+    expect(await phone.nextOf('media.restart')).toEqual({
+      type: 'media.restart',
+      sessionId: id,
+      reason: 'media_server_moved',
+    });
     phone.send({ type: 'rtc.offer', sdp: SDP.chromiumPublishOffer });
     expect(await phone.next()).toMatchObject({ type: 'rtc.answer', pc: 'publish' });
     tech.send({ type: 'media.join', sessionId: id });

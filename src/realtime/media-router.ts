@@ -26,6 +26,8 @@ type ConsoleMediaMessage = Exclude<ConsoleMessage, { type: 'ping' }>;
 const CALL_TIMEOUT_MS = 15_000;
 /** Sessions whose home is remembered; the oldest are forgotten first (and read again when needed). */
 const HOMES_KEPT = 50_000;
+/** How long a phone that joins a taken-over session has to publish before it is told to (see adopt). */
+const ADOPTED_JOIN_MS = 1_000;
 
 type Signal = { side: Side; sessionId: string; technicianId?: string; peer: number; message: unknown };
 type Call = { id: number; op: 'openRoom' | 'activate' | 'close'; args: unknown[] };
@@ -59,15 +61,22 @@ export class MediaRouter {
   private readonly remote = new Map<string, RemotePeer>();
   private readonly calls = new Map<number, { done(result: Result): void }>();
   private nextId = 1;
+  /** Sessions taken over here whose phone has not published here yet (see adopt). */
+  private readonly adopted = new Set<string>();
 
   constructor(
     private readonly deps: Deps,
     readonly media: MediaService | undefined,
     private readonly mail?: Mail,
   ) {
-    deps.events.onMediaMoved((moved) => this.remember(moved.sessionId, moved.node));
+    deps.events.onMediaMoved((moved) => {
+      this.remember(moved.sessionId, moved.node);
+      if (moved.node === deps.nodeId) this.adopted.add(moved.sessionId);
+    });
     deps.events.onSessionChanged(({ sessionId, state }) => {
-      if (state && ENDED_STATES.includes(state as never)) this.homes.delete(sessionId);
+      if (!state || !ENDED_STATES.includes(state as never)) return;
+      this.homes.delete(sessionId);
+      this.adopted.delete(sessionId);
     });
     if (mail) this.listen(mail);
   }
@@ -75,8 +84,27 @@ export class MediaRouter {
   /** A media message from a Lens socket, for the session its cookie is bound to. */
   async fromLens(sessionId: string, peer: Peer, reply: Reply, message: MediaMessage): Promise<void> {
     const home = await this.homeOf(sessionId);
-    if (home === this.deps.nodeId) return lensSignal(this.deps, this.media, sessionId, peer, reply, message);
-    this.forward(home, { side: 'customer', sessionId, peer: this.idOf(peer, home), message });
+    if (home !== this.deps.nodeId)
+      return this.forward(home, { side: 'customer', sessionId, peer: this.idOf(peer, home), message });
+    this.adopt(sessionId, peer, message);
+    return lensSignal(this.deps, this.media, sessionId, peer, reply, message);
+  }
+
+  /**
+   * A phone whose socket came back only after its session's media moved here
+   * missed the media.restart, and may still take its old publishing connection
+   * for live (Janus ended it with the dead node): it only joins. Told to
+   * publish anew when it has not within a moment; a phone that got the restart
+   * publishes right after its join, and is not told twice.
+   */
+  private adopt(sessionId: string, peer: Peer, message: MediaMessage): void {
+    if (!this.adopted.has(sessionId)) return;
+    if (message.type === 'rtc.offer' && !message.iceRestart) this.adopted.delete(sessionId);
+    if (message.type !== 'media.join') return;
+    setTimeout(() => {
+      if (this.adopted.delete(sessionId))
+        peer.send({ type: 'media.restart', sessionId, reason: 'media_server_moved' });
+    }, ADOPTED_JOIN_MS).unref();
   }
 
   /** A media message from a console socket of `technicianId`, for the session it names. */
@@ -179,6 +207,7 @@ export class MediaRouter {
       const peer = this.remotePeer(from, signal.peer);
       const reply = (m: unknown) => peer.send(m);
       const message = signal.message as ConsoleMediaMessage & MediaMessage;
+      if (signal.side === 'customer') this.adopt(signal.sessionId, peer, message);
       peer.queue(() =>
         signal.side === 'customer'
           ? lensSignal(this.deps, this.media, signal.sessionId, peer, reply, message)
