@@ -102,8 +102,7 @@ export class MediaRouter {
     if (message.type === 'rtc.offer' && !message.iceRestart) this.adopted.delete(sessionId);
     if (message.type !== 'media.join') return;
     setTimeout(() => {
-      if (this.adopted.delete(sessionId))
-        peer.send({ type: 'media.restart', sessionId, reason: 'media_server_moved' });
+      if (this.adopted.delete(sessionId)) peer.send({ type: 'media.restart', sessionId, reason: 'media_server_moved' });
     }, ADOPTED_JOIN_MS).unref();
   }
 
