@@ -64,18 +64,20 @@ describe.skipIf(!url)('cluster relay over LISTEN/NOTIFY', () => {
     offB();
   });
 
-  test('every kind of event crosses: sign-out, SMS and e-mail queued', async () => {
+  test("every kind of event crosses: sign-out, SMS and e-mail queued, a session's media moved", async () => {
     const heard: string[] = [];
     const offs = [
       b.events.onSignedOut((e) => heard.push(`signed_out:${e.technicianId}:${e.reason}`)),
       b.events.onSmsQueued(() => heard.push('sms')),
       b.events.onEmailQueued(() => heard.push('email')),
+      b.events.onMediaMoved((e) => heard.push(`moved:${e.sessionId}:${e.node}`)),
     ];
     a.events.signedOut({ technicianId: 't9', reason: 'disabled' });
     a.events.smsQueued();
     a.events.emailQueued();
-    await until(() => heard.length === 3, 'three events heard');
-    expect(heard).toEqual(['signed_out:t9:disabled', 'sms', 'email']);
+    a.events.mediaMoved({ sessionId: 's9', technicianId: 't9', node: 'node-a' });
+    await until(() => heard.length === 4, 'four events heard');
+    expect(heard).toEqual(['signed_out:t9:disabled', 'sms', 'email', 'moved:s9:node-a']);
     for (const off of offs) off();
   });
 
