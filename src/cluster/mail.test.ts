@@ -15,7 +15,8 @@ async function node(id: string): Promise<Node> {
   const database = await openDatabase({ url: url! });
   const mail = await startMail({ pg: database.pg!, db: database.db, nodeId: id, log: silentLogger });
   const heard: Node['heard'] = [];
-  for (const kind of ['media.signal', 'media.page']) mail.on(kind, (payload, from) => heard.push([kind, payload, from]));
+  for (const kind of ['media.signal', 'media.page'])
+    mail.on(kind, (payload, from) => heard.push([kind, payload, from]));
   return { id, database, mail, heard };
 }
 
@@ -31,7 +32,9 @@ describe.skipIf(!url)('node-to-node mail over NOTIFY', () => {
 
   beforeAll(async () => {
     await testDatabase(); // migrated (cluster_messages)
-    [a, b, c] = await Promise.all(['node-a', 'node-b', 'a node:with odd "characters" and a very long name'].map(node));
+    a = await node('node-a');
+    b = await node('node-b');
+    c = await node('a node:with odd "characters" and a very long name, longer than a channel name');
   });
 
   afterAll(async () => {

@@ -385,6 +385,8 @@ export class MediaService {
     let media = this.sessions.get(session.id);
     if (!media) {
       media = newSessionMedia(session);
+      // Recorded since Start on another node (or before this process started): it goes on recording.
+      if (session.recordTo) media.recordTo = session.recordTo;
       // The server another node chose; a room from before the pool is on the first.
       if (this.pool.has(session.janusServer)) media.server = session.janusServer;
       else if (session.roomId && !session.janusServer) media.server = this.pool.first;

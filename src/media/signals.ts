@@ -18,6 +18,8 @@ export type SessionRef = {
   roomSecret: string | null;
   /** The pool member holding the room (lens_sessions.janus_server); absent or null: the pool's first. */
   janusServer?: string | null;
+  /** A recorded session since Start: where Janus records it (a room made here anew records there too). */
+  recordTo?: string;
 };
 
 /** Where rooms are remembered, so a restarted Loupe can destroy what it left behind. */

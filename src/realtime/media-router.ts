@@ -251,6 +251,6 @@ function run(media: MediaService, op: Call['op'], args: unknown[]): Promise<unkn
 
 /** What of a session row the media layer uses: a row's other columns (a phone number) stay off the wire. */
 function pickRef(session: SessionRef): SessionRef {
-  const { id, name, state, roomId, roomSecret, janusServer } = session;
-  return { id, name, state, roomId, roomSecret, janusServer };
+  const { id, name, state, roomId, roomSecret, janusServer, recordTo } = session;
+  return { id, name, state, roomId, roomSecret, janusServer, recordTo };
 }
