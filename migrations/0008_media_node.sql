@@ -1,1 +1,2 @@
-ALTER TABLE "lens_sessions" ADD COLUMN "media_node" text;
+ALTER TABLE "lens_sessions" ADD COLUMN "media_node" text;--> statement-breakpoint
+ALTER TABLE "recordings" ADD COLUMN "converting_node" text;

@@ -61,6 +61,7 @@ export type AppParts = Deps & {
 export function createApp(parts: AppParts): Hono {
   const { config, log } = parts;
   const app = new Hono();
+  const media = new MediaRouter(parts, parts.media, parts.mail); // signalling, on the session's media node
 
   app.onError((err, c) => {
     if (err instanceof AppError) {
@@ -117,11 +118,9 @@ export function createApp(parts: AppParts): Hono {
   app.route('/api/evidence-key', evidence.keyRoute);
   // Before the session routes: the record's routes under /api/sessions/:id/… answer first (src/records/routes.ts).
   app.route('/api', recordRoutes(parts));
-  // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
   // The report and notes first: their own sign-in check then answers, not the session routes' as well.
   app.route('/api/sessions', reportRoutes(parts));
-  // Pages' signalling and Start's room go to the node holding the session's media (src/realtime/media-router.ts).
-  const media = new MediaRouter(parts, parts.media, parts.mail);
+  // One Starts per app: a double click on Start opens one room (src/sessions/live.ts).
   app.route('/api/sessions', sessionRoutes(parts, { media: parts.media && media.rooms, starts: new Starts() }));
   app.route('/api/snapshots', snapshotRoutes(parts));
   app.route('/api/lens', lensRoutes(parts));

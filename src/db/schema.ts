@@ -341,6 +341,8 @@ export const recordings = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     rawDir: text('raw_dir').notNull(),
+    /** The node (loupe_nodes.id) converting it: another takes it over only once that node is gone. */
+    convertingNode: text('converting_node'),
     file: text('file'),
     durationMs: integer('duration_ms'),
     bytes: bigint('bytes', { mode: 'number' }),

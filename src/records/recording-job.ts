@@ -6,8 +6,9 @@
 // `converting`.
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, or } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
+import { heldByGoneNode } from '../cluster/nodes.ts';
 import { lensSessions, recordings } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
@@ -132,10 +133,17 @@ export class RecordingJobs {
       if (!found || !ENDED_STATES.includes(found.state as never)) return undefined;
       if (found.rec.status !== 'recording' && found.rec.status !== 'converting') return undefined;
       const endedAt = found.rec.endedAt ?? found.endedAt ?? this.deps.clock.now();
+      // One node converts it: a `converting` row is taken over only from a node that is gone
+      // (a stopped Loupe's, at the next start), never from another node converting it now.
       const [row] = await tx
         .update(recordings)
-        .set({ status: 'converting', endedAt })
-        .where(eq(recordings.id, found.rec.id))
+        .set({ status: 'converting', endedAt, convertingNode: this.deps.nodeId })
+        .where(
+          and(
+            eq(recordings.id, found.rec.id),
+            or(eq(recordings.status, 'recording'), heldByGoneNode(recordings.convertingNode, this.deps.clock.now())),
+          ),
+        )
         .returning();
       return row;
     });

@@ -17,6 +17,7 @@ import { auditActions, technician, type TestTechnician } from '../sessions/testi
 import type { SessionView } from '../sessions/view.ts';
 import { callerFor, DATABASE_HOOK, harness, type Caller, type Harness } from '../testing/harness.ts';
 import { RecordingJobs } from './recording-job.ts';
+import { heartbeat, leave } from '../cluster/nodes.ts';
 import { rawFolder } from './recording-rows.ts';
 
 let h: Harness;
@@ -133,6 +134,27 @@ describe('recording from Start', () => {
     await restarted.resume();
     await restarted.idle();
     expect((await rowOf(s.id))?.status).toBe('failed');
+  });
+
+  test('a recording another running node is converting is left to it; once that node is gone, it is taken over', async () => {
+    const t = recorded; // its earlier sessions have ended
+    const s = await waiting(t);
+    await call('POST', `/api/sessions/${s.id}/start`, { cookie: t.cookie });
+    await call('POST', `/api/sessions/${s.id}/end`, { cookie: t.cookie });
+    await heartbeat(h.db, 'node-converting', h.clock.now());
+    await h.db
+      .update(recordings)
+      .set({ status: 'converting', convertingNode: 'node-converting' })
+      .where(eq(recordings.sessionId, s.id));
+    const other = new RecordingJobs({ ...h, nodeId: 'node-starting' });
+    await other.resume();
+    await other.idle();
+    expect(await rowOf(s.id)).toMatchObject({ status: 'converting', convertingNode: 'node-converting' });
+    await leave(h.db, 'node-converting');
+    await other.resume();
+    await other.idle();
+    // Taken over (and, the fake Janus having written no files, failed).
+    expect(await rowOf(s.id)).toMatchObject({ status: 'failed', convertingNode: 'node-starting' });
   });
 });
 
