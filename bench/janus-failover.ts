@@ -6,11 +6,12 @@
 // by bench/media/lib/page.ts), with the steps in between: Loupe's API
 // connection lost, the grace (GRACE_MS) run out and the session moved, both
 // pages told `media.restart`, the console's new subscription offered and
-// connected, first frame decoded, then presented. The killed Janus is then
+// connected, first frame decoded and presented (the earlier of the two is
+// when the picture is back: back(), below). The killed Janus is then
 // started again and Loupe reconnects to it, so the next run kills the other.
 // Reference, in the same run: the floor this design allows — GRACE_MS plus a
 // cold publish-then-subscribe straight against the surviving Janus
-// (bench/media/lib/janus.ts), from "create room" to the first decoded frame.
+// (bench/media/lib/janus.ts), from "create room" to the first frame.
 import type { Page } from 'playwright-core';
 import type { OwnJanus } from '../e2e/media/own-janus.ts';
 import { holdersOfRooms, type PoolScene, startPoolScene } from '../e2e/media/pool-scene.ts';
@@ -84,23 +85,21 @@ async function failoverRun(scene: PoolScene, phone: Page, i: number): Promise<Ru
   await waitForMedia(tech, (m) => m.framesDecoded > 10, 15_000);
   const t0 = epochNow();
   await holder.kill();
-  // The first frame decoded on a receiving connection made after the kill.
+  // A frame decoded on a receiving connection made after the kill, or presented after it.
   await tech.waitForFunction(
-    (since) =>
-      (
-        window as unknown as {
-          __bench: { pcs: { created: number; receives: boolean; states: { what: string; state: string }[] }[] };
-        }
-      ).__bench.pcs.some(
-        (p) =>
-          performance.timeOrigin + p.created >= since &&
-          p.receives &&
-          p.states.some((s) => s.what === 'rtp' && s.state === 'first-decoded'),
-      ),
+    (since) => {
+      type Pc = { created: number; receives: boolean; states: { what: string; state: string }[] };
+      const b = (window as unknown as { __bench: { pcs: Pc[]; marks: { t: number; ev: string }[] } }).__bench;
+      const at = (t: number) => performance.timeOrigin + t >= since;
+      return (
+        b.pcs.some((p) => at(p.created) && p.receives && p.states.some((s) => s.state === 'first-decoded')) ||
+        b.marks.some((m) => m.ev === 'frame:remote-video' && at(m.t))
+      );
+    },
     t0,
     { timeout: 30_000, polling: 20 },
   );
-  // The presented frame follows the decoded one within a frame or two.
+  // The other of the two follows within a frame or two.
   await tech.waitForTimeout(300);
   const consoleSteps = await pageSteps(tech, t0);
   const phoneSteps = await pageSteps(phone, t0);
@@ -136,7 +135,7 @@ async function bringBack(scene: PoolScene, server: OwnJanus, i: number): Promise
     });
 }
 
-/** A cold publish-then-subscribe straight against `server`: "create room" → first decoded frame. */
+/** A cold publish-then-subscribe straight against `server`: "create room" → first frame. */
 async function referenceRun(server: OwnJanus, pub: Page, sub: Page, i: number): Promise<number> {
   // The pool's servers take no VideoRoom admin_key (own-janus.ts): an empty one is ignored.
   const janus = await RawJanus.connect({ url: server.url, secret: server.apiSecret, roomAdminKey: '' });
@@ -144,40 +143,54 @@ async function referenceRun(server: OwnJanus, pub: Page, sub: Page, i: number): 
     await inFront(sub);
     const r = await relay(janus, { page: pub, source: 'camera' }, sub, `ref${i}`);
     await r.stop();
-    return r.timings.firstDecoded;
+    // The earlier of the polled getStats and the presented frame, as for the runs (back, below).
+    return back(r.timings.firstDecoded, r.timings.firstFrame);
   } finally {
     janus.close();
   }
+}
+
+/**
+ * When the picture was back: the earlier of getStats's first decoded frame
+ * (polled every 5 ms, but each answer takes tens of ms on a loaded machine,
+ * so it can come after the frame was on screen) and the first presented frame
+ * (requestVideoFrameCallback); NaN when neither was seen.
+ */
+function back(decoded: number, presented: number): number {
+  const seen = [decoded, presented].filter((v) => !Number.isNaN(v));
+  return seen.length ? Math.min(...seen) : NaN;
 }
 
 const fmt = (v: number) => (Number.isNaN(v) ? 'n/a' : String(round(v, 0)));
 
 function figuresOf(runs: Run[], reference: number[], failures: string[]): Figure[] {
   const of = (k: keyof Run) => runs.map((r) => r[k]).filter((v) => !Number.isNaN(v));
-  const decoded = of('decoded');
-  const p50 = percentile(decoded, 50);
-  const max = Math.max(...decoded);
-  const floor = GRACE_MS + percentile(reference, 50);
+  const picture = runs.map((r) => back(r.decoded, r.presented)).filter((v) => !Number.isNaN(v));
+  const p50 = percentile(picture, 50);
+  const max = Math.max(...picture);
+  const refs = reference.filter((v) => !Number.isNaN(v));
   const breakdown = STEPS.map(([k, label]) => `${label} ${fmt(percentile(of(k), 50))}`).join(' → ');
-  const samples = `${runs.length} kills, ${reference.length} reference runs${failures.length ? `, ${failures.length} failed (${failures.join('; ')})` : ''}`;
+  const samples = `${picture.length} kills, ${refs.length} reference runs${failures.length ? `, ${failures.length} failed (${failures.join('; ')})` : ''}`;
   const note = `${samples}. p50 from the kill, ms: ${breakdown}. GRACE_MS (src/media/janus-pool.ts) is ${GRACE_MS} ms: a lost server is waited for that long before its sessions move, so a supervisor's quick restart or a network blip costs no new connections.`;
   return [
     {
       id: 'janus-failover.p50',
-      label: 'Janus killed → first new frame decoded in the console, p50',
+      label: 'Janus killed → first new frame in the console, p50',
       value: round(p50),
       unit: 'ms',
-      reference: {
-        label: 'GRACE_MS + cold publish-then-subscribe straight against the surviving Janus, p50',
-        value: round(floor),
-      },
+      ...(refs.length > 0 && {
+        reference: {
+          label: 'GRACE_MS + cold publish-then-subscribe straight against the surviving Janus, p50',
+          value: round(GRACE_MS + percentile(refs, 50)),
+        },
+      }),
       target: '≤ 5 s',
       met: p50 <= TARGET_MS,
       note,
     },
     {
       id: 'janus-failover.max',
-      label: 'Janus killed → first new frame decoded in the console, max',
+      label: 'Janus killed → first new frame in the console, max',
       value: round(max),
       unit: 'ms',
       target: '≤ 5 s',
@@ -235,7 +248,7 @@ const benchmark: Benchmark = {
         try {
           const ms = await referenceRun(survivor, refPub, refSub, i);
           reference.push(ms);
-          log(`janus-failover: reference ${i} on ${survivor.id}: first decoded ${fmt(ms)} ms after "create room"`);
+          log(`janus-failover: reference ${i} on ${survivor.id}: first frame ${fmt(ms)} ms after "create room"`);
         } catch (err) {
           failures.push(`reference ${i}: ${String(err).slice(0, 200)}`);
         }
