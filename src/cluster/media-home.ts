@@ -27,9 +27,16 @@ export function nodeApplicationName(nodeId: string): string {
   return APP_PREFIX + createHash('md5').update(nodeId).digest('hex').slice(0, HASH_CHARS);
 }
 
-/** SQL true when the node in `column` is gone: its heartbeat ran out, or it has no connection open to PostgreSQL. */
-export function nodeDown(column: unknown, now: Date) {
-  return sql`(${heldByGoneNode(column, now)} or ${APP_PREFIX} || left(md5(${column}), ${HASH_CHARS}) not in (select application_name from pg_stat_activity where application_name like ${`${APP_PREFIX}%`}))`;
+/**
+ * SQL true when the node in `column` is gone: its heartbeat ran out, or it
+ * has no connection open to PostgreSQL. The second only counts when the
+ * asking node (`self`) sees its own connections by name: behind a pooler
+ * that renames them, nodes fall back to the heartbeat alone.
+ */
+export function nodeDown(column: unknown, now: Date, self: string) {
+  const named = sql`(select application_name from pg_stat_activity where application_name like ${`${APP_PREFIX}%`})`;
+  const closed = sql`${APP_PREFIX} || left(md5(${column}), ${HASH_CHARS}) not in ${named}`;
+  return sql`(${heldByGoneNode(column, now)} or (${nodeApplicationName(self)} in ${named} and ${closed}))`;
 }
 
 type HomeDeps = { db: Db; nodeId: string };
@@ -60,22 +67,6 @@ export async function claimMediaHome(deps: HomeDeps, sessionId: string): Promise
   return row.node;
 }
 
-/** Whether a node other than this one holds the session's media and is running. */
-export async function mediaHeldElsewhere(deps: HomeDeps & { clock: Clock }, sessionId: string): Promise<boolean> {
-  const [row] = await deps.db
-    .select({ id: lensSessions.id })
-    .from(lensSessions)
-    .where(
-      and(
-        eq(lensSessions.id, sessionId),
-        isNotNull(lensSessions.mediaNode),
-        ne(lensSessions.mediaNode, deps.nodeId),
-        sql`not ${nodeDown(lensSessions.mediaNode, deps.clock.now())}`,
-      ),
-    );
-  return !!row;
-}
-
 /**
  * The media of sessions whose node is gone becomes this node's (the leader
  * calls it every second): the moves, for Events.mediaMoved.
@@ -91,7 +82,7 @@ export async function takeOverMediaOfGoneNodes(
         inArray(lensSessions.state, [...MEDIA_HOME_STATES]),
         isNotNull(lensSessions.mediaNode),
         ne(lensSessions.mediaNode, deps.nodeId),
-        nodeDown(lensSessions.mediaNode, deps.clock.now()),
+        nodeDown(lensSessions.mediaNode, deps.clock.now(), deps.nodeId),
       ),
     )
     .returning({ sessionId: lensSessions.id, technicianId: lensSessions.technicianId });
@@ -108,7 +99,10 @@ export async function actsOnMedia(
   isLeader: () => boolean,
 ): Promise<boolean> {
   const [row] = await deps.db
-    .select({ node: lensSessions.mediaNode, down: nodeDown(lensSessions.mediaNode, deps.clock.now()).mapWith(Boolean) })
+    .select({
+      node: lensSessions.mediaNode,
+      down: nodeDown(lensSessions.mediaNode, deps.clock.now(), deps.nodeId).mapWith(Boolean),
+    })
     .from(lensSessions)
     .where(eq(lensSessions.id, sessionId));
   if (row?.node === deps.nodeId) return true;

@@ -13,6 +13,7 @@
 import { claimMediaHome } from '../cluster/media-home.ts';
 import type { Mail } from '../cluster/mail.ts';
 import type { Deps } from '../deps.ts';
+import type { Logger } from '../log.ts';
 import { MediaUnavailable, type MediaService, type Peer, type SessionRef, type Side } from '../media/service.ts';
 import type { Room } from '../media/videoroom.ts';
 import type { RoomOpener } from '../sessions/live.ts';
@@ -40,6 +41,7 @@ class RemotePeer implements Peer {
     private readonly mail: Mail,
     private readonly node: string,
     private readonly id: number,
+    private readonly log: Logger,
   ) {}
 
   send(signal: unknown): void {
@@ -48,7 +50,9 @@ class RemotePeer implements Peer {
 
   /** The page's messages are handled in the order it sent them, as its socket's queue does on its own node. */
   queue(work: () => Promise<void>): void {
-    this.work = this.work.then(work, work);
+    this.work = this.work
+      .then(work)
+      .catch((err) => this.log.error('media signal from another node failed', { node: this.node, err }));
   }
 }
 
@@ -172,7 +176,7 @@ export class MediaRouter {
 
   private remotePeer(node: string, id: number): RemotePeer {
     const key = `${node}\n${id}`;
-    const peer = this.remote.get(key) ?? new RemotePeer(this.mail!, node, id);
+    const peer = this.remote.get(key) ?? new RemotePeer(this.mail!, node, id, this.deps.log);
     this.remote.set(key, peer);
     return peer;
   }
