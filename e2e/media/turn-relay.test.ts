@@ -12,94 +12,21 @@
 // (src/media/ice-servers.ts); coturn checks it against the secret Loupe
 // generated in its data directory. The filter is removed whatever happens.
 import { afterAll, afterEach, beforeAll, expect, test } from 'bun:test';
-import type { Page } from 'playwright-core';
+import {
+  type Path,
+  pathsOf,
+  RELAY,
+  RTP,
+  relayToJanus,
+  TURN,
+  toTurnPort,
+  udpOnlyWhere,
+  unfilter,
+} from './loopback-filter.ts';
 import { waitForMedia } from './rtc-stats.ts';
 import { customerJoins, startScene, type Scene } from './scene.ts';
 
-// On Janus's own address: Janus's packets to loupe1's address (198.18.0.2) leave by the veth and
-// come back with a local source address, which Linux drops; the same address keeps them on lo.
-const TURN = { host: '198.18.0.1', port: 3478 };
-// Ranges tc can match with one mask each: 16 relay ports (0x9e00/0xfff0), 64 RTP ports (0x9d80/0xffc0).
-const RELAY = { min: 0x9e00, mask: 0xfff0, count: 16 };
-const RTP = { min: 0x9d80, mask: 0xffc0, count: 64 };
-
 let scene: Scene;
-
-function tc(...args: string[]) {
-  const run = Bun.spawnSync(['tc', ...args], { stderr: 'pipe' });
-  if (run.exitCode !== 0) throw new Error(`tc ${args.join(' ')}: ${run.stderr.toString()}`);
-}
-
-/** UDP matching `matches` passes (class 1:1); any other UDP goes to a queue that holds nothing (1:2). */
-function udpOnlyWhere(matches: string[][]) {
-  tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '100000');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '10gbit');
-  tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:2', 'handle', '20:', 'pfifo', 'limit', '0');
-  const udp = ['match', 'ip', 'protocol', '17', '0xff'];
-  const filter = (prio: number, match: string[], flow: string) =>
-    tc(
-      'filter',
-      'add',
-      'dev',
-      'lo',
-      'parent',
-      '1:',
-      'protocol',
-      'ip',
-      'prio',
-      String(prio),
-      'u32',
-      ...match,
-      'flowid',
-      flow,
-    );
-  for (const match of matches) filter(1, [...udp, ...match], '1:1');
-  filter(2, udp, '1:2');
-}
-const port = (dir: 'sport' | 'dport', value: number, mask = 0xffff) => [
-  'match',
-  'ip',
-  dir,
-  String(value),
-  `0x${mask.toString(16)}`,
-];
-/** coturn's relay ports ↔ Janus's RTP ports: the relayed leg. */
-const relayToJanus = [
-  [...port('sport', RELAY.min, RELAY.mask), ...port('dport', RTP.min, RTP.mask)],
-  [...port('sport', RTP.min, RTP.mask), ...port('dport', RELAY.min, RELAY.mask)],
-];
-/** Browsers (and Janus) ↔ the TURN server's own port. */
-const toTurnPort = [port('dport', TURN.port), port('sport', TURN.port)];
-const unfilter = () => Bun.spawnSync(['tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { stderr: 'ignore' });
-
-type Path = { local: string; remote: string; relayProtocol?: string };
-
-/** The selected candidate pair of each connected PeerConnection on the page (recorded by rtc-stats.ts). */
-function pathsOf(page: Page): Promise<Path[]> {
-  return page.evaluate(async () => {
-    const pcs = (window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [];
-    const paths: Path[] = [];
-    for (const pc of pcs) {
-      if (pc.connectionState !== 'connected') continue;
-      const stats = new Map<string, Record<string, unknown>>();
-      (await pc.getStats()).forEach((s) => {
-        stats.set(s.id, s);
-      });
-      const transport = [...stats.values()].find((s) => s.type === 'transport' && s.selectedCandidatePairId);
-      const pair = transport && stats.get(String(transport.selectedCandidatePairId));
-      if (!pair) continue;
-      const local = stats.get(String(pair.localCandidateId));
-      const remote = stats.get(String(pair.remoteCandidateId));
-      paths.push({
-        local: String(local?.candidateType),
-        remote: String(remote?.candidateType),
-        relayProtocol: local?.relayProtocol as string | undefined,
-      });
-    }
-    return paths;
-  });
-}
 
 beforeAll(async () => {
   scene = await startScene({
