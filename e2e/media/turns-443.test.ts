@@ -72,24 +72,30 @@ async function startTlsScene(): Promise<Scene> {
       LOUPE_TURN_PORT: String(TURN.port),
       LOUPE_TURN_TLS_PORT: String(TURN_TLS_PORT),
       LOUPE_TURN_RELAY_PORTS: `${RELAY.min}-${RELAY.min + RELAY.count - 1}`,
-      // coturn's own lines (TLS handshakes, allocations) are logged at debug.
+      // coturn's own output is logged at debug (printed by afterAll with LOUPE_TEST_DEBUG).
       ...(process.env.LOUPE_TEST_DEBUG ? { LOG_LEVEL: 'debug' } : {}),
     },
     { scheme: 'https' },
   );
-  const browser = await chromium.launch({
-    ...CHROMIUM,
-    // Chromium checks a turns: server's certificate like a web page's (its TLS TURN
-    // socket goes through the browser's certificate verifier): without this flag the
-    // self-signed certificate gives no TLS relay candidate and the session never goes
-    // live. ignoreHTTPSErrors covers the pages only, not WebRTC's sockets.
-    args: [
-      ...CHROMIUM.args,
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--ignore-certificate-errors',
-    ],
-  });
+  // Whatever fails from here on, Loupe (with its Janus and coturn) is stopped.
+  const browser = await chromium
+    .launch({
+      ...CHROMIUM,
+      // Chromium checks a turns: server's certificate as it checks a page's: with this
+      // self-signed one (and no flag) both pages report icecandidateerror 701 "Failed to
+      // establish connection" for turns:…:443, gather no relay candidate, and the session
+      // never goes live. ignoreHTTPSErrors covers the pages' own requests only.
+      args: [
+        ...CHROMIUM.args,
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        '--ignore-certificate-errors',
+      ],
+    })
+    .catch(async (err) => {
+      await loupe.stop();
+      throw err;
+    });
   const { problems, watch } = pageProblems(PROVOKED_STATUSES);
   const stop = async () => {
     await browser.close();
