@@ -14,6 +14,7 @@
 // degrades instead of freezing: frames are decoded in every second of the
 // window, at a smaller size or a lower frame rate than on the clean link.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { busyCameraFile } from './impair/busy-camera.ts';
 import { linkStats, sampleLink, summary } from './impair/link-stats.ts';
 import { type PhoneLink, routePhoneThroughRelay } from './impair/phone-link.ts';
 import { waitForMedia } from './rtc-stats.ts';
@@ -30,7 +31,8 @@ let link: PhoneLink;
 let live: string | undefined;
 
 beforeAll(async () => {
-  scene = await startScene({ rtpPorts: '40000-40063', technician: TECH });
+  // A picture that costs what a real camera's does (impair/busy-camera.ts says why not Chromium's own).
+  scene = await startScene({ rtpPorts: '40000-40063', technician: TECH, videoFile: busyCameraFile() });
   link = await routePhoneThroughRelay(scene.phoneContext, {
     host: RELAY_HOST,
     impairment: { delayMs: 0, loss: 0 },
@@ -62,6 +64,7 @@ test('400 kbit/s, 300 ms RTT, 3 % loss on the phone: the voice keeps ≥ 95 % of
   const routed = await linkStats(phone);
   expect(routed.remotePorts.length).toBeGreaterThan(0);
   const relayPorts = link.relays.map((r) => r.address.port);
+  console.log(`phone's paths: ${routed.remotes.join(', ')}; relays on ${relayPorts.join(', ')}`);
   for (const port of routed.remotePorts) expect(relayPorts).toContain(port);
   expect(link.totals().up).toBeGreaterThan(0);
   expect(link.totals().down).toBeGreaterThan(0);
@@ -91,9 +94,11 @@ test('400 kbit/s, 300 ms RTT, 3 % loss on the phone: the voice keeps ≥ 95 % of
   const phoneBad = phoneSamples.at(-1)!;
   const after = link.totals();
   console.log(
-    `impaired link: ${fmt(bad)}; phone sends ${phoneBad.sentWidth}×${phoneBad.sentHeight} at ${phoneBad.sentFps} frames/s, limited by ${phoneBad.qualityLimitation || 'nothing'}, RTT ${phoneBad.rtt} s; relays dropped ${after.upDropped - before.upDropped}/${after.up - before.up} up, ${after.downDropped - before.downDropped}/${after.down - before.down} down`,
+    `impaired link: ${fmt(bad)}; phone sends ${phoneBad.sentWidth}×${phoneBad.sentHeight} at ${phoneBad.sentFps} frames/s, limited by ${phoneBad.qualityLimitation || 'nothing'}, paths ${phoneBad.remotes.join(', ')}, RTT ${phoneBad.rtt} s; relays dropped ${after.upDropped - before.upDropped}/${after.up - before.up} up, ${after.downDropped - before.downDropped}/${after.down - before.down} down`,
   );
 
+  // Still all through the relays (no renegotiation found Janus a way around them).
+  for (const port of phoneBad.remotePorts) expect(link.relays.map((r) => r.address.port)).toContain(port);
   // The impairment is in place: the phone's path now has the relay's delay
   // (a lower bound the relay guarantees, not a speed figure) and its losses.
   expect(phoneBad.rtt).toBeGreaterThanOrEqual((2 * BAD.delayMs - 10) / 1000);
@@ -108,7 +113,8 @@ test('400 kbit/s, 300 ms RTT, 3 % loss on the phone: the voice keeps ≥ 95 % of
   // The picture: decoded in every second of the window (no freeze)…
   for (const n of bad.perSlice) expect(n).toBeGreaterThan(0);
   // …at a smaller size or a lower frame rate than on the clean link.
-  const smaller = bad.maxPixels < clean.minPixels;
+  // (The clean link's best picture: its encoder may still be climbing back to it.)
+  const smaller = bad.maxPixels < clean.maxPixels;
   const slower = bad.decodedFps < 0.8 * clean.decodedFps;
   expect(smaller || slower).toBe(true);
   expect(scene.problems).toEqual([]);

@@ -22,6 +22,8 @@ export type LinkStats = {
   qualityLimitation: string;
   /** Of the selected candidate pairs: the remote ports and the largest current RTT (s). */
   remotePorts: number[];
+  /** The same remote candidates in words ("host 198.18.0.1:32512"), for a failure message. */
+  remotes: string[];
   rtt: number;
 };
 
@@ -41,6 +43,7 @@ export function linkStats(page: Page): Promise<LinkStats> {
       sentFps: 0,
       qualityLimitation: '',
       remotePorts: [],
+      remotes: [],
       rtt: 0,
     };
     for (const pc of pcs) {
@@ -69,7 +72,10 @@ export function linkStats(page: Page): Promise<LinkStats> {
         } else if (r.type === 'transport' && r.selectedCandidatePairId) {
           const pair = all.get(String(r.selectedCandidatePairId));
           const remote = pair && all.get(String(pair.remoteCandidateId));
-          if (remote) s.remotePorts.push(num(remote.port));
+          if (remote) {
+            s.remotePorts.push(num(remote.port));
+            s.remotes.push(`${remote.candidateType} ${remote.address}:${remote.port} (${pc.connectionState})`);
+          }
           s.rtt = Math.max(s.rtt, num(pair?.currentRoundTripTime));
         }
       }

@@ -147,7 +147,12 @@ function throughRelay() {
       .filter((l) => !l.startsWith('a=candidate:'))
       .join('\r\n');
 
-  const proto = RTCPeerConnection.prototype;
+  // The native prototype: another init script (rtc-stats.ts) may have put a
+  // subclass in window.RTCPeerConnection, whose prototype has none of the
+  // accessors patched below as its own.
+  let proto: RTCPeerConnection = RTCPeerConnection.prototype;
+  for (let i = 0; i < 8 && !Object.getOwnPropertyDescriptor(proto, 'onicecandidate'); i++)
+    proto = Object.getPrototypeOf(proto);
   // The one-argument forms (the old callback overloads are never used here).
   const setRemote = proto.setRemoteDescription as (d: RTCSessionDescriptionInit) => Promise<void>;
   proto.setRemoteDescription = async function (this: RTCPeerConnection, desc?: RTCSessionDescriptionInit) {
@@ -172,6 +177,15 @@ function throughRelay() {
         set.call(this, h && ((e: RTCPeerConnectionIceEvent) => (e.candidate ? undefined : h.call(this, e))));
       },
     });
+  }
+  // …nor those in an offer or answer made once candidates are gathered (a
+  // renegotiation: Chromium writes the transport's candidates into it)…
+  for (const name of ['createOffer', 'createAnswer'] as const) {
+    const make = proto[name] as (o?: RTCOfferOptions) => Promise<RTCSessionDescriptionInit>;
+    proto[name] = async function (this: RTCPeerConnection, o?: RTCOfferOptions) {
+      const desc = await make.call(this, o);
+      return { type: desc.type, sdp: withoutCandidates(desc.sdp ?? '') };
+    } as (typeof proto)[typeof name];
   }
   // …nor those in a description read after gathering (the raw-Janus reference sends those).
   for (const name of ['localDescription', 'currentLocalDescription', 'pendingLocalDescription'] as const) {
