@@ -74,7 +74,7 @@ type Pending = { due: number; data: Uint8Array; send: (data: Uint8Array) => void
  * datagram for delayMs. A single timer drains the FIFO, so datagrams leave
  * in the order they came (setTimeout per packet would not promise that).
  */
-function direction(now: Impairment, random: () => number, isOpen: () => boolean) {
+function direction(now: Impairment, random: () => number, isOpen: () => boolean, onError: (e: unknown) => void) {
   const stats: DirectionStats = { received: 0, forwarded: 0, dropped: 0 };
   const queue: Pending[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -84,8 +84,13 @@ function direction(now: Impairment, random: () => number, isOpen: () => boolean)
     for (let next = queue[0]; next !== undefined && next.due <= now; next = queue[0]) {
       queue.shift();
       if (!isOpen()) return;
-      next.send(next.data);
-      stats.forwarded++;
+      // A refusal (the target's port closed: a Janus handle detached) is noted, not thrown out of the timer.
+      try {
+        next.send(next.data);
+        stats.forwarded++;
+      } catch (error) {
+        onError(error);
+      }
     }
     const head = queue[0];
     if (head !== undefined) timer = setTimeout(drain, Math.max(0, head.due - now));
@@ -121,8 +126,8 @@ export async function startImpairRelay(opts: ImpairOptions): Promise<ImpairRelay
   let open = true;
   const isOpen = () => open;
   // Two streams from one seed: each direction's drops do not depend on the other's traffic.
-  const up = direction(now, seededRandom(opts.seed), isOpen);
-  const down = direction(now, seededRandom(opts.seed ^ 0x9e3779b9), isOpen);
+  const up = direction(now, seededRandom(opts.seed), isOpen, (e) => noteError(e));
+  const down = direction(now, seededRandom(opts.seed ^ 0x9e3779b9), isOpen, (e) => noteError(e));
   const clients = new Map<string, Promise<udp.Socket<'uint8array'>>>();
   const maxClients = opts.maxClients ?? 8;
   let resolveClosed = () => {};
