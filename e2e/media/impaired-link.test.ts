@@ -6,7 +6,9 @@
 // phone's page is given Janus's candidates rewritten to the relay, Janus meets
 // the phone only through it). The session starts on a clean link (the relay
 // forwarding at once, nothing shaped) and the link turns bad mid-session,
-// so the same session's figures before are the yardstick.
+// so the same session's figures before are the yardstick. The phone's camera
+// plays a textured, noisy picture (impair/busy-camera.ts): Chromium's own
+// fake pattern fits 400 kbit/s at full size, so nothing would have to adapt.
 //
 // Asserted over a window of several seconds under impairment: the console
 // still hears the customer — at least 95 % of the voice's packets arrive
