@@ -35,13 +35,13 @@ export function busyCameraFile(c: BusyCamera = BUSY_CAMERA): string {
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, `YUV4MPEG2 W${w} H${h} F${c.fps}:1 Ip A1:1 C420jpeg\n`);
-    const frame = new Uint8Array(w * h * 1.5);
+    // Clamped: a value the noise pushes past 0 or 255 stays there instead of wrapping.
+    const frame = new Uint8ClampedArray(w * h * 1.5);
     for (let f = 0; f < c.frames; f++) {
       const shift = 8 * f;
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++) {
-          const v = (texture[y * tw + ((x + shift) % tw)] ?? 128) + (random() - 0.5) * c.noise;
-          frame[y * w + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+          frame[y * w + x] = (texture[y * tw + ((x + shift) % tw)] ?? 128) + (random() - 0.5) * c.noise;
         }
       // Chroma: a slow colour wash, with the same noise.
       const chroma = w * h;
