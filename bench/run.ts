@@ -28,6 +28,7 @@ const FIXED = [
   'tools.ts',
   'recording.ts',
   'janus-failover.ts',
+  'impaired-ttff.ts',
   'fuzz.ts',
 ];
 /** Hard limits per benchmark (the backstop: each bounds its own run time). */

@@ -35,6 +35,9 @@ export type ImpairOptions = {
 
 export type DirectionStats = { received: number; forwarded: number; dropped: number };
 
+/** What the relay does to each datagram now; changeable mid-run (impair()). */
+export type Impairment = { delayMs: number; loss: number };
+
 export type ImpairRelay = {
   readonly address: Endpoint;
   /** Socket errors seen (e.g. ICMP refusals while Janus is not yet listening): counted, not fatal. */
@@ -43,6 +46,12 @@ export type ImpairRelay = {
   readonly downstream: DirectionStats;
   /** Resolves once the relay has closed (by close() or by maxMs). */
   readonly closed: Promise<void>;
+  /**
+   * New delay and loss from now on, both directions (a clean link turning bad
+   * mid-session). Datagrams already queued keep their time, and order is kept:
+   * with a shorter delay, new ones wait behind them.
+   */
+  impair(next: Impairment): void;
   close(): void;
 };
 
@@ -65,7 +74,7 @@ type Pending = { due: number; data: Uint8Array; send: (data: Uint8Array) => void
  * datagram for delayMs. A single timer drains the FIFO, so datagrams leave
  * in the order they came (setTimeout per packet would not promise that).
  */
-function direction(delayMs: number, loss: number, random: () => number, isOpen: () => boolean) {
+function direction(now: Impairment, random: () => number, isOpen: () => boolean, onError: (e: unknown) => void) {
   const stats: DirectionStats = { received: 0, forwarded: 0, dropped: 0 };
   const queue: Pending[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -75,8 +84,13 @@ function direction(delayMs: number, loss: number, random: () => number, isOpen: 
     for (let next = queue[0]; next !== undefined && next.due <= now; next = queue[0]) {
       queue.shift();
       if (!isOpen()) return;
-      next.send(next.data);
-      stats.forwarded++;
+      // A refusal (the target's port closed: a Janus handle detached) is noted, not thrown out of the timer.
+      try {
+        next.send(next.data);
+        stats.forwarded++;
+      } catch (error) {
+        onError(error);
+      }
     }
     const head = queue[0];
     if (head !== undefined) timer = setTimeout(drain, Math.max(0, head.due - now));
@@ -85,13 +99,13 @@ function direction(delayMs: number, loss: number, random: () => number, isOpen: 
     stats,
     push(data: Uint8Array, send: (data: Uint8Array) => void) {
       stats.received++;
-      if (random() < loss) {
+      if (random() < now.loss) {
         stats.dropped++;
         return;
       }
       // Copy: the socket may reuse its receive buffer.
-      queue.push({ due: performance.now() + delayMs, data: new Uint8Array(data), send });
-      if (timer === undefined) timer = setTimeout(drain, delayMs);
+      queue.push({ due: performance.now() + now.delayMs, data: new Uint8Array(data), send });
+      if (timer === undefined) timer = setTimeout(drain, now.delayMs);
     },
     stop() {
       if (timer !== undefined) clearTimeout(timer);
@@ -100,14 +114,20 @@ function direction(delayMs: number, loss: number, random: () => number, isOpen: 
   };
 }
 
+function checked(i: Impairment): Impairment {
+  if (!(i.loss >= 0 && i.loss < 1)) throw new Error(`loss must be in [0, 1): ${i.loss}`);
+  if (!(i.delayMs >= 0)) throw new Error(`delayMs must be ≥ 0: ${i.delayMs}`);
+  return { delayMs: i.delayMs, loss: i.loss };
+}
+
 export async function startImpairRelay(opts: ImpairOptions): Promise<ImpairRelay> {
-  if (!(opts.loss >= 0 && opts.loss < 1)) throw new Error(`loss must be in [0, 1): ${opts.loss}`);
-  if (!(opts.delayMs >= 0)) throw new Error(`delayMs must be ≥ 0: ${opts.delayMs}`);
+  // One object both directions read on each datagram: impair() changes it in place.
+  const now = checked(opts);
   let open = true;
   const isOpen = () => open;
   // Two streams from one seed: each direction's drops do not depend on the other's traffic.
-  const up = direction(opts.delayMs, opts.loss, seededRandom(opts.seed), isOpen);
-  const down = direction(opts.delayMs, opts.loss, seededRandom(opts.seed ^ 0x9e3779b9), isOpen);
+  const up = direction(now, seededRandom(opts.seed), isOpen, (e) => noteError(e));
+  const down = direction(now, seededRandom(opts.seed ^ 0x9e3779b9), isOpen, (e) => noteError(e));
   const clients = new Map<string, Promise<udp.Socket<'uint8array'>>>();
   const maxClients = opts.maxClients ?? 8;
   let resolveClosed = () => {};
@@ -175,6 +195,9 @@ export async function startImpairRelay(opts: ImpairOptions): Promise<ImpairRelay
     upstream: up.stats,
     downstream: down.stats,
     closed,
+    impair(next) {
+      Object.assign(now, checked(next));
+    },
     close,
   };
 }

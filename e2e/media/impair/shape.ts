@@ -39,8 +39,13 @@ export function rateLimitDevice(dev: string, rate: Rate): void {
  * Only UDP to `port` (class 1:2) and from `port` (class 1:3), each with its
  * own tbf at `rate` — the two directions of the phone's link are separate, as
  * on a real access link. All other traffic on `dev` goes to 1:1 unshaped.
+ * `mask` widens `port` to a range (e.g. 0xff00: the 256 ports from `port`,
+ * which must then be a multiple of 256): several relays share one tbf per
+ * direction, as a phone's PeerConnections share its one link.
  */
-export function shapeUdpPort(dev: string, port: number, rate: Rate): void {
+export function shapeUdpPort(dev: string, port: number, rate: Rate, mask = 0xffff): void {
+  if ((port & mask) !== port)
+    throw new Error(`port ${port} is not the start of its range under mask 0x${mask.toString(16)}`);
   clearShaping(dev);
   tc('qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '100000');
   for (const cls of ['1:1', '1:2', '1:3'])
@@ -66,7 +71,7 @@ export function shapeUdpPort(dev: string, port: number, rate: Rate): void {
       'ip',
       where,
       `${port}`,
-      '0xffff',
+      `0x${mask.toString(16)}`,
       'flowid',
       flowid,
     );
