@@ -20,7 +20,7 @@ const call = (over: Partial<Call> = {}): Call => ({
 });
 
 // Paraglide's message functions take the locale as an option (no browser storage in tests).
-const inLanguage = (locale: 'en' | 'nl') => m.live_reconnecting({}, { locale });
+const inLanguage = (locale: 'en' | 'nl'): string => m.live_reconnecting({}, { locale });
 
 describe('the live overlay', () => {
 	test('a live picture says nothing; a stalled one, or the console restarting its connection, says reconnecting', () => {
