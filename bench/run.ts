@@ -27,6 +27,7 @@ const FIXED = [
   'tracking.ts',
   'tools.ts',
   'recording.ts',
+  'network-switch.ts',
   'fuzz.ts',
 ];
 /** Hard limits per benchmark (the backstop: each bounds its own run time). */

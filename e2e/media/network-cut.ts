@@ -143,3 +143,18 @@ export async function waitForRecord(
     await Bun.sleep(50);
   }
 }
+
+/** Starts recording the frames `selector`'s video presents (a page without Loupe's live view: the benchmark's reference). */
+export async function recordVideoFrames(page: Page, selector: string): Promise<void> {
+  await page.evaluate((sel) => {
+    const video = document.querySelector<HTMLVideoElement>(sel);
+    if (!video) throw new Error(`no video ${sel}`);
+    const record = { reconnecting: [] as { at: number; on: boolean }[], frames: [] as number[] };
+    (window as unknown as { __loupeConsole: typeof record }).__loupeConsole = record;
+    const frame = () => {
+      record.frames.push(Date.now());
+      video.requestVideoFrameCallback(frame);
+    };
+    video.requestVideoFrameCallback(frame);
+  }, selector);
+}
