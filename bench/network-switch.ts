@@ -18,11 +18,11 @@ import {
   mediaPorts,
   offersSince,
   recordConsole,
+  recordSentMessages,
   recordVideoFrames,
   restoreLink,
   waitForRecord,
 } from '../e2e/media/network-cut.ts';
-import { recordSentMessages } from '../e2e/media/network-cut.ts';
 import { waitForMedia } from '../e2e/media/rtc-stats.ts';
 import { RawJanus, relay } from './media/lib/janus.ts';
 import { benchInstrument } from './media/lib/page.ts';

@@ -55,6 +55,8 @@ async function liveSession(name: string): Promise<Page> {
   await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 60_000 });
   await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.frameWidth > 0, 30_000);
   await phone.locator('[data-testid="lens-live"][data-call="live"]').waitFor({ timeout: 30_000 });
+  // The console in front, as the technician's screen: a tab behind is rendered about once a second.
+  await tech.bringToFront();
   await recordConsole(tech);
   return phone;
 }
