@@ -158,3 +158,73 @@ export async function recordVideoFrames(page: Page, selector: string): Promise<v
     video.requestVideoFrameCallback(frame);
   }, selector);
 }
+
+export type VideoIn = { at: number; packets: number; keyFrames: number; pli: number; nack: number };
+
+/** Starts reading the page's receiving video every 50 ms (the benchmark's breakdown: when packets, then a keyframe, came back). */
+export async function pollVideoIn(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const pcs = (window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [];
+    const samples: VideoIn[] = [];
+    (window as unknown as { __loupeVideoIn: VideoIn[] }).__loupeVideoIn = samples;
+    const read = async () => {
+      const pc = pcs
+        .filter((p) => p.connectionState !== 'closed' && p.getReceivers().some((r) => r.track.kind === 'video'))
+        .at(-1);
+      (await pc?.getStats())?.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video')
+          samples.push({
+            at: Date.now(),
+            packets: s.packetsReceived ?? 0,
+            keyFrames: s.keyFramesDecoded ?? 0,
+            pli: s.pliCount ?? 0,
+            nack: s.nackCount ?? 0,
+          });
+      });
+      if (samples.length > 20 * 60 * 5) samples.splice(0, 1200);
+    };
+    setInterval(() => void read(), 50);
+  });
+}
+
+/** From the samples of pollVideoIn: the first video packet and the first keyframe decoded after `since`, and the PLIs sent by then. */
+export async function videoInAfter(page: Page, since: number, frameAt: number) {
+  const samples = await page.evaluate(() => (window as unknown as { __loupeVideoIn: VideoIn[] }).__loupeVideoIn);
+  const before = samples.filter((s) => s.at <= since).at(-1);
+  if (!before) return null;
+  const packetAt = samples.find((s) => s.at > since && s.packets > before.packets)?.at ?? NaN;
+  const keyAt = samples.find((s) => s.at > since && s.keyFrames > before.keyFrames)?.at ?? NaN;
+  const upTo = samples.filter((s) => s.at <= frameAt).at(-1) ?? before;
+  return {
+    packetMs: packetAt - since,
+    keyframeMs: keyAt - since,
+    pli: upTo.pli - before.pli,
+    nack: upTo.nack - before.nack,
+  };
+}
+
+/** Starts noting every ICE state change of the page's open PeerConnections (the benchmark's log). */
+export async function recordIceStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const pcs = (window as unknown as { __loupePcs?: RTCPeerConnection[] }).__loupePcs ?? [];
+    const states: { at: number; pc: number; state: string }[] = [];
+    (window as unknown as { __loupeIce: typeof states }).__loupeIce = states;
+    pcs.forEach((pc, i) => {
+      if (pc.connectionState === 'closed') return;
+      pc.addEventListener('iceconnectionstatechange', () =>
+        states.push({ at: Date.now(), pc: i, state: pc.iceConnectionState }),
+      );
+    });
+  });
+}
+
+/** The ICE states noted since `since`, ms from it: "pc1 disconnected@2480". */
+export async function iceStatesSince(page: Page, since: number): Promise<string> {
+  const states = await page.evaluate(
+    () => (window as unknown as { __loupeIce?: { at: number; pc: number; state: string }[] }).__loupeIce ?? [],
+  );
+  return states
+    .filter((s) => s.at >= since)
+    .map((s) => `pc${s.pc} ${s.state}@${s.at - since}`)
+    .join(', ');
+}
