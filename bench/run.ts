@@ -29,6 +29,7 @@ const FIXED = [
   'recording.ts',
   'janus-failover.ts',
   'impaired-ttff.ts',
+  'network-switch.ts',
   'fuzz.ts',
 ];
 /** Hard limits per benchmark (the backstop: each bounds its own run time). */

@@ -1,3 +1,5 @@
+// size: one call's whole life (waiting connection, join, publish, subscribe, the receiving connection's
+// recovery) in one place; the recovery's own rules are in recovery.ts and ice-restart.ts.
 // The technician's side of a live session: the customer's camera and voice
 // coming in, the technician's microphone going out, and the numbers that say
 // how well it runs. One per session opened in the console, owned by its live
@@ -8,12 +10,15 @@
 // before Start, and Start then needs no new connection before the picture.
 import type { PeerState } from '$contract/socket.ts';
 import { m } from '#lib/paraglide/messages.js';
+import { onNetworkChange } from './ice-restart.ts';
 import { mediaErrorText } from './media-error.ts';
 import { PublishLeg, SubscribeLeg, type Candidate } from './peer.ts';
+import { PictureWatch, ReceiveRestart } from './recovery.ts';
 import { QUALITY_SAMPLE_MS } from '$contract/limits.ts';
 import { qualitySample, StatsReader, type MediaStats } from './stats.ts';
 
-export type CallStatus = 'connecting' | 'live' | 'no_camera' | 'interrupted' | 'failed' | 'displaced';
+/** `reconnecting`: the receiving connection's network failed it and its ICE is being restarted (recovery.ts). */
+export type CallStatus = 'connecting' | 'live' | 'reconnecting' | 'no_camera' | 'interrupted' | 'failed' | 'displaced';
 type Message = { type: string; sessionId?: string; [k: string]: unknown };
 /** This side's words are message functions, so a shown problem follows a language switch; the server's own words are kept as they are. */
 type Text = () => string;
@@ -47,6 +52,10 @@ export class ConsoleCall {
 	/** The phone sent its offer since the picture was last live (Janus may hang it up again when ICE fails): if no picture follows, the network is the problem. */
 	#customerOffered = false;
 	micMuted = $state(false);
+	/** No new frame for a while although the phone says its camera sends: its network is being recovered (recovery.ts). */
+	stalled = $state(false);
+	/** The session is on hold (set by the live view): no frames are expected then. */
+	held = false;
 	#micProblem = $state<Text>(none);
 	#problem = $state<Text>(none);
 
@@ -71,6 +80,13 @@ export class ConsoleCall {
 	/** The microphone may join (see MIC_WAIT_MS) as soon as the browser has opened it. */
 	#micDue = false;
 	#reader = new StatsReader();
+	#picture = new PictureWatch();
+	#restart = new ReceiveRestart(
+		(message) => this.#send(message),
+		() => this.#join(),
+		(restarting) => this.#restarting(restarting)
+	);
+	#unwatchNetwork: () => void = () => {};
 	/** When the last `stats.sample` went to the server (for the report's quality chart). */
 	#sampledAt = Number.NEGATIVE_INFINITY;
 	#stopped = false;
@@ -138,12 +154,15 @@ export class ConsoleCall {
 		if (this.#listening) return;
 		this.#listening = true;
 		this.#off = this.socket.listen((msg) => this.#receive(msg));
+		this.#unwatchNetwork = onNetworkChange(() => this.#restart.networkChanged());
 	}
 
 	stop() {
 		if (!this.#stopped && this.status !== 'displaced') this.#send({ type: 'media.leave' });
 		this.#stopped = true;
 		this.#off();
+		this.#unwatchNetwork();
+		this.#restart.stop();
 		clearInterval(this.#statsTimer);
 		clearTimeout(this.#connectTimer);
 		clearTimeout(this.#retryTimer);
@@ -183,6 +202,8 @@ export class ConsoleCall {
 		}
 		this.#sub?.close();
 		this.#sub = null;
+		this.#restart.stop();
+		this.stalled = false;
 		// A problem stays on screen until the picture is back: no flicker between retries.
 		if (this.status !== 'interrupted' && this.status !== 'failed') this.status = 'connecting';
 		this.#send({ type: 'media.join' });
@@ -235,9 +256,14 @@ export class ConsoleCall {
 			case 'rtc.answer':
 				void this.#pub?.answered(String(msg.sdp)).catch(() => this.#fail(m.call_answer_unusable));
 				break;
-			case 'rtc.offer':
-				this.#subscribe(String(msg.sdp), Number(msg.subscription));
+			case 'rtc.offer': {
+				const subscription = Number(msg.subscription);
+				// Janus's answer to this console's ICE restart: the connection it has takes it.
+				if (this.#sub && this.#restart.takesOffer(subscription))
+					void this.#sub.offered(String(msg.sdp), subscription).catch(() => this.#restart.refused());
+				else this.#subscribe(String(msg.sdp), subscription);
 				break;
+			}
 			case 'rtc.candidate': {
 				const leg = msg.pc === 'publish' ? this.#pub : this.#sub;
 				void leg?.addCandidate(msg.candidate as Candidate);
@@ -282,6 +308,11 @@ export class ConsoleCall {
 				this.#problem = m.call_displaced;
 				break;
 			case 'media.error': {
+				// The receiving connection could not be restarted: it is made anew (ReceiveRestart).
+				if (msg.code === 'restart_failed' && msg.pc === 'subscribe') {
+					this.#restart.refused();
+					break;
+				}
 				const say = mediaErrorText(msg.code as string | undefined, msg.message);
 				if (say) this.#fail(say);
 				break;
@@ -300,6 +331,9 @@ export class ConsoleCall {
 			(stream) => (this.remote = stream)
 		);
 		this.#sub = sub;
+		this.#restart.follow(subscription);
+		this.#picture.reset();
+		this.stalled = false;
 		this.#reader = new StatsReader();
 		void sub.offered(sdp, subscription).catch(() => this.#fail(m.call_receive_failed));
 	}
@@ -307,6 +341,11 @@ export class ConsoleCall {
 	#legState(state: RTCPeerConnectionState, leg?: SubscribeLeg) {
 		if (leg && leg !== this.#sub) return;
 		if (leg && state === 'connected' && this.#waiting) return;
+		if (leg) this.#restart.state(state);
+		// A receiving connection that was up restarts its ICE (status `reconnecting`) before anything is shown or retried.
+		if (leg && state === 'failed' && this.#restart.restarting) return;
+		if (!leg && state === 'failed' && (this.status === 'live' || this.status === 'reconnecting'))
+			return this.#micAgain();
 		if (leg && state === 'connected') {
 			this.#publishMic();
 			this.status = 'live';
@@ -320,6 +359,24 @@ export class ConsoleCall {
 			const neverLive = this.status !== 'live' && this.status !== 'interrupted';
 			this.#fail(neverLive ? m.call_connect_timeout : m.call_connection_lost);
 		}
+	}
+
+	/** The receiving connection's ICE restart began or ended (ReceiveRestart); connected again makes it live. */
+	#restarting(restarting: boolean) {
+		if (restarting && (this.status === 'live' || this.status === 'connecting')) this.status = 'reconnecting';
+		else if (!restarting && this.status === 'reconnecting')
+			this.status = this.#sub?.pc.connectionState === 'connected' ? 'live' : 'connecting';
+	}
+
+	/**
+	 * The microphone's connection failed while the picture's did not (yet): only
+	 * the microphone is made anew, in a moment; the picture is left to recover.
+	 */
+	#micAgain() {
+		this.#pub?.close();
+		this.#pub = null;
+		clearTimeout(this.#micTimer);
+		this.#micTimer = setTimeout(() => this.#publishMic(), RETRY_MS);
 	}
 
 	#fail(message: Text) {
@@ -338,7 +395,14 @@ export class ConsoleCall {
 		try {
 			this.stats = await this.#reader.read(pc);
 			const now = performance.now();
-			if (this.status === 'live' && now - this.#sampledAt >= QUALITY_SAMPLE_MS) {
+			const expecting =
+				this.status === 'live' &&
+				this.customerPublishing &&
+				!this.held &&
+				this.customer?.camera !== false &&
+				this.customer?.background !== true;
+			this.stalled = this.#picture.sample(this.stats.framesDecoded, now, expecting);
+			if ((this.status === 'live' || this.status === 'reconnecting') && now - this.#sampledAt >= QUALITY_SAMPLE_MS) {
 				this.#sampledAt = now;
 				this.#send({ type: 'stats.sample', sample: qualitySample(this.stats) });
 			}
