@@ -74,6 +74,7 @@ async function cutAndRestore(phone: Page, minMs: number, meanwhile: () => Promis
   const cutAt = Date.now();
   // The console says so while the picture is gone.
   await waitForRecord(tech, (r) => r.reconnecting.some((c) => c.on && c.at >= cutAt), 20_000, 'console reconnecting');
+  await scene.shot(tech, '24-console-reconnecting');
   await meanwhile();
   const left = minMs - (Date.now() - cutAt);
   if (left > 0) await Bun.sleep(left);
