@@ -1,0 +1,175 @@
+// The cast of a test or benchmark with two real Loupe nodes: a throwaway
+// PostgreSQL server (scripts/postgres-tmp.sh), one Janus of its own
+// (own-janus.ts), nodes A and B started with the same DATABASE_URL and
+// JANUS_URLS, a plain TCP balancer in front of them (../balancer.ts: `lb.to`
+// picks the node new connections go to), the technician signed in to the
+// console through it with the console's socket on B, and a phone context.
+// B is started first, so B leads (runs the take-over when A dies). Every
+// process started here is stopped by stop(), also when the start fails half-way.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import postgres from 'postgres';
+import { type Balancer, startBalancer } from '../balancer.ts';
+import {
+  ADMINISTRATOR_ENV,
+  addTechnician,
+  launchWithFakeCamera,
+  PROVOKED_STATUSES,
+  pageProblems,
+  signInToConsole,
+  type Technician,
+} from '../helpers.ts';
+import { freePort, type LoupeProcess, startLoupe } from '../loupe-process.ts';
+import { janusUrls, type OwnJanus, startOwnJanus } from './own-janus.ts';
+import { recordPeerConnections } from './rtc-stats.ts';
+import { PHONE_DEVICE } from './scene.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const GROUP = { name: 'Two nodes', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'] };
+
+export type NodesScene = {
+  sql: postgres.Sql;
+  janus: OwnJanus;
+  /** Node A (the balancer's first backend); replaced by startNewA(). */
+  a: LoupeProcess;
+  /** Node B, the leader; the console's socket is on it. */
+  b: LoupeProcess;
+  lb: Balancer;
+  browser: Browser;
+  tech: Page;
+  phoneContext: BrowserContext;
+  /** What customerJoins needs: pages go through the balancer. */
+  loupe: { url: string };
+  problems: string[];
+  watch(page: Page, label: string): void;
+  /** A node's id (`cluster: node joined`), as lens_sessions.customer_node and media_node name it. */
+  nodeIdOf(node: LoupeProcess): Promise<string>;
+  /** Where a session's customer socket and media are, and its state. */
+  placeOf(sessionId: string): Promise<{ customer_node: string | null; media_node: string | null; state: string }>;
+  /** SIGKILL of node A, as a crash or a pulled plug would; resolves when the process is gone. */
+  killA(): Promise<void>;
+  /** A new node A (another id and port) in the balancer's first place, once it listens and has Janus. */
+  startNewA(): Promise<LoupeProcess>;
+  stop(): Promise<void>;
+};
+
+/** `instrument`: init scripts for every page of both contexts (before the console is opened). */
+export async function startNodesScene(opts: {
+  rtpPorts: { min: number; max: number };
+  technician: Technician;
+  camera?: string;
+  instrument?: (() => void)[];
+}): Promise<NodesScene> {
+  if (!process.env.LOUPE_TEST_NETNS) throw new Error('Run inside the test namespace: scripts/netns.sh bun test …');
+  const pgDir = mkdtempSync(join(tmpdir(), 'loupe-two-nodes-pg-'));
+  const parts: {
+    sql?: postgres.Sql;
+    janus?: OwnJanus;
+    nodes: LoupeProcess[];
+    lb?: Balancer;
+    browser?: Browser;
+  } = { nodes: [] };
+  const stop = async () => {
+    await parts.browser?.close();
+    parts.lb?.stop();
+    for (const n of parts.nodes) await n.stop();
+    await parts.janus?.stop();
+    await parts.sql?.end({ timeout: 5 });
+    Bun.spawnSync(['scripts/postgres-tmp.sh', 'stop', pgDir], { cwd: ROOT });
+    rmSync(pgDir, { recursive: true, force: true });
+  };
+  try {
+    const started = Bun.spawnSync(['scripts/postgres-tmp.sh', 'start', pgDir], { cwd: ROOT, stderr: 'pipe' });
+    if (started.exitCode !== 0) throw new Error(`PostgreSQL did not start: ${started.stderr}`);
+    const databaseUrl = started.stdout.toString().trim();
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    parts.sql = sql;
+    const janus = await startOwnJanus({ rtpPorts: opts.rtpPorts });
+    parts.janus = janus;
+    const lbPort = await freePort();
+    const env = {
+      ...ADMINISTRATOR_ENV,
+      DATABASE_URL: databaseUrl,
+      JANUS_URLS: janusUrls([janus]),
+      LOUPE_PUBLIC_URL: `http://127.0.0.1:${lbPort}`,
+    };
+    const startNode = async () => {
+      const node = await startLoupe(env);
+      parts.nodes.push(node);
+      await node.waitForLog((l) => l.msg === 'listening', 60_000);
+      await node.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
+      return node;
+    };
+    // B first, so that B leads (runs the take-over when A dies).
+    const b = await startNode();
+    await b.waitForLog((l) => String(l.msg).includes('this node is the leader'), 60_000);
+    let a = await startNode();
+    const lb = startBalancer(lbPort, [portOf(a), portOf(b)]);
+    parts.lb = lb;
+    await addTechnician(lb.url, GROUP, opts.technician);
+
+    const { problems, watch } = pageProblems(PROVOKED_STATUSES);
+    const browser = await launchWithFakeCamera(opts.camera);
+    parts.browser = browser;
+    const contexts = [
+      await browser.newContext({ viewport: { width: 1280, height: 900 } }),
+      await browser.newContext(PHONE_DEVICE),
+    ] as const;
+    await contexts[0].grantPermissions(['microphone'], { origin: lb.url });
+    await contexts[1].grantPermissions(['camera', 'microphone'], { origin: lb.url });
+    for (const c of contexts)
+      for (const script of [recordPeerConnections, ...(opts.instrument ?? [])]) await c.addInitScript(script);
+    const tech = await contexts[0].newPage();
+    watch(tech, 'console');
+    // The console's socket on B.
+    lb.to = 1;
+    await signInToConsole(tech, lb.url, opts.technician);
+
+    return {
+      sql,
+      janus,
+      get a() {
+        return a;
+      },
+      b,
+      lb,
+      browser,
+      tech,
+      phoneContext: contexts[1],
+      loupe: { url: lb.url },
+      problems,
+      watch,
+      nodeIdOf: async (node) => String((await node.waitForLog((l) => l.msg === 'cluster: node joined')).nodeId),
+      async placeOf(sessionId) {
+        const [row] = await sql<{ customer_node: string | null; media_node: string | null; state: string }[]>`
+          select customer_node, media_node, state from lens_sessions where id = ${sessionId}`;
+        if (!row) throw new Error(`no session ${sessionId}`);
+        return { ...row };
+      },
+      async killA() {
+        process.kill(a.proc.pid, 'SIGKILL');
+        await a.proc.exited;
+      },
+      async startNewA() {
+        a = await startNode();
+        lb.backends[0] = portOf(a);
+        return a;
+      },
+      async stop() {
+        if (process.env.LOUPE_TEST_DEBUG)
+          for (const n of parts.nodes)
+            for (const l of n.logs)
+              if (l.level !== 'info' || /media|Janus|session|cluster/i.test(String(l.msg)))
+                console.log(JSON.stringify(l).slice(0, 400));
+        await stop();
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+const portOf = (node: LoupeProcess) => Number(new URL(node.url).port);
