@@ -24,7 +24,7 @@
 import type { Page } from 'playwright-core';
 import { type NodesScene, startNodesScene } from '../e2e/media/nodes-scene.ts';
 import { customerJoins } from '../e2e/media/scene.ts';
-import { endSession, KILL_STEPS, type KillRun, killRun } from './lib/node-kill.ts';
+import { endLeftovers, endSession, KILL_STEPS, type KillRun, killRun } from './lib/node-kill.ts';
 import { RawJanus, relay } from './media/lib/janus.ts';
 import { benchInstrument, inFront, inPage, type Mark, pcInfos } from './media/lib/page.ts';
 import { percentile, round } from './media/lib/util.ts';
@@ -112,7 +112,8 @@ async function referenceRun(scene: NodesScene, pub: Page, sub: Page, i: number):
     await inFront(sub);
     const r = await relay(janus, { page: pub, source: 'camera' }, sub, `ref${i}`);
     await r.stop();
-    return r.timings.firstDecoded;
+    // relay() reads the states as the first frame is presented: getStats's first decoded frame may not be in yet.
+    return Number.isNaN(r.timings.firstDecoded) ? r.timings.firstFrame : r.timings.firstDecoded;
   } finally {
     janus.close();
   }
@@ -184,8 +185,11 @@ async function startRuns(scene: NodesScene, quick: boolean, log: (line: string) 
   const same: StartRun[] = [];
   const failures: string[] = [];
   log('nodes: warm-up');
-  await startRun(scene, true, 0).catch((err) => log(`nodes: warm-up failed: ${String(err).slice(0, 200)}`));
-  await startRun(scene, false, 0).catch((err) => log(`nodes: warm-up failed: ${String(err).slice(0, 200)}`));
+  for (const cross of [true, false])
+    await startRun(scene, cross, 0).catch(async (err) => {
+      log(`nodes: warm-up failed: ${String(err).slice(0, 200)}`);
+      await endLeftovers(scene);
+    });
   for (let i = 1; (cross.length < each || same.length < each) && failures.length < 3; i++) {
     if (Date.now() > deadline && cross.length && same.length) break;
     for (const isCross of [true, false]) {
@@ -197,6 +201,7 @@ async function startRuns(scene: NodesScene, quick: boolean, log: (line: string) 
       } catch (err) {
         failures.push(`start ${i} ${name}: ${String(err).slice(0, 200)}`);
         log(`nodes: start ${i} ${name} failed: ${String(err).slice(0, 300)}`);
+        await endLeftovers(scene);
       }
     }
   }
@@ -224,9 +229,11 @@ async function killRuns(scene: NodesScene, quick: boolean, log: (line: string) =
     } catch (err) {
       failures.push(`kill ${i}: ${String(err).slice(0, 200)}`);
       log(`nodes: kill ${i} failed: ${String(err).slice(0, 300)}`);
+      await endLeftovers(scene);
     }
     try {
       const ms = await referenceRun(scene, refPub, refSub, i);
+      if (Number.isNaN(ms)) throw new Error('no frame seen');
       reference.push(ms);
       log(`nodes: reference ${i}: first decoded ${fmt(ms)} ms after "create room"`);
     } catch (err) {

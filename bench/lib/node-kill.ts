@@ -45,6 +45,15 @@ export async function endSession(scene: NodesScene, sessionId: string, phone: Pa
   await phone.close();
 }
 
+/** After a failed run: every session of the technician not yet over is ended (one left live would refuse the next invitation). */
+export async function endLeftovers(scene: NodesScene): Promise<void> {
+  const res = await scene.tech.request.get(`${scene.lb.url}/api/sessions`);
+  if (!res.ok()) return;
+  const { sessions } = (await res.json()) as { sessions: { id: string; state: string }[] };
+  for (const s of sessions.filter((x) => ['invited', 'connecting', 'waiting', 'active', 'on_hold'].includes(x.state)))
+    await scene.tech.request.post(`${scene.lb.url}/api/sessions/${s.id}/end`).catch(() => {});
+}
+
 /** Page events after `t0` (epoch ms): socket marks and the states of PeerConnections made after it. */
 async function pageSteps(page: Page, t0: number) {
   const origin = await page.evaluate(() => performance.timeOrigin);
@@ -115,6 +124,8 @@ export async function killRun(scene: NodesScene, i: number): Promise<KillRun> {
     const taken = scene.b.logs.find(
       (l) => l.msg === 'media of a gone node taken over' && Date.parse(String(l.time)) >= t0 - 1,
     );
+    // The console's socket must have been on B all along, or this was not the case measured.
+    if (!Number.isNaN(consoleSteps.mark('ws:close'))) throw new Error("the console's socket was on A");
     const after = await scene.placeOf(sessionId);
     if (after.media_node !== idB) throw new Error(`the media did not move to B: ${JSON.stringify(after)}`);
     return {

@@ -123,9 +123,10 @@ export async function startNodesScene(opts: {
       for (const script of [recordPeerConnections, ...(opts.instrument ?? [])]) await c.addInitScript(script);
     const tech = await contexts[0].newPage();
     watch(tech, 'console');
-    // The console's socket on B.
+    // The console's socket on B: it opens after the console's page shows, so wait for it before `lb.to` moves.
     lb.to = 1;
     await signInToConsole(tech, lb.url, opts.technician);
+    await tech.locator('[data-testid="console-connection"][data-state="live"]').waitFor({ timeout: 15_000 });
 
     return {
       sql,
