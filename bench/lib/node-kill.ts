@@ -7,7 +7,6 @@
 import type { Page } from 'playwright-core';
 import type { NodesScene } from '../../e2e/media/nodes-scene.ts';
 import { waitForMedia } from '../../e2e/media/rtc-stats.ts';
-import { customerJoins } from '../../e2e/media/scene.ts';
 import { epochNow } from '../media/lib/janus.ts';
 import { inFront, inPage, pcInfos } from '../media/lib/page.ts';
 
@@ -103,17 +102,17 @@ async function firstNewFrame(tech: Page, t0: number): Promise<void> {
 
 /** One kill of node A mid-session; the session is ended after it (node A stays dead: the caller starts a new one). */
 export async function killRun(scene: NodesScene, i: number): Promise<KillRun> {
-  const { lb, tech } = scene;
-  lb.to = 0;
-  const { sessionId, phone } = await customerJoins(scene, `Kill ${i}`);
-  lb.to = 1;
+  const { tech } = scene;
+  const { sessionId, phone } = await scene.phoneJoins(`Kill ${i}`, 0);
   try {
     const [idA, idB] = [await scene.nodeIdOf(scene.a), await scene.nodeIdOf(scene.b)];
     await tech.getByTestId('start-session').click();
     await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.frameWidth > 0, 30_000);
     const place = await scene.placeOf(sessionId);
     if (place.customer_node !== idA || place.media_node !== idA)
-      throw new Error(`expected the phone's socket and the media on A, found ${JSON.stringify(place)}`);
+      throw new Error(
+        `expected the phone's socket and the media on A (${idA}; B is ${idB}), found ${JSON.stringify(place)}`,
+      );
     if (!leads(scene.b.logs) || leads(scene.a.logs)) throw new Error('B is not the leader');
     await inFront(tech);
     const t0 = epochNow();

@@ -24,7 +24,7 @@ import {
 import { freePort, type LoupeProcess, startLoupe } from '../loupe-process.ts';
 import { janusUrls, type OwnJanus, startOwnJanus } from './own-janus.ts';
 import { recordPeerConnections } from './rtc-stats.ts';
-import { PHONE_DEVICE } from './scene.ts';
+import { lensToWaiting, PHONE_DEVICE } from './scene.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const GROUP = { name: 'Two nodes', rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'] };
@@ -48,6 +48,13 @@ export type NodesScene = {
   nodeIdOf(node: LoupeProcess): Promise<string>;
   /** Where a session's customer socket and media are, and its state. */
   placeOf(sessionId: string): Promise<{ customer_node: string | null; media_node: string | null; state: string }>;
+  /**
+   * A phone joins with its socket on `node` (0: A, 1: B) and waits there; once
+   * the session's media is claimed (the phone publishes while it waits) the
+   * console, on B, selects the session. A node that is slow to claim (a new
+   * process's first call) would otherwise lose the media to the console's node.
+   */
+  phoneJoins(name: string, node: 0 | 1): Promise<{ sessionId: string; phone: Page }>;
   /** SIGKILL of node A, as a crash or a pulled plug would; resolves when the process is gone. */
   killA(): Promise<void>;
   /** A new node A (another id and port) in the balancer's first place, once it listens and has Janus. */
@@ -148,6 +155,32 @@ export async function startNodesScene(opts: {
           select customer_node, media_node, state from lens_sessions where id = ${sessionId}`;
         if (!row) throw new Error(`no session ${sessionId}`);
         return { ...row };
+      },
+      async phoneJoins(name, node) {
+        lb.to = node;
+        try {
+          const created = await tech.request.post(`${lb.url}/api/sessions`, {
+            data: { type: 'lens', name, method: 'link', language: 'en' },
+          });
+          if (created.status() !== 201) throw new Error(`invitation: ${created.status()} ${await created.text()}`);
+          const session = (await created.json()) as { id: string; link: string };
+          const phone = await contexts[1].newPage();
+          watch(phone, 'phone');
+          await lensToWaiting(phone, session.link, 15_000);
+          const home = String((await [a, b][node]!.waitForLog((l) => l.msg === 'cluster: node joined')).nodeId);
+          for (let i = 0; i < 100; i++) {
+            const [row] = await sql<{ media_node: string | null }[]>`
+              select media_node from lens_sessions where id = ${session.id}`;
+            if (row?.media_node === home) break;
+            if (row?.media_node) throw new Error(`the media was claimed by the other node, not ${'AB'[node]}`);
+            await Bun.sleep(100);
+          }
+          lb.to = 1;
+          await tech.locator(`[data-testid="session-row"][data-session-id="${session.id}"]`).click({ timeout: 15_000 });
+          return { sessionId: session.id, phone };
+        } finally {
+          lb.to = 1;
+        }
       },
       async killA() {
         process.kill(a.proc.pid, 'SIGKILL');
