@@ -237,7 +237,9 @@ async function killRuns(scene: NodesScene, quick: boolean, log: (line: string) =
     } catch (err) {
       failures.push(`reference ${i}: ${String(err).slice(0, 200)}`);
     }
-    if (scene.a.proc.exitCode !== null && done.length < runs) await scene.startNewA();
+    // A SIGKILLed process has a signalCode and no exitCode.
+    if ((scene.a.proc.exitCode !== null || scene.a.proc.signalCode !== null) && done.length < runs)
+      await scene.startNewA();
   }
   await refPub.close();
   await refSub.close();

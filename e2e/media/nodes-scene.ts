@@ -49,10 +49,10 @@ export type NodesScene = {
   /** Where a session's customer socket and media are, and its state. */
   placeOf(sessionId: string): Promise<{ customer_node: string | null; media_node: string | null; state: string }>;
   /**
-   * A phone joins with its socket on `node` (0: A, 1: B) and waits there; once
-   * the session's media is claimed (the phone publishes while it waits) the
-   * console, on B, selects the session. A node that is slow to claim (a new
-   * process's first call) would otherwise lose the media to the console's node.
+   * A phone (a browser context of its own) joins through `node` (0: A, 1: B):
+   * its socket and requests go there, and the node that moves the session to
+   * waiting opens its room, so holds its media. Once
+   * the media is claimed the console, on B, selects the session.
    */
   phoneJoins(name: string, node: 0 | 1): Promise<{ sessionId: string; phone: Page }>;
   /** SIGKILL of node A, as a crash or a pulled plug would; resolves when the process is gone. */
@@ -120,15 +120,18 @@ export async function startNodesScene(opts: {
     const { problems, watch } = pageProblems(PROVOKED_STATUSES);
     const browser = await launchWithFakeCamera(opts.camera);
     parts.browser = browser;
-    const contexts = [
-      await browser.newContext({ viewport: { width: 1280, height: 900 } }),
-      await browser.newContext(PHONE_DEVICE),
-    ] as const;
-    await contexts[0].grantPermissions(['microphone'], { origin: lb.url });
-    await contexts[1].grantPermissions(['camera', 'microphone'], { origin: lb.url });
-    for (const c of contexts)
-      for (const script of [recordPeerConnections, ...(opts.instrument ?? [])]) await c.addInitScript(script);
-    const tech = await contexts[0].newPage();
+    const scripts = [recordPeerConnections, ...(opts.instrument ?? [])];
+    const newPhoneContext = async () => {
+      const c = await browser.newContext(PHONE_DEVICE);
+      await c.grantPermissions(['camera', 'microphone'], { origin: lb.url });
+      for (const script of scripts) await c.addInitScript(script);
+      return c;
+    };
+    const techContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await techContext.grantPermissions(['microphone'], { origin: lb.url });
+    for (const script of scripts) await techContext.addInitScript(script);
+    const phoneContext = await newPhoneContext();
+    const tech = await techContext.newPage();
     watch(tech, 'console');
     // The console's socket on B: it opens after the console's page shows, so wait for it before `lb.to` moves.
     lb.to = 1;
@@ -145,7 +148,7 @@ export async function startNodesScene(opts: {
       lb,
       browser,
       tech,
-      phoneContext: contexts[1],
+      phoneContext,
       loupe: { url: lb.url },
       problems,
       watch,
@@ -164,7 +167,10 @@ export async function startNodesScene(opts: {
           });
           if (created.status() !== 201) throw new Error(`invitation: ${created.status()} ${await created.text()}`);
           const session = (await created.json()) as { id: string; link: string };
-          const phone = await contexts[1].newPage();
+          // A phone of its own: no connection kept alive to a node from an earlier join (its HTTP requests go to `node` too).
+          const phoneContext = await newPhoneContext();
+          const phone = await phoneContext.newPage();
+          phone.on('close', () => void phoneContext.close().catch(() => {}));
           watch(phone, 'phone');
           await lensToWaiting(phone, session.link, 15_000);
           const home = String((await [a, b][node]!.waitForLog((l) => l.msg === 'cluster: node joined')).nodeId);
