@@ -30,6 +30,7 @@ const FIXED = [
   'janus-failover.ts',
   'impaired-ttff.ts',
   'network-switch.ts',
+  'nodes.ts',
   'fuzz.ts',
 ];
 /** Hard limits per benchmark (the backstop: each bounds its own run time). */

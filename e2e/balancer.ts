@@ -12,6 +12,8 @@ export type Balancer = {
   port: number;
   /** The node new connections go to first (an index into the backends' ports). */
   to: number;
+  /** The backends' ports, in order: a node started anew on another port replaces its entry. */
+  backends: number[];
   stop(): void;
 };
 
@@ -96,6 +98,7 @@ export function startBalancer(port: number, backends: number[]): Balancer {
     set to(index: number) {
       balancer.to = index;
     },
+    backends,
     stop: () => listener.stop(true),
   };
 }

@@ -126,7 +126,7 @@ export async function lensToWaiting(phone: Page, link: string, timeout?: number)
  * session in the console.
  */
 export async function customerJoins(
-  scene: Scene,
+  scene: Pick<Scene, 'tech' | 'phoneContext' | 'watch'> & { loupe: { url: string } },
   name: string,
 ): Promise<{ sessionId: string; link: string; phone: Page }> {
   const created = await scene.tech.request.post(`${scene.loupe.url}/api/sessions`, {

@@ -54,11 +54,14 @@ export function benchInstrument() {
     /* not supported */
   }
 
-  // Socket messages (type, and for media.peer the side and whether it publishes).
+  // Socket messages (type, and for media.peer the side and whether it publishes), opens and closes.
   const OriginalWs = window.WebSocket;
   window.WebSocket = class extends OriginalWs {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
+      // Opened and closed (a node killed under it, the reconnect through another).
+      this.addEventListener('open', () => mark('ws:open'));
+      this.addEventListener('close', () => mark('ws:close'));
       this.addEventListener('message', (e) => {
         try {
           const m = JSON.parse(String(e.data)) as { type?: string; side?: string; publishing?: boolean; pc?: string };
