@@ -22,7 +22,13 @@ type SessionWire = LensView & { eulas?: Partial<Record<Lang, string>> };
 /** `{"session"}` answers; `iceServers` for the call's connections (src/contract/ice.ts). */
 type SessionAnswer = { session: LensView; iceServers?: IceServerView[] };
 
-const MIN_DELAY = 1_000;
+/**
+ * The first reconnect comes soon: a socket usually closes because its node
+ * went away or the network changed, and the picture waits for it. Each next
+ * one waits twice as long; a random part spreads the phones of a node that
+ * died over the nodes left.
+ */
+const MIN_DELAY = 250;
 /** The live tools' messages (src/contract/tools.ts). */
 const TOOL_MESSAGE = /^(tool|snapshot|chat)\./;
 const MAX_DELAY = 30_000;
@@ -221,7 +227,7 @@ export class Lens {
 
 	#retry() {
 		clearTimeout(this.#retryTimer);
-		this.#retryTimer = setTimeout(() => void this.#check(), this.#delay);
+		this.#retryTimer = setTimeout(() => void this.#check(), this.#delay * (0.5 + Math.random()));
 		this.#delay = Math.min(this.#delay * 2, MAX_DELAY);
 	}
 
