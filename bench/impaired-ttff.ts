@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { type PhoneLink, routePhoneThroughRelay } from '../e2e/media/impair/phone-link.ts';
 import { customerJoins, type Scene, startScene } from '../e2e/media/scene.ts';
 import { RawJanus, relay } from './media/lib/janus.ts';
-import { benchInstrument, inFront, inPage, type Mark } from './media/lib/page.ts';
+import { benchInstrument, clickStartToFirstFrame, inFront, inPage } from './media/lib/page.ts';
 import { percentile, round } from './media/lib/util.ts';
 import type { Benchmark, BenchOptions, Figure } from './types.ts';
 
@@ -36,23 +36,7 @@ async function loupeRun(scene: Scene, link: PhoneLink, i: number): Promise<Loupe
     // The phone's page opened last and is in front: the console back in front, as the technician's screen.
     await inFront(tech);
     await tech.waitForTimeout(300);
-    const t0 = await inPage(
-      tech,
-      (b) => {
-        b.marks.splice(0);
-        const t = performance.now();
-        b.mark('click');
-        document.querySelector<HTMLButtonElement>('[data-testid="start-session"]')!.click();
-        return t;
-      },
-      null,
-    );
-    await tech.waitForFunction(
-      () =>
-        (window as unknown as { __bench: { marks: Mark[] } }).__bench.marks.some((m) => m.ev === 'frame:remote-video'),
-      null,
-      { timeout: 15_000, polling: 50 },
-    );
+    const t0 = await clickStartToFirstFrame(tech, false);
     const marks = await inPage(tech, (b) => b.marks, null);
     const first = (ev: string, detail?: string) => {
       const m = marks.find((x) => x.ev === ev && (detail === undefined || x.detail === detail));

@@ -26,7 +26,7 @@ import type { Page } from 'playwright-core';
 import { type NodesScene, startNodesScene } from '../e2e/media/nodes-scene.ts';
 import { endLeftovers, endSession, KILL_STEPS, type KillRun, killRun } from './lib/node-kill.ts';
 import { RawJanus, relay } from './media/lib/janus.ts';
-import { benchInstrument, inFront, inPage, type Mark, pcInfos } from './media/lib/page.ts';
+import { benchInstrument, clickStartToFirstFrame, inFront, inPage, pcInfos } from './media/lib/page.ts';
 import { percentile, round } from './media/lib/util.ts';
 import type { Benchmark, BenchOptions, Figure } from './types.ts';
 
@@ -57,26 +57,7 @@ async function startRun(scene: NodesScene, cross: boolean, i: number): Promise<S
     // The phone's page was opened after the console and is in front: put the console back.
     await inFront(tech);
     await tech.waitForTimeout(300);
-    const t0 = await inPage(
-      tech,
-      (b) => {
-        b.marks.splice(0);
-        const t = performance.now();
-        b.mark('click');
-        // The receiving connection made while the session waited: its first packet and frame from now.
-        const ahead = b.pcs.filter((p) => p.receives).at(-1);
-        if (ahead?.pc.connectionState === 'connected') b.pollRtp(ahead);
-        document.querySelector<HTMLButtonElement>('[data-testid="start-session"]')!.click();
-        return t;
-      },
-      null,
-    );
-    await tech.waitForFunction(
-      () =>
-        (window as unknown as { __bench: { marks: Mark[] } }).__bench.marks.some((m) => m.ev === 'frame:remote-video'),
-      null,
-      { timeout: 15_000, polling: 50 },
-    );
+    const t0 = await clickStartToFirstFrame(tech, true);
     // getStats is polled every 5 ms: its first decoded frame may be read just after the presented one.
     await tech.waitForTimeout(100);
     const marks = await inPage(tech, (b) => b.marks, null);

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import type { Benchmark, BenchOptions, Figure } from '../types.ts';
 import { customerJoins, startScene, type Scene } from '../../e2e/media/scene.ts';
 import { RawJanus, relay, type RelayTimings } from './lib/janus.ts';
-import { benchInstrument, inFront, inPage, pcInfos, type Mark } from './lib/page.ts';
+import { benchInstrument, clickStartToFirstFrame, inFront, inPage, pcInfos } from './lib/page.ts';
 import { percentile, round } from './lib/util.ts';
 
 const TECH = { email: 'bench@example.test', password: 'bench password 123', name: 'Bench Technician' };
@@ -79,26 +79,7 @@ async function loupeRun(scene: Scene, i: number): Promise<LoupeRun> {
     // The phone's page was opened after the console and is in front: put the console back, as the technician's screen.
     const fps = await inFront(tech);
     await tech.waitForTimeout(300);
-    const t0 = await inPage(
-      tech,
-      (b) => {
-        b.marks.splice(0);
-        const t = performance.now();
-        b.mark('click');
-        // A receiving connection made while the session waited: watch its first packet and frame from now.
-        const ahead = b.pcs.filter((p) => p.receives).at(-1);
-        if (ahead?.pc.connectionState === 'connected') b.pollRtp(ahead);
-        document.querySelector<HTMLButtonElement>('[data-testid="start-session"]')!.click();
-        return t;
-      },
-      null,
-    );
-    await tech.waitForFunction(
-      () =>
-        (window as unknown as { __bench: { marks: Mark[] } }).__bench.marks.some((m) => m.ev === 'frame:remote-video'),
-      null,
-      { timeout: 15_000, polling: 50 },
-    );
+    const t0 = await clickStartToFirstFrame(tech, true);
     const marks = await inPage(tech, (b) => b.marks, null);
     // What the console's receiver asked for: PLIs sent, keyframes decoded so far.
     const rtcp = await inPage(

@@ -405,6 +405,35 @@ export function inPage<A, R>(page: Page, fn: (bench: BenchApi, arg: A) => R | Pr
   return page.evaluate(`(${fn.toString()})(window.__bench, ${JSON.stringify(arg ?? null)})`) as Promise<R>;
 }
 
+/**
+ * Clicks Start on the console (its marks cleared first, `click` marked) and
+ * waits for the first presented remote frame; returns the click's page time.
+ * `pollAhead`: the receiving connection made while the session waited has
+ * its first packet and frame watched from the click on.
+ */
+export async function clickStartToFirstFrame(tech: Page, pollAhead: boolean): Promise<number> {
+  const t0 = await inPage(
+    tech,
+    (b, ahead) => {
+      b.marks.splice(0);
+      const t = performance.now();
+      b.mark('click');
+      const waiting = ahead ? b.pcs.filter((p) => p.receives).at(-1) : undefined;
+      if (waiting?.pc.connectionState === 'connected') b.pollRtp(waiting);
+      document.querySelector<HTMLButtonElement>('[data-testid="start-session"]')!.click();
+      return t;
+    },
+    pollAhead,
+  );
+  await tech.waitForFunction(
+    () =>
+      (window as unknown as { __bench: { marks: Mark[] } }).__bench.marks.some((m) => m.ev === 'frame:remote-video'),
+    null,
+    { timeout: 15_000, polling: 50 },
+  );
+  return t0;
+}
+
 /** The page's PeerConnection records (without the objects). */
 export function pcInfos(page: Page): Promise<BenchPcInfo[]> {
   return inPage(
