@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Page } from 'playwright-core';
 import type { OwnJanus } from './own-janus.ts';
 import { holdersOfRooms, type PoolScene, startPoolScene } from './pool-scene.ts';
-import { audioIn, expectFlowing, frames, mediaOf, videoOut, waitForMedia } from './rtc-stats.ts';
+import {
+  expectFlowing,
+  expectLiveBothWays,
+  expectPhoneBackBothWays,
+  expectPictureBack,
+  frames,
+  mediaOf,
+} from './rtc-stats.ts';
 import { customerJoins } from './scene.ts';
 
 const TECH = { email: 'fenna@example.test', password: 'fenna password 123', name: 'Fenna Bakker' };
@@ -61,13 +68,7 @@ describe('a live session on a pool of two Janus servers', () => {
     const joined = await customerJoins(scene, 'Cellar pump');
     ({ sessionId, phone } = joined);
     await tech.getByTestId('start-session').click();
-    await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 30_000 });
-    await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.frameWidth > 0 && m.audioPacketsReceived > 0, 30_000);
-    await phone.locator('[data-testid="lens-live"][data-call="live"]').waitFor({ timeout: 30_000 });
-    await waitForMedia(phone, (m) => m.audioPacketsReceived > 20, 20_000);
-    await expectFlowing(tech, frames);
-    await expectFlowing(tech, audioIn);
-    await expectFlowing(phone, audioIn);
+    await expectLiveBothWays(tech, phone);
 
     // Exactly one server holds the room, with the four handles of a live session receiving media.
     const holders = await holdersOfRooms(scene.servers);
@@ -96,13 +97,7 @@ describe('a live session on a pool of two Janus servers', () => {
 
     // No click: a new receiving connection in the console decodes frames, and they keep coming.
     await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 30_000 });
-    const after = await waitForMedia(
-      tech,
-      (m) => m.peerConnections > before.peerConnections && m.framesDecoded > 10 && m.frameWidth > 0,
-      30_000,
-    );
-    expect(after.connected).toBeGreaterThan(0);
-    await expectFlowing(tech, frames);
+    await expectPictureBack(tech, before);
     // What the overlay said meanwhile: that the call moved to another media server.
     const overlays = await tech.evaluate(() => (window as unknown as { __overlays: string[] }).__overlays);
     expect(overlays.some((text) => text.includes(MOVED))).toBe(true);
@@ -111,11 +106,7 @@ describe('a live session on a pool of two Janus servers', () => {
     // The phone is live again and sends its camera. Voice both ways again: the
     // customer's microphone in the console, the technician's on the phone.
     await phone.locator('[data-testid="lens-live"][data-call="live"]').waitFor({ timeout: 30_000 });
-    await expectFlowing(phone, videoOut);
-    await waitForMedia(tech, (m) => m.audioPacketsReceived > 0, 20_000);
-    await expectFlowing(tech, audioIn);
-    await waitForMedia(phone, (m) => m.audioPacketsReceived > 0, 20_000);
-    await expectFlowing(phone, audioIn);
+    await expectPhoneBackBothWays(tech, phone);
     // The survivor's admin API: the room, its four handles, both publishers (camera and microphones) receiving media.
     const inRoom = (await survivor.admin.handles()).filter((h) => h.room !== undefined);
     expect(inRoom.length).toBe(4);

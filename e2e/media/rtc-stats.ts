@@ -124,3 +124,34 @@ export async function expectStopped(page: Page, pick: (m: PageMedia) => number, 
   expect(s.after).toBe(s.before);
   return s;
 }
+
+/** Start just clicked: the console live with the customer's picture and voice, the phone live with the technician's voice. */
+export async function expectLiveBothWays(tech: Page, phone: Page): Promise<void> {
+  await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 30_000 });
+  await waitForMedia(tech, (m) => m.framesDecoded > 10 && m.frameWidth > 0 && m.audioPacketsReceived > 0, 30_000);
+  await phone.locator('[data-testid="lens-live"][data-call="live"]').waitFor({ timeout: 30_000 });
+  await waitForMedia(phone, (m) => m.audioPacketsReceived > 20, 20_000);
+  await expectFlowing(tech, frames);
+  await expectFlowing(tech, audioIn);
+  await expectFlowing(phone, audioIn);
+}
+
+/** After the media moved (another Janus, another node): the console decodes frames on a newer receiving connection than `before`'s, without a click. */
+export async function expectPictureBack(tech: Page, before: PageMedia): Promise<void> {
+  const after = await waitForMedia(
+    tech,
+    (m) => m.peerConnections > before.peerConnections && m.framesDecoded > 10 && m.frameWidth > 0,
+    30_000,
+  );
+  expect(after.connected).toBeGreaterThan(0);
+  await expectFlowing(tech, frames);
+}
+
+/** The phone sends its camera again, and the voice flows both ways again. */
+export async function expectPhoneBackBothWays(tech: Page, phone: Page): Promise<void> {
+  await expectFlowing(phone, videoOut);
+  await waitForMedia(tech, (m) => m.audioPacketsReceived > 0, 20_000);
+  await expectFlowing(tech, audioIn);
+  await waitForMedia(phone, (m) => m.audioPacketsReceived > 0, 20_000);
+  await expectFlowing(phone, audioIn);
+}
