@@ -1,4 +1,5 @@
-// A firewall on loopback for the TURN tests: inside the test namespace every
+// A firewall on loopback for the media tests (TURN, UDP blocked, a phone's
+// link cut): inside the test namespace every
 // local packet goes through lo, so a tc u32 filter there decides which UDP
 // (and which TCP ports) get through; everything it sends to class 1:2 meets a
 // queue that holds nothing and is dropped. Also what the pages' selected
@@ -46,16 +47,30 @@ function filter(prio: number, match: string[], flow: '1:1' | '1:2') {
  * Other TCP passes.
  */
 export function udpOnlyWhere(matches: string[][], closedTcpPorts: number[] = []) {
-  tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '100000');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '10gbit');
-  tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:2', 'handle', '20:', 'pfifo', 'limit', '0');
+  dropQueue();
   for (const match of matches) filter(1, [...UDP, ...match], '1:1');
   filter(2, UDP, '1:2');
   for (const p of closedTcpPorts) {
     filter(3, [...TCP, ...port('dport', p)], '1:2');
     filter(3, [...TCP, ...port('sport', p)], '1:2');
   }
+}
+
+/** UDP from or to any of `ports` goes to the queue that holds nothing; everything else passes. */
+export function dropUdpOfPorts(ports: number[]) {
+  dropQueue();
+  for (const p of ports) {
+    filter(1, [...UDP, ...port('sport', p)], '1:2');
+    filter(1, [...UDP, ...port('dport', p)], '1:2');
+  }
+}
+
+/** The root of every filter here: class 1:1 passes (the default), class 1:2 is a queue that holds nothing. */
+function dropQueue() {
+  tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '100000');
+  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
+  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '10gbit');
+  tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:2', 'handle', '20:', 'pfifo', 'limit', '0');
 }
 
 export const port = (dir: 'sport' | 'dport', value: number, mask = 0xffff) => [

@@ -16,29 +16,15 @@
 // presents (requestVideoFrameCallback), all in Date.now() so the test can set
 // them against the moments of the cut.
 import type { Page } from 'playwright-core';
-
-function tc(...args: string[]) {
-  const run = Bun.spawnSync(['tc', ...args], { stderr: 'pipe' });
-  if (run.exitCode !== 0) throw new Error(`tc ${args.join(' ')}: ${run.stderr.toString()}`);
-}
+import { dropUdpOfPorts, unfilter } from './loopback-filter.ts';
 
 /** Removes any cut (idempotent: nothing to remove is fine). */
-export function restoreLink() {
-  Bun.spawnSync(['tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { stderr: 'ignore' });
-}
+export const restoreLink = unfilter;
 
 /** Drops UDP from and to each of `ports` on lo until restoreLink(); everything else passes. */
 export function cutUdpPorts(ports: number[]) {
   if (!ports.length) throw new Error('no port to cut');
-  tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '100000');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '10gbit');
-  tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:2', 'handle', '20:', 'pfifo', 'limit', '0');
-  const base = ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32'];
-  const udp = ['match', 'ip', 'protocol', '17', '0xff'];
-  for (const port of ports)
-    for (const dir of ['sport', 'dport'])
-      tc(...base, ...udp, 'match', 'ip', dir, String(port), '0xffff', 'flowid', '1:2');
+  dropUdpOfPorts(ports);
 }
 
 /** Janus's UDP ports and the page's own, of every open PeerConnection on the page (recorded by rtc-stats.ts). */

@@ -6,42 +6,15 @@
 // limit 0; this kernel has no drop action module), TCP passes. Removed after
 // the test whatever happens.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { udpOnlyWhere, unfilter } from './loopback-filter.ts';
 import { mediaOf, waitForMedia } from './rtc-stats.ts';
 import { customerJoins, startScene, type Scene } from './scene.ts';
 
 let scene: Scene;
 
-function tc(...args: string[]) {
-  const run = Bun.spawnSync(['tc', ...args], { stderr: 'pipe' });
-  if (run.exitCode !== 0) throw new Error(`tc ${args.join(' ')}: ${run.stderr.toString()}`);
-}
-const blockUdp = () => {
-  tc('qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '100000');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
-  tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '10gbit');
-  tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:2', 'handle', '20:', 'pfifo', 'limit', '0');
-  tc(
-    'filter',
-    'add',
-    'dev',
-    'lo',
-    'parent',
-    '1:',
-    'protocol',
-    'ip',
-    'prio',
-    '1',
-    'u32',
-    'match',
-    'ip',
-    'protocol',
-    '17',
-    '0xff',
-    'flowid',
-    '1:2',
-  );
-};
-const unblockUdp = () => Bun.spawnSync(['tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { stderr: 'ignore' });
+/** Every UDP packet dropped (no UDP matched to pass); TCP passes. */
+const blockUdp = () => udpOnlyWhere([]);
+const unblockUdp = unfilter;
 
 beforeAll(async () => {
   scene = await startScene({
