@@ -23,7 +23,8 @@ export async function publishOffer(
   await dropPublisher(me);
   const handle = await gateway.attach();
   me.pub = handle;
-  handle.onEvent((event) => onPublisherEvent(ctx, media, side, handle, event));
+  const flow: VideoFlow = { lost: false };
+  handle.onEvent((event) => onPublisherEvent(ctx, media, side, handle, event, flow));
   try {
     const { data, jsep } = await handle.request(
       {
@@ -54,10 +55,12 @@ function onPublisherEvent(
   side: Side,
   handle: VideoRoomHandle,
   event: JanusEvent,
+  flow: VideoFlow,
 ): void {
   const me = media[side];
   if (me.pub !== handle) return;
-  if (event.janus === 'trickle')
+  if (event.janus === 'media' && event.type === 'video') onVideoFlow(ctx, media, side, handle, event, flow);
+  else if (event.janus === 'trickle')
     me.peer?.send({
       type: 'rtc.candidate',
       sessionId: media.sessionId,
@@ -85,4 +88,36 @@ function onPublisherEvent(
       void runInOrder(media, other(side), 'subscribe', () => dropSubscriber(media[other(side)])).catch(() => {});
     }
   }
+}
+
+/** Whether Janus last said this publisher's video stopped arriving. */
+type VideoFlow = { lost: boolean };
+
+/**
+ * Janus says when a publisher's video stops arriving (no packet for its
+ * no_media_timer, 1 s) and when it comes back. After a loss of a few seconds
+ * (a phone's link dropping and returning) the viewer holds frames that need
+ * lost ones; Chromium's receiver then mostly NACKs, which Janus cannot answer
+ * (it never had those packets), instead of asking for a keyframe, and the
+ * picture waited for the room's periodic request (fir_freq, 2 s). Asking the
+ * publisher for a keyframe as its video resumes brings the picture back
+ * within a round trip (bench/network-switch.ts).
+ */
+function onVideoFlow(
+  ctx: MediaContext,
+  media: SessionMedia,
+  side: Side,
+  handle: VideoRoomHandle,
+  event: JanusEvent,
+  flow: VideoFlow,
+): void {
+  if (event.receiving === false) {
+    flow.lost = true;
+    return;
+  }
+  if (event.receiving !== true || !flow.lost) return;
+  flow.lost = false;
+  void runInOrder(media, side, 'publish', async () => {
+    if (media[side].pub === handle) await handle.request({ request: 'configure', keyframe: true });
+  }).catch((err) => ctx.log.info('media keyframe request failed', { sessionId: media.sessionId, side, err }));
 }

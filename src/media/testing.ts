@@ -70,6 +70,8 @@ export type MediaBackend = {
   media: MediaService;
   /** Set on the fake only: scenarios that inject Janus's events or faults need it. */
   fake?: FakeJanus;
+  /** Set on the real one only: room administration on the bundled Janus, for requests the service does not expose. */
+  ask?: VideoRoomAdmin;
   saved: Map<string, unknown>;
   roomExists(id: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -104,6 +106,7 @@ export async function realBackend(): Promise<MediaBackend> {
   return {
     name: 'real',
     media,
+    ask,
     saved,
     roomExists: (id) => ask.exists(id),
     async stop() {
