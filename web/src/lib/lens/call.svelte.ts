@@ -295,10 +295,16 @@ export class LensCall {
 				if (leg === this.#ready && s === 'failed') return this.#rewarm(RETRY_MS);
 				if (leg !== this.#pub) return;
 				this.#watch?.state(s);
+				// The watch gave up on it and published anew.
+				if (leg !== this.#pub) return;
 				if (s === 'connected') {
 					this.status = 'live';
 					this.problem = null;
-				} else if (s === 'failed' && !this.#watch) this.#again();
+				}
+				// Failed and not being restarted (never connected: nothing to restart): publish anew in a
+				// moment. Left to the watch alone, a connection that failed under a firewall stayed failed
+				// after the network let it through.
+				else if (s === 'failed' && !this.#watch?.restarting) this.#again();
 			}
 		);
 		return leg;
