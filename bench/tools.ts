@@ -44,28 +44,27 @@ const TECH = { email: 'bench-tools@example.test', password: 'bench password 123'
 const POINTS_PER_SECOND = 60;
 
 /**
- * The phone's camera: the 1920×1080 marker camera, or `LOUPE_BENCH_TOOLS_CAMERA=WxH`
- * (e.g. 640x360) for the same markers at another size. On the 2-core test machine
- * two Chromiums encoding and decoding 1080p leave little CPU for anything else:
- * a smaller camera shows what the tools cost when the machine is not the limit.
+ * The marker camera at another size, the markers scaled with it. The strokes
+ * and the frame rate are measured with a 640×360 camera: on the 2-core test
+ * machine, two Chromiums encoding and decoding 1080p in software, each
+ * emulating its GPU in software (SwiftShader), leave no CPU for anything else,
+ * so a 1080p figure says what the machine lacks, not what drawing costs. The
+ * snapshot needs the 1920×1080 camera (its full size is the figure), and the
+ * strokes are measured there too, beside it, without a target.
  */
-function cameraOf(): CameraScene | undefined {
-  const wanted = process.env.LOUPE_BENCH_TOOLS_CAMERA;
-  if (!wanted) return undefined;
-  const m = /^(\d{3,4})x(\d{3,4})$/.exec(wanted);
-  if (!m) throw new Error(`LOUPE_BENCH_TOOLS_CAMERA=${wanted}: write it as WIDTHxHEIGHT, e.g. 640x360`);
-  const width = Number(m[1]);
+function sized(width: number, height: number): CameraScene {
   const scale = width / LANDSCAPE.width;
   return {
     ...LANDSCAPE,
     width,
-    height: Number(m[2]),
+    height,
     markers: LANDSCAPE.markers.map((marker) => ({
       ...marker,
       size: Math.max(16, 2 * Math.round((marker.size * scale) / 2)),
     })),
   };
 }
+const STROKE_CAMERA = sized(640, 360);
 /** Phone CSS pixels between successive points of a stroke: each lands on fresh canvas. */
 const STEP_PX = 12;
 
@@ -202,91 +201,148 @@ async function measureSnapshots(s: ToolsScene, runs: number, log: (l: string) =>
   return { times, sizes };
 }
 
+type Drawn = { strokes: StrokeResult; before: number; after: number };
+/** The reference: the same stroke message through a bare WebSocket echo. */
+type Echo = { trips: number[]; message: string };
+
+/** A live session's strokes at 60 points/s, with the console's frame rate before, while and after. */
+async function drawOn(s: ToolsScene, windowMs: number, log: (l: string) => void): Promise<Drawn> {
+  const size = `${s.camera.width}×${s.camera.height}`;
+  // The strokes last one window: as many points as 60/s gives in it.
+  const points = Math.round((windowMs / 1000) * POINTS_PER_SECOND);
+  await pickTool(s.tech, 'draw');
+  await countFrames(s.tech, CONSOLE_VIDEO);
+  await watchStrokeMessages(s.tech, 'send');
+  await watchStrokeMessages(s.phone, 'receive');
+  log(`tools ${size}: warm-up stroke`);
+  await measureStrokes(s, 20, 12);
+  const before = await fpsOver(s.tech, windowMs);
+  log(`tools ${size}: console video ${round(before)} frames/s without strokes`);
+  const strokes = await measureStrokes(s, points);
+  const after = await fpsOver(s.tech, windowMs);
+  log(
+    `tools ${size}: ${strokes.latencies.length} of ${strokes.points} points seen on the phone; console video ${round(strokes.fpsWith)} frames/s with strokes, ${round(after)} after; stroke p50 ${round(percentile(strokes.latencies, 50))} ms, p95 ${round(percentile(strokes.latencies, 95))} ms; steps p95: → send ${p95(strokes.steps.toSend)}, → phone ${p95(strokes.steps.relay)}, → drawn ${p95(strokes.steps.toDrawn)} ms`,
+  );
+  return { strokes, before, after };
+}
+
+const p50 = (xs: number[]) => round(percentile(xs, 50));
+const p95 = (xs: number[]) => round(percentile(xs, 95));
+
+function breakdownOf(d: Drawn): string {
+  const { steps } = d.strokes;
+  return `p50 of each step (${steps.toSend.length} points matched in both sockets' messages): pointer event → console's socket send ${p50(steps.toSend)} ms, → phone's socket receipt ${p50(steps.relay)} ms (Loupe's relay), → drawn ${p50(steps.toDrawn)} ms.`;
+}
+
 const benchmark: Benchmark = {
   name: 'tools',
   netns: true,
   async run({ quick, log }: BenchOptions): Promise<Figure[]> {
     const windowMs = quick ? 3_000 : 10_000;
-    // The strokes last one window: as many points as 60/s gives in it.
-    const points = Math.round((windowMs / 1000) * POINTS_PER_SECOND);
     const snapshotRuns = quick ? 3 : 10;
     const echo = startEcho();
-    const s = await startLiveWithMarkers({ rtpPorts: '40900-40999', technician: TECH, camera: cameraOf() });
     try {
-      await pickTool(s.tech, 'draw');
-      await countFrames(s.tech, CONSOLE_VIDEO);
-      await watchStrokeMessages(s.tech, 'send');
-      await watchStrokeMessages(s.phone, 'receive');
-      log('tools: warm-up stroke');
-      await measureStrokes(s, 20, 12);
-      const before = await fpsOver(s.tech, windowMs);
-      log(`tools: console video ${round(before)} frames/s without strokes`);
-      const strokes = await measureStrokes(s, points);
-      const after = await fpsOver(s.tech, windowMs);
-      const without = (before + after) / 2;
-      log(
-        `tools: ${strokes.latencies.length} of ${strokes.points} points seen on the phone; console video ${round(strokes.fpsWith)} frames/s with strokes, ${round(after)} after`,
-      );
-      const message = JSON.stringify({
-        type: 'tool.stroke',
-        sessionId: s.sessionId,
-        stroke: { id: 1, kind: 'free', color: 'red', points: [[0.4321, 0.5678]], done: false, live: true },
-      });
-      const echoTrips = await echoRoundTrips(s.lab, echo.url, message, Math.max(points, 200), POINTS_PER_SECOND);
-      const snaps = await measureSnapshots(s, snapshotRuns, log);
-
-      const lp50 = percentile(strokes.latencies, 50);
-      const lp95 = percentile(strokes.latencies, 95);
-      const sp50 = percentile(snaps.times, 50);
-      const full = snaps.sizes.every((x) => x === `${s.camera.width}×${s.camera.height}`);
-      const p50 = (xs: number[]) => round(percentile(xs, 50));
-      const breakdown = `p50 of each step (${strokes.steps.toSend.length} points matched in both sockets' messages): pointer event → console's socket send ${p50(strokes.steps.toSend)} ms, → phone's socket receipt ${p50(strokes.steps.relay)} ms (Loupe's relay), → drawn ${p50(strokes.steps.toDrawn)} ms.`;
-      log(`tools: stroke latency ${breakdown}`);
-      const strokeNote = `${breakdown} ${strokes.latencies.length} points of ${strokes.points} streamed at ${POINTS_PER_SECOND}/s were seen on the phone (${strokes.missed} missed); from the console's pointer event (its timestamp) to the phone's animation frame that first had ink at the point's spot on canvas[data-lens-overlay]. Reference: the same tool.stroke message, ${message.length} bytes, round-tripped through a bare Bun.serve WebSocket echo from a blank page of the console's browser, ${echoTrips.length} times at ${POINTS_PER_SECOND}/s.`;
-      return [
-        {
-          id: 'tools.stroke.p50',
-          label: "Stroke latency (console pointer event → drawn on the phone's screen), p50",
-          value: round(lp50),
-          unit: 'ms',
-          reference: { label: 'bare WebSocket echo round trip, p50', value: round(percentile(echoTrips, 50), 2) },
-          note: strokeNote,
-        },
-        {
-          id: 'tools.stroke.p95',
-          label: 'Stroke latency, p95',
-          value: round(lp95),
-          unit: 'ms',
-          reference: { label: 'bare WebSocket echo round trip, p95', value: round(percentile(echoTrips, 95), 2) },
-          target: '≤ 50 ms',
-          met: lp95 <= 50,
-          note: strokeNote,
-        },
-        {
-          id: 'tools.snapshot.p50',
-          label: "Snapshot (click → full-resolution photo shown in the console's gallery), p50",
-          value: round(sp50),
-          unit: 'ms',
-          target: '≤ 1.5 s',
-          met: sp50 <= 1_500 && full,
-          note: `${snaps.times.length} snapshots one after another, fake camera ${s.camera.width}×${s.camera.height}; the gallery's images were ${[...new Set(snaps.sizes)].join(', ')}${full ? '' : " (not the camera's full size: target not met)"}; max ${round(Math.max(...snaps.times))} ms.`,
-        },
-        {
-          id: 'tools.console.fps',
-          label: 'Console live video while a stroke streams at 60 points/s',
-          value: round(strokes.fpsWith),
-          unit: 'frames/s',
-          reference: { label: 'the same console without strokes (before and after, mean)', value: round(without) },
-          target: 'not lower (≥ 95 % of without, the run-to-run noise)',
-          met: strokes.fpsWith >= 0.95 * without,
-          note: `requestVideoFrameCallback on video[data-live-video], ${Math.round(windowMs / 1000)} s windows: ${round(before)} before, ${round(strokes.fpsWith)} with strokes, ${round(after)} after; camera 30 frames/s at ${s.camera.width}×${s.camera.height}.`,
-        },
-      ];
+      const small = await startLiveWithMarkers({ rtpPorts: '40900-40999', technician: TECH, camera: STROKE_CAMERA });
+      let d: Drawn;
+      let ref: Echo;
+      try {
+        d = await drawOn(small, windowMs, log);
+        const message = JSON.stringify({
+          type: 'tool.stroke',
+          sessionId: small.sessionId,
+          stroke: { id: 1, kind: 'free', color: 'red', points: [[0.4321, 0.5678]], done: false, live: true },
+        });
+        const count = Math.max(d.strokes.points, 200);
+        ref = { message, trips: await echoRoundTrips(small.lab, echo.url, message, count, POINTS_PER_SECOND) };
+      } finally {
+        await small.stop();
+      }
+      const large = await startLiveWithMarkers({ rtpPorts: '40900-40999', technician: TECH });
+      let big: Drawn;
+      let snaps: Awaited<ReturnType<typeof measureSnapshots>>;
+      try {
+        big = await drawOn(large, windowMs, log);
+        snaps = await measureSnapshots(large, snapshotRuns, log);
+      } finally {
+        await large.stop();
+      }
+      return figures(d, ref, big, snaps, large.camera, windowMs);
     } finally {
       echo.stop();
-      await s.stop();
     }
   },
 };
+
+function figures(
+  d: Drawn,
+  ref: Echo,
+  big: Drawn,
+  snaps: { times: number[]; sizes: string[] },
+  camera: CameraScene,
+  windowMs: number,
+): Figure[] {
+  const lp50 = percentile(d.strokes.latencies, 50);
+  const lp95 = percentile(d.strokes.latencies, 95);
+  const sp50 = percentile(snaps.times, 50);
+  const full = snaps.sizes.every((x) => x === `${camera.width}×${camera.height}`);
+  const small = `${STROKE_CAMERA.width}×${STROKE_CAMERA.height}`;
+  const strokeNote = `Phone camera ${small}. ${breakdownOf(d)} ${d.strokes.latencies.length} points of ${d.strokes.points} streamed at ${POINTS_PER_SECOND}/s were seen on the phone (${d.strokes.missed} missed); from the console's pointer event (its timestamp) to the phone's animation frame that first had ink at the point's spot on canvas[data-lens-overlay]. Reference: the same tool.stroke message, ${ref.message.length} bytes, round-tripped through a bare Bun.serve WebSocket echo from a blank page of the console's browser, ${ref.trips.length} times at ${POINTS_PER_SECOND}/s.`;
+  const without = (d.before + d.after) / 2;
+  const bigWithout = (big.before + big.after) / 2;
+  return [
+    {
+      id: 'tools.stroke.p50',
+      label: "Stroke latency (console pointer event → drawn on the phone's screen), p50",
+      value: round(lp50),
+      unit: 'ms',
+      reference: { label: 'bare WebSocket echo round trip, p50', value: round(percentile(ref.trips, 50), 2) },
+      note: strokeNote,
+    },
+    {
+      id: 'tools.stroke.p95',
+      label: 'Stroke latency, p95',
+      value: round(lp95),
+      unit: 'ms',
+      reference: { label: 'bare WebSocket echo round trip, p95', value: round(percentile(ref.trips, 95), 2) },
+      target: '≤ 50 ms',
+      met: lp95 <= 50,
+      note: strokeNote,
+    },
+    {
+      id: 'tools.snapshot.p50',
+      label: "Snapshot (click → full-resolution photo shown in the console's gallery), p50",
+      value: round(sp50),
+      unit: 'ms',
+      target: '≤ 1.5 s',
+      met: sp50 <= 1_500 && full,
+      note: `${snaps.times.length} snapshots one after another, fake camera ${camera.width}×${camera.height}; the gallery's images were ${[...new Set(snaps.sizes)].join(', ')}${full ? '' : " (not the camera's full size: target not met)"}; max ${round(Math.max(...snaps.times))} ms.`,
+    },
+    {
+      id: 'tools.console.fps',
+      label: 'Console live video while a stroke streams at 60 points/s',
+      value: round(d.strokes.fpsWith),
+      unit: 'frames/s',
+      reference: { label: 'the same console without strokes (before and after, mean)', value: round(without) },
+      target: 'not lower (≥ 95 % of without, the run-to-run noise)',
+      met: d.strokes.fpsWith >= 0.95 * without,
+      note: `Frames the console's compositor presented (requestVideoFrameCallback's presentedFrames) of video[data-live-video], ${Math.round(windowMs / 1000)} s windows: ${round(d.before)} before, ${round(d.strokes.fpsWith)} with strokes, ${round(d.after)} after; camera 30 frames/s at ${small}.`,
+    },
+    {
+      id: 'tools.stroke.p95.1080p',
+      label: 'Stroke latency with the 1920×1080 camera, p95 (the test machine out of CPU)',
+      value: round(percentile(big.strokes.latencies, 95)),
+      unit: 'ms',
+      note: `p50 ${round(percentile(big.strokes.latencies, 50))} ms. ${breakdownOf(big)} Both devices' Chromiums on the same 2 cores encode and decode 1080p and emulate their GPUs in software: see bench/README.md.`,
+    },
+    {
+      id: 'tools.console.fps.1080p',
+      label: 'Console live video while drawing, 1920×1080 camera (the test machine out of CPU)',
+      value: round(big.strokes.fpsWith),
+      unit: 'frames/s',
+      reference: { label: 'the same console without strokes (before and after, mean)', value: round(bigWithout) },
+      note: `${round(big.before)} before, ${round(big.strokes.fpsWith)} with strokes, ${round(big.after)} after.`,
+    },
+  ];
+}
 
 export default benchmark;

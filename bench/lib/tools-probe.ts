@@ -26,9 +26,19 @@ export const pointerMoves = (console_: Page) =>
   console_.evaluate(() => ((window as Win).__benchTools?.moves ?? []) as { t: number; x: number; y: number }[]);
 
 /**
- * Phone: watches `targets` (CSS pixels of the page) on the overlay canvas; on
+ * Phone: watches `targets` (CSS pixels of the page) on the overlay canvas; in
  * each animation frame, the first time a target's 3×3 pixels have ink there,
  * records that frame's time. `stop()` via stopWatchOverlay.
+ *
+ * The look comes after every animation-frame callback of the frame: the
+ * overlay draws in its own callback, which runs after the probe's (the
+ * probe's loop asked first), so a look from the probe's callback would see a
+ * stroke only a frame after the one that painted it. A ResizeObserver on a
+ * 1-pixel element whose width the probe flips in its callback is called by
+ * the browser after that frame's callbacks and layout, before it paints.
+ * One read of the canvas per frame (the strip under the next targets, a CSS
+ * pixel to a pixel), not one per target: reading a canvas back is what the
+ * probe costs the phone's page.
  */
 export function watchOverlay(phone: Page, selector: string, targets: { x: number; y: number }[]): Promise<void> {
   return phone.evaluate(
@@ -36,34 +46,59 @@ export function watchOverlay(phone: Page, selector: string, targets: { x: number
       const w = window as Win;
       const canvas = document.querySelector<HTMLCanvasElement>(selector)!;
       const scratch = document.createElement('canvas');
-      scratch.width = 3;
-      scratch.height = 3;
       const ctx = scratch.getContext('2d', { willReadFrequently: true })!;
       const seen: (number | null)[] = targets.map(() => null);
       let next = 0;
       let running = true;
-      w.__benchTools = { ...w.__benchTools, seen, stop: () => (running = false) };
-      const inked = (i: number) => {
+      let frameAt = 0;
+      const flip = document.createElement('div');
+      flip.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;visibility:hidden;pointer-events:none';
+      document.body.append(flip);
+      const look = () => {
+        // Points arrive in order: look at the next few not seen yet (a skipped one is looked at again later).
+        const ahead = targets.slice(next, next + 8).filter((_, k) => seen[next + k] === null);
+        if (!ahead.length) return;
         const r = canvas.getBoundingClientRect();
         const sx = canvas.width / r.width;
         const sy = canvas.height / r.height;
-        const px = (targets[i]!.x - r.left) * sx;
-        const py = (targets[i]!.y - r.top) * sy;
-        ctx.clearRect(0, 0, 3, 3);
-        ctx.drawImage(canvas, px - 1.5 * sx, py - 1.5 * sy, 3 * sx, 3 * sy, 0, 0, 3, 3);
-        const d = ctx.getImageData(0, 0, 3, 3).data;
-        for (let k = 3; k < d.length; k += 4) if (d[k]! >= 48) return true;
-        return false;
+        const left = Math.floor(Math.min(...ahead.map((t) => t.x)) - 2);
+        const top = Math.floor(Math.min(...ahead.map((t) => t.y)) - 2);
+        const width = Math.ceil(Math.max(...ahead.map((t) => t.x)) + 2) - left;
+        const height = Math.ceil(Math.max(...ahead.map((t) => t.y)) + 2) - top;
+        if (scratch.width !== width || scratch.height !== height) {
+          scratch.width = width;
+          scratch.height = height;
+        } else ctx.clearRect(0, 0, width, height);
+        ctx.drawImage(canvas, (left - r.left) * sx, (top - r.top) * sy, width * sx, height * sy, 0, 0, width, height);
+        const d = ctx.getImageData(0, 0, width, height).data;
+        const inked = (t: { x: number; y: number }) => {
+          const x0 = Math.round(t.x - left - 1.5);
+          const y0 = Math.round(t.y - top - 1.5);
+          for (let y = y0; y < y0 + 3; y++)
+            for (let x = x0; x < x0 + 3; x++) if (d[(y * width + x) * 4 + 3]! >= 48) return true;
+          return false;
+        };
+        for (let i = next; i < Math.min(targets.length, next + 8); i++)
+          if (seen[i] === null && inked(targets[i]!)) {
+            seen[i] = frameAt;
+            if (i === next) while (next < targets.length && seen[next] !== null) next++;
+          }
+      };
+      const observer = new ResizeObserver(() => running && frameAt > 0 && look());
+      observer.observe(flip);
+      w.__benchTools = {
+        ...w.__benchTools,
+        seen,
+        stop: () => {
+          running = false;
+          observer.disconnect();
+          flip.remove();
+        },
       };
       const frame = () => {
         if (!running) return;
-        const now = performance.timeOrigin + performance.now();
-        // Points arrive in order: look at the next few not seen yet (a skipped one is looked at again later).
-        for (let i = next; i < Math.min(targets.length, next + 8); i++)
-          if (seen[i] === null && inked(i)) {
-            seen[i] = now;
-            if (i === next) while (next < targets.length && seen[next] !== null) next++;
-          }
+        frameAt = performance.timeOrigin + performance.now();
+        flip.style.width = flip.style.width === '1px' ? '2px' : '1px';
         requestAnimationFrame(frame);
       };
       requestAnimationFrame(frame);
@@ -79,15 +114,19 @@ export const overlaySeen = (phone: Page) =>
     return b.seen as (number | null)[];
   });
 
-/** Console: counts the video's presented frames from now on; `framesSince` reads the count and the time. */
+/**
+ * Console: counts the video's presented frames from now on; `framesNow` reads the count and the time.
+ * The count is the compositor's (`presentedFrames`), not the callbacks: a busy
+ * main thread runs fewer callbacks than the frames the video shows.
+ */
 export function countFrames(console_: Page, selector: string): Promise<void> {
   return console_.evaluate((selector) => {
     const w = window as Win;
     const v = document.querySelector<HTMLVideoElement>(selector)!;
     const state = { frames: 0 };
     w.__benchTools = { ...w.__benchTools, video: state };
-    const tick = () => {
-      state.frames++;
+    const tick = (_now: number, meta: { presentedFrames: number }) => {
+      state.frames = meta.presentedFrames;
       v.requestVideoFrameCallback(tick);
     };
     v.requestVideoFrameCallback(tick);
