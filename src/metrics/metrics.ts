@@ -90,7 +90,7 @@ export class Metrics implements QueryObserver {
   });
   private readonly pool = new Gauge({
     name: 'loupe_db_pool_connections',
-    help: 'Database connections by state: max (the pool may open; 1 for PGlite), open (this node has, from pg_stat_activity), in_use (busy or in a transaction, the scrape\'s own not counted).',
+    help: "Database connections by state: max (the pool may open; 1 for PGlite), open (this node has, from pg_stat_activity), in_use (busy or in a transaction, the scrape's own not counted).",
     labelNames: ['state'],
     registers: [this.registry],
   });
