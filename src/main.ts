@@ -167,15 +167,21 @@ else
 const outbox = new Outbox(deps, gateway, { onResult: metrics && ((result) => metrics.smsResult(result)) });
 outbox.start();
 // E-mail invitations (docs/integrations.md): only with SMTP_URL; without it the method is refused and not offered.
-const emailOutbox = config.smtp ? new EmailOutbox(deps, createSmtpSender(config.smtp)) : undefined;
+const emailOutbox = config.smtp
+  ? new EmailOutbox(deps, createSmtpSender(config.smtp), {
+      onResult: metrics && ((result) => metrics.emailResult(result)),
+    })
+  : undefined;
 emailOutbox?.start();
 if (config.smtp) log.info('e-mail invitations', { from: config.smtp.from });
 
 // Webhooks (docs/integrations.md): the audit log's events to the receivers, off the request path.
-const webhooks = startWebhooks(deps);
+const webhooks = startWebhooks(deps, {
+  onAttempt: metrics && ((outcome, seconds) => metrics.webhookAttempt(outcome, seconds)),
+});
 
 const sockets = new SocketRegistry();
-metrics?.collectFrom({ db: database.db, log, sockets, janus, media });
+metrics?.collectFrom({ db: database.db, dbKind: database.kind, log, sockets, janus, media });
 const mail = cluster.mail;
 const app = createApp({
   ...deps,

@@ -25,6 +25,8 @@ export type EmailOutboxOptions = {
   maxAttempts?: number;
   /** The waits between attempts (the last one repeats); tests shorten them. */
   backoffMs?: readonly number[];
+  /** Told each send's outcome (the metrics' loupe_email_results_total). */
+  onResult?: (result: 'sent' | 'retried' | 'failed') => void;
 };
 
 /**
@@ -170,6 +172,8 @@ export class EmailOutbox {
         await auditEmail(tx, row.sessionId, done.status, row.id, { reason: done.error, address: row.to });
       return done;
     });
+    if (updated)
+      this.opts.onResult?.(updated.status === 'queued' ? 'retried' : updated.status === 'failed' ? 'failed' : 'sent');
     this.deps.log[result.ok ? 'info' : 'warn']('email sent', {
       email: row.id,
       session: row.sessionId,
@@ -208,7 +212,10 @@ export class EmailOutbox {
         await auditEmail(tx, row.sessionId, 'failed', row.id, { reason: row.error, address: row.to });
       return rows;
     });
-    for (const row of stale) await this.announce(row.sessionId);
+    for (const row of stale) {
+      this.opts.onResult?.('failed');
+      await this.announce(row.sessionId);
+    }
   }
 
   private async announce(sessionId: string): Promise<void> {

@@ -148,13 +148,18 @@ describe('GET /metrics', () => {
     expect((await scrape(listener.url)).value('loupe_sockets_open', { kind: 'console' })).toBe(0);
   });
 
-  test('process metrics work under Bun, and the SMS results start at 0', async () => {
+  // The results counters' counting goes through the real outboxes and worker: outbox-metrics.test.ts.
+  test('process metrics work under Bun, and the results counters start at 0', async () => {
     const m = await scrape(listener.url);
     expect(m.value('loupe_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(m.value('loupe_process_cpu_seconds_total')).toBeGreaterThan(0);
-    for (const result of ['sent', 'retried', 'failed']) expect(m.value('loupe_sms_results_total', { result })).toBe(0);
-    metrics.smsResult('sent');
-    expect((await scrape(listener.url)).value('loupe_sms_results_total', { result: 'sent' })).toBe(1);
+    for (const result of ['sent', 'retried', 'failed']) {
+      expect(m.value('loupe_sms_results_total', { result })).toBe(0);
+      expect(m.value('loupe_email_results_total', { result })).toBe(0);
+    }
+    for (const outcome of ['delivered', 'retried', 'failed'])
+      expect(m.value('loupe_webhook_attempts_total', { outcome })).toBe(0);
+    expect(m.value('loupe_webhook_attempt_seconds_count')).toBe(0);
   });
 });
 

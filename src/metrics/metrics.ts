@@ -15,11 +15,13 @@ import type { JanusStatus } from '../media/supervisor.ts';
 import { SOCKET_KINDS, type SocketRegistry } from '../realtime/registry.ts';
 import type { QueryObserver } from '../db/query-timing.ts';
 import { OTHER_ROUTE, RouteLabels } from './route-label.ts';
-import { readTableCounts } from './tables.ts';
+import { readPoolConnections, readTableCounts } from './tables.ts';
 
 /** What the scrape reads; each is optional (a test, or a part Loupe runs without). */
 export type MetricSources = {
   db?: Db;
+  /** Which database `db` is: PostgreSQL's pool is read from pg_stat_activity, PGlite has one connection. */
+  dbKind?: 'pglite' | 'postgres';
   log?: Logger;
   sockets?: Pick<SocketRegistry, 'count'>;
   janus?: { status(): Pick<JanusStatus, 'state' | 'restarts'> };
@@ -29,6 +31,13 @@ export type MetricSources = {
 /** What one SMS submit came to (src/sms/outbox.ts): accepted, put back for a retry, or given up. */
 export type SmsResult = 'sent' | 'retried' | 'failed';
 const SMS_RESULTS: readonly SmsResult[] = ['sent', 'retried', 'failed'];
+/** What one e-mail send came to (src/email/outbox.ts): accepted, put back for a retry, or failed. */
+export type EmailResult = 'sent' | 'retried' | 'failed';
+/** What one webhook delivery attempt came to (src/webhooks/worker.ts): a 2xx, a retry later, given up. */
+export type WebhookOutcome = 'delivered' | 'retried' | 'failed';
+const WEBHOOK_OUTCOMES: readonly WebhookOutcome[] = ['delivered', 'retried', 'failed'];
+/** Seconds; a receiver on the same network answers in ms, WEBHOOK_TIMEOUT_MS cuts an attempt off at 10 s. */
+export const WEBHOOK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Seconds; from a cached API answer (~1 ms) to a slow upload or report (10 s). */
 export const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -81,9 +90,13 @@ export class Metrics implements QueryObserver {
   });
   private readonly pool = new Gauge({
     name: 'loupe_db_pool_connections',
-    help: 'Connections the database driver may open (PostgreSQL pool size; 1 for the embedded PGlite).',
+    help: "Database connections by state: max (the pool may open; 1 for PGlite), open (this node has, from pg_stat_activity), in_use (busy or in a transaction, the scrape's own not counted).",
+    labelNames: ['state'],
     registers: [this.registry],
   });
+  private poolMax = 0;
+  /** loupe_db_queries_in_flight's value, for PGlite's one connection in use. */
+  private running = 0;
   private readonly dbUp = new Gauge({
     name: 'loupe_db_up',
     help: "1 when this scrape's count query answered, else 0 (the session and outbox gauges then keep the last counts).",
@@ -110,6 +123,24 @@ export class Metrics implements QueryObserver {
     name: 'loupe_sms_results_total',
     help: 'SMS submits by result: sent (the SMSC accepted it), retried (put back in the queue), failed.',
     labelNames: ['result'],
+    registers: [this.registry],
+  });
+  private readonly emailResults = new Counter({
+    name: 'loupe_email_results_total',
+    help: 'E-mail sends by result: sent (the server accepted it), retried (put back in the queue), failed.',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  private readonly webhookAttempts = new Counter({
+    name: 'loupe_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), retried (queued again), failed (given up).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly webhookSeconds = new Histogram({
+    name: 'loupe_webhook_attempt_seconds',
+    help: "Time of one webhook delivery attempt, from the request to the receiver's answer (or the timeout).",
+    buckets: WEBHOOK_BUCKETS,
     registers: [this.registry],
   });
 
@@ -154,7 +185,11 @@ export class Metrics implements QueryObserver {
         this.set(sources().media?.status().sessions ?? 0);
       },
     });
-    for (const result of SMS_RESULTS) this.smsResults.inc({ result }, 0);
+    for (const result of SMS_RESULTS) {
+      this.smsResults.inc({ result }, 0);
+      this.emailResults.inc({ result }, 0);
+    }
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookAttempts.inc({ outcome }, 0);
     collectDefaultMetrics({ register: this.registry, prefix: 'loupe_' });
   }
 
@@ -193,19 +228,33 @@ export class Metrics implements QueryObserver {
     this.smsResults.inc({ result });
   }
 
+  /** An e-mail send's outcome (src/email/outbox.ts's onResult). */
+  emailResult(result: EmailResult): void {
+    this.emailResults.inc({ result });
+  }
+
+  /** A webhook delivery attempt (src/webhooks/worker.ts's onAttempt). */
+  webhookAttempt(outcome: WebhookOutcome, seconds: number): void {
+    this.webhookAttempts.inc({ outcome });
+    this.webhookSeconds.observe(seconds);
+  }
+
   queryStarted(): number {
     this.inFlight.inc();
+    this.running++;
     return performance.now();
   }
 
   queryEnded(started: number, failed: boolean): void {
     this.inFlight.dec();
+    this.running--;
     this.queries.observe((performance.now() - started) / 1000);
     if (failed) this.queryErrors.inc();
   }
 
   poolSize(connections: number): void {
-    this.pool.set(connections);
+    this.poolMax = connections;
+    this.pool.set({ state: 'max' }, connections);
   }
 
   /** The text Prometheus reads: the counts read now, then every metric. */
@@ -239,6 +288,7 @@ export class Metrics implements QueryObserver {
       for (const [state, n] of counts.sessions) this.sessions.set({ state }, n);
       for (const outbox of ['sms', 'email', 'webhook'] as const)
         for (const [status, n] of counts[outbox]) this.outbox.set({ outbox, status }, n);
+      await this.readPool(db, timeout);
       this.dbUp.set(1);
     } catch (err) {
       this.dbUp.set(0);
@@ -247,5 +297,22 @@ export class Metrics implements QueryObserver {
       clearTimeout(timer);
       this.collectSeconds.set((performance.now() - started) / 1000);
     }
+  }
+
+  /**
+   * postgres-js shows no pool statistics (only `options.max`), so PostgreSQL
+   * tells which connections are this node's: those of its application_name
+   * (src/cluster sets one per node). PGlite is one connection, busy while a query runs.
+   */
+  private async readPool(db: Db, timeout: Promise<never>): Promise<void> {
+    if (this.sources.dbKind === 'postgres') {
+      const pool = await Promise.race([readPoolConnections(db), timeout]);
+      this.pool.set({ state: 'open' }, pool.open);
+      this.pool.set({ state: 'in_use' }, pool.inUse);
+    } else if (this.sources.dbKind === 'pglite') {
+      this.pool.set({ state: 'open' }, 1);
+      this.pool.set({ state: 'in_use' }, Math.min(1, this.running));
+    }
+    if (!this.poolMax && this.sources.dbKind === 'pglite') this.poolSize(1);
   }
 }

@@ -2,6 +2,7 @@
 // too, failures are counted, and the HTTP middleware adds no query to a
 // request. On PGlite, and on PostgreSQL with LOUPE_TEST_DATABASE_URL.
 import { newNodeId } from '../cluster/nodes.ts';
+import { nodeApplicationName } from '../cluster/media-home.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../app.ts';
@@ -25,7 +26,13 @@ beforeAll(async () => {
   metrics = new Metrics();
   // Its own connection (PostgreSQL) or its own PGlite, from a dump of the migrated, emptied test database.
   const loadDataDir = url ? undefined : await (await freshTestDatabase()).dumpDataDir!();
-  database = await openDatabase({ url, loadDataDir, queryObserver: metrics });
+  // A name of its own (as a node has): the pool's connections are told apart by it in pg_stat_activity.
+  database = await openDatabase({
+    url,
+    loadDataDir,
+    queryObserver: metrics,
+    applicationName: nodeApplicationName(newNodeId()),
+  });
   await database.migrate(); // as src/db/testing.ts does after loading a dump
 }, 180_000); // a harness, a dump of its database and a second PGlite from it
 afterAll(async () => {
@@ -38,7 +45,7 @@ const read = async () => {
     queries: m.value('loupe_db_query_duration_seconds_count') ?? 0,
     errors: m.value('loupe_db_query_errors_total') ?? 0,
     inFlight: m.value('loupe_db_queries_in_flight'),
-    pool: m.value('loupe_db_pool_connections'),
+    pool: m.value('loupe_db_pool_connections', { state: 'max' }),
   };
 };
 
@@ -104,5 +111,44 @@ describe('the query hook', () => {
     // And the middleware did count them.
     const m = parseScrape(await counted.registry.metrics());
     expect(m.value('loupe_http_requests_total', { route: 'GET /api/sessions', status: '200' })).toBe(1);
+  });
+
+  test('the pool: its size, the connections open and those in use, read at scrape time', async () => {
+    metrics.collectFrom({ db: database.db, dbKind: database.kind });
+    const pool = (m: ReturnType<typeof parseScrape>) => ({
+      max: m.value('loupe_db_pool_connections', { state: 'max' }),
+      open: m.value('loupe_db_pool_connections', { state: 'open' }),
+      inUse: m.value('loupe_db_pool_connections', { state: 'in_use' }),
+    });
+    if (database.kind === 'pglite') {
+      expect(pool(parseScrape(await metrics.scrape()))).toEqual({ max: 1, open: 1, inUse: 0 });
+      expect(parseScrape(await metrics.scrape()).value('loupe_db_up')).toBe(1);
+      return;
+    }
+    // A transaction holds its connection between its queries: it is in use while the scrape reads.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let begun!: () => void;
+    const inside = new Promise<void>((r) => {
+      begun = r;
+    });
+    const tx = transaction(database.db, async (t) => {
+      await t.execute(sql`select 1`);
+      begun();
+      await held;
+    });
+    await inside;
+    const during = pool(parseScrape(await metrics.scrape()));
+    release();
+    await tx;
+    expect(during.max).toBe(10);
+    expect(during.inUse).toBe(1);
+    // The transaction's connection and the scrape's own, at least.
+    expect(during.open).toBeGreaterThanOrEqual(2);
+    const after = pool(parseScrape(await metrics.scrape()));
+    expect(after.inUse).toBe(0);
+    expect(after.open).toBe(during.open);
   });
 });

@@ -42,3 +42,22 @@ export async function readTableCounts(db: Db): Promise<TableCounts> {
   for (const row of rowsOf<Row>(result)) counts[row.t]?.set(row.k, Number(row.n));
   return counts;
 }
+
+export type PoolConnections = { open: number; inUse: number };
+
+/**
+ * PostgreSQL only: this node's connections, those with the application_name
+ * of the scrape's own connection (one per node, src/cluster/media-home.ts; the
+ * cluster's LISTEN and leader connections share it). In use: not idle,
+ * the scrape's own connection left out.
+ */
+export async function readPoolConnections(db: Db): Promise<PoolConnections> {
+  const result = await db.execute(sql`
+    select count(*)::int as open,
+      (count(*) filter (where state <> 'idle' and pid <> pg_backend_pid()))::int as in_use
+    from pg_stat_activity
+    where application_name = current_setting('application_name') and datname = current_database()
+      and backend_type = 'client backend'`);
+  const [row] = rowsOf<{ open: number; in_use: number }>(result);
+  return { open: Number(row?.open ?? 0), inUse: Number(row?.in_use ?? 0) };
+}

@@ -26,7 +26,13 @@ function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? [])) as T[];
 }
 
-export type WorkerOptions = { pollMs?: number; concurrency?: number; timeoutMs?: number };
+export type WorkerOptions = {
+  pollMs?: number;
+  concurrency?: number;
+  timeoutMs?: number;
+  /** Told each recorded attempt's outcome and time (the metrics' loupe_webhook_attempts_total). */
+  onAttempt?: (outcome: 'delivered' | 'retried' | 'failed', seconds: number) => void;
+};
 
 /** Sends to one receiver at once at most: the rest of the slots stay for the others. */
 const PER_RECEIVER = 4;
@@ -222,6 +228,8 @@ export class Worker {
         .where(eq(webhookDeliveries.id, row.id));
       return giveUp ? ('failed' as const) : ('queued' as const);
     });
+    // Not an attempt taken over by another node: that node records (and counts) its own.
+    if (status) this.opts.onAttempt?.(status === 'queued' ? 'retried' : status, outcome.latencyMs / 1000);
     this.deps.log[ok ? 'info' : 'warn']('webhook attempt', {
       delivery: row.id,
       webhook: row.webhook_id,
