@@ -26,6 +26,8 @@ export type Receiver = {
   unverified: number;
   setSecret(secret: string): void;
   behave(b: Behaviour): void;
+  /** Answers every hanging request now (with 200), and keeps listening. */
+  release(): void;
   /** Answers every hanging request (with 200) and stops. */
   stop(): Promise<void>;
 };
@@ -79,6 +81,9 @@ export function startReceiver(behaviour: Behaviour = () => 200): Receiver {
     },
     behave: (b) => {
       behave = b;
+    },
+    release: () => {
+      for (const answer of hanging.splice(0)) answer();
     },
     stop: async () => {
       for (const release of hanging.splice(0)) release();
