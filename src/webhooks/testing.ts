@@ -13,8 +13,11 @@ export type Received = {
   status: number;
 };
 
-/** What the receiver answers the n-th request (from 1): a status, or `hang` (never answers). */
-export type Behaviour = (n: number) => number | 'hang';
+/**
+ * What the receiver answers the n-th request (from 1): a status, a redirect
+ * (a status with a `location`), or `hang` (never answers).
+ */
+export type Behaviour = (n: number) => number | { status: number; location: string } | 'hang';
 
 export type Receiver = {
   url: string;
@@ -52,7 +55,8 @@ export function startReceiver(behaviour: Behaviour = () => 200): Receiver {
         state.unverified++;
         return new Response('bad signature', { status: 400 });
       }
-      const answer = behave(++n);
+      const behaved = behave(++n);
+      const answer = typeof behaved === 'object' ? behaved.status : behaved;
       state.received.push({
         id: headers['webhook-id']!,
         type: payload.type,
@@ -63,7 +67,8 @@ export function startReceiver(behaviour: Behaviour = () => 200): Receiver {
         await new Promise<void>((resolve) => hanging.push(resolve));
         return new Response('late');
       }
-      return new Response(null, { status: answer });
+      const redirect = typeof behaved === 'object' ? { location: behaved.location } : undefined;
+      return new Response(null, { status: answer, headers: redirect });
     },
   });
   const host = `127.0.0.1:${server.port}`;
