@@ -13,8 +13,11 @@ export type Received = {
   status: number;
 };
 
-/** What the receiver answers the n-th request (from 1): a status, or `hang` (never answers). */
-export type Behaviour = (n: number) => number | 'hang';
+/**
+ * What the receiver answers the n-th request (from 1): a status, a redirect
+ * (a status with a `location`), or `hang` (never answers).
+ */
+export type Behaviour = (n: number) => number | { status: number; location: string } | 'hang';
 
 export type Receiver = {
   url: string;
@@ -26,6 +29,8 @@ export type Receiver = {
   unverified: number;
   setSecret(secret: string): void;
   behave(b: Behaviour): void;
+  /** Answers every hanging request now (with 200), and keeps listening. */
+  release(): void;
   /** Answers every hanging request (with 200) and stops. */
   stop(): Promise<void>;
 };
@@ -50,7 +55,8 @@ export function startReceiver(behaviour: Behaviour = () => 200): Receiver {
         state.unverified++;
         return new Response('bad signature', { status: 400 });
       }
-      const answer = behave(++n);
+      const behaved = behave(++n);
+      const answer = typeof behaved === 'object' ? behaved.status : behaved;
       state.received.push({
         id: headers['webhook-id']!,
         type: payload.type,
@@ -61,7 +67,8 @@ export function startReceiver(behaviour: Behaviour = () => 200): Receiver {
         await new Promise<void>((resolve) => hanging.push(resolve));
         return new Response('late');
       }
-      return new Response(null, { status: answer });
+      const redirect = typeof behaved === 'object' ? { location: behaved.location } : undefined;
+      return new Response(null, { status: answer, headers: redirect });
     },
   });
   const host = `127.0.0.1:${server.port}`;
@@ -79,6 +86,9 @@ export function startReceiver(behaviour: Behaviour = () => 200): Receiver {
     },
     behave: (b) => {
       behave = b;
+    },
+    release: () => {
+      for (const answer of hanging.splice(0)) answer();
     },
     stop: async () => {
       for (const release of hanging.splice(0)) release();
