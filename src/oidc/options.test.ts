@@ -2,7 +2,8 @@
 // login page is offered, password sign-in turned off but for the break-glass
 // administrator, the routes when OIDC is off, a provider that is down at
 // first (Loupe starts, and the next sign-in discovers it), a provider that
-// keeps the claims for userinfo and takes only client_secret_post, and the
+// keeps the claims for userinfo and takes only client_secret_post, one
+// without RP-initiated logout (sign-out falls back to the login page), and the
 // limit on sign-ins started from one address.
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
@@ -157,6 +158,29 @@ describe('LOUPE_BREAK_GLASS_EMAIL of a technician who is no administrator', () =
       const allowed = await signIn();
       expect(allowed.status).toBe(200);
       expect((await h.call('GET', '/api/auth/me', { cookie: sessionCookie(allowed) })).status).toBe(200);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('a provider without RP-initiated logout (no end_session_endpoint)', () => {
+  test(
+    "sign-out ends Loupe's sign-in and goes straight to the login page",
+    async () => {
+      w = await oidcWorld({ provider: { rpInitiatedLogout: false } });
+      const discovery = await (await fetch(`${w.provider.issuer}/.well-known/openid-configuration`)).json();
+      expect(discovery.end_session_endpoint).toBeUndefined();
+      w.provider.accounts.set('nia', account('nia', ['idp-support']));
+      const cookie = sessionCookie((await signInWithProvider(w, 'nia')).res);
+      expect((await w.h.call('GET', '/api/auth/me', { cookie })).status).toBe(200);
+
+      const res = await w.h.call('GET', '/auth/oidc/logout', { cookie, headers: { 'sec-fetch-site': 'same-origin' } });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe('/login');
+      expect(res.headers.getSetCookie().find((c) => c.startsWith('loupe_session='))).toMatch(
+        /Max-Age=0|Expires=Thu, 01 Jan 1970/,
+      );
+      expect((await w.h.call('GET', '/api/auth/me', { cookie })).status).toBe(401);
     },
     TIMEOUT,
   );
