@@ -72,7 +72,10 @@ export async function startTestProvider(opts: TestProviderOptions): Promise<Test
     conformIdTokenClaims: opts.claimsIn === 'userinfo',
     // Loupe must send PKCE even as a confidential client.
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: opts.rpInitiatedLogout ?? true, logoutSource } },
+    features: {
+      devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: opts.rpInitiatedLogout ?? true, logoutSource },
+    },
     // A first-party client: no consent screen, every requested scope granted.
     async loadExistingGrant(ctx: ProviderContext) {
       const grant = new ctx.oidc.provider.Grant({
