@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { audit } from '../audit/audit.ts';
-import { technicians } from '../db/schema.ts';
+import { groups, technicians } from '../db/schema.ts';
 import { transaction } from '../db/transaction.ts';
 import type { Deps } from '../deps.ts';
 import { Forbidden, RateLimited, Unauthorized } from '../http/errors.ts';
@@ -24,10 +24,13 @@ export async function login(
 ): Promise<{ token: string; expiresAt: Date; technician: Me }> {
   const email = input.email.trim().toLowerCase();
   // LOUPE_PASSWORD_LOGIN=false: single sign-on only, but for the break-glass
-  // administrator. Refused before the limiter and the lookup: the answer is
-  // the same whether the account exists and whatever the password, and it
-  // spends nothing of the address's limit (which the break-glass account shares).
-  if (!deps.config.passwordLogin && email !== deps.config.breakGlassEmail)
+  // administrator. Refused before the limiter and the password check: the
+  // answer is the same whether the account exists and whatever the password,
+  // and it spends nothing of the address's limit (which the break-glass
+  // account shares). The break-glass email lets a password through only while
+  // its technician is an administrator: one moved to another group (at the
+  // provider, or in Loupe) is refused like everyone else.
+  if (!deps.config.passwordLogin && !(email === deps.config.breakGlassEmail && (await isAdministrator(deps, email))))
     throw new Forbidden('Password sign-in is off here: sign in with single sign-on.', 'password_login_off');
   const now = deps.clock.now();
   const addressKey = `login:address:${input.address}`;
@@ -88,6 +91,16 @@ export async function login(
     );
     return { token: session.token, expiresAt: session.expiresAt, technician: (await loadMe(tx, found.id))! };
   });
+}
+
+/** Whether the technician with this email is in a group with the administer right. */
+async function isAdministrator(deps: Pick<Deps, 'db'>, email: string): Promise<boolean> {
+  const [row] = await deps.db
+    .select({ id: technicians.id })
+    .from(technicians)
+    .innerJoin(groups, eq(groups.id, technicians.groupId))
+    .where(and(eq(technicians.email, email), sql`'administer' = any(${groups.rights})`));
+  return row !== undefined;
 }
 
 /**

@@ -2,14 +2,16 @@
 // login page is offered, password sign-in turned off but for the break-glass
 // administrator, the routes when OIDC is off, a provider that is down at
 // first (Loupe starts, and the next sign-in discovers it), a provider that
-// keeps the claims for userinfo and takes only client_secret_post, and the
+// keeps the claims for userinfo and takes only client_secret_post, one
+// without RP-initiated logout (sign-out falls back to the login page), and the
 // limit on sign-ins started from one address.
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { eq } from 'drizzle-orm';
 import { ensureFirstAdministrator } from '../auth/setup.ts';
 import { oidcLogins, rateLimits, technicians } from '../db/schema.ts';
 import { testDatabase } from '../db/testing.ts';
-import { createTechnician } from '../technicians/technicians.ts';
+import { createGroup } from '../technicians/groups.ts';
+import { createTechnician, updateTechnician } from '../technicians/technicians.ts';
 import {
   ADMIN,
   DATABASE_HOOK,
@@ -123,6 +125,62 @@ describe('LOUPE_PASSWORD_LOGIN=false', () => {
         body: { email: ADMIN.email, password: 'not the password' },
       });
       expect(wrong.status).toBe(401);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('LOUPE_BREAK_GLASS_EMAIL of a technician who is no administrator', () => {
+  test(
+    'is refused like everyone else, and let through once that technician is an administrator',
+    async () => {
+      const TESS = { email: 'tess@example.test', name: 'Tess', password: 'tess password 123' };
+      const h = await harness({ ...oidcEnv(FAKE), LOUPE_PASSWORD_LOGIN: 'false', LOUPE_BREAK_GLASS_EMAIL: TESS.email });
+      await ensureFirstAdministrator({ ...h, config: { ...h.config, admin: ADMIN } });
+      const [admin] = await h.db.select().from(technicians);
+      const support = await createGroup(h, { type: 'system' }, { name: 'Support', rights: ['start_lens_sessions'] });
+      const tess = await createTechnician(h, { type: 'system' }, { ...TESS, groupId: support.id });
+      const signIn = () => h.call('POST', '/api/auth/login', { body: { email: TESS.email, password: TESS.password } });
+
+      const before = await tableCounts(h);
+      const refused = await signIn();
+      expect(refused.status).toBe(403);
+      // The same answer as any other email: nothing tells that this one is the break-glass email.
+      expect(await errorOf(refused)).toEqual({
+        code: 'password_login_off',
+        message: 'Password sign-in is off here: sign in with single sign-on.',
+      });
+      expect(await tableCounts(h)).toEqual(before);
+      expect(await h.db.select().from(rateLimits)).toEqual([]);
+
+      // Made an administrator: the break-glass way in opens.
+      await updateTechnician(h, { type: 'system' }, tess.id, { groupId: admin!.groupId });
+      const allowed = await signIn();
+      expect(allowed.status).toBe(200);
+      expect((await h.call('GET', '/api/auth/me', { cookie: sessionCookie(allowed) })).status).toBe(200);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('a provider without RP-initiated logout (no end_session_endpoint)', () => {
+  test(
+    "sign-out ends Loupe's sign-in and goes straight to the login page",
+    async () => {
+      w = await oidcWorld({ provider: { rpInitiatedLogout: false } });
+      const discovery = await (await fetch(`${w.provider.issuer}/.well-known/openid-configuration`)).json();
+      expect(discovery.end_session_endpoint).toBeUndefined();
+      w.provider.accounts.set('nia', account('nia', ['idp-support']));
+      const cookie = sessionCookie((await signInWithProvider(w, 'nia')).res);
+      expect((await w.h.call('GET', '/api/auth/me', { cookie })).status).toBe(200);
+
+      const res = await w.h.call('GET', '/auth/oidc/logout', { cookie, headers: { 'sec-fetch-site': 'same-origin' } });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe('/login');
+      expect(res.headers.getSetCookie().find((c) => c.startsWith('loupe_session='))).toMatch(
+        /Max-Age=0|Expires=Thu, 01 Jan 1970/,
+      );
+      expect((await w.h.call('GET', '/api/auth/me', { cookie })).status).toBe(401);
     },
     TIMEOUT,
   );

@@ -33,6 +33,8 @@ export type TestProviderOptions = {
   claimsIn?: 'id_token' | 'userinfo';
   /** The claim that carries the groups (its scope has the same name). */
   groupClaim?: string;
+  /** false: no RP-initiated logout (no end_session_endpoint in discovery), as some providers. */
+  rpInitiatedLogout?: boolean;
   /** A port of its own choosing (a test that starts Loupe before its provider); else any free one. */
   port?: number;
 };
@@ -70,7 +72,10 @@ export async function startTestProvider(opts: TestProviderOptions): Promise<Test
     conformIdTokenClaims: opts.claimsIn === 'userinfo',
     // Loupe must send PKCE even as a confidential client.
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true, logoutSource } },
+    features: {
+      devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: opts.rpInitiatedLogout ?? true, logoutSource },
+    },
     // A first-party client: no consent screen, every requested scope granted.
     async loadExistingGrant(ctx: ProviderContext) {
       const grant = new ctx.oidc.provider.Grant({
