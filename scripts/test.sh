@@ -104,10 +104,13 @@ fi
 [ -n "$pg_pid_dir" ] && scripts/postgres-tmp.sh stop "$pg_pid_dir"
 unset LOUPE_TEST_DATABASE_URL
 
-tests "end-to-end tests in Chromium" "$BUN" test -- e2e/*.test.ts
+# The per-test limit is also the limit of every beforeAll/afterAll hook that
+# names none: 60 s, not bun's 5 s, because closing real browsers and servers
+# on a busy 2-core machine can take several seconds.
+tests "end-to-end tests in Chromium" "$BUN" test --timeout 60000 -- e2e/*.test.ts
 # Live media needs a non-loopback interface (Janus gathers no ICE candidates on
 # lo): these run in a private network namespace that exists only for them.
-tests "live media end-to-end in a network namespace" scripts/netns.sh "$BUN" test -- e2e/media
+tests "live media end-to-end in a network namespace" scripts/netns.sh "$BUN" test --timeout 60000 -- e2e/media
 # Every benchmark, briefly, so bench/ keeps working (figures go to bench/results/quick.*;
 # a missed target is reported, not failed; full runs are `npm run bench`).
 step "benchmarks (quick)" "$BUN" bench/run.ts --quick
