@@ -12,8 +12,8 @@ export type Balancer = {
   port: number;
   /** The node new connections go to first (an index into the backends' ports). */
   to: number;
-  /** The backends' ports, in order: a node started anew on another port replaces its entry. */
-  backends: number[];
+  /** The backends, in order: a node started anew on another port replaces its entry. */
+  backends: Backend[];
   stop(): void;
 };
 
@@ -40,7 +40,11 @@ function drain(s: Socket<Pair>): void {
   }
 }
 
-export function startBalancer(port: number, backends: number[]): Balancer {
+/** A node's port on loopback, or its address and port on a host of e2e/media/hosts.ts. */
+export type Backend = number | { hostname: string; port: number };
+
+/** `hostname`: where the balancer listens (and pages reach it). */
+export function startBalancer(port: number, backends: Backend[], hostname = '127.0.0.1'): Balancer {
   const balancer = { to: 0 };
   const forward = (from: Socket<Pair>, data: Uint8Array) => {
     const peer = from.data.peer;
@@ -58,8 +62,7 @@ export function startBalancer(port: number, backends: number[]): Balancer {
       const target = backends[(balancer.to + i) % backends.length]!;
       try {
         const upstream = await Bun.connect<Pair>({
-          hostname: '127.0.0.1',
-          port: target,
+          ...(typeof target === 'number' ? { hostname: '127.0.0.1', port: target } : target),
           data: fresh(client),
           socket: { data: forward, drain, close, error: close },
         });
@@ -75,7 +78,7 @@ export function startBalancer(port: number, backends: number[]): Balancer {
   };
 
   const listener: TCPSocketListener<Pair> = Bun.listen<Pair>({
-    hostname: '127.0.0.1',
+    hostname,
     port,
     data: fresh(),
     socket: {
@@ -90,7 +93,7 @@ export function startBalancer(port: number, backends: number[]): Balancer {
     },
   });
   return {
-    url: `http://127.0.0.1:${listener.port}`,
+    url: `http://${hostname}:${listener.port}`,
     port: listener.port,
     get to() {
       return balancer.to;

@@ -110,12 +110,22 @@ export async function sendSmsInvitation(console_: Page, name: string, to: string
  * e.g. 'fps=30' (its default is 20 frames/s); `videoFile`: a Y4M file it plays
  * instead of its own pattern (e.g. media/marker-camera.ts's).
  */
-export function launchWithFakeCamera(camera?: string, videoFile?: string, audioFile?: string): Promise<Browser> {
+/** `extra`: another executable (a wrapper that runs Chromium on a test host) and more flags. */
+export function launchWithFakeCamera(
+  camera?: string,
+  videoFile?: string,
+  audioFile?: string,
+  extra: { executablePath?: string; args?: string[] } = {},
+): Promise<Browser> {
   const fake = `--use-fake-device-for-media-stream${camera ? `=${camera}` : ''}`;
   const file = videoFile ? [`--use-file-for-fake-video-capture=${videoFile}`] : [];
   // A WAV the fake microphone plays (in a loop) instead of its beeps: e2e/media/recording.test.ts.
   if (audioFile) file.push(`--use-file-for-fake-audio-capture=${audioFile}`);
-  return chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, fake, ...file, '--use-fake-ui-for-media-stream'] });
+  return chromium.launch({
+    ...CHROMIUM,
+    executablePath: extra.executablePath ?? CHROMIUM.executablePath,
+    args: [...CHROMIUM.args, fake, ...file, '--use-fake-ui-for-media-stream', ...(extra.args ?? [])],
+  });
 }
 
 /** User agents of the phones customers have: the Lens decides by them what to offer (in-app browser, iOS help). */

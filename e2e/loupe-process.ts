@@ -26,16 +26,18 @@ export async function freePort(): Promise<number> {
 
 export async function startLoupe(
   env: Record<string, string> = {},
-  opts: { dataDir?: string; scheme?: string } = {},
+  opts: { dataDir?: string; scheme?: string; host?: { address: string; exec: string[] } } = {},
 ): Promise<LoupeProcess> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'loupe-e2e-'));
-  const url = `${opts.scheme ?? 'http'}://127.0.0.1:${port}`;
-  const proc = Bun.spawn([process.execPath, 'src/main.ts'], {
+  // On a host of e2e/media/hosts.ts: its address, and the command run there.
+  const address = opts.host?.address ?? '127.0.0.1';
+  const url = `${opts.scheme ?? 'http'}://${address}:${port}`;
+  const proc = Bun.spawn([...(opts.host?.exec ?? []), process.execPath, 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
-      LOUPE_HOST: '127.0.0.1',
+      LOUPE_HOST: address,
       PORT: String(port),
       LOUPE_DATA_DIR: dataDir,
       LOUPE_PUBLIC_URL: url,

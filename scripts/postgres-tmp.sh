@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL server for tests, on loopback only, in a folder of its own.
 #   postgres-tmp.sh start DIR   prints the connection URL
 #   postgres-tmp.sh stop DIR
+# On a test host of its own (e2e/media/hosts.ts), PG_LISTEN=<its address> and
+# PG_ALLOW=<the test network's CIDR> make it listen there and trust that network.
 set -euo pipefail
 dir=${2:?usage: $0 start|stop DIR}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -14,9 +16,11 @@ case $1 in
   start)
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     port=$(( 20000 + RANDOM % 20000 ))
+    listen=${PG_LISTEN:-127.0.0.1}
     as_pg "$bin/initdb" -D "$dir/data" -U loupe -A trust --no-sync >"$dir/initdb.log" 2>&1
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off" start >/dev/null
-    echo "postgres://loupe@127.0.0.1:$port/postgres" ;;
+    [ -n "${PG_ALLOW:-}" ] && echo "host all all $PG_ALLOW trust" >> "$dir/data/pg_hba.conf"
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-c listen_addresses=$listen -p $port -k $dir -c fsync=off" start >/dev/null
+    echo "postgres://loupe@$listen:$port/postgres" ;;
   stop)
     [ -d "$dir/data" ] && as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     rm -rf "$dir" ;;

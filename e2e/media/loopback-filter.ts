@@ -90,7 +90,8 @@ export const toTurnPort = [port('dport', TURN.port), port('sport', TURN.port)];
 /** Removes the filter (and its queues); harmless when there is none. */
 export const unfilter = () => Bun.spawnSync(['tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { stderr: 'ignore' });
 
-export type Path = { local: string; remote: string; relayProtocol?: string };
+/** Candidate types (host, srflx, relay), and the addresses the media goes between. */
+export type Path = { local: string; remote: string; relayProtocol?: string; localAddress: string; remoteAddress: string };
 
 /** The selected candidate pair of each connected PeerConnection on the page (recorded by rtc-stats.ts). */
 export function pathsOf(page: Page): Promise<Path[]> {
@@ -112,6 +113,8 @@ export function pathsOf(page: Page): Promise<Path[]> {
         local: String(local?.candidateType),
         remote: String(remote?.candidateType),
         relayProtocol: local?.relayProtocol as string | undefined,
+        localAddress: String(local?.address),
+        remoteAddress: String(remote?.address),
       });
     }
     return paths;

@@ -5,6 +5,8 @@
 // namespace's interface. Spawned the way the bundled one is
 // (src/media/janus-process.ts: it dies with the test process), so the test
 // knows its PID, can kill -9 it, start it again on the same ports, and stop it.
+// On a host of e2e/media/hosts.ts, its WebSocket API listens on that host's
+// address and ICE uses its interface; its admin API stays on that host's loopback.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { renderJanusConfig } from '../../src/media/janus-config.ts';
 import { freeLoopbackPort, type JanusProcess, spawnJanus, stopJanus } from '../../src/media/janus-process.ts';
 import { loadOrCreateJanusSecrets } from '../../src/media/secrets.ts';
 import { testMediaSettings } from '../../src/media/test-settings.ts';
+import type { Host } from './hosts.ts';
 import { JanusAdmin } from './janus-admin.ts';
 
 export type OwnJanus = {
@@ -21,7 +24,7 @@ export type OwnJanus = {
   id: string;
   url: string;
   apiSecret: string;
-  /** Its admin API, to ask what it holds. */
+  /** Its admin API, to ask what it holds (not reachable from the test when on a host of its own). */
   admin: JanusAdmin;
   /** The running process's PID (setpriv execs Janus under its own PID). */
   readonly pid: number;
@@ -40,8 +43,8 @@ export function janusUrls(servers: OwnJanus[]): string {
   return servers.map((s) => s.url.replace('ws://', `ws://:${s.apiSecret}@`)).join(',');
 }
 
-export async function startOwnJanus(opts: { rtpPorts: { min: number; max: number } }): Promise<OwnJanus> {
-  const iceInterface = process.env.LOUPE_TEST_NETNS;
+export async function startOwnJanus(opts: { rtpPorts: { min: number; max: number }; host?: Host }): Promise<OwnJanus> {
+  const iceInterface = opts.host?.iface ?? process.env.LOUPE_TEST_NETNS;
   if (!iceInterface) throw new Error('Run inside the test namespace: scripts/netns.sh bun test e2e/media/…');
   const dir = mkdtempSync(join(tmpdir(), 'loupe-own-janus-'));
   const secrets = loadOrCreateJanusSecrets(dir);
@@ -59,11 +62,22 @@ export async function startOwnJanus(opts: { rtpPorts: { min: number; max: number
   // one, so this server, like an operator's, must not ask for it.
   const videoroom = join(rendered.configsFolder, 'janus.plugin.videoroom.jcfg');
   writeFileSync(videoroom, readFileSync(videoroom, 'utf8').replace(/^\s*admin_key = .*\n/m, ''), { mode: 0o600 });
+  const address = opts.host?.address ?? '127.0.0.1';
+  if (opts.host) {
+    const transport = join(rendered.configsFolder, 'janus.transport.websockets.jcfg');
+    // Its API on the host's address, open to the test network (Janus's ACL matches address prefixes).
+    const network = `${address.split('.').slice(0, 3).join('.')}.`;
+    const text = readFileSync(transport, 'utf8')
+      .replace(/^(\s*)ws_ip = .*$/m, `$1ws_ip = "${address}"`)
+      .replace(/^(\s*)ws_acl = .*$/m, `$1ws_acl = "${network}"`);
+    writeFileSync(transport, text, { mode: 0o600 });
+  }
 
-  const url = rendered.wsUrl;
+  const url = `ws://${address}:${wsPort}`;
   let proc: JanusProcess;
   const launch = async () => {
     proc = spawnJanus([
+      ...(opts.host?.exec ?? []),
       Bun.which('janus') ?? '/usr/bin/janus',
       '-F',
       rendered.configsFolder,
@@ -86,7 +100,7 @@ export async function startOwnJanus(opts: { rtpPorts: { min: number; max: number
   await launch();
   const alive = () => proc.exitCode === null && proc.signalCode === null;
   return {
-    id: `127.0.0.1:${wsPort}`,
+    id: `${address}:${wsPort}`,
     url,
     apiSecret: secrets.apiSecret,
     admin: JanusAdmin.of(dir),

@@ -1,7 +1,8 @@
 // A small SMSC for tests and e2e, built on the `smpp` package's own server so
 // Loupe's client is checked against an independent SMPP implementation. It
-// listens on 127.0.0.1 only, decodes what it receives (GSM-7, UCS-2, concatenated
-// parts) and can misbehave on demand: throttle, fail, delay, go silent, stop.
+// listens on 127.0.0.1 (or the test process's address on e2e's own test
+// network), decodes what it receives (GSM-7, UCS-2, concatenated parts) and
+// can misbehave on demand: throttle, fail, delay, go silent, stop.
 import smpp, { type PDU, type PduOptions, type Server, type Session } from 'smpp';
 import type { SmppSettings } from './gateway.ts';
 import { joinParts, type ReceivedMessage, type ReceivedPart, receivedPart } from './test-smsc-received.ts';
@@ -17,6 +18,8 @@ export type TestSmscOptions = {
   port?: number;
   /** PEM key and certificate: serve smpps:// instead. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Default 127.0.0.1; e2e's hosts on a test network reach it at the test process's address there. */
+  hostname?: string;
 };
 
 const MESSAGE_STATE: Record<ReceiptStat, number> = {
@@ -54,6 +57,7 @@ export class TestSmsc {
 
   #options: TestSmscOptions;
   #port: number;
+  #hostname: string;
   #server?: Server;
   #sessions = new Set<Session>();
   #bound = new Set<Session>();
@@ -65,6 +69,7 @@ export class TestSmsc {
   constructor(options: TestSmscOptions) {
     this.#options = options;
     this.#port = options.port ?? 0;
+    this.#hostname = options.hostname ?? '127.0.0.1';
   }
 
   get port(): number {
@@ -73,14 +78,14 @@ export class TestSmsc {
 
   get url(): string {
     const { systemId, password, tls } = this.#options;
-    return `${tls ? 'smpps' : 'smpp'}://${encodeURIComponent(systemId)}:${encodeURIComponent(password)}@127.0.0.1:${this.#port}`;
+    return `${tls ? 'smpps' : 'smpp'}://${encodeURIComponent(systemId)}:${encodeURIComponent(password)}@${this.#hostname}:${this.#port}`;
   }
 
   /** Settings for createSmppGateway pointing at this SMSC. */
   settings(overrides: Partial<SmppSettings> = {}): SmppSettings {
     const { systemId, password, tls } = this.#options;
     return {
-      host: '127.0.0.1',
+      host: this.#hostname,
       port: this.#port,
       systemId,
       password,
@@ -200,14 +205,14 @@ export class TestSmsc {
     ).then(() => {});
   }
 
-  /** Listens (again) on 127.0.0.1, on the same port after the first start. */
+  /** Listens (again) on its address, on the same port after the first start. */
   async start(): Promise<void> {
     if (this.#server) return;
     const { tls } = this.#options;
     const server = smpp.createServer(tls ? { key: tls.key, cert: tls.cert } : {}, (session) => this.#accept(session));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.#port, '127.0.0.1', () => {
+      server.listen(this.#port, this.#hostname, () => {
         server.off('error', reject);
         resolve();
       });
