@@ -91,7 +91,13 @@ export const toTurnPort = [port('dport', TURN.port), port('sport', TURN.port)];
 export const unfilter = () => Bun.spawnSync(['tc', 'qdisc', 'del', 'dev', 'lo', 'root'], { stderr: 'ignore' });
 
 /** Candidate types (host, srflx, relay), and the addresses the media goes between. */
-export type Path = { local: string; remote: string; relayProtocol?: string; localAddress: string; remoteAddress: string };
+export type Path = {
+  local: string;
+  remote: string;
+  relayProtocol?: string;
+  localAddress: string;
+  remoteAddress: string;
+};
 
 /** The selected candidate pair of each connected PeerConnection on the page (recorded by rtc-stats.ts). */
 export function pathsOf(page: Page): Promise<Path[]> {

@@ -124,7 +124,11 @@ describe('two Loupe nodes and two Janus servers, each on a host of its own', () 
     await expectPhoneBackBothWays(tech, phone);
 
     const idOfB = await scene.nodeIdOf(scene.b);
-    expect(await scene.placeOf(sessionId)).toEqual({ customer_node: idOfB, media_node: idOfB, janus_server: holder.id });
+    expect(await scene.placeOf(sessionId)).toEqual({
+      customer_node: idOfB,
+      media_node: idOfB,
+      janus_server: holder.id,
+    });
     await expectMediaThrough(holder);
     expect(scene.problems).toEqual([]);
   }, 150_000);
