@@ -5,25 +5,14 @@
 // 90% of the source's. At each step: CPU (from /proc/<pid>/stat) and resident
 // memory of Loupe, of Janus (the supervisor's child, found by its config folder)
 // and of the simulator itself, so a limit can be put where it is.
-import { chromium } from 'playwright-core';
 import type { Benchmark, BenchOptions, Figure } from '../types.ts';
-import { CHROMIUM, startLoupe } from '../../e2e/loupe-process.ts';
-import { busyY4m } from './lib/frames.ts';
-import { benchInstrument } from './lib/page.ts';
-import { recordFromChromium, Replay, SimSession, type Recording } from './lib/sim.ts';
-import { CpuMeter, findPid, round, rssMb, sleep, udpDrops } from './lib/util.ts';
+import { startLoupe } from '../../e2e/loupe-process.ts';
+import { ADMIN, deliveredOver, openSessions, PER_TECHNICIAN, recordSource, seedTechnicians } from './lib/ramp.ts';
+import { Replay, type SimSession } from './lib/sim.ts';
+import { findPid, round, rssMb, sleep } from './lib/util.ts';
 
-// The scene's administrator (e2e/media/scene.ts); a group that may hold many live sessions.
-const ADMIN = { email: 'admin@example.test', password: 'admin password 123' };
 const RTP_MIN = 41000,
   RTP_MAX = 41999;
-// A group allows a technician at most 100 live sessions: one technician per 100.
-const PER_TECHNICIAN = 100;
-const tech = (i: number) => ({
-  email: `capacity${i}@example.test`,
-  password: 'capacity password 123',
-  name: `Capacity Technician ${i}`,
-});
 
 type Step = {
   n: number;
@@ -42,28 +31,6 @@ type Step = {
   loupeRss: number;
   problems: string[];
 };
-
-async function record(url: string, quick: boolean): Promise<Recording> {
-  const browser = await chromium.launch({
-    ...CHROMIUM,
-    args: [
-      ...CHROMIUM.args,
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${busyY4m()}`,
-    ],
-  });
-  try {
-    const context = await browser.newContext();
-    await context.grantPermissions(['camera', 'microphone'], { origin: url });
-    await context.addInitScript(benchInstrument);
-    const page = await context.newPage();
-    await page.goto(`${url}/lens-offline.html`);
-    return await recordFromChromium(page, quick ? 2_000 : 6_000);
-  } finally {
-    await browser.close();
-  }
-}
 
 const benchmark: Benchmark = {
   name: 'media-capacity',
@@ -85,36 +52,11 @@ const benchmark: Benchmark = {
     try {
       await loupe.waitForLog((l) => l.msg === 'listening', 60_000);
       await loupe.waitForLog((l) => l.msg === 'connected to Janus', 30_000);
-      const post = async (path: string, body: unknown, cookie?: string) => {
-        const res = await fetch(`${loupe.url}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(cookie && { cookie }) },
-          body: JSON.stringify(body),
-        });
-        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-        return res;
-      };
-      const cookieOf = (res: Response) => res.headers.getSetCookie()[0]!.split(';')[0]!;
-      const admin = cookieOf(await post('/api/auth/login', ADMIN));
-      const group = (await (
-        await post(
-          '/api/groups',
-          {
-            name: 'Capacity',
-            rights: ['start_lens_sessions', 'start_private_sessions', 'use_link_method'],
-            settings: { maxLiveLensSessions: 100 },
-          },
-          admin,
-        )
-      ).json()) as { id: string };
-      for (let i = 0; i < Math.ceil(steps.at(-1)! / PER_TECHNICIAN); i++) {
-        await post('/api/technicians', { ...tech(i), groupId: group.id }, admin);
-        techCookies.push(cookieOf(await post('/api/auth/login', { email: tech(i).email, password: tech(i).password })));
-      }
+      techCookies.push(...(await seedTechnicians(loupe.url, Math.ceil(steps.at(-1)! / PER_TECHNICIAN))));
 
       const janusPid = findPid(`${loupe.dataDir}/janus/config`);
       const loupePid = loupe.proc.pid;
-      const recording = await record(loupe.url, quick);
+      const recording = await recordSource(loupe.url, quick);
       log(
         `capacity: source recorded from Chromium (busy 640×480 test video): ${recording.videoFrames} frames in ${round(recording.durationMs)} ms (${round(recording.fps)} fps, ${Math.round(recording.kbps)} kbit/s video), ${recording.audio.length} audio packets`,
       );
@@ -130,54 +72,22 @@ const benchmark: Benchmark = {
           log(`capacity: time bound reached before N = ${n}`);
           break;
         }
-        // Open the new sessions, a few at a time.
         const failures: string[] = [];
-        while (sessions.length + failures.length < n) {
-          const batch = Math.min(4, n - sessions.length - failures.length);
-          const opened = await Promise.allSettled(
-            Array.from({ length: batch }, (_, i) => {
-              const index = sessions.length + failures.length + i;
-              return SimSession.open(
-                loupe.url,
-                techCookies[Math.floor(index / PER_TECHNICIAN)]!,
-                replay!,
-                `Capacity ${index + 1}`,
-              );
-            }),
-          );
-          for (const o of opened) {
-            if (o.status === 'fulfilled') sessions.push(o.value);
-            else failures.push(String(o.reason).slice(0, 200));
-          }
-        }
-        // Every subscription delivers frames (or 20 s pass).
-        const until = Date.now() + 20_000;
-        while (sessions.some((s) => s.frames === 0) && Date.now() < until) await sleep(100);
-        await sleep(1_500);
-        const before = sessions.map((s) => s.frames);
-        const packets0 = sessions.reduce((n, s) => n + s.packets, 0),
-          expected0 = sessions.reduce((n, s) => n + s.expected, 0);
-        const meters = [new CpuMeter(janusPid), new CpuMeter(loupePid), new CpuMeter(process.pid)];
-        const drops0 = udpDrops(RTP_MIN, RTP_MAX);
-        const t0 = performance.now();
-        await sleep(windowMs);
-        const seconds = (performance.now() - t0) / 1000;
-        const [janusCpu, loupeCpu, simCpu] = meters.map((m) => m.percent()) as [number, number, number];
-        const drops1 = udpDrops(RTP_MIN, RTP_MAX);
-        const fps = sessions.map((s, i) => (s.frames - before[i]!) / seconds);
-        const meanFps = fps.reduce((a, b) => a + b, 0) / Math.max(1, fps.length);
-        const received = sessions.reduce((n, s) => n + s.packets, 0) - packets0,
-          expected = sessions.reduce((n, s) => n + s.expected, 0) - expected0;
-        const lossPercent = expected > 0 ? Math.max(0, 100 * (1 - received / expected)) : 0;
+        await openSessions(loupe.url, techCookies, replay, sessions, failures, n);
+        const d = await deliveredOver(sessions, windowMs, [janusPid, loupePid, process.pid], {
+          min: RTP_MIN,
+          max: RTP_MAX,
+        });
+        const [janusCpu, loupeCpu, simCpu] = d.cpu as [number, number, number];
         const step: Step = {
           n,
           opened: sessions.length,
-          meanFps,
-          minFps: Math.min(...fps),
-          ratio: meanFps / recording.fps,
-          lossPercent,
-          janusDrops: drops1.inRange - drops0.inRange,
-          simDrops: drops1.outside - drops0.outside,
+          meanFps: d.meanFps,
+          minFps: d.minFps,
+          ratio: d.meanFps / recording.fps,
+          lossPercent: d.lossPercent,
+          janusDrops: d.drops.inRange,
+          simDrops: d.drops.outside,
           janusCpu,
           loupeCpu,
           simCpu,
@@ -187,7 +97,7 @@ const benchmark: Benchmark = {
         };
         results.push(step);
         log(
-          `capacity: N=${n}: ${step.opened} live, delivered ${round(meanFps)} fps mean (min ${round(step.minFps)}) of ${round(recording.fps)} = ${Math.round(step.ratio * 100)}%, video packets lost ${round(lossPercent, 2)}%, UDP drops at full socket buffers: Janus ${step.janusDrops}, simulator ${step.simDrops}; CPU % of a core: Janus ${round(janusCpu)}, Loupe ${round(loupeCpu)}, simulator ${round(simCpu)}; RSS MB: Janus ${round(step.janusRss)}, Loupe ${round(step.loupeRss)}${step.problems.length ? `; problems: ${step.problems.join(' | ')}` : ''}`,
+          `capacity: N=${n}: ${step.opened} live, delivered ${round(d.meanFps)} fps mean (min ${round(step.minFps)}) of ${round(recording.fps)} = ${Math.round(step.ratio * 100)}%, video packets lost ${round(d.lossPercent, 2)}%, UDP drops at full socket buffers: Janus ${step.janusDrops}, simulator ${step.simDrops}; CPU % of a core: Janus ${round(janusCpu)}, Loupe ${round(loupeCpu)}, simulator ${round(simCpu)}; RSS MB: Janus ${round(step.janusRss)}, Loupe ${round(step.loupeRss)}${step.problems.length ? `; problems: ${step.problems.join(' | ')}` : ''}`,
         );
         if (step.ratio < 0.9 || step.opened < n) break;
       }
