@@ -6,8 +6,10 @@
 // Asserted on the real pages and the real servers: the console shows that the
 // call moved, then decodes frames again on a new receiving connection without
 // any click; the phone publishes into the surviving Janus (its admin API says
-// so), and the voice flows both ways again. How long the picture is gone is
-// measured in bench/janus-failover.ts, not here.
+// so), and the voice flows both ways again. Then the Janus that took the
+// session over hangs (SIGSTOP: alive, its sockets open): the pool's health
+// check finds it and the session moves back, the same way. How long the
+// picture is gone is measured in bench/janus-failover.ts, not here.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Page } from 'playwright-core';
 import type { OwnJanus } from './own-janus.ts';
@@ -126,4 +128,32 @@ describe('a live session on a pool of two Janus servers', () => {
     await expectFlowing(tech, frames);
     expect((await holdersOfRooms(scene.servers)).map((s) => s.id)).toEqual([survivor.id]);
   }, 60_000);
+
+  test('the Janus holding the session hangs (SIGSTOP): the health check drops it and the session moves back, picture and voice without a click', async () => {
+    const hung = survivor;
+    const other = scene.servers.find((s) => s !== hung)!;
+    expect(other.alive).toBe(true);
+    const before = await mediaOf(tech);
+    hung.hang();
+    try {
+      await scene.loupe.waitForLog(
+        (l) => l.msg === 'Janus does not answer its health check' && l.janus === hung.id,
+        20_000,
+      );
+      const moved = await scene.loupe.waitForLog(
+        (l) => l.msg === 'session moved to another Janus' && l.sessionId === sessionId && l.from === hung.id,
+        20_000,
+      );
+      expect(moved).toMatchObject({ to: other.id });
+      await tech.locator('[data-testid="live-view"][data-status="live"]').waitFor({ timeout: 30_000 });
+      await expectPictureBack(tech, before);
+      await phone.locator('[data-testid="lens-live"][data-call="live"]').waitFor({ timeout: 30_000 });
+      await expectPhoneBackBothWays(tech, phone);
+      expect((await holdersOfRooms([other])).map((s) => s.id)).toEqual([other.id]);
+      expect(scene.problems).toEqual([]);
+    } finally {
+      // A stopped process would only die of SIGKILL; the scene's stop would wait 5 s for it.
+      await hung.kill();
+    }
+  }, 120_000);
 });

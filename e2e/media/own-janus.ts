@@ -32,6 +32,8 @@ export type OwnJanus = {
   readonly alive: boolean;
   /** SIGKILL, as a crash or a pulled plug would; resolves when the process is gone. */
   kill(): Promise<void>;
+  /** SIGSTOP: the process hangs with its sockets open (the kernel still accepts connections); kill() ends it. */
+  hang(): void;
   /** A new process on the same folder and ports (after kill()). */
   restart(): Promise<void>;
   /** SIGTERM (SIGKILL after 5 s), its folder removed. */
@@ -114,6 +116,9 @@ export async function startOwnJanus(opts: { rtpPorts: { min: number; max: number
       if (!alive()) return;
       process.kill(proc.pid, 'SIGKILL');
       await proc.exited;
+    },
+    hang() {
+      if (alive()) process.kill(proc.pid, 'SIGSTOP');
     },
     async restart() {
       if (alive()) throw new Error(`own Janus ${url} is still running`);

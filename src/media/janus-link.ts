@@ -53,6 +53,8 @@ type LibPlugin = Awaited<ReturnType<Lib['session']['attachPlugin']>>;
 
 /** How long a request waits for its answer; FakeJanus times its never-answered requests out the same way. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** How long close() waits for Janus to destroy the session before it drops the socket anyway. */
+const DESTROY_WAIT_MS = 1_000;
 
 export class JanusLink {
   private readonly pending = new Map<string, Pending>();
@@ -101,11 +103,23 @@ export class JanusLink {
     return () => this.closeListeners.delete(listener);
   }
 
+  /**
+   * Ends the Janus session and the socket. The loss is reported first, and the
+   * destroy waited for DESTROY_WAIT_MS at most: a hung Janus never answers it,
+   * and its sessions must not wait for it to move elsewhere.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.lib.session.destroy().catch(() => {});
-    await this.lib.connection.close().catch(() => {});
     this.lost('closed by Loupe');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.lib.session.destroy().catch(() => {}),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, DESTROY_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.lib.connection.close().catch(() => {});
   }
 
   /** @internal */

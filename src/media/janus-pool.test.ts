@@ -1,7 +1,9 @@
 // The pool of Janus servers on two FakeJanus and the real room store (PGlite):
 // new sessions go to the healthy server with the fewest live sessions, the row
 // names it, and a server that dies has its sessions moved to the other, the
-// pages told to publish and subscribe there.
+// pages told to publish and subscribe there. A server that keeps its socket
+// open but stops answering (hung) is found by the health check and is dead at
+// once: the checks have already waited longer than the grace.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createApp } from '../app.ts';
 import { findSignallingSession } from '../realtime/signalling-session.ts';
@@ -9,7 +11,8 @@ import { sessionRow, technician } from '../sessions/testing.ts';
 import type { SessionView } from '../sessions/view.ts';
 import { callerFor, DATABASE_HOOK, harness, type Caller, type Harness } from '../testing/harness.ts';
 import { FakeJanus } from './fake-janus.ts';
-import { placeRoom } from './janus-pool.ts';
+import { createLogger } from '../log.ts';
+import { JanusPool, placeRoom } from './janus-pool.ts';
 import { roomStore } from './lifecycle.ts';
 import { MediaService } from './service.ts';
 import { page } from './testing.ts';
@@ -109,5 +112,79 @@ describe('a pool of two Janus servers', () => {
     const id = await waitingSession();
     await joinAs(id);
     expect(media.serverOf(id)).toBe('b:8188');
+  });
+});
+
+describe('the health check', () => {
+  /** A pool of two FakeJanus whose health check is answered when `answers` (per server id) says so. */
+  function checkedPool(answers: Record<'a' | 'b', () => boolean>) {
+    const janus = { a: new FakeJanus(), b: new FakeJanus() };
+    const lines: Record<string, unknown>[] = [];
+    const events: string[] = [];
+    const pool = new JanusPool({
+      members: (['a', 'b'] as const).map((id) => ({
+        id,
+        source: {
+          url: `fake://${id}`,
+          apiSecret: undefined,
+          roomAdminKey: janus[id].roomAdminKey,
+          onReady: () => () => {},
+        },
+      })),
+      log: createLogger('debug', (l) => lines.push(JSON.parse(l) as Record<string, unknown>)),
+      connect: (address) => janus[address.url.slice('fake://'.length) as 'a' | 'b'].connect(address),
+      lost: (id) => events.push(`lost ${id}`),
+      back: (id) => events.push(`back ${id}`),
+      dead: (id) => events.push(`dead ${id}`),
+      probe: async (source) => {
+        if (!answers[source.url.slice('fake://'.length) as 'a' | 'b']()) throw new Error('no answer');
+      },
+      // A grace far longer than the test: a hang must not wait for it.
+      graceMs: 60_000,
+      healthMs: 10,
+    });
+    return { pool, lines, events };
+  }
+
+  async function until(what: () => boolean): Promise<void> {
+    for (let i = 0; i < 300 && !what(); i++) await Bun.sleep(10);
+    expect(what()).toBe(true);
+  }
+
+  test('a server that stops answering is dropped and dead at once, without another grace; the other stays', async () => {
+    let answering = true;
+    const { pool, lines, events } = checkedPool({ a: () => answering, b: () => true });
+    pool.start();
+    try {
+      await until(() => pool.healthy('a') && pool.healthy('b'));
+      await Bun.sleep(50);
+      expect(events).toEqual([]);
+      answering = false;
+      await until(() => events.includes('dead a'));
+      expect(events).toEqual(['lost a', 'dead a']);
+      expect(pool.isDead('a')).toBe(true);
+      expect(pool.healthy('b')).toBe(true);
+      expect(lines.find((l) => l.msg === 'Janus does not answer its health check')).toMatchObject({
+        janus: 'a',
+        misses: 2,
+      });
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  test('a single unanswered check is not a loss: the misses count in a row', async () => {
+    let asked = 0;
+    // Server a misses every other check, never two in a row.
+    const { pool, events } = checkedPool({ a: () => asked++ % 2 === 0, b: () => true });
+    pool.start();
+    try {
+      await until(() => pool.healthy('a') && pool.healthy('b'));
+      await until(() => asked >= 20);
+      expect(events).toEqual([]);
+      expect(pool.healthy('a')).toBe(true);
+    } finally {
+      await pool.stop();
+    }
   });
 });

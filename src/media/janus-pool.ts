@@ -13,10 +13,17 @@ import type { JanusSource } from './signals.ts';
 
 /** A blip (a restart by its supervisor, a network hiccup) is waited out; longer and the sessions move. */
 export const GRACE_MS = 2_000;
-/** How often each server is asked `info` beside the keep-alives: a hung Janus keeps its socket open. */
-const HEALTH_MS = 5_000;
+/**
+ * How often each server is asked `info` beside the keep-alives: a hung Janus
+ * keeps its socket open. A healthy one answers in milliseconds, so two checks
+ * unanswered for PROBE_TIMEOUT_MS each are a loss, found about as soon as a
+ * closed socket's grace is over.
+ */
+export const HEALTH_MS = 1_000;
 /** Missed health checks in a row that count as a loss. */
-const HEALTH_MISSES = 2;
+export const HEALTH_MISSES = 2;
+/** How long one health check waits for Janus's answer. */
+export const PROBE_TIMEOUT_MS = 1_000;
 
 export type PoolMember = { id: string; source: JanusSource };
 
@@ -60,6 +67,8 @@ export type JanusPoolDeps = {
   /** Asks the server whether it answers (Janus `info`); absent: the connection's state alone. */
   probe?: (source: JanusSource) => Promise<unknown>;
   graceMs?: number;
+  /** HEALTH_MS unless a test says otherwise. */
+  healthMs?: number;
 };
 
 export class JanusPool {
@@ -67,6 +76,9 @@ export class JanusPool {
   private readonly downSince = new Map<string, number>();
   private readonly graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly misses = new Map<string, number>();
+  /** Servers dropped by the health check: they have not answered for longer than the grace already. */
+  private readonly unanswered = new Set<string>();
+  private stopped = false;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
   private readonly graceMs: number;
 
@@ -142,10 +154,12 @@ export class JanusPool {
       });
       conn.start();
     }
-    if (this.deps.probe && this.conns.size > 1) this.healthTimer = setInterval(() => this.checkHealth(), HEALTH_MS);
+    if (this.deps.probe && this.conns.size > 1)
+      this.healthTimer = setInterval(() => this.checkHealth(), this.deps.healthMs ?? HEALTH_MS);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.healthTimer);
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
@@ -153,7 +167,10 @@ export class JanusPool {
   }
 
   private lost(id: string): void {
-    this.downSince.set(id, Date.now());
+    if (this.stopped) return;
+    // A hang has been waited out by the health check already: dead now, not after another grace.
+    const grace = this.unanswered.delete(id) ? 0 : this.graceMs;
+    this.downSince.set(id, Date.now() - (this.graceMs - grace));
     this.deps.log.warn('Janus lost', { janus: id });
     this.deps.lost(id);
     if (this.conns.size < 2) return;
@@ -163,7 +180,7 @@ export class JanusPool {
       setTimeout(() => {
         this.graceTimers.delete(id);
         if (!this.healthy(id)) this.deps.dead(id);
-      }, this.graceMs),
+      }, grace),
     );
   }
 
@@ -185,7 +202,9 @@ export class JanusPool {
           const misses = (this.misses.get(id) ?? 0) + 1;
           this.misses.set(id, misses);
           if (misses < HEALTH_MISSES) return;
-          this.deps.log.warn('Janus does not answer its health check', { janus: id });
+          if (conn.current !== gateway) return;
+          this.deps.log.warn('Janus does not answer its health check', { janus: id, misses });
+          this.unanswered.add(id);
           void gateway.close();
         },
       );

@@ -14,7 +14,7 @@ import type { ConnectGateway, VideoRoomGateway } from './gateway.ts';
 import { type IceRestart, RestartImpossible, restartIce } from './ice-restart.ts';
 import { checkJanus } from './janus-api.ts';
 import type { IceCandidate } from './janus-link.ts';
-import { JanusPool, type PoolMember } from './janus-pool.ts';
+import { JanusPool, PROBE_TIMEOUT_MS, type PoolMember } from './janus-pool.ts';
 import { publishOffer } from './publisher.ts';
 import {
   claim,
@@ -80,7 +80,7 @@ export class MediaService {
       log: deps.log,
       connect: deps.connect ?? ((j) => VideoRoomAdmin.connect(j.url, j.apiSecret, j.roomAdminKey)),
       // FakeJanus has no `info` to ask; the real ones are asked beside the keep-alives.
-      probe: deps.connect ? undefined : (j) => checkJanus(j.url, j.apiSecret, 2_000),
+      probe: deps.connect ? undefined : (j) => checkJanus(j.url, j.apiSecret, PROBE_TIMEOUT_MS),
       graceMs: deps.graceMs,
       lost: (id) => {
         for (const media of this.on(id)) forgetJanus(media);

@@ -115,8 +115,8 @@ export class VideoRoomAdmin implements VideoRoomGateway {
     await this.request({ request: 'destroy', room: room.id, secret: room.secret, permanent: false });
   }
 
+  /** Destroying the Janus session detaches its handles, this one included: no detach of its own to wait for. */
   async close(): Promise<void> {
-    await this.handle.detach();
     await this.link.close();
   }
 }
