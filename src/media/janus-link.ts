@@ -5,6 +5,7 @@
 // transaction id from the connection's raw message stream.
 import { randomBytes } from 'node:crypto';
 import Janus from 'janus-gateway-js';
+import { within } from './janus-process.ts';
 
 export type Jsep = { type: 'offer' | 'answer'; sdp: string };
 export type IceCandidate =
@@ -111,14 +112,10 @@ export class JanusLink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.lost('closed by Loupe');
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
+    await within(
       this.lib.session.destroy().catch(() => {}),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, DESTROY_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+      DESTROY_WAIT_MS,
+    );
     await this.lib.connection.close().catch(() => {});
   }
 

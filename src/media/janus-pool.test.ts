@@ -6,12 +6,12 @@
 // once: the checks have already waited longer than the grace.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createApp } from '../app.ts';
+import { createLogger } from '../log.ts';
 import { findSignallingSession } from '../realtime/signalling-session.ts';
 import { sessionRow, technician } from '../sessions/testing.ts';
 import type { SessionView } from '../sessions/view.ts';
 import { callerFor, DATABASE_HOOK, harness, type Caller, type Harness } from '../testing/harness.ts';
 import { FakeJanus } from './fake-janus.ts';
-import { createLogger } from '../log.ts';
 import { JanusPool, placeRoom } from './janus-pool.ts';
 import { roomStore } from './lifecycle.ts';
 import { MediaService } from './service.ts';

@@ -169,8 +169,9 @@ export class JanusPool {
   private lost(id: string): void {
     if (this.stopped) return;
     // A hang has been waited out by the health check already: dead now, not after another grace.
-    const grace = this.unanswered.delete(id) ? 0 : this.graceMs;
-    this.downSince.set(id, Date.now() - (this.graceMs - grace));
+    const hung = this.unanswered.delete(id);
+    const grace = hung ? 0 : this.graceMs;
+    this.downSince.set(id, hung ? Date.now() - this.graceMs : Date.now());
     this.deps.log.warn('Janus lost', { janus: id });
     this.deps.lost(id);
     if (this.conns.size < 2) return;
